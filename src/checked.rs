@@ -1,0 +1,483 @@
+//! The checked program: every declaration resolved and typed. This is what the front end hands to
+//! the dependency graph, the IR lowering and the language server.
+
+use crate::span::Span;
+use crate::syntax::ast::{BinOp, ClauseKind, ExpectKind, Quantifier, UnaryOp};
+use serde::Serialize;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+id_type! {
+    /// A package: all files that declare the same `package`.
+    ModuleId;
+    /// A record `type`.
+    TypeId;
+    EnumId;
+    ResourceId;
+    FnId;
+    PolicyId;
+    /// A local binding: subject, parameter, `let`, function parameter or quantified variable.
+    LocalId;
+}
+
+/// A semantic type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum Ty {
+    String,
+    Int,
+    Float,
+    Bool,
+    Timestamp,
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    Record(TypeId),
+    Enum(EnumId),
+    Resource(ResourceId),
+    /// A record literal with no type, allowed only as the subject of `expect rejected`.
+    Untyped,
+    /// The type of an expression that already has an error, or of `[]`: fits anywhere, so one
+    /// mistake is reported once.
+    Unknown,
+}
+
+impl Ty {
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Float | Ty::Unknown)
+    }
+
+    /// Scalars can be interpolated into messages and compared.
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Enum(_) | Ty::Unknown
+        )
+    }
+}
+
+/// A named declaration of a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Item {
+    Type(TypeId),
+    Enum(EnumId),
+    Resource(ResourceId),
+    Fn(FnId),
+    Policy(PolicyId),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    /// `a.b.c`.
+    pub name: String,
+    pub span: Span,
+    pub imports: Vec<ModuleId>,
+    pub is_stdlib: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Ty,
+    pub optional: bool,
+    pub constraints: Vec<FieldConstraint>,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+/// A checked `@` constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum FieldConstraint {
+    Pattern(String),
+    Min(f64),
+    Max(f64),
+    MinItems(u64),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeDef {
+    pub module: ModuleId,
+    pub name: String,
+    pub doc: Option<String>,
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumDef {
+    pub module: ModuleId,
+    pub name: String,
+    pub doc: Option<String>,
+    pub variants: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceDef {
+    pub module: ModuleId,
+    /// The Kubernetes kind, e.g. `ModelDeployment`.
+    pub name: String,
+    pub doc: Option<String>,
+    pub group: String,
+    pub version: String,
+    pub scope: Scope,
+    pub plural: String,
+    pub spec: Ty,
+    /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Local {
+    pub name: String,
+    pub ty: Ty,
+    pub kind: LocalKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LocalKind {
+    Subject,
+    Param,
+    Let,
+    FnParam,
+    /// Bound by `some x in xs`, `all x in xs: ...` or `any x in xs: ...`.
+    Bound,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FnDef {
+    pub module: ModuleId,
+    pub name: String,
+    pub doc: Option<String>,
+    pub params: Vec<LocalId>,
+    pub ret: Ty,
+    pub body: Option<TExpr>,
+    pub locals: Vec<Local>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamDef {
+    pub local: LocalId,
+    pub name: String,
+    pub ty: Ty,
+    pub constraints: Vec<FieldConstraint>,
+    pub default: TExpr,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyDef {
+    pub module: ModuleId,
+    pub name: String,
+    pub doc: Option<String>,
+    pub title: Option<String>,
+    pub severity: Severity,
+    pub controls: Vec<String>,
+    pub owner: Option<String>,
+    pub params: Vec<ParamDef>,
+    pub subject: Option<LocalId>,
+    pub lets: Vec<(LocalId, TExpr)>,
+    pub clauses: Vec<TClause>,
+    pub locals: Vec<Local>,
+    pub span: Span,
+}
+
+impl PolicyDef {
+    pub fn subject_ty(&self) -> Option<&Ty> {
+        self.subject.map(|l| &self.locals[l.index()].ty)
+    }
+
+    pub fn has_allow(&self) -> bool {
+        self.clauses.iter().any(|c| c.kind == ClauseKind::Allow)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TClause {
+    pub kind: ClauseKind,
+    pub message: Option<TString>,
+    pub conditions: Vec<TCondition>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum TCondition {
+    Expr(TExpr),
+    Some { var: LocalId, collection: TExpr },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TString {
+    pub parts: Vec<TStrPart>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum TStrPart {
+    Text(String),
+    Interp(TExpr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Builtin {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Lower,
+    Upper,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Matches,
+    DaysSince,
+}
+
+impl Builtin {
+    pub const ALL: &'static [Builtin] = &[
+        Builtin::Count,
+        Builtin::Sum,
+        Builtin::Min,
+        Builtin::Max,
+        Builtin::Lower,
+        Builtin::Upper,
+        Builtin::StartsWith,
+        Builtin::EndsWith,
+        Builtin::Contains,
+        Builtin::Matches,
+        Builtin::DaysSince,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Count => "count",
+            Builtin::Sum => "sum",
+            Builtin::Min => "min",
+            Builtin::Max => "max",
+            Builtin::Lower => "lower",
+            Builtin::Upper => "upper",
+            Builtin::StartsWith => "startswith",
+            Builtin::EndsWith => "endswith",
+            Builtin::Contains => "contains",
+            Builtin::Matches => "matches",
+            Builtin::DaysSince => "days_since",
+        }
+    }
+
+    /// The signature as shown in hovers and diagnostics.
+    pub fn signature(self) -> &'static str {
+        match self {
+            Builtin::Count => "count(x: [T] | {string: T} | string) -> int",
+            Builtin::Sum => "sum(xs: [int] | [float]) -> int | float",
+            Builtin::Min => "min(xs: [int] | [float]) -> int | float",
+            Builtin::Max => "max(xs: [int] | [float]) -> int | float",
+            Builtin::Lower => "lower(s: string) -> string",
+            Builtin::Upper => "upper(s: string) -> string",
+            Builtin::StartsWith => "startswith(s: string, prefix: string) -> bool",
+            Builtin::EndsWith => "endswith(s: string, suffix: string) -> bool",
+            Builtin::Contains => "contains(s: string, part: string) -> bool",
+            Builtin::Matches => "matches(s: string, pattern: string) -> bool",
+            Builtin::DaysSince => "days_since(t: timestamp) -> int",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.iter().copied().find(|b| b.name() == name)
+    }
+}
+
+/// A checked expression with its type.
+#[derive(Debug, Clone, Serialize)]
+pub struct TExpr {
+    pub kind: TExprKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum TExprKind {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    String(TString),
+    Local(LocalId),
+    Variant(EnumId, String),
+    Field {
+        target: Box<TExpr>,
+        name: String,
+    },
+    Index {
+        target: Box<TExpr>,
+        index: Box<TExpr>,
+    },
+    Call {
+        func: FnId,
+        args: Vec<TExpr>,
+    },
+    Builtin {
+        builtin: Builtin,
+        args: Vec<TExpr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<TExpr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<TExpr>,
+        rhs: Box<TExpr>,
+    },
+    Quantified {
+        quantifier: Quantifier,
+        var: LocalId,
+        collection: Box<TExpr>,
+        body: Box<TExpr>,
+    },
+    /// `has path`: whether every field along the path is present.
+    Has(Box<TExpr>),
+    /// A record or map literal; fields in written order.
+    Record {
+        fields: Vec<(String, TExpr)>,
+    },
+    List(Vec<TExpr>),
+    /// An expression that had an error (already reported).
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enforcement {
+    pub module: ModuleId,
+    pub policies: Vec<PolicyId>,
+    pub ci: Option<CiTarget>,
+    pub admission: Option<AdmissionTarget>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CiTarget {
+    pub files: Vec<String>,
+    pub sarif: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdmissionAction {
+    Deny,
+    Warn,
+    Dryrun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdmissionTarget {
+    /// `group/Kind`, core group written `v1/Kind`.
+    pub kinds: Vec<String>,
+    pub action: AdmissionAction,
+    pub namespaces: Vec<String>,
+    pub excluded_namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestDef {
+    pub module: ModuleId,
+    pub name: String,
+    pub expectations: Vec<TExpectation>,
+    pub locals: Vec<Local>,
+    pub lets: Vec<(LocalId, TExpr)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TExpectation {
+    pub kind: ExpectKind,
+    pub policy: PolicyId,
+    pub subject: TExpr,
+    pub args: Vec<(String, TExpr)>,
+    pub message: Option<String>,
+    pub span: Span,
+}
+
+/// The whole checked program.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Program {
+    pub modules: Vec<Module>,
+    pub types: Vec<TypeDef>,
+    pub enums: Vec<EnumDef>,
+    pub resources: Vec<ResourceDef>,
+    pub fns: Vec<FnDef>,
+    pub policies: Vec<PolicyDef>,
+    pub enforcements: Vec<Enforcement>,
+    pub tests: Vec<TestDef>,
+}
+
+impl Program {
+    /// The fields of a record-like type, or `None` for other types.
+    pub fn fields_of(&self, ty: &Ty) -> Option<&[FieldDef]> {
+        match ty {
+            Ty::Record(id) => Some(&self.types[id.index()].fields),
+            Ty::Resource(id) => Some(&self.resources[id.index()].fields),
+            _ => None,
+        }
+    }
+
+    /// A type as written in source, e.g. `[Dataset]`.
+    pub fn display(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::String => "string".into(),
+            Ty::Int => "int".into(),
+            Ty::Float => "float".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Timestamp => "timestamp".into(),
+            Ty::List(t) => format!("[{}]", self.display(t)),
+            Ty::Map(t) => format!("{{string: {}}}", self.display(t)),
+            Ty::Record(id) => self.types[id.index()].name.clone(),
+            Ty::Enum(id) => self.enums[id.index()].name.clone(),
+            Ty::Resource(id) => self.resources[id.index()].name.clone(),
+            Ty::Untyped => "untyped record".into(),
+            Ty::Unknown => "unknown".into(),
+        }
+    }
+
+    /// `package.name` of a policy; its Rego package.
+    pub fn policy_path(&self, id: PolicyId) -> String {
+        let p = &self.policies[id.index()];
+        format!("{}.{}", self.modules[p.module.index()].name, p.name)
+    }
+}

@@ -1,0 +1,69 @@
+//! The command line: `govc check | graph | build | test | eval`. Exit codes: 0 success, 1 policy
+//! or compile errors, 2 usage errors.
+
+mod check;
+mod graph;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for a usage error (bad flag, missing directory).
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "govc",
+    version,
+    about = "Compile .gov governance policies to OPA bundles, Kubernetes admission policies and CI workflows"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse, resolve and type-check a project; print diagnostics.
+    Check(check::CheckArgs),
+    /// Print the dependency graph of a project.
+    Graph(graph::GraphArgs),
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Graph(args) => graph::run(args),
+    }
+}
+
+/// The project directory argument shared by the subcommands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ProjectArg {
+    /// Project directory (every `.gov` file below it); defaults to the current directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Loads and analyzes a project, or prints a usage error.
+pub(crate) fn analyze(dir: &std::path::Path) -> Result<crate::project::Analysis, ExitCode> {
+    match crate::project::load(dir) {
+        Ok(sources) => Ok(crate::project::analyze(sources)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! A project: every `.gov` file below a directory plus the standard library, run through the
+//! front end (parse → resolve → type-check → dependency graph). `govc check`, the back ends and
+//! the language server all start here.
+
+use crate::checked::Program;
+use crate::diagnostic::{self, Code, Diagnostic};
+use crate::graph::DepGraph;
+use crate::resolve::Names;
+use crate::source::SourceMap;
+use crate::span::{FileId, Span};
+use crate::syntax::ast::SourceModule;
+use std::path::{Path, PathBuf};
+
+/// Directories never searched for sources: build output, VCS data, dependencies.
+const SKIPPED_DIRS: &[&str] = &["dist", "target", "node_modules"];
+
+/// A problem loading a project that is not about its source: a usage error (exit code 2).
+#[derive(Debug)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads the project's `.gov` files (sorted by path, for deterministic output) and the stdlib.
+pub fn load(dir: &Path) -> Result<SourceMap, LoadError> {
+    if !dir.exists() {
+        return Err(LoadError(format!("`{}` does not exist", dir.display())));
+    }
+    let mut paths = Vec::new();
+    if dir.is_file() {
+        paths.push(dir.to_path_buf());
+    } else {
+        collect_gov_files(dir, &mut paths).map_err(|e| LoadError(format!("cannot read `{}`: {e}", dir.display())))?;
+    }
+    paths.sort();
+    let root = if dir.is_file() {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    let mut sources = SourceMap::new();
+    add_stdlib(&mut sources);
+    for path in paths {
+        let text = std::fs::read(&path).map_err(|e| LoadError(format!("cannot read `{}`: {e}", path.display())))?;
+        let text = String::from_utf8(text).map_err(|_| LoadError(format!("`{}` is not UTF-8", path.display())))?;
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        sources.add(name, Some(path), text, false);
+    }
+    Ok(sources)
+}
+
+/// Adds the embedded standard library to a source map.
+pub fn add_stdlib(sources: &mut SourceMap) {
+    for (name, text) in crate::stdlib::FILES {
+        sources.add(*name, None, text.to_string(), true);
+    }
+}
+
+fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
+                continue;
+            }
+            collect_gov_files(&path, out)?;
+        } else if file_type.is_file() && name.ends_with(".gov") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The front end's result: syntax trees, names, the checked program, its dependency order, and
+/// every diagnostic (sorted, deduplicated and capped).
+pub struct Analysis {
+    pub sources: SourceMap,
+    pub modules: Vec<SourceModule>,
+    pub names: Names,
+    pub program: Program,
+    pub graph: DepGraph,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Runs the whole front end over a source map.
+pub fn analyze(sources: SourceMap) -> Analysis {
+    let mut diags = Vec::new();
+    let modules = parse_all(&sources, &mut diags);
+    let user_files = modules.iter().filter(|m| !sources.get(m.file).is_stdlib).count();
+    if user_files == 0 {
+        diags.push(
+            Diagnostic::error(
+                Code::NoSources,
+                Span::new(FileId(0), 0, 0),
+                "no `.gov` files in the project",
+            )
+            .with_help("point govc at the directory that holds your `.gov` files"),
+        );
+    }
+    let stdlib_flags: Vec<bool> = modules.iter().map(|m| sources.get(m.file).is_stdlib).collect();
+    let names = Names::collect(&modules, &stdlib_flags, &mut diags);
+    let program = crate::types::check(&modules, &names, &mut diags);
+    // A file with a syntax error lost declarations that may have used its imports.
+    let broken: std::collections::HashSet<FileId> = diags
+        .iter()
+        .filter(|d| d.code == Code::Syntax || d.code == Code::InvalidEscape || d.code == Code::InvalidNumber)
+        .map(|d| d.primary.span.file)
+        .collect();
+    diags.extend(
+        names
+            .unused_imports()
+            .into_iter()
+            .filter(|d| !broken.contains(&d.primary.span.file)),
+    );
+    let graph = DepGraph::build(&program);
+    diags.extend(graph.cycles(&program));
+    diagnostic::sort_and_dedup(&mut diags);
+    if diags.len() > diagnostic::MAX_DIAGNOSTICS {
+        let first_dropped = diags[diagnostic::MAX_DIAGNOSTICS].primary.span;
+        let dropped = diags.len() - diagnostic::MAX_DIAGNOSTICS;
+        diags.truncate(diagnostic::MAX_DIAGNOSTICS);
+        diags.push(
+            Diagnostic::error(
+                Code::TooManyErrors,
+                first_dropped,
+                format!("{dropped} more problems not shown"),
+            )
+            .with_help("fix the problems above and check again"),
+        );
+    }
+    Analysis {
+        sources,
+        modules,
+        names,
+        program,
+        graph,
+        diagnostics: diags,
+    }
+}
+
+/// Parses every file, on all cores for large projects; results keep the file order.
+fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModule> {
+    let files: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    let chunk = files.len().div_ceil(threads).max(1);
+    let results: Vec<Vec<(SourceModule, Vec<Diagnostic>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|ids| {
+                s.spawn(move || {
+                    ids.iter()
+                        .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut modules = Vec::with_capacity(files.len());
+    for (module, mut d) in results.into_iter().flatten() {
+        modules.push(module);
+        diags.append(&mut d);
+    }
+    modules
+}

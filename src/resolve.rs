@@ -1,0 +1,417 @@
+//! Name resolution: groups files into modules by `package`, gives every declaration an id, checks
+//! imports, and answers "what does this name mean here" for the type checker and the editor.
+
+use crate::checked::{Item, Module, ModuleId};
+use crate::diagnostic::suggest::closest;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{DeclKind, Ident, Path, SourceModule};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+
+/// What a name in a file's scope stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Item(Item),
+    Module(ModuleId),
+    /// A name whose import failed: already reported, so uses of it stay silent.
+    Poisoned,
+}
+
+/// Why a path did not resolve to an item.
+#[derive(Debug)]
+pub enum LookupError {
+    /// A new problem to report.
+    Error(Diagnostic),
+    /// The name comes from a failed import, which was reported there.
+    Reported,
+}
+
+impl From<Diagnostic> for LookupError {
+    fn from(d: Diagnostic) -> Self {
+        LookupError::Error(d)
+    }
+}
+
+/// One name brought in by an `import`.
+#[derive(Debug)]
+pub struct ImportedName {
+    pub target: Named,
+    pub span: Span,
+    pub used: Cell<bool>,
+}
+
+/// The names visible in one file beyond its own module's declarations.
+#[derive(Debug, Default)]
+pub struct FileScope {
+    pub module: Option<ModuleId>,
+    pub imports: BTreeMap<String, ImportedName>,
+}
+
+/// Where each declaration of the program sits in the syntax trees.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclRef {
+    pub file_index: usize,
+    pub decl_index: usize,
+}
+
+/// Modules, their declarations, and the scope of every file.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub modules: Vec<Module>,
+    pub module_by_name: HashMap<String, ModuleId>,
+    /// The declarations of each module by name.
+    pub items: Vec<HashMap<String, (Item, Span)>>,
+    pub files: HashMap<FileId, FileScope>,
+    /// Every item with where it was declared, in declaration order per kind.
+    pub decls: Vec<(Item, ModuleId, DeclRef)>,
+    pub counts: ItemCounts,
+}
+
+/// How many items of each kind were declared (ids are dense from 0).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ItemCounts {
+    pub types: u32,
+    pub enums: u32,
+    pub resources: u32,
+    pub fns: u32,
+    pub policies: u32,
+}
+
+impl Names {
+    /// Pass 1: modules, item ids, duplicates, imports.
+    pub fn collect(files: &[SourceModule], stdlib_files: &[bool], diags: &mut Vec<Diagnostic>) -> Names {
+        let mut names = Names::default();
+        for (file_index, file) in files.iter().enumerate() {
+            let Some(package) = &file.package else {
+                names.files.insert(file.file, FileScope::default());
+                continue;
+            };
+            let module = names.module_for(package, stdlib_files.get(file_index).copied().unwrap_or(false));
+            names.files.insert(
+                file.file,
+                FileScope {
+                    module: Some(module),
+                    imports: BTreeMap::new(),
+                },
+            );
+            for (decl_index, decl) in file.decls.iter().enumerate() {
+                let Some(name) = decl.name() else { continue };
+                let item = names.next_item(&decl.kind);
+                let decl_ref = DeclRef { file_index, decl_index };
+                names.decls.push((item, module, decl_ref));
+                names.declare(module, name, item, diags);
+            }
+        }
+        for file in files {
+            names.collect_imports(file, diags);
+        }
+        names
+    }
+
+    fn module_for(&mut self, package: &Path, is_stdlib: bool) -> ModuleId {
+        let name = package.dotted();
+        if let Some(id) = self.module_by_name.get(&name) {
+            return *id;
+        }
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(Module {
+            name: name.clone(),
+            span: package.span,
+            imports: Vec::new(),
+            is_stdlib,
+        });
+        self.items.push(HashMap::new());
+        self.module_by_name.insert(name, id);
+        id
+    }
+
+    fn next_item(&mut self, kind: &DeclKind) -> Item {
+        let c = &mut self.counts;
+        let bump = |n: &mut u32| {
+            *n += 1;
+            *n - 1
+        };
+        match kind {
+            DeclKind::Type(_) => Item::Type(crate::checked::TypeId(bump(&mut c.types))),
+            DeclKind::Enum(_) => Item::Enum(crate::checked::EnumId(bump(&mut c.enums))),
+            DeclKind::Resource(_) => Item::Resource(crate::checked::ResourceId(bump(&mut c.resources))),
+            DeclKind::Fn(_) => Item::Fn(crate::checked::FnId(bump(&mut c.fns))),
+            DeclKind::Policy(_) => Item::Policy(crate::checked::PolicyId(bump(&mut c.policies))),
+            DeclKind::Enforce(_) | DeclKind::Test(_) => unreachable!("unnamed declarations have no item"),
+        }
+    }
+
+    fn declare(&mut self, module: ModuleId, name: &Ident, item: Item, diags: &mut Vec<Diagnostic>) {
+        let table = &mut self.items[module.index()];
+        if let Some((_, first)) = table.get(&name.name) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateDeclaration,
+                    name.span,
+                    format!("`{}` is declared twice", name.name),
+                )
+                .with_label("declared again here")
+                .with_secondary(*first, "first declared here")
+                .with_help("give one of them another name; names are shared by all files of a package"),
+            );
+            return;
+        }
+        if crate::types::is_reserved_type_name(&name.name) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateDeclaration,
+                    name.span,
+                    format!("`{}` is a built-in type name", name.name),
+                )
+                .with_label("cannot be redeclared")
+                .with_help("choose another name"),
+            );
+        }
+        table.insert(name.name.clone(), (item, name.span));
+    }
+
+    fn collect_imports(&mut self, file: &SourceModule, diags: &mut Vec<Diagnostic>) {
+        let Some(module) = self.files.get(&file.file).and_then(|s| s.module) else {
+            return;
+        };
+        let mut imports = BTreeMap::new();
+        for import in &file.imports {
+            let module_name = import.module.dotted();
+            let Some(&target) = self.module_by_name.get(&module_name) else {
+                let mut d = Diagnostic::error(
+                    Code::UnknownModule,
+                    import.module.span,
+                    format!("unknown module `{module_name}`"),
+                )
+                .with_label("no file declares this package");
+                if let Some(s) = closest(&module_name, self.module_by_name.keys().map(String::as_str)) {
+                    d = d.with_did_you_mean(s);
+                } else {
+                    d = d.with_help("modules are the `package` names of the project's files and of the standard library (`std.ai`, `std.k8s`)");
+                }
+                diags.push(d);
+                let poisoned: Vec<&Ident> = match &import.names {
+                    Some(list) => list.iter().collect(),
+                    None => vec![import.module.last()],
+                };
+                for name in poisoned {
+                    imports.entry(name.name.clone()).or_insert(ImportedName {
+                        target: Named::Poisoned,
+                        span: name.span,
+                        used: Cell::new(true),
+                    });
+                }
+                continue;
+            };
+            if target == module {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ImportConflict,
+                        import.module.span,
+                        "a module cannot import itself",
+                    )
+                    .with_label("this is the file's own package")
+                    .with_help("names of the same package are visible without an import"),
+                );
+                continue;
+            }
+            if !self.modules[module.index()].imports.contains(&target) {
+                self.modules[module.index()].imports.push(target);
+            }
+            match &import.names {
+                None => {
+                    let alias = import.module.last();
+                    self.bring_in(module, &mut imports, alias, Named::Module(target), diags);
+                }
+                Some(list) => {
+                    for name in list {
+                        match self.items[target.index()].get(&name.name) {
+                            Some(&(item, _)) => self.bring_in(module, &mut imports, name, Named::Item(item), diags),
+                            None => {
+                                let mut d = Diagnostic::error(
+                                    Code::UnknownImport,
+                                    name.span,
+                                    format!("module `{module_name}` has no declaration `{}`", name.name),
+                                )
+                                .with_label("not declared there");
+                                if let Some(s) =
+                                    closest(&name.name, self.items[target.index()].keys().map(String::as_str))
+                                {
+                                    d = d.with_did_you_mean(s);
+                                }
+                                diags.push(d);
+                                imports.entry(name.name.clone()).or_insert(ImportedName {
+                                    target: Named::Poisoned,
+                                    span: name.span,
+                                    used: Cell::new(true),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(scope) = self.files.get_mut(&file.file) {
+            scope.imports = imports;
+        }
+    }
+
+    fn bring_in(
+        &self,
+        module: ModuleId,
+        imports: &mut BTreeMap<String, ImportedName>,
+        name: &Ident,
+        target: Named,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if let Some((_, local)) = self.items[module.index()].get(&name.name) {
+            diags.push(
+                Diagnostic::error(
+                    Code::ImportConflict,
+                    name.span,
+                    format!("import `{}` clashes with a declaration of this package", name.name),
+                )
+                .with_label("imported here")
+                .with_secondary(*local, "declared here")
+                .with_help("import the module instead and use the name qualified"),
+            );
+            return;
+        }
+        if let Some(previous) = imports.get(&name.name) {
+            let message = if previous.target == target {
+                format!("`{}` is imported twice", name.name)
+            } else {
+                format!("two imports are named `{}`", name.name)
+            };
+            diags.push(
+                Diagnostic::error(Code::ImportConflict, name.span, message)
+                    .with_label("imported again here")
+                    .with_secondary(previous.span, "first imported here")
+                    .with_help("remove one import, or import a module and use its names qualified"),
+            );
+            return;
+        }
+        imports.insert(
+            name.name.clone(),
+            ImportedName {
+                target,
+                span: name.span,
+                used: Cell::new(false),
+            },
+        );
+    }
+
+    /// The module a file belongs to.
+    pub fn module_of(&self, file: FileId) -> Option<ModuleId> {
+        self.files.get(&file).and_then(|s| s.module)
+    }
+
+    /// Looks a single name up from a file: its module's declarations, then its imports.
+    /// Marks a used import.
+    pub fn lookup(&self, file: FileId, name: &str) -> Option<Named> {
+        let scope = self.files.get(&file)?;
+        if let Some(module) = scope.module {
+            if let Some((item, _)) = self.items[module.index()].get(name) {
+                return Some(Named::Item(*item));
+            }
+        }
+        let imported = scope.imports.get(name)?;
+        imported.used.set(true);
+        Some(imported.target)
+    }
+
+    /// Looks up `segments` (a name, or `alias.Name`) as an item.
+    pub fn lookup_path(&self, file: FileId, segments: &[Ident]) -> Result<Item, LookupError> {
+        let first = &segments[0];
+        let mut named = self
+            .lookup(file, &first.name)
+            .ok_or_else(|| self.unknown(file, first))?;
+        for seg in &segments[1..] {
+            named = match named {
+                Named::Poisoned => return Err(LookupError::Reported),
+                Named::Module(m) => match self.items[m.index()].get(&seg.name) {
+                    Some((item, _)) => Named::Item(*item),
+                    None => {
+                        let mut d = Diagnostic::error(
+                            Code::UnknownName,
+                            seg.span,
+                            format!(
+                                "module `{}` has no declaration `{}`",
+                                self.modules[m.index()].name,
+                                seg.name
+                            ),
+                        )
+                        .with_label("not declared there");
+                        if let Some(s) = closest(&seg.name, self.items[m.index()].keys().map(String::as_str)) {
+                            d = d.with_did_you_mean(s);
+                        }
+                        return Err(d.into());
+                    }
+                },
+                Named::Item(_) => {
+                    return Err(LookupError::Error(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            seg.span,
+                            format!("`{}` is not a module", segments[0].name),
+                        )
+                        .with_label("cannot look a name up in this"),
+                    ))
+                }
+            };
+        }
+        match named {
+            Named::Item(item) => Ok(item),
+            Named::Poisoned => Err(LookupError::Reported),
+            Named::Module(m) => Err(LookupError::Error(
+                Diagnostic::error(
+                    Code::NotAValue,
+                    first.span,
+                    format!("`{}` is a module", self.modules[m.index()].name),
+                )
+                .with_label("a module, not a declaration")
+                .with_help(format!("name a declaration of it, e.g. `{}.Name`", first.name)),
+            )),
+        }
+    }
+
+    /// An "unknown name" error with the closest visible name as a suggestion.
+    pub fn unknown(&self, file: FileId, name: &Ident) -> Diagnostic {
+        let mut d = Diagnostic::error(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
+            .with_label("not found in this scope");
+        if let Some(s) = closest(&name.name, self.visible_names(file)) {
+            d = d.with_did_you_mean(s);
+        }
+        d
+    }
+
+    /// Every declaration and import name visible in a file.
+    pub fn visible_names(&self, file: FileId) -> Vec<&str> {
+        let mut out = Vec::new();
+        if let Some(scope) = self.files.get(&file) {
+            if let Some(m) = scope.module {
+                out.extend(self.items[m.index()].keys().map(String::as_str));
+            }
+            out.extend(scope.imports.keys().map(String::as_str));
+        }
+        out
+    }
+
+    /// Warnings for imports that no name in the file used.
+    pub fn unused_imports(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for scope in self.files.values() {
+            for (name, imported) in &scope.imports {
+                if !imported.used.get() {
+                    out.push(
+                        Diagnostic::warning(Code::UnusedImport, imported.span, format!("unused import `{name}`"))
+                            .with_label("never used in this file")
+                            .with_help("remove it"),
+                    );
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,449 @@
+//! The typed syntax tree. Every node carries the [`Span`] of the source it came from.
+
+use crate::span::{FileId, Span};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A dotted name, `a.b.c`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub span: Span,
+}
+
+impl Path {
+    /// The path as written, `a.b.c`.
+    pub fn dotted(&self) -> String {
+        let names: Vec<&str> = self.segments.iter().map(|s| s.name.as_str()).collect();
+        names.join(".")
+    }
+
+    pub fn last(&self) -> &Ident {
+        // INVARIANT: the grammar never produces an empty path.
+        &self.segments[self.segments.len() - 1]
+    }
+}
+
+/// `///` documentation attached to the next item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Doc {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One parsed `.gov` file. Declarations that failed to parse are absent (their diagnostics are
+/// reported separately) so that the rest of the file can still be checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceModule {
+    pub file: FileId,
+    pub package: Option<Path>,
+    pub imports: Vec<Import>,
+    pub decls: Vec<Decl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Import {
+    pub module: Path,
+    /// `import a.b.{X, Y}`: the names brought in; `None` for a plain module import `import a.b`.
+    pub names: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decl {
+    pub doc: Option<Doc>,
+    pub kind: DeclKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum DeclKind {
+    Type(TypeDecl),
+    Enum(EnumDecl),
+    Resource(ResourceDecl),
+    Fn(FnDecl),
+    Policy(PolicyDecl),
+    Enforce(EnforceDecl),
+    Test(TestDecl),
+}
+
+impl Decl {
+    /// The declared name, for declarations that have one (`enforce` and `test` do not).
+    pub fn name(&self) -> Option<&Ident> {
+        match &self.kind {
+            DeclKind::Type(d) => Some(&d.name),
+            DeclKind::Enum(d) => Some(&d.name),
+            DeclKind::Resource(d) => Some(&d.name),
+            DeclKind::Fn(d) => Some(&d.name),
+            DeclKind::Policy(d) => Some(&d.name),
+            DeclKind::Enforce(_) | DeclKind::Test(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeDecl {
+    pub name: Ident,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub doc: Option<Doc>,
+    pub name: Ident,
+    pub optional: bool,
+    pub ty: TypeExpr,
+    pub constraints: Vec<Constraint>,
+    pub span: Span,
+}
+
+/// `@name(arg)` after a field or parameter type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Constraint {
+    pub name: Ident,
+    pub arg: Literal,
+    pub span: Span,
+}
+
+/// A constant written in a constraint or a setting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Literal {
+    Number(Number),
+    String(StringLit),
+    Bool(bool),
+    StringList(Vec<StringLit>),
+    Ident(Ident),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Number {
+    pub value: f64,
+    /// Written without a fraction or exponent.
+    pub is_int: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeExpr {
+    pub kind: TypeExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypeExprKind {
+    /// A built-in scalar (`string`, `int`, ...) or a named type, possibly qualified.
+    Named(Path),
+    List(Box<TypeExpr>),
+    /// `{string: T}`; the key is kept to report anything but `string`.
+    Map(Ident, Box<TypeExpr>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    pub doc: Option<Doc>,
+    pub name: Ident,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceDecl {
+    pub name: Ident,
+    pub settings: Vec<Setting>,
+    /// `name: Type` items; a resource has exactly one, `spec`.
+    pub fields: Vec<(Ident, TypeExpr)>,
+}
+
+/// `key = value`, in resources, policy metadata and enforcements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    pub key: Ident,
+    pub value: Literal,
+    pub value_span: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FnDecl {
+    pub name: Ident,
+    pub params: Vec<FnParam>,
+    pub ret: TypeExpr,
+    pub body: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FnParam {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyDecl {
+    pub name: Ident,
+    pub items: Vec<PolicyItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum PolicyItem {
+    Setting(Setting),
+    Param(ParamDecl),
+    Subject(SubjectDecl),
+    Let(LetBinding),
+    Clause(Clause),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamDecl {
+    pub doc: Option<Doc>,
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub constraints: Vec<Constraint>,
+    pub default: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LetBinding {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ClauseKind {
+    Deny,
+    Warn,
+    Allow,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clause {
+    pub kind: ClauseKind,
+    /// The message of `deny` and `warn`; `allow` has none.
+    pub message: Option<StringLit>,
+    pub conditions: Vec<Condition>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Condition {
+    Expr(Expr),
+    /// `some x in xs`: binds `x` for the conditions after it.
+    Some {
+        var: Ident,
+        collection: Expr,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnforceDecl {
+    pub policies: Vec<Path>,
+    pub targets: Vec<EnforceTarget>,
+}
+
+/// `ci { ... }` or `admission { ... }` inside an `enforce`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnforceTarget {
+    pub name: Ident,
+    pub settings: Vec<Setting>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestDecl {
+    pub name: StringLit,
+    pub items: Vec<TestItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TestItem {
+    Let(LetBinding),
+    Expect(Expectation),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ExpectKind {
+    Denied,
+    Warned,
+    Passes,
+    Allowed,
+    Rejected,
+}
+
+impl ExpectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpectKind::Denied => "denied",
+            ExpectKind::Warned => "warned",
+            ExpectKind::Passes => "passes",
+            ExpectKind::Allowed => "allowed",
+            ExpectKind::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expectation {
+    pub kind: ExpectKind,
+    pub policy: Path,
+    pub subject: Expr,
+    pub args: Vec<NamedArg>,
+    pub message: Option<StringLit>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedArg {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+/// A string literal: text and `{expr}` interpolations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StringLit {
+    pub parts: Vec<StrPart>,
+    pub span: Span,
+}
+
+impl StringLit {
+    /// The text of a string without interpolations; `None` if it interpolates.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                StrPart::Text(t) => out.push_str(t),
+                StrPart::Interp(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum StrPart {
+    Text(String),
+    Interp(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Quantifier {
+    All,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExprKind {
+    Number(Number),
+    Bool(bool),
+    String(StringLit),
+    Name(Ident),
+    Field {
+        target: Box<Expr>,
+        field: Ident,
+    },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Quantified {
+        quantifier: Quantifier,
+        var: Ident,
+        collection: Box<Expr>,
+        body: Box<Expr>,
+    },
+    Has(Box<Expr>),
+    /// `T { f: v }` (with a type name) or `{ f: v }` (type taken from context).
+    Record {
+        ty: Option<Path>,
+        fields: Vec<RecordField>,
+    },
+    List(Vec<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordField {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}

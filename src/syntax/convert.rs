@@ -1,0 +1,723 @@
+//! Conversion of pest pairs to the typed AST: one function per node kind. Spans are shifted by the
+//! offset of the declaration's chunk in its file.
+
+use super::ast::*;
+use super::Rule;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// Operator precedence, lowest first, as LANGUAGE.md §5 lists it.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or_op, Assoc::Left))
+            .op(Op::infix(Rule::and_op, Assoc::Left))
+            .op(Op::prefix(Rule::not_op))
+            .op(Op::infix(Rule::eq_op, Assoc::Left)
+                | Op::infix(Rule::ne_op, Assoc::Left)
+                | Op::infix(Rule::lt_op, Assoc::Left)
+                | Op::infix(Rule::le_op, Assoc::Left)
+                | Op::infix(Rule::gt_op, Assoc::Left)
+                | Op::infix(Rule::ge_op, Assoc::Left)
+                | Op::infix(Rule::in_op, Assoc::Left))
+            .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
+            .op(Op::infix(Rule::mul_op, Assoc::Left)
+                | Op::infix(Rule::div_op, Assoc::Left)
+                | Op::infix(Rule::mod_op, Assoc::Left))
+            .op(Op::prefix(Rule::neg_op))
+    })
+}
+
+fn is_keyword_token(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_package
+            | Rule::kw_import
+            | Rule::kw_type
+            | Rule::kw_enum
+            | Rule::kw_resource
+            | Rule::kw_fn
+            | Rule::kw_policy
+            | Rule::kw_enforce
+            | Rule::kw_test
+            | Rule::kw_param
+            | Rule::kw_subject
+            | Rule::kw_let
+            | Rule::kw_deny
+            | Rule::kw_warn
+            | Rule::kw_allow
+            | Rule::kw_when
+            | Rule::kw_some
+            | Rule::kw_in
+            | Rule::kw_expect
+            | Rule::kw_with
+            | Rule::kw_has
+            | Rule::EOI
+    )
+}
+
+/// The meaningful children of a pair: keyword tokens and end-of-input are dropped.
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_keyword_token(p.as_rule()))
+}
+
+/// Converts the pairs of one chunk of a file.
+pub struct Converter {
+    file: FileId,
+    offset: usize,
+}
+
+impl Converter {
+    pub fn new(file: FileId, offset: usize) -> Self {
+        Converter { file, offset }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+    }
+
+    pub fn header(&self, pair: Pair<'_, Rule>) -> Result<(Path, Vec<Import>)> {
+        let mut package = None;
+        let mut imports = Vec::new();
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::package_decl => package = children(p).next().map(|p| self.path(p)),
+                Rule::import_decl => imports.push(self.import(p)),
+                _ => {}
+            }
+        }
+        // INVARIANT: the `header` rule requires a package declaration.
+        let package = package.expect("header has a package");
+        Ok((package, imports))
+    }
+
+    fn import(&self, pair: Pair<'_, Rule>) -> Import {
+        let span = self.span(&pair);
+        let mut module = None;
+        let mut names = None;
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::path => module = Some(self.path(p)),
+                Rule::import_names => names = Some(children(p).map(|i| self.ident(i)).collect()),
+                _ => {}
+            }
+        }
+        Import {
+            module: module.expect("import has a path"),
+            names,
+            span,
+        }
+    }
+
+    pub fn declaration(&self, pair: Pair<'_, Rule>) -> Result<Decl> {
+        let span = self.span(&pair);
+        let mut doc = None;
+        let mut kind = None;
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::docs => doc = self.docs(p),
+                Rule::type_decl => kind = Some(DeclKind::Type(self.type_decl(p)?)),
+                Rule::enum_decl => kind = Some(DeclKind::Enum(self.enum_decl(p))),
+                Rule::resource_decl => kind = Some(DeclKind::Resource(self.resource_decl(p)?)),
+                Rule::fn_decl => kind = Some(DeclKind::Fn(self.fn_decl(p)?)),
+                Rule::policy_decl => kind = Some(DeclKind::Policy(self.policy_decl(p)?)),
+                Rule::enforce_decl => kind = Some(DeclKind::Enforce(self.enforce_decl(p)?)),
+                Rule::test_decl => kind = Some(DeclKind::Test(self.test_decl(p)?)),
+                _ => {}
+            }
+        }
+        Ok(Decl {
+            doc,
+            kind: kind.expect("declaration has a body"),
+            span,
+        })
+    }
+
+    fn docs(&self, pair: Pair<'_, Rule>) -> Option<Doc> {
+        let span = self.span(&pair);
+        let lines: Vec<&str> = pair
+            .into_inner()
+            .map(|p| {
+                let line = p.as_str().trim_start_matches("///");
+                line.strip_prefix(' ').unwrap_or(line).trim_end()
+            })
+            .collect();
+        if lines.is_empty() {
+            return None;
+        }
+        Some(Doc {
+            text: lines.join("\n"),
+            span,
+        })
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn path(&self, pair: Pair<'_, Rule>) -> Path {
+        let span = self.span(&pair);
+        Path {
+            segments: children(pair).map(|p| self.ident(p)).collect(),
+            span,
+        }
+    }
+
+    fn type_decl(&self, pair: Pair<'_, Rule>) -> Result<TypeDecl> {
+        let mut inner = children(pair);
+        let name = self.ident(inner.next().expect("type name"));
+        let fields = inner.map(|p| self.field(p)).collect::<Result<_>>()?;
+        Ok(TypeDecl { name, fields })
+    }
+
+    fn field(&self, pair: Pair<'_, Rule>) -> Result<Field> {
+        let span = self.span(&pair);
+        let mut doc = None;
+        let mut name = None;
+        let mut optional = false;
+        let mut ty = None;
+        let mut constraints = Vec::new();
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::docs => doc = self.docs(p),
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::optional_mark => optional = true,
+                Rule::type_expr => ty = Some(self.type_expr(p)),
+                Rule::constraint => constraints.push(self.constraint(p)?),
+                _ => {}
+            }
+        }
+        Ok(Field {
+            doc,
+            name: name.expect("field name"),
+            optional,
+            ty: ty.expect("field type"),
+            constraints,
+            span,
+        })
+    }
+
+    fn constraint(&self, pair: Pair<'_, Rule>) -> Result<Constraint> {
+        let span = self.span(&pair);
+        let mut inner = children(pair);
+        let name = self.ident(inner.next().expect("constraint name"));
+        let arg = self.literal(inner.next().expect("constraint argument"))?;
+        Ok(Constraint { name, arg, span })
+    }
+
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let inner = children(pair).next().expect("type expression");
+        let kind = match inner.as_rule() {
+            Rule::list_type => {
+                let elem = children(inner).next().expect("list element type");
+                TypeExprKind::List(Box::new(self.type_expr(elem)))
+            }
+            Rule::map_type => {
+                let mut parts = children(inner);
+                let key = self.ident(parts.next().expect("map key"));
+                let value = self.type_expr(parts.next().expect("map value"));
+                TypeExprKind::Map(key, Box::new(value))
+            }
+            _ => TypeExprKind::Named(self.path(inner)),
+        };
+        TypeExpr { kind, span }
+    }
+
+    fn enum_decl(&self, pair: Pair<'_, Rule>) -> EnumDecl {
+        let mut inner = children(pair);
+        let name = self.ident(inner.next().expect("enum name"));
+        let variants = inner
+            .map(|v| {
+                let mut doc = None;
+                let mut name = None;
+                for p in children(v) {
+                    match p.as_rule() {
+                        Rule::docs => doc = self.docs(p),
+                        _ => name = Some(self.ident(p)),
+                    }
+                }
+                Variant {
+                    doc,
+                    name: name.expect("variant name"),
+                }
+            })
+            .collect();
+        EnumDecl { name, variants }
+    }
+
+    fn resource_decl(&self, pair: Pair<'_, Rule>) -> Result<ResourceDecl> {
+        let mut inner = children(pair);
+        let name = self.ident(inner.next().expect("resource name"));
+        let mut settings = Vec::new();
+        let mut fields = Vec::new();
+        for p in inner {
+            match p.as_rule() {
+                Rule::setting => settings.push(self.setting(p)?),
+                _ => {
+                    let mut parts = children(p);
+                    let field = self.ident(parts.next().expect("field name"));
+                    let ty = self.type_expr(parts.next().expect("field type"));
+                    fields.push((field, ty));
+                }
+            }
+        }
+        Ok(ResourceDecl { name, settings, fields })
+    }
+
+    fn setting(&self, pair: Pair<'_, Rule>) -> Result<Setting> {
+        let span = self.span(&pair);
+        let mut inner = children(pair);
+        let key = self.ident(inner.next().expect("setting key"));
+        let value_pair = inner.next().expect("setting value");
+        let value_span = self.span(&value_pair);
+        let value = self.literal(value_pair)?;
+        Ok(Setting {
+            key,
+            value,
+            value_span,
+            span,
+        })
+    }
+
+    fn literal(&self, pair: Pair<'_, Rule>) -> Result<Literal> {
+        Ok(match pair.as_rule() {
+            Rule::number => Literal::Number(self.number(&pair)?),
+            Rule::string => Literal::String(self.string(pair)?),
+            Rule::boolean => Literal::Bool(pair.as_str() == "true"),
+            Rule::string_list => Literal::StringList(children(pair).map(|p| self.string(p)).collect::<Result<_>>()?),
+            _ => Literal::Ident(self.ident(pair)),
+        })
+    }
+
+    fn number(&self, pair: &Pair<'_, Rule>) -> Result<Number> {
+        let text = pair.as_str();
+        let is_int = !text.contains(['.', 'e', 'E']);
+        let value: f64 = text.parse().map_err(|_| self.bad_number(pair))?;
+        if !value.is_finite() || (is_int && text.parse::<i64>().is_err()) {
+            return Err(self.bad_number(pair));
+        }
+        Ok(Number {
+            value,
+            is_int,
+            text: text.to_string(),
+        })
+    }
+
+    fn bad_number(&self, pair: &Pair<'_, Rule>) -> Diagnostic {
+        Diagnostic::error(
+            Code::InvalidNumber,
+            self.span(pair),
+            format!("number `{}` is out of range", pair.as_str()),
+        )
+        .with_label("out of range")
+        .with_help("integers must fit in 64 bits and numbers must be finite")
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>) -> Result<StringLit> {
+        let span = self.span(&pair);
+        let mut parts: Vec<StrPart> = Vec::new();
+        let push_text = |parts: &mut Vec<StrPart>, s: &str| match parts.last_mut() {
+            Some(StrPart::Text(t)) => t.push_str(s),
+            _ => parts.push(StrPart::Text(s.to_string())),
+        };
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::text => push_text(&mut parts, p.as_str()),
+                Rule::lbrace_lit => push_text(&mut parts, "{"),
+                Rule::rbrace_lit => push_text(&mut parts, "}"),
+                Rule::escape => {
+                    let c = self.escape(&p)?;
+                    push_text(&mut parts, c.encode_utf8(&mut [0; 4]));
+                }
+                Rule::interpolation => {
+                    let e = children(p).next().expect("interpolated expression");
+                    parts.push(StrPart::Interp(self.expr(e)?));
+                }
+                _ => {}
+            }
+        }
+        Ok(StringLit { parts, span })
+    }
+
+    fn escape(&self, pair: &Pair<'_, Rule>) -> Result<char> {
+        let s = pair.as_str();
+        let c = match s {
+            "\\n" => Some('\n'),
+            "\\t" => Some('\t'),
+            "\\r" => Some('\r'),
+            "\\\"" => Some('"'),
+            "\\\\" => Some('\\'),
+            _ if s.starts_with("\\u{") => u32::from_str_radix(&s[3..s.len() - 1], 16)
+                .ok()
+                .and_then(char::from_u32),
+            _ => None,
+        };
+        c.ok_or_else(|| {
+            Diagnostic::error(Code::InvalidEscape, self.span(pair), format!("invalid escape `{s}`"))
+                .with_label("not a valid escape")
+                .with_help(
+                    "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\u{XXXX}`; write `\\\\` for a backslash",
+                )
+        })
+    }
+
+    fn fn_decl(&self, pair: Pair<'_, Rule>) -> Result<FnDecl> {
+        let mut name = None;
+        let mut params = Vec::new();
+        let mut ret = None;
+        let mut body = None;
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::fn_param => {
+                    let mut parts = children(p);
+                    let name = self.ident(parts.next().expect("param name"));
+                    let ty = self.type_expr(parts.next().expect("param type"));
+                    params.push(FnParam { name, ty });
+                }
+                Rule::type_expr => ret = Some(self.type_expr(p)),
+                Rule::expr => body = Some(self.expr(p)?),
+                _ => {}
+            }
+        }
+        Ok(FnDecl {
+            name: name.expect("fn name"),
+            params,
+            ret: ret.expect("fn return type"),
+            body: body.expect("fn body"),
+        })
+    }
+
+    fn policy_decl(&self, pair: Pair<'_, Rule>) -> Result<PolicyDecl> {
+        let mut inner = children(pair);
+        let name = self.ident(inner.next().expect("policy name"));
+        let items = inner.map(|p| self.policy_item(p)).collect::<Result<_>>()?;
+        Ok(PolicyDecl { name, items })
+    }
+
+    fn policy_item(&self, pair: Pair<'_, Rule>) -> Result<PolicyItem> {
+        let span = self.span(&pair);
+        Ok(match pair.as_rule() {
+            Rule::setting => PolicyItem::Setting(self.setting(pair)?),
+            Rule::param_item => {
+                let mut doc = None;
+                let mut name = None;
+                let mut ty = None;
+                let mut constraints = Vec::new();
+                let mut default = None;
+                for p in children(pair) {
+                    match p.as_rule() {
+                        Rule::docs => doc = self.docs(p),
+                        Rule::ident => name = Some(self.ident(p)),
+                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::constraint => constraints.push(self.constraint(p)?),
+                        _ => default = Some(self.expr(p)?),
+                    }
+                }
+                PolicyItem::Param(ParamDecl {
+                    doc,
+                    name: name.expect("param name"),
+                    ty: ty.expect("param type"),
+                    constraints,
+                    default: default.expect("param default"),
+                    span,
+                })
+            }
+            Rule::subject_item => {
+                let mut parts = children(pair);
+                let name = self.ident(parts.next().expect("subject name"));
+                let ty = self.type_expr(parts.next().expect("subject type"));
+                PolicyItem::Subject(SubjectDecl { name, ty, span })
+            }
+            Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
+            _ => PolicyItem::Clause(self.clause(pair)?),
+        })
+    }
+
+    fn let_binding(&self, pair: Pair<'_, Rule>) -> Result<LetBinding> {
+        let span = self.span(&pair);
+        let mut parts = children(pair);
+        let name = self.ident(parts.next().expect("let name"));
+        let value = self.expr(parts.next().expect("let value"))?;
+        Ok(LetBinding { name, value, span })
+    }
+
+    fn clause(&self, pair: Pair<'_, Rule>) -> Result<Clause> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::deny_clause => ClauseKind::Deny,
+            Rule::warn_clause => ClauseKind::Warn,
+            _ => ClauseKind::Allow,
+        };
+        let mut message = None;
+        let mut conditions = Vec::new();
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::string => message = Some(self.string(p)?),
+                Rule::block => {
+                    for c in children(p) {
+                        conditions.push(self.condition(c)?);
+                    }
+                }
+                _ => conditions.push(Condition::Expr(self.expr(p)?)),
+            }
+        }
+        Ok(Clause {
+            kind,
+            message,
+            conditions,
+            span,
+        })
+    }
+
+    fn condition(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
+        if pair.as_rule() == Rule::some_binding {
+            let span = self.span(&pair);
+            let mut parts = children(pair);
+            let var = self.ident(parts.next().expect("some variable"));
+            let collection = self.expr(parts.next().expect("some collection"))?;
+            return Ok(Condition::Some { var, collection, span });
+        }
+        Ok(Condition::Expr(self.expr(pair)?))
+    }
+
+    fn enforce_decl(&self, pair: Pair<'_, Rule>) -> Result<EnforceDecl> {
+        let mut policies = Vec::new();
+        let mut targets = Vec::new();
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::path => policies.push(self.path(p)),
+                _ => {
+                    let span = self.span(&p);
+                    let mut parts = children(p);
+                    let name = self.ident(parts.next().expect("target name"));
+                    let settings = parts.map(|s| self.setting(s)).collect::<Result<_>>()?;
+                    targets.push(EnforceTarget { name, settings, span });
+                }
+            }
+        }
+        Ok(EnforceDecl { policies, targets })
+    }
+
+    fn test_decl(&self, pair: Pair<'_, Rule>) -> Result<TestDecl> {
+        let mut inner = children(pair);
+        let name = self.string(inner.next().expect("test name"))?;
+        let mut items = Vec::new();
+        for p in inner {
+            items.push(match p.as_rule() {
+                Rule::let_item => TestItem::Let(self.let_binding(p)?),
+                _ => TestItem::Expect(self.expectation(p)?),
+            });
+        }
+        Ok(TestDecl { name, items })
+    }
+
+    fn expectation(&self, pair: Pair<'_, Rule>) -> Result<Expectation> {
+        let span = self.span(&pair);
+        let mut kind = ExpectKind::Passes;
+        let mut call = None;
+        let mut message = None;
+        for p in children(pair) {
+            match p.as_rule() {
+                Rule::expect_kind => {
+                    kind = match p.as_str() {
+                        "denied" => ExpectKind::Denied,
+                        "warned" => ExpectKind::Warned,
+                        "allowed" => ExpectKind::Allowed,
+                        "rejected" => ExpectKind::Rejected,
+                        _ => ExpectKind::Passes,
+                    }
+                }
+                Rule::policy_call => call = Some(p),
+                _ => message = Some(self.string(p)?),
+            }
+        }
+        let mut parts = children(call.expect("expectation call"));
+        let policy = self.path(parts.next().expect("policy path"));
+        let subject = self.expr(parts.next().expect("subject"))?;
+        let args = parts
+            .map(|a| {
+                let mut kv = children(a);
+                let name = self.ident(kv.next().expect("argument name"));
+                let value = self.expr(kv.next().expect("argument value"))?;
+                Ok(NamedArg { name, value })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Expectation {
+            kind,
+            policy,
+            subject,
+            args,
+            message,
+            span,
+        })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.pratt_expr(pair.into_inner())
+    }
+
+    fn pratt_expr(&self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
+        pratt()
+            .map_primary(|p| self.postfix_expr(p))
+            .map_prefix(|op, rhs| {
+                let rhs = rhs?;
+                let span = self.span(&op).to(rhs.span);
+                let op = if op.as_rule() == Rule::not_op {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                Ok(fold_negation(op, rhs, span))
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let span = lhs.span.to(rhs.span);
+                let op = match op.as_rule() {
+                    Rule::or_op => BinOp::Or,
+                    Rule::and_op => BinOp::And,
+                    Rule::eq_op => BinOp::Eq,
+                    Rule::ne_op => BinOp::Ne,
+                    Rule::lt_op => BinOp::Lt,
+                    Rule::le_op => BinOp::Le,
+                    Rule::gt_op => BinOp::Gt,
+                    Rule::ge_op => BinOp::Ge,
+                    Rule::in_op => BinOp::In,
+                    Rule::add_op => BinOp::Add,
+                    Rule::sub_op => BinOp::Sub,
+                    Rule::mul_op => BinOp::Mul,
+                    Rule::div_op => BinOp::Div,
+                    _ => BinOp::Mod,
+                };
+                Ok(Expr {
+                    kind: ExprKind::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    span,
+                })
+            })
+            .parse(pairs)
+    }
+
+    fn postfix_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let mut inner = pair.into_inner();
+        let mut expr = self.primary(inner.next().expect("primary"))?;
+        for p in inner {
+            let end = self.span(&p);
+            let span = expr.span.to(end);
+            let kind = match p.as_rule() {
+                Rule::field_access => ExprKind::Field {
+                    target: Box::new(expr),
+                    field: self.ident(children(p).next().expect("field name")),
+                },
+                Rule::call_args => ExprKind::Call {
+                    callee: Box::new(expr),
+                    args: children(p).map(|a| self.expr(a)).collect::<Result<_>>()?,
+                },
+                _ => ExprKind::Index {
+                    target: Box::new(expr),
+                    index: Box::new(self.expr(children(p).next().expect("index"))?),
+                },
+            };
+            expr = Expr { kind, span };
+        }
+        Ok(expr)
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let inner = children(pair).next().expect("primary body");
+        let span = self.span(&inner);
+        let kind = match inner.as_rule() {
+            Rule::number => ExprKind::Number(self.number(&inner)?),
+            Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
+            Rule::string => ExprKind::String(self.string(inner)?),
+            Rule::ident => ExprKind::Name(self.ident(inner)),
+            Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
+            Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
+            Rule::has_expr => ExprKind::Has(Box::new(
+                self.postfix_expr(children(inner).next().expect("has operand"))?,
+            )),
+            Rule::quantifier => {
+                let mut parts = children(inner);
+                let quantifier = if parts.next().expect("quantifier").as_str() == "all" {
+                    Quantifier::All
+                } else {
+                    Quantifier::Any
+                };
+                let var = self.ident(parts.next().expect("quantifier variable"));
+                let collection = Box::new(self.expr(parts.next().expect("collection"))?);
+                let body = Box::new(self.expr(parts.next().expect("quantifier body"))?);
+                ExprKind::Quantified {
+                    quantifier,
+                    var,
+                    collection,
+                    body,
+                }
+            }
+            Rule::record_literal => {
+                let mut parts = children(inner);
+                let ty = Some(self.path(parts.next().expect("record type")));
+                let fields = self.record_body(parts.next().expect("record body"))?;
+                ExprKind::Record { ty, fields }
+            }
+            _ => {
+                let body = children(inner).next().expect("record body");
+                ExprKind::Record {
+                    ty: None,
+                    fields: self.record_body(body)?,
+                }
+            }
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn record_body(&self, pair: Pair<'_, Rule>) -> Result<Vec<RecordField>> {
+        children(pair)
+            .map(|f| {
+                let span = self.span(&f);
+                let mut parts = children(f);
+                let name = self.ident(parts.next().expect("field name"));
+                let value = self.expr(parts.next().expect("field value"))?;
+                Ok(RecordField { name, value, span })
+            })
+            .collect()
+    }
+}
+
+/// `-3` is a literal, not a negation of `3`: keeps constants constant for defaults and settings.
+fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
+    if op == UnaryOp::Neg {
+        if let ExprKind::Number(n) = &rhs.kind {
+            return Expr {
+                kind: ExprKind::Number(Number {
+                    value: -n.value,
+                    is_int: n.is_int,
+                    text: format!("-{}", n.text),
+                }),
+                span,
+            };
+        }
+    }
+    Expr {
+        kind: ExprKind::Unary {
+            op,
+            operand: Box::new(rhs),
+        },
+        span,
+    }
+}

@@ -1,0 +1,179 @@
+//! pest's parse errors, told in words a user knows.
+
+use super::Rule;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// Converts a pest error in a chunk starting at `offset` of `file` into a diagnostic.
+pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnostic {
+    let (start, end) = match error.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    let span = Span::new(file, start + offset, end + offset);
+    let (mut expected, unexpected) = match &error.variant {
+        ErrorVariant::ParsingError { positives, negatives } => (describe_all(positives), describe_all(negatives)),
+        ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
+    };
+    if let Some(attempts) = error.parse_attempts() {
+        // Separators and closing brackets are named; tokens that merely start an expression or a
+        // name (`(`, `"`, `_`) are already covered by the rule descriptions.
+        let mut tokens: Vec<String> = attempts
+            .expected_tokens()
+            .iter()
+            .map(|t| t.to_string())
+            .filter(|t| SEPARATORS.contains(&t.as_str()))
+            .map(|t| format!("`{t}`"))
+            .collect();
+        tokens.dedup();
+        expected.retain(|e| !tokens.contains(e));
+        tokens.append(&mut expected);
+        expected = tokens;
+    }
+    let found = found_text(error.line(), error.line_col.clone());
+    let message = match expected.as_slice() {
+        [] => format!("unexpected {found}"),
+        _ => format!("expected {}, found {found}", join_or(&expected)),
+    };
+    let mut d = Diagnostic::error(Code::Syntax, span, message).with_label(match expected.first() {
+        Some(first) => format!("expected {first}"),
+        None => "unexpected here".to_string(),
+    });
+    let word = found.trim_matches('`');
+    if RESERVED.contains(&word) {
+        d = d.with_note(format!("`{word}` is a reserved word and cannot be used as a name"));
+    }
+    if !unexpected.is_empty() {
+        d = d.with_note(format!("{} cannot appear here", join_or(&unexpected)));
+    }
+    if let Some(help) = hint(&expected) {
+        d = d.with_help(help);
+    }
+    d
+}
+
+/// The token at the error position, quoted, or "end of input".
+fn found_text(line: &str, pos: pest::error::LineColLocation) -> String {
+    let col = match pos {
+        pest::error::LineColLocation::Pos((_, c)) | pest::error::LineColLocation::Span((_, c), _) => c,
+    };
+    let rest: String = line.chars().skip(col.saturating_sub(1)).collect();
+    let rest = rest.trim_end();
+    if rest.is_empty() {
+        return "end of line".to_string();
+    }
+    let token: String = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+    } else {
+        rest.chars().take(1).collect()
+    };
+    format!("`{token}`")
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn describe_all(rules: &[Rule]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rules {
+        let d = describe(*r).to_string();
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// A grammar rule in words.
+fn describe(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        EOI => "end of input",
+        ident | path => "a name",
+        number => "a number",
+        string | text | escape => "a string",
+        boolean => "`true` or `false`",
+        expr | primary | postfix_expr | prefix | paren | has_expr | quantifier | record_literal | anon_record
+        | list_literal | interpolation => "an expression",
+        or_op | and_op | eq_op | ne_op | le_op | ge_op | lt_op | gt_op | in_op | add_op | sub_op | mul_op | div_op
+        | mod_op => "an operator",
+        not_op | neg_op => "an expression",
+        field_access => "`.`",
+        call_args => "`(`",
+        index => "`[`",
+        type_expr | list_type | map_type => "a type",
+        field => "a field `name: type`",
+        optional_mark => "`?`",
+        constraint => "a constraint like `@min(0)`",
+        enum_variant => "an enum value",
+        setting | setting_value => "a setting `key = value`",
+        string_list => "a list of strings",
+        resource_spec => "`spec: Type`",
+        fn_param => "a parameter `name: type`",
+        param_item => "`param`",
+        subject_item => "`subject`",
+        let_item => "`let`",
+        deny_clause => "`deny`",
+        warn_clause => "`warn`",
+        allow_clause => "`allow`",
+        block => "a `{ ... }` block of conditions",
+        some_binding => "`some`",
+        enforce_target => "an enforcement target like `ci { ... }` or `admission { ... }`",
+        expectation => "`expect`",
+        expect_kind => "`denied`, `warned`, `passes`, `allowed` or `rejected`",
+        policy_call => "a policy call like `p(x)`",
+        named_arg => "a parameter override `name = value`",
+        record_field => "a field `name: value`",
+        record_body => "`{`",
+        import_decl => "`import`",
+        import_names => "`.{`",
+        package_decl => "`package`",
+        doc_comment | docs => "a doc comment",
+        quantifier_kind => "`all` or `any`",
+        kw_package => "`package`",
+        kw_import => "`import`",
+        kw_type | kw_enum | kw_resource | kw_fn | kw_policy | kw_enforce | kw_test => "a declaration",
+        kw_param => "`param`",
+        kw_subject => "`subject`",
+        kw_let => "`let`",
+        kw_deny => "`deny`",
+        kw_warn => "`warn`",
+        kw_allow => "`allow`",
+        kw_when => "`when`",
+        kw_some => "`some`",
+        kw_in => "`in`",
+        kw_expect => "`expect`",
+        kw_with => "`with`",
+        kw_has => "`has`",
+        _ => "something else",
+    }
+}
+
+/// A hint for the most common mistakes, by what the parser expected.
+fn hint(expected: &[String]) -> Option<String> {
+    let has = |s: &str| expected.iter().any(|e| e == s);
+    if has("`when`") {
+        return Some("a clause reads `deny \"message\" when condition`".into());
+    }
+    if has("a declaration") {
+        return Some(
+            "top-level declarations are `type`, `enum`, `resource`, `fn`, `policy`, `enforce` and `test`".into(),
+        );
+    }
+    if has("an expression") {
+        return Some("an expression was expected here, e.g. a name, a literal or a call".into());
+    }
+    None
+}
+
+/// Words of the expression language that cannot be names.
+const RESERVED: &[&str] = &["and", "or", "not", "in", "has", "some", "all", "any", "true", "false"];
+
+/// Literal tokens worth naming in "expected ...".
+const SEPARATORS: &[&str] = &[":", "=", ",", ";", "}", ")", "]", "->", "?"];

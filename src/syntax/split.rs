@@ -1,0 +1,189 @@
+//! Splits a file into its header (package and imports) and its top-level declarations, without
+//! parsing them, so each can be parsed on its own and a syntax error in one does not hide the rest.
+//!
+//! A declaration starts at a declaration keyword (`type`, `enum`, `resource`, `fn`, `policy`,
+//! `enforce`, `test`) outside any braces, string or comment, together with the `///` lines just
+//! above it. A keyword at the very start of a line also starts a declaration when the braces before
+//! it are unbalanced: that is how a missing `}` is contained to its own declaration.
+
+use std::ops::Range;
+
+const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "policy", "enforce", "test"];
+
+/// Byte ranges of a file's header and of each declaration, in order, covering the whole file.
+pub struct Chunks {
+    pub header: Range<usize>,
+    pub declarations: Vec<Range<usize>>,
+}
+
+pub fn split_declarations(text: &str) -> Chunks {
+    let starts = declaration_starts(text);
+    let header_end = starts.first().copied().unwrap_or(text.len());
+    let mut declarations = Vec::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        declarations.push(start..end);
+    }
+    Chunks {
+        header: 0..header_end,
+        declarations,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Code,
+    Str,
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn declaration_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut mode = Mode::Code;
+    let mut depth: usize = 0;
+    // Brace depths at which an interpolation `{` was opened inside a string.
+    let mut interpolations: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match mode {
+            Mode::Str => match b {
+                b'\\' => i += 1,
+                b'"' => mode = Mode::Code,
+                b'\n' => {
+                    // An unterminated string ends at the line's end, as the grammar does.
+                    mode = Mode::Code;
+                    interpolations.clear();
+                }
+                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
+                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 1,
+                b'{' => {
+                    interpolations.push(depth);
+                    depth += 1;
+                    mode = Mode::Code;
+                }
+                _ => {}
+            },
+            Mode::Code => match b {
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'"' => mode = Mode::Str,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if interpolations.last() == Some(&depth) {
+                        interpolations.pop();
+                        mode = Mode::Str;
+                    }
+                }
+                b'\n' | b' ' | b'\t' | b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ if is_ident_byte(b) && (i == 0 || !is_ident_byte(bytes[i - 1])) => {
+                    let end = i + bytes[i..].iter().take_while(|c| is_ident_byte(**c)).count();
+                    let word = &text[i..end];
+                    let at_column_zero = i == 0 || bytes[i - 1] == b'\n';
+                    if interpolations.is_empty()
+                        && (depth == 0 || at_column_zero)
+                        && DECLARATION_KEYWORDS.contains(&word)
+                        && introduces_declaration(word, &text[end..])
+                    {
+                        depth = 0;
+                        starts.push(with_doc_comments(text, i));
+                    }
+                    i = end;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// Whether the keyword is followed by what a declaration needs: a name, or a string for `test`.
+fn introduces_declaration(word: &str, rest: &str) -> bool {
+    let next = rest.trim_start_matches([' ', '\t']).bytes().next();
+    match word {
+        "test" => next == Some(b'"'),
+        _ => next.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_'),
+    }
+}
+
+/// Moves a declaration's start up over the `///` lines directly above it.
+fn with_doc_comments(text: &str, start: usize) -> usize {
+    let line_begin = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_begin..start].trim().is_empty() {
+        return start;
+    }
+    let mut begin = line_begin;
+    while begin > 0 {
+        let prev_begin = text[..begin - 1].rfind('\n').map_or(0, |i| i + 1);
+        if text[prev_begin..begin].trim_start().starts_with("///") {
+            begin = prev_begin;
+        } else {
+            break;
+        }
+    }
+    if begin < line_begin {
+        begin
+    } else {
+        start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        let c = split_declarations(text);
+        std::iter::once(&text[c.header.clone()])
+            .chain(c.declarations.iter().map(|r| &text[r.clone()]))
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_top_level_keywords_with_docs() {
+        let text = "package a\nimport b\n/// doc\ntype T { f: string }\nfn f() -> int = 1\n";
+        assert_eq!(
+            pieces(text),
+            vec![
+                "package a\nimport b\n",
+                "/// doc\ntype T { f: string }\n",
+                "fn f() -> int = 1\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_keywords_in_braces_strings_and_comments() {
+        let text = "package a\npolicy p {\n  deny \"type {x.type} fn\" when x.test\n  // policy q\n}\n";
+        assert_eq!(pieces(text).len(), 2);
+    }
+
+    #[test]
+    fn a_missing_brace_is_contained() {
+        let text = "package a\ntype T { f: string\npolicy p { }\n";
+        assert_eq!(
+            pieces(text),
+            vec!["package a\n", "type T { f: string\n", "policy p { }\n"]
+        );
+    }
+
+    #[test]
+    fn a_field_named_like_a_keyword_is_not_a_declaration() {
+        let text = "package a\ntype T {\ntype: string\n}\n";
+        assert_eq!(pieces(text).len(), 2);
+    }
+}

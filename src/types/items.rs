@@ -1,0 +1,547 @@
+//! Signatures of types, enums and resources; `@` constraints; `key = value` settings.
+
+use super::builtins::pattern_error;
+use super::expr::list_names;
+use super::Checker;
+use crate::checked::*;
+use crate::diagnostic::suggest::closest;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::resolve::{DeclRef, LookupError, Named};
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{Constraint, DeclKind, Ident, Literal, Setting};
+
+impl Checker<'_> {
+    pub(crate) fn enum_signature(&mut self, id: EnumId, module: ModuleId, r: DeclRef) {
+        let (_, decl) = self.decl(r);
+        let DeclKind::Enum(e) = &decl.kind else { return };
+        let mut variants: Vec<String> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        for v in &e.variants {
+            if let Some(i) = variants.iter().position(|x| *x == v.name.name) {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        v.name.span,
+                        format!("enum value `{}` is listed twice", v.name.name),
+                    )
+                    .with_label("listed again here")
+                    .with_secondary(spans[i], "first listed here"),
+                );
+                continue;
+            }
+            variants.push(v.name.name.clone());
+            spans.push(v.name.span);
+        }
+        self.program.enums[id.index()] = EnumDef {
+            module,
+            name: e.name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            variants,
+            span: e.name.span,
+        };
+    }
+
+    pub(crate) fn type_signature(&mut self, id: TypeId, module: ModuleId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Type(t) = &decl.kind else { return };
+        let mut fields: Vec<FieldDef> = Vec::new();
+        for f in &t.fields {
+            if let Some(first) = fields.iter().find(|x| x.name == f.name.name) {
+                let first = first.span;
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        f.name.span,
+                        format!("field `{}` is declared twice", f.name.name),
+                    )
+                    .with_label("declared again here")
+                    .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            let ty = self.resolve_type(file.file, &f.ty);
+            let constraints = self.constraints(&ty, &f.constraints);
+            fields.push(FieldDef {
+                name: f.name.name.clone(),
+                ty,
+                optional: f.optional,
+                constraints,
+                doc: f.doc.as_ref().map(|d| d.text.clone()),
+                span: f.name.span,
+            });
+        }
+        self.program.types[id.index()] = TypeDef {
+            module,
+            name: t.name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            fields,
+            span: t.name.span,
+        };
+    }
+
+    /// Checks `@` constraints against the type they constrain.
+    pub(crate) fn constraints(&mut self, ty: &Ty, written: &[Constraint]) -> Vec<FieldConstraint> {
+        const KNOWN: &[&str] = &["pattern", "min", "max", "min_items"];
+        let mut out = Vec::new();
+        for c in written {
+            let tyname = self.display(ty);
+            let mismatch = |what: &str| {
+                Diagnostic::error(
+                    Code::ConstraintType,
+                    c.span,
+                    format!("`@{}` cannot constrain a value of type `{tyname}`", c.name.name),
+                )
+                .with_label(format!("`@{}` constrains {what}", c.name.name))
+            };
+            let number = match &c.arg {
+                Literal::Number(n) => Some(n),
+                _ => None,
+            };
+            let checked = match c.name.name.as_str() {
+                "pattern" => match &c.arg {
+                    Literal::String(s) if *ty == Ty::String || *ty == Ty::Unknown => match s.as_plain() {
+                        Some(p) => match pattern_error(&p, c.arg_span(c.span)) {
+                            Some(d) => Err(d),
+                            None => Ok(FieldConstraint::Pattern(p)),
+                        },
+                        None => Err(
+                            Diagnostic::error(Code::ConstraintType, s.span, "a pattern cannot interpolate")
+                                .with_label("write the pattern as plain text"),
+                        ),
+                    },
+                    Literal::String(_) => Err(mismatch("strings")),
+                    _ => Err(
+                        Diagnostic::error(Code::ConstraintType, c.span, "`@pattern` takes a string")
+                            .with_label("expected a string, e.g. `@pattern(\"^[a-z]+$\")`"),
+                    ),
+                },
+                "min" | "max" => match number {
+                    Some(n) if ty.is_numeric() => Ok(if c.name.name == "min" {
+                        FieldConstraint::Min(n.value)
+                    } else {
+                        FieldConstraint::Max(n.value)
+                    }),
+                    Some(_) => Err(mismatch("numbers").with_help(if matches!(ty, Ty::List(_)) {
+                        "for the length of a list use `@min_items(n)`"
+                    } else {
+                        "`@min` and `@max` bound an `int` or a `float`"
+                    })),
+                    None => Err(Diagnostic::error(
+                        Code::ConstraintType,
+                        c.span,
+                        format!("`@{}` takes a number", c.name.name),
+                    )
+                    .with_label("expected a number")),
+                },
+                "min_items" => match number {
+                    Some(n) if matches!(ty, Ty::List(_) | Ty::Unknown) && n.is_int && n.value >= 0.0 => {
+                        Ok(FieldConstraint::MinItems(n.value as u64))
+                    }
+                    Some(_) if matches!(ty, Ty::List(_) | Ty::Unknown) => Err(Diagnostic::error(
+                        Code::ConstraintType,
+                        c.span,
+                        "`@min_items` takes a whole number, 0 or more",
+                    )
+                    .with_label("expected a count")),
+                    Some(_) => Err(mismatch("lists")),
+                    None => Err(
+                        Diagnostic::error(Code::ConstraintType, c.span, "`@min_items` takes a number")
+                            .with_label("expected a count"),
+                    ),
+                },
+                other => {
+                    let mut d = Diagnostic::error(
+                        Code::ConstraintType,
+                        c.name.span,
+                        format!("unknown constraint `@{other}`"),
+                    )
+                    .with_label("not a constraint");
+                    d = match closest(other, KNOWN.iter().copied()) {
+                        Some(s) => d.with_did_you_mean(s),
+                        None => d.with_help("the constraints are `@pattern`, `@min`, `@max` and `@min_items`"),
+                    };
+                    Err(d)
+                }
+            };
+            match checked {
+                Ok(c) => out.push(c),
+                Err(d) => self.error(d),
+            }
+        }
+        out
+    }
+
+    pub(crate) fn resource_signature(&mut self, id: ResourceId, module: ModuleId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Resource(res) = &decl.kind else { return };
+        let name = &res.name;
+        let mut s = Settings::new(
+            &res.settings,
+            &["group", "version", "scope", "plural"],
+            Code::InvalidResource,
+        );
+        s.report_unknown(self, "resource");
+        let group = s.string(self, "group").unwrap_or_default();
+        let version = s.string(self, "version").unwrap_or_default();
+        let scope = match s.ident(self, "scope", &["namespaced", "cluster"]).as_deref() {
+            Some("cluster") => Scope::Cluster,
+            _ => Scope::Namespaced,
+        };
+        let plural = s
+            .string(self, "plural")
+            .unwrap_or_else(|| format!("{}s", name.name.to_lowercase()));
+        for key in ["group", "version"] {
+            if s.get(key).is_none() {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        name.span,
+                        format!("resource `{}` has no `{key}`", name.name),
+                    )
+                    .with_label(format!("`{key}` is required"))
+                    .with_help("a resource needs `group = \"example.com\"` and `version = \"v1\"`"),
+                );
+            }
+        }
+        if let Some(setting) = s.get("group") {
+            if !group.is_empty() && !is_dns_subdomain(&group) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        setting.value_span,
+                        format!("`{group}` is not a valid API group"),
+                    )
+                    .with_label("expected a DNS name like `ai.acme.com`")
+                    .with_help("a group is lowercase letters, digits, `-` and `.`, and must contain a `.`"),
+                );
+            }
+        }
+        if let Some(setting) = s.get("version") {
+            if !version.is_empty() && !is_k8s_version(&version) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        setting.value_span,
+                        format!("`{version}` is not a Kubernetes API version"),
+                    )
+                    .with_label("expected e.g. `v1`, `v1beta1` or `v2alpha1`"),
+                );
+            }
+        }
+        if let Some(setting) = s.get("plural") {
+            if !is_dns_label(&plural) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        setting.value_span,
+                        format!("`{plural}` is not a valid plural name"),
+                    )
+                    .with_label("expected lowercase letters, digits and `-`"),
+                );
+            }
+        }
+        if !name.name.starts_with(|c: char| c.is_ascii_uppercase())
+            || !name.name.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidResource,
+                    name.span,
+                    format!("`{}` is not a valid Kubernetes kind", name.name),
+                )
+                .with_label("kinds are UpperCamelCase letters and digits")
+                .with_help("rename it, e.g. `ModelDeployment`"),
+            );
+        }
+        let mut spec = Ty::Unknown;
+        let mut spec_seen: Option<Span> = None;
+        for (field, ty) in &res.fields {
+            if field.name != "spec" {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        field.span,
+                        format!("a resource has no field `{}`", field.name),
+                    )
+                    .with_label("only `spec: Type` is declared in a resource")
+                    .with_help("`apiVersion`, `kind` and `metadata` are provided; put your fields in the `spec` type"),
+                );
+                continue;
+            }
+            if let Some(first) = spec_seen {
+                self.error(
+                    Diagnostic::error(Code::DuplicateItem, field.span, "`spec` is declared twice")
+                        .with_label("declared again here")
+                        .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            spec_seen = Some(field.span);
+            spec = self.resolve_type(file.file, ty);
+        }
+        if spec_seen.is_none() {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidResource,
+                    name.span,
+                    format!("resource `{}` has no `spec`", name.name),
+                )
+                .with_label("`spec: Type` is required")
+                .with_help("add the type of the object's spec, e.g. `spec: Model`"),
+            );
+        }
+        let metadata = self.object_meta();
+        let field = |n: &str, ty: Ty, doc: &str| FieldDef {
+            name: n.to_string(),
+            ty,
+            optional: false,
+            constraints: Vec::new(),
+            doc: Some(doc.to_string()),
+            span: name.span,
+        };
+        let fields = vec![
+            field("apiVersion", Ty::String, "the object's API group and version"),
+            field("kind", Ty::String, "the object's kind"),
+            field("metadata", metadata, "standard object metadata"),
+            field("spec", spec.clone(), "the desired state"),
+        ];
+        self.program.resources[id.index()] = ResourceDef {
+            module,
+            name: name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            group,
+            version,
+            scope,
+            plural,
+            spec,
+            fields,
+            span: name.span,
+        };
+    }
+
+    /// `std.k8s.ObjectMeta`, the type of every resource's `metadata`.
+    fn object_meta(&self) -> Ty {
+        let found = self
+            .names
+            .module_by_name
+            .get("std.k8s")
+            .and_then(|m| self.names.items[m.index()].get("ObjectMeta"));
+        match found {
+            Some((Item::Type(id), _)) => Ty::Record(*id),
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// Resolves a `Named` to a policy for `enforce` and tests.
+    pub(crate) fn policy_ref(&mut self, file: FileId, path: &crate::syntax::ast::Path) -> Option<PolicyId> {
+        match self.names.lookup_path(file, &path.segments) {
+            Ok(Item::Policy(id)) => Some(id),
+            Ok(_) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::UnknownPolicy,
+                        path.span,
+                        format!("`{}` is not a policy", path.dotted()),
+                    )
+                    .with_label("expected a policy name"),
+                );
+                None
+            }
+            Err(LookupError::Reported) => None,
+            Err(LookupError::Error(mut d)) => {
+                d.code = Code::UnknownPolicy;
+                if path.segments.len() == 1 {
+                    d.message = format!("unknown policy `{}`", path.dotted());
+                    let policies: Vec<&str> = self
+                        .names
+                        .visible_names(file)
+                        .into_iter()
+                        .filter(|n| matches!(self.names.lookup(file, n), Some(Named::Item(Item::Policy(_)))))
+                        .collect();
+                    d.help = None;
+                    d.suggestion = None;
+                    d = match closest(&path.segments[0].name, policies) {
+                        Some(s) => d.with_did_you_mean(s),
+                        None => d.with_help("name a policy of this package, or import it: `import a.b.{policy_name}`"),
+                    };
+                }
+                self.error(d);
+                None
+            }
+        }
+    }
+}
+
+/// `key = value` items, checked by key.
+pub(crate) struct Settings<'s> {
+    items: &'s [Setting],
+    known: &'s [&'s str],
+    /// The code of every problem with these settings (invalid resource, metadata, enforcement).
+    code: Code,
+}
+
+impl<'s> Settings<'s> {
+    pub fn new(items: &'s [Setting], known: &'s [&'s str], code: Code) -> Self {
+        Settings { items, known, code }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'s Setting> {
+        self.items.iter().find(|s| s.key.name == key)
+    }
+
+    /// Reports unknown keys and keys given twice.
+    pub fn report_unknown(&mut self, c: &mut Checker<'_>, what: &str) {
+        let code = self.code;
+        for (i, s) in self.items.iter().enumerate() {
+            if let Some(first) = self.items[..i].iter().find(|x| x.key.name == s.key.name) {
+                c.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        s.key.span,
+                        format!("`{}` is given twice", s.key.name),
+                    )
+                    .with_label("given again here")
+                    .with_secondary(first.key.span, "first given here"),
+                );
+            }
+            if !self.known.contains(&s.key.name.as_str()) {
+                c.error(unknown_setting(code, &s.key, what, self.known));
+            }
+        }
+    }
+
+    pub fn string(&self, c: &mut Checker<'_>, key: &str) -> Option<String> {
+        let s = self.get(key)?;
+        match &s.value {
+            Literal::String(lit) => match lit.as_plain() {
+                Some(text) => Some(text),
+                None => {
+                    c.error(wrong_value(self.code, s, "a plain string (no `{...}` interpolation)"));
+                    None
+                }
+            },
+            _ => {
+                c.error(wrong_value(self.code, s, "a string"));
+                None
+            }
+        }
+    }
+
+    pub fn strings(&self, c: &mut Checker<'_>, key: &str) -> Option<Vec<String>> {
+        let s = self.get(key)?;
+        match &s.value {
+            Literal::StringList(items) => {
+                let mut out = Vec::new();
+                for lit in items {
+                    match lit.as_plain() {
+                        Some(text) => out.push(text),
+                        None => c.error(
+                            Diagnostic::error(self.code, lit.span, "this list takes plain strings")
+                                .with_label("no `{...}` interpolation here"),
+                        ),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                c.error(wrong_value(self.code, s, "a list of strings, e.g. `[\"a\", \"b\"]`"));
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&self, c: &mut Checker<'_>, key: &str) -> Option<bool> {
+        let s = self.get(key)?;
+        match &s.value {
+            Literal::Bool(b) => Some(*b),
+            _ => {
+                c.error(wrong_value(self.code, s, "`true` or `false`"));
+                None
+            }
+        }
+    }
+
+    /// A bare word from a closed set, e.g. `scope = cluster`.
+    pub fn ident(&self, c: &mut Checker<'_>, key: &str, allowed: &[&str]) -> Option<String> {
+        let s = self.get(key)?;
+        let word = match &s.value {
+            Literal::Ident(i) => Some(i.name.clone()),
+            Literal::String(lit) => lit.as_plain(),
+            _ => None,
+        };
+        match word {
+            Some(w) if allowed.contains(&w.as_str()) => Some(w),
+            Some(w) => {
+                let mut d = Diagnostic::error(self.code, s.value_span, format!("`{w}` is not a valid `{key}`"))
+                    .with_label(format!(
+                        "expected one of {}",
+                        list_names(&allowed.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                    ));
+                if let Some(sugg) = closest(&w, allowed.iter().copied()) {
+                    d = d.with_did_you_mean(sugg);
+                }
+                c.error(d);
+                None
+            }
+            None => {
+                c.error(wrong_value(self.code, s, &format!("one of {}", allowed.join(", "))));
+                None
+            }
+        }
+    }
+}
+
+fn unknown_setting(code: Code, key: &Ident, what: &str, known: &[&str]) -> Diagnostic {
+    let mut d = Diagnostic::error(code, key.span, format!("unknown {what} setting `{}`", key.name))
+        .with_label("not a setting here");
+    match closest(&key.name, known.iter().copied()) {
+        Some(s) => d = d.with_did_you_mean(s),
+        None => {
+            let names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+            d = d.with_help(format!("the settings are {}", list_names(&names)));
+        }
+    }
+    d
+}
+
+fn wrong_value(code: Code, s: &Setting, want: &str) -> Diagnostic {
+    Diagnostic::error(code, s.value_span, format!("`{}` takes {want}", s.key.name))
+        .with_label(format!("expected {want}"))
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.contains('.') && s.split('.').all(is_dns_label)
+}
+
+fn is_k8s_version(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('v') else { return false };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 || rest.starts_with('0') {
+        return false;
+    }
+    let tail = &rest[digits..];
+    tail.is_empty()
+        || ["alpha", "beta"].iter().any(|p| {
+            tail.strip_prefix(p)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && !n.starts_with('0'))
+        })
+}
+
+impl Constraint {
+    /// The span of the constraint's argument (the whole constraint when unknown).
+    pub fn arg_span(&self, fallback: Span) -> Span {
+        match &self.arg {
+            Literal::String(s) => s.span,
+            _ => fallback,
+        }
+    }
+}

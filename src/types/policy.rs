@@ -1,0 +1,351 @@
+//! Functions and policies: signatures, then bodies.
+
+use super::env::{guards_of, Env};
+use super::items::Settings;
+use super::Checker;
+use crate::checked::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::resolve::DeclRef;
+use crate::syntax::ast::{ClauseKind, Condition, DeclKind, PolicyItem};
+
+const POLICY_SETTINGS: &[&str] = &["title", "severity", "controls", "owner"];
+const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+
+/// Whether an expression is a constant: what a parameter default or test value must be.
+pub(crate) fn is_constant(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Int(_) | TExprKind::Float(_) | TExprKind::Bool(_) | TExprKind::Variant(..) | TExprKind::Error => {
+            true
+        }
+        TExprKind::String(s) => s.parts.iter().all(|p| matches!(p, TStrPart::Text(_))),
+        TExprKind::List(items) => items.iter().all(is_constant),
+        TExprKind::Record { fields } => fields.iter().all(|(_, v)| is_constant(v)),
+        _ => false,
+    }
+}
+
+impl Checker<'_> {
+    pub(crate) fn fn_signature(&mut self, id: FnId, module: ModuleId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Fn(f) = &decl.kind else { return };
+        let mut env = Env::new(file.file);
+        let mut params = Vec::new();
+        for p in &f.params {
+            if env.lookup(&p.name.name).is_some() {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.name),
+                    )
+                    .with_label("declared again here"),
+                );
+            }
+            let ty = self.resolve_type(file.file, &p.ty);
+            params.push(env.bind(&p.name.name, ty, LocalKind::FnParam, p.name.span));
+        }
+        let ret = self.resolve_type(file.file, &f.ret);
+        self.program.fns[id.index()] = FnDef {
+            module,
+            name: f.name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            params,
+            ret,
+            body: None,
+            locals: env.locals,
+            span: f.name.span,
+        };
+    }
+
+    pub(crate) fn fn_body(&mut self, id: FnId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Fn(f) = &decl.kind else { return };
+        let mut env = Env::with_locals(file.file, self.program.fns[id.index()].locals.clone());
+        let ret = self.program.fns[id.index()].ret.clone();
+        let body = self.expect_type(
+            &mut env,
+            &f.body,
+            &ret,
+            Code::TypeMismatch,
+            &format!("the result of `{}`", f.name.name),
+        );
+        let def = &mut self.program.fns[id.index()];
+        def.body = Some(body);
+        def.locals = env.locals;
+    }
+
+    pub(crate) fn policy_signature(&mut self, id: PolicyId, module: ModuleId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Policy(p) = &decl.kind else { return };
+        let settings: Vec<_> = p
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                PolicyItem::Setting(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut s = Settings::new(&settings, POLICY_SETTINGS, Code::InvalidMetadata);
+        s.report_unknown(self, "policy");
+        let title = s.string(self, "title");
+        let severity = match s.ident(self, "severity", SEVERITIES).as_deref() {
+            Some("low") => Severity::Low,
+            Some("high") => Severity::High,
+            Some("critical") => Severity::Critical,
+            _ => Severity::Medium,
+        };
+        let controls = s.strings(self, "controls").unwrap_or_default();
+        let owner = s.string(self, "owner");
+
+        let mut env = Env::new(file.file);
+        let mut subject: Option<(LocalId, crate::span::Span)> = None;
+        for item in &p.items {
+            if let PolicyItem::Subject(sub) = item {
+                let ty = self.resolve_type(file.file, &sub.ty);
+                if let Some((_, first)) = subject {
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateSubject,
+                            sub.span,
+                            format!("policy `{}` has a second subject", p.name.name),
+                        )
+                        .with_label("second subject")
+                        .with_secondary(first, "first subject")
+                        .with_help("a policy judges exactly one document; split it into two policies"),
+                    );
+                    continue;
+                }
+                if !matches!(ty, Ty::Record(_) | Ty::Resource(_) | Ty::Unknown) {
+                    let shown = self.display(&ty);
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            sub.ty.span,
+                            format!("a subject must be a record or resource type, not `{shown}`"),
+                        )
+                        .with_label("not a document type")
+                        .with_help("declare a `type` or `resource` for the document the policy judges"),
+                    );
+                }
+                subject = Some((
+                    env.bind(&sub.name.name, ty, LocalKind::Subject, sub.name.span),
+                    sub.span,
+                ));
+            }
+        }
+        if subject.is_none() {
+            self.error(
+                Diagnostic::error(
+                    Code::MissingSubject,
+                    p.name.span,
+                    format!("policy `{}` has no subject", p.name.name),
+                )
+                .with_label("no `subject` declared")
+                .with_help("declare the document it judges, e.g. `subject d: Dataset`"),
+            );
+        }
+        let mut params = Vec::new();
+        for item in &p.items {
+            let PolicyItem::Param(param) = item else { continue };
+            if let Some(previous) = env.lookup(&param.name.name) {
+                let first = env.local(previous).span;
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        param.name.span,
+                        format!("`{}` is declared twice in this policy", param.name.name),
+                    )
+                    .with_label("declared again here")
+                    .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            let ty = self.resolve_type(file.file, &param.ty);
+            if !is_parameter_type(&ty) {
+                let shown = self.display(&ty);
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidParam,
+                        param.ty.span,
+                        format!("a parameter cannot have type `{shown}`"),
+                    )
+                    .with_label("not a parameter type")
+                    .with_help(
+                        "parameters are scalars (string, int, float, bool, timestamp, enums) or lists and maps of them",
+                    ),
+                );
+            }
+            let constraints = self.constraints(&ty, &param.constraints);
+            let default = self.expect_type(
+                &mut env,
+                &param.default,
+                &ty,
+                Code::TypeMismatch,
+                &format!("the default of `{}`", param.name.name),
+            );
+            if !is_constant(&default) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidParam,
+                        param.default.span,
+                        "a parameter default must be a constant",
+                    )
+                    .with_label("not a literal value")
+                    .with_help("write a literal: a number, string, boolean, enum value, or a list of them"),
+                );
+            }
+            if let Some(problem) = constant_violation(&constraints, &default) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidParam,
+                        param.default.span,
+                        format!("the default of `{}` {problem}", param.name.name),
+                    )
+                    .with_label("breaks the parameter's constraint")
+                    .with_help("choose a default that satisfies the parameter's own `@` constraints"),
+                );
+            }
+            let local = env.bind(&param.name.name, ty.clone(), LocalKind::Param, param.name.span);
+            params.push(ParamDef {
+                local,
+                name: param.name.name.clone(),
+                ty,
+                constraints,
+                default,
+                doc: param.doc.as_ref().map(|d| d.text.clone()),
+                span: param.span,
+            });
+        }
+        self.program.policies[id.index()] = PolicyDef {
+            module,
+            name: p.name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            title,
+            severity,
+            controls,
+            owner,
+            params,
+            subject: subject.map(|(l, _)| l),
+            lets: Vec::new(),
+            clauses: Vec::new(),
+            locals: env.locals,
+            span: p.name.span,
+        };
+    }
+
+    pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) {
+        let (file, decl) = self.decl(r);
+        let DeclKind::Policy(p) = &decl.kind else { return };
+        let mut env = Env::with_locals(file.file, self.program.policies[id.index()].locals.clone());
+        let mut lets = Vec::new();
+        let mut clauses = Vec::new();
+        for item in &p.items {
+            match item {
+                PolicyItem::Let(l) => {
+                    let value = self.expr(&mut env, &l.value, None);
+                    if let Some(previous) = env.lookup(&l.name.name) {
+                        let first = env.local(previous).span;
+                        self.error(
+                            Diagnostic::error(
+                                Code::DuplicateItem,
+                                l.name.span,
+                                format!("`{}` is already defined in this policy", l.name.name),
+                            )
+                            .with_label("defined again here")
+                            .with_secondary(first, "first defined here"),
+                        );
+                    }
+                    let local = env.bind(&l.name.name, value.ty.clone(), LocalKind::Let, l.name.span);
+                    lets.push((local, value));
+                }
+                PolicyItem::Clause(clause) => {
+                    let mark = env.mark();
+                    let mut conditions = Vec::new();
+                    for cond in &clause.conditions {
+                        match cond {
+                            Condition::Expr(e) => {
+                                let t = self.condition(&mut env, e);
+                                env.add_guards(guards_of(&t));
+                                conditions.push(TCondition::Expr(t));
+                            }
+                            Condition::Some { var, collection, .. } => {
+                                let coll = self.expr(&mut env, collection, None);
+                                let elem = self.element_type(&coll, collection.span);
+                                let local = env.bind(&var.name, elem, LocalKind::Bound, var.span);
+                                conditions.push(TCondition::Some {
+                                    var: local,
+                                    collection: coll,
+                                });
+                            }
+                        }
+                    }
+                    let message = clause.message.as_ref().map(|m| self.string(&mut env, m));
+                    env.restore(mark);
+                    if clause.kind == ClauseKind::Allow && clause.conditions.is_empty() {
+                        self.error(
+                            Diagnostic::error(Code::NotBoolean, clause.span, "an `allow` clause needs a condition")
+                                .with_label("allows nothing specific")
+                                .with_help("write `allow when condition`"),
+                        );
+                    }
+                    clauses.push(TClause {
+                        kind: clause.kind,
+                        message,
+                        conditions,
+                        span: clause.span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let def = &mut self.program.policies[id.index()];
+        def.lets = lets;
+        def.clauses = clauses;
+        def.locals = env.locals;
+    }
+}
+
+fn is_parameter_type(ty: &Ty) -> bool {
+    match ty {
+        Ty::List(t) | Ty::Map(t) => is_parameter_type(t),
+        Ty::Record(_) | Ty::Resource(_) | Ty::Untyped => false,
+        _ => true,
+    }
+}
+
+/// How a constant breaks one of the constraints, if it does.
+pub(crate) fn constant_violation(constraints: &[FieldConstraint], value: &TExpr) -> Option<String> {
+    let number = match &value.kind {
+        TExprKind::Int(i) => Some(*i as f64),
+        TExprKind::Float(f) => Some(*f),
+        _ => None,
+    };
+    for c in constraints {
+        match (c, &value.kind) {
+            (FieldConstraint::Min(min), _) if number.is_some_and(|n| n < *min) => {
+                return Some(format!("is below the minimum {min}"));
+            }
+            (FieldConstraint::Max(max), _) if number.is_some_and(|n| n > *max) => {
+                return Some(format!("is above the maximum {max}"));
+            }
+            (FieldConstraint::MinItems(min), TExprKind::List(items)) if (items.len() as u64) < *min => {
+                return Some(format!("has {} items, fewer than the minimum {min}", items.len()));
+            }
+            (FieldConstraint::Pattern(p), TExprKind::String(s)) => {
+                let text: String = s
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        TStrPart::Text(t) => t.as_str(),
+                        TStrPart::Interp(_) => "",
+                    })
+                    .collect();
+                if regex::Regex::new(p).is_ok_and(|re| !re.is_match(&text)) {
+                    return Some(format!("does not match the pattern `{p}`"));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,343 @@
+//! `enforce` declarations and `test` blocks.
+
+use super::env::Env;
+use super::items::Settings;
+use super::Checker;
+use crate::checked::*;
+use crate::diagnostic::suggest::closest;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::resolve::DeclRef;
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDecl, TestItem};
+
+const ACTIONS: &[&str] = &["deny", "warn", "dryrun"];
+
+impl Checker<'_> {
+    pub(crate) fn enforcement(&mut self, module: ModuleId, file: FileId, e: &EnforceDecl, span: Span) {
+        let policies: Vec<(PolicyId, Span)> = e
+            .policies
+            .iter()
+            .filter_map(|p| self.policy_ref(file, p).map(|id| (id, p.span)))
+            .collect();
+        let mut ci = None;
+        let mut admission = None;
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        for target in &e.targets {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == target.name.name) {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        target.name.span,
+                        format!("`{}` is given twice", target.name.name),
+                    )
+                    .with_label("given again here")
+                    .with_secondary(*first, "first given here"),
+                );
+                continue;
+            }
+            seen.push((&target.name.name, target.name.span));
+            match target.name.name.as_str() {
+                "ci" => {
+                    let mut s = Settings::new(&target.settings, &["files", "sarif"], Code::InvalidEnforcement);
+                    s.report_unknown(self, "ci");
+                    let files = s.strings(self, "files").unwrap_or_default();
+                    if s.get("files").is_none() {
+                        self.error(
+                            Diagnostic::error(Code::InvalidEnforcement, target.span, "`ci` needs `files`")
+                                .with_label("which files should CI check?")
+                                .with_help("add the globs of the documents, e.g. `files = [\"datasets/**/*.yaml\"]`"),
+                        );
+                    }
+                    for glob in &files {
+                        if glob.is_empty() || glob.starts_with('/') || glob.split('/').any(|p| p == "..") {
+                            let at = s.get("files").map_or(target.span, |x| x.value_span);
+                            self.error(
+                                Diagnostic::error(
+                                    Code::InvalidEnforcement,
+                                    at,
+                                    format!("`{glob}` is not a relative glob"),
+                                )
+                                .with_label("globs are relative to the repository root")
+                                .with_help("write globs like `datasets/**/*.yaml`"),
+                            );
+                        }
+                    }
+                    let sarif = s.boolean(self, "sarif").unwrap_or(false);
+                    ci = Some(CiTarget { files, sarif });
+                }
+                "admission" => {
+                    let mut s = Settings::new(
+                        &target.settings,
+                        &["kinds", "action", "namespaces", "excluded_namespaces"],
+                        Code::InvalidEnforcement,
+                    );
+                    s.report_unknown(self, "admission");
+                    let kinds = s.strings(self, "kinds").unwrap_or_default();
+                    if kinds.is_empty() {
+                        self.error(
+                            Diagnostic::error(Code::InvalidEnforcement, target.span, "`admission` needs `kinds`")
+                                .with_label("which objects should be admitted?")
+                                .with_help("add e.g. `kinds = [\"ai.acme.com/ModelDeployment\"]`"),
+                        );
+                    }
+                    for kind in &kinds {
+                        let ok = kind.split_once('/').is_some_and(|(g, k)| {
+                            !g.is_empty()
+                                && !k.is_empty()
+                                && !k.contains('/')
+                                && k.starts_with(|c: char| c.is_ascii_uppercase())
+                        });
+                        if !ok {
+                            let at = s.get("kinds").map_or(target.span, |x| x.value_span);
+                            self.error(
+                                Diagnostic::error(
+                                    Code::InvalidEnforcement,
+                                    at,
+                                    format!("`{kind}` is not a `group/Kind`"),
+                                )
+                                .with_label("expected `group/Kind`")
+                                .with_help("write kinds as `ai.acme.com/ModelDeployment`; the core group as `v1/Pod`"),
+                            );
+                        }
+                    }
+                    let action = match s.ident(self, "action", ACTIONS).as_deref() {
+                        Some("warn") => AdmissionAction::Warn,
+                        Some("dryrun") => AdmissionAction::Dryrun,
+                        _ => AdmissionAction::Deny,
+                    };
+                    let namespaces = s.strings(self, "namespaces").unwrap_or_default();
+                    let excluded_namespaces = s.strings(self, "excluded_namespaces").unwrap_or_default();
+                    for &(id, pspan) in &policies {
+                        let policy = &self.program.policies[id.index()];
+                        let subject = policy.subject_ty().cloned();
+                        if !matches!(subject, Some(Ty::Resource(_)) | Some(Ty::Unknown) | None) {
+                            let shown = subject.as_ref().map(|t| self.display(t)).unwrap_or_default();
+                            let name = policy.name.clone();
+                            let policy_span = policy.span;
+                            self.error(
+                                Diagnostic::error(
+                                    Code::AdmissionNeedsResource,
+                                    pspan,
+                                    format!("`{name}` cannot be enforced at admission: its subject is `{shown}`, not a resource"),
+                                )
+                                .with_label("enforced at admission here")
+                                .with_secondary(target.name.span, "admission enforcement")
+                                .with_secondary(policy_span, "policy declared here")
+                                .with_help("admission judges Kubernetes objects: give the policy a `resource` subject, e.g. `subject m: ModelDeployment`"),
+                            );
+                        }
+                    }
+                    admission = Some(AdmissionTarget {
+                        kinds,
+                        action,
+                        namespaces,
+                        excluded_namespaces,
+                    });
+                }
+                other => {
+                    let mut d = Diagnostic::error(
+                        Code::InvalidEnforcement,
+                        target.name.span,
+                        format!("unknown enforcement target `{other}`"),
+                    )
+                    .with_label("not a target");
+                    d = match closest(other, ["ci", "admission"]) {
+                        Some(s) => d.with_did_you_mean(s),
+                        None => d.with_help("the targets are `ci { ... }` and `admission { ... }`; every policy is in the runtime bundle"),
+                    };
+                    self.error(d);
+                }
+            }
+        }
+        self.program.enforcements.push(Enforcement {
+            module,
+            policies: policies.into_iter().map(|(id, _)| id).collect(),
+            ci,
+            admission,
+            span,
+        });
+    }
+
+    pub(crate) fn test(&mut self, module: ModuleId, r: DeclRef, t: &TestDecl, span: Span) {
+        let (file, _) = self.decl(r);
+        let mut env = Env::new(file.file);
+        let name = t.name.as_plain().unwrap_or_default();
+        if t.name.as_plain().is_none() {
+            self.error(
+                Diagnostic::error(Code::TypeMismatch, t.name.span, "a test name cannot interpolate")
+                    .with_label("write the name as plain text"),
+            );
+        }
+        let mut lets = Vec::new();
+        let mut expectations = Vec::new();
+        for item in &t.items {
+            match item {
+                TestItem::Let(l) => {
+                    env.untyped_records = true;
+                    let value = self.expr(&mut env, &l.value, None);
+                    env.untyped_records = false;
+                    let local = env.bind(&l.name.name, value.ty.clone(), LocalKind::Let, l.name.span);
+                    lets.push((local, value));
+                }
+                TestItem::Expect(x) => {
+                    if let Some(e) = self.expectation(&mut env, x) {
+                        expectations.push(e);
+                    }
+                }
+            }
+        }
+        if expectations.is_empty() && t.items.iter().all(|i| matches!(i, TestItem::Let(_))) {
+            self.error(
+                Diagnostic::error(
+                    Code::BadExpectation,
+                    t.name.span,
+                    format!("test `{name}` expects nothing"),
+                )
+                .with_label("no `expect` in this test")
+                .with_help("add an expectation, e.g. `expect passes policy(value)`"),
+            );
+        }
+        self.program.tests.push(TestDef {
+            module,
+            name,
+            expectations,
+            locals: env.locals,
+            lets,
+            span,
+        });
+    }
+
+    fn expectation(&mut self, env: &mut Env, x: &Expectation) -> Option<TExpectation> {
+        let policy_id = self.policy_ref(env.file, &x.policy);
+        let Some(policy_id) = policy_id else {
+            env.untyped_records = true;
+            self.expr(env, &x.subject, None);
+            env.untyped_records = false;
+            return None;
+        };
+        let policy = self.program.policies[policy_id.index()].clone();
+        let subject_ty = policy.subject_ty().cloned().unwrap_or(Ty::Unknown);
+        let subject = if x.kind == ExpectKind::Rejected {
+            // A malformed document may be written as a plain literal: only names are checked.
+            let is_plain = matches!(&x.subject.kind, ExprKind::Record { ty: None, .. });
+            env.untyped_records = true;
+            let t = if is_plain {
+                self.expr(env, &x.subject, None)
+            } else {
+                self.expect_type(env, &x.subject, &subject_ty, Code::BadExpectation, "the subject")
+            };
+            env.untyped_records = false;
+            t
+        } else {
+            self.expect_type(
+                env,
+                &x.subject,
+                &subject_ty,
+                Code::BadExpectation,
+                &format!("the subject of `{}`", policy.name),
+            )
+        };
+        let mut args = Vec::new();
+        for a in &x.args {
+            match policy.params.iter().find(|p| p.name == a.name.name) {
+                Some(p) => {
+                    let v = self.expect_type(
+                        env,
+                        &a.value,
+                        &p.ty,
+                        Code::BadExpectation,
+                        &format!("parameter `{}`", p.name),
+                    );
+                    if args.iter().any(|(n, _)| n == &a.name.name) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::DuplicateItem,
+                                a.name.span,
+                                format!("`{}` is given twice", a.name.name),
+                            )
+                            .with_label("given again here"),
+                        );
+                    }
+                    args.push((a.name.name.clone(), v));
+                }
+                None => {
+                    let mut d = Diagnostic::error(
+                        Code::BadExpectation,
+                        a.name.span,
+                        format!("policy `{}` has no parameter `{}`", policy.name, a.name.name),
+                    )
+                    .with_label("unknown parameter");
+                    d = match closest(&a.name.name, policy.params.iter().map(|p| p.name.as_str())) {
+                        Some(s) => d.with_did_you_mean(s),
+                        None if policy.params.is_empty() => d.with_help(format!("`{}` has no parameters", policy.name)),
+                        None => {
+                            let names: Vec<String> = policy.params.iter().map(|p| p.name.clone()).collect();
+                            d.with_help(format!("its parameters are {}", super::expr::list_names(&names)))
+                        }
+                    };
+                    self.error(d);
+                }
+            }
+        }
+        let message = match &x.message {
+            None => None,
+            Some(m) => {
+                if !matches!(x.kind, ExpectKind::Denied | ExpectKind::Warned) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::BadExpectation,
+                            m.span,
+                            format!("`expect {}` takes no message", x.kind.as_str()),
+                        )
+                        .with_label("no message to compare")
+                        .with_help("only `expect denied` and `expect warned` name a message with `with`"),
+                    );
+                }
+                match m.as_plain() {
+                    Some(text) => Some(text),
+                    None => {
+                        self.error(
+                            Diagnostic::error(Code::BadExpectation, m.span, "an expected message cannot interpolate")
+                                .with_label("write the exact message the policy produces"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let has = |k: crate::syntax::ast::ClauseKind| policy.clauses.iter().any(|c| c.kind == k);
+        let missing_clause = match x.kind {
+            ExpectKind::Allowed if !has(crate::syntax::ast::ClauseKind::Allow) => Some("`allow`"),
+            ExpectKind::Warned if !has(crate::syntax::ast::ClauseKind::Warn) => Some("`warn`"),
+            ExpectKind::Denied
+                if !has(crate::syntax::ast::ClauseKind::Deny) && !has(crate::syntax::ast::ClauseKind::Allow) =>
+            {
+                Some("`deny` or `allow`")
+            }
+            _ => None,
+        };
+        if let Some(clause) = missing_clause {
+            self.error(
+                Diagnostic::error(
+                    Code::BadExpectation,
+                    x.span,
+                    format!(
+                        "`expect {}` can never hold: `{}` has no {clause} clause",
+                        x.kind.as_str(),
+                        policy.name
+                    ),
+                )
+                .with_label("this expectation")
+                .with_secondary(policy.span, "policy declared here"),
+            );
+        }
+        Some(TExpectation {
+            kind: x.kind,
+            policy: policy_id,
+            subject,
+            args,
+            message,
+            span: x.span,
+        })
+    }
+}
