@@ -1,8 +1,11 @@
 //! The command line: `govc check | graph | build | test | eval`. Exit codes: 0 success, 1 policy
 //! or compile errors, 2 usage errors.
 
+mod build;
 mod check;
+mod eval;
 mod graph;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +31,12 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Print the dependency graph of a project.
     Graph(graph::GraphArgs),
+    /// Compile a project into its outputs (OPA bundle, ...).
+    Build(build::BuildArgs),
+    /// Run the project's tests against the compiled policies.
+    Test(test::TestArgs),
+    /// Judge one JSON or YAML document with one policy; print the decision as JSON.
+    Eval(eval::EvalArgs),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -46,6 +55,9 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Eval(args) => eval::run(args),
     }
 }
 

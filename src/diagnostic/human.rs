@@ -52,7 +52,7 @@ pub fn use_color() -> bool {
 }
 
 fn color_wanted(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
-    is_terminal && no_color.map_or(true, |v| v.is_empty())
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 fn count(n: usize, noun: &str) -> String {

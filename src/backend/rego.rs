@@ -1,0 +1,75 @@
+//! Rego v1 generation (LANGUAGE.md §6): a package per policy with `deny`, `warn`, `allow` and
+//! `violation`; a package per module for its functions; a `_test` package per module of tests.
+//!
+//! The same emitter serves every place the policies run; a [`Target`] says where the document
+//! and the parameters come from (the OPA bundle, or a Gatekeeper ConstraintTemplate).
+
+mod expr;
+mod functions;
+mod policy;
+mod schema;
+mod syntax;
+mod tests;
+
+pub use expr::{indent_lines, Emitter};
+pub use functions::emit_fn_module;
+pub use policy::emit_policy;
+pub use syntax::{package_ref, string_literal};
+pub use tests::emit_test_suite;
+
+use crate::ir::PackagePath;
+
+/// Where a policy's Rego runs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The term for the document being judged: `input`, or `input.review.object` in Gatekeeper.
+    pub document: String,
+    /// Prefix of the packages that hold functions: none in the bundle, `lib` in Gatekeeper
+    /// (which requires library packages to start with `lib.`).
+    pub fn_prefix: Vec<String>,
+    pub params: ParamSource,
+}
+
+/// Where parameter values come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamSource {
+    /// Defaults in the bundle's `data.json` at `data.govc.defaults.<policy package>`, overridden by
+    /// `data.govc.overrides.<policy package>` (not owned by the bundle, so operators can supply it).
+    BundleData,
+    /// Defaults inlined into the template, overridden by the Constraint's `input.parameters`.
+    Gatekeeper,
+}
+
+impl Target {
+    /// The OPA bundle: the document is `input`.
+    pub fn bundle() -> Target {
+        Target {
+            document: "input".to_string(),
+            fn_prefix: Vec::new(),
+            params: ParamSource::BundleData,
+        }
+    }
+
+    /// The Rego package of a function module.
+    pub fn fn_package(&self, module: &PackagePath) -> PackagePath {
+        self.fn_prefix.iter().chain(module.iter()).cloned().collect()
+    }
+}
+
+/// The `data` path where a policy's parameter defaults live in the bundle.
+pub fn defaults_path(policy: &PackagePath) -> PackagePath {
+    ["govc", "defaults"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(policy.iter().cloned())
+        .collect()
+}
+
+/// The `data` path where operators put parameter overrides for a policy.
+pub fn overrides_path(policy: &PackagePath) -> PackagePath {
+    ["govc", "overrides"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(policy.iter().cloned())
+        .collect()
+}

@@ -1,0 +1,209 @@
+//! One policy's Rego package.
+
+use super::expr::{indent_lines, Emitter};
+use super::schema::SchemaChecks;
+use super::syntax::{comment, json_term, package_decl, package_ref, string_literal};
+use super::{defaults_path, overrides_path, ParamSource, Target};
+use crate::ir::{Clause, Condition, Expr, Policy};
+use crate::syntax::ast::ClauseKind;
+
+/// The Rego source of a policy's package.
+pub fn emit_policy(policy: &Policy, target: &Target) -> String {
+    let mut out = String::new();
+    out.push_str(&metadata(policy));
+    out.push_str(&format!(
+        "package {}\n\nimport rego.v1\n",
+        package_decl(&policy.package)
+    ));
+    let mut em = Emitter::new(target);
+
+    section(&mut out, "The document being judged; `null` when there is none.");
+    out.push_str(&format!(
+        "default _document := null\n\n_document := {}\n",
+        target.document
+    ));
+
+    if !policy.params.is_empty() {
+        out.push_str(&params(policy, target));
+    }
+
+    section(
+        &mut out,
+        &format!(
+            "Fail closed: a document that is not a well-formed `{}` is denied, with a message naming the\n\
+             path and what was expected, and the policy's own clauses do not run on it.",
+            policy.subject_type
+        ),
+    );
+    let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_malformed");
+    checks.document(&policy.subject, "_document");
+    out.push_str(&checks.into_rules().join("\n"));
+    if !policy.params.is_empty() {
+        out.push_str("\n_malformed contains \"policy parameters are not available\" if not _params\n");
+        for p in &policy.params {
+            let var = format!("_p_{}", p.name);
+            let binding = vec![
+                format!("{var} := object.get(_params, {}, null)", string_literal(&p.name)),
+                format!("{var} != null"),
+            ];
+            let mut checks = SchemaChecks::new("invalid parameter ", "_malformed").with_bindings(binding);
+            checks.named(&p.schema, &var, &p.name);
+            for rule in checks.into_rules() {
+                out.push('\n');
+                out.push_str(&rule);
+            }
+        }
+    }
+    out.push_str("\n_conforms if count(_malformed) == 0\n");
+
+    for (var, value) in &policy.lets {
+        section(&mut out, &format!("let {}", var.0));
+        out.push_str(&let_rule(&mut em, &var.0, value));
+    }
+
+    section(&mut out, "Decisions.");
+    out.push_str("deny contains msg if {\n\tsome msg in _malformed\n}\n");
+    for clause in policy.clauses.iter().filter(|c| c.kind != ClauseKind::Allow) {
+        out.push('\n');
+        out.push_str(&clause_rule(&mut em, clause));
+    }
+    out.push_str("\ndefault allow := false\n");
+    if policy.has_allow() {
+        for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
+            let mut body = vec!["_conforms".to_string(), "count(deny) == 0".to_string()];
+            body.extend(conditions(&mut em, &clause.conditions));
+            out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
+        }
+    } else {
+        out.push_str("\nallow if {\n\t_conforms\n\tcount(deny) == 0\n}\n");
+    }
+    out.push_str(&format!(
+        "\nviolation contains {{\"msg\": msg, \"policy\": {}, \"severity\": {}, \"controls\": {}}} if {{\n\tsome msg in deny\n}}\n",
+        string_literal(&policy.dotted()),
+        string_literal(policy.severity.as_str()),
+        json_term(&serde_json::json!(policy.controls)),
+    ));
+    if !em.helpers.is_empty() {
+        section(&mut out, "Helpers.");
+        let helpers = std::mem::take(&mut em.helpers);
+        out.push_str(&helpers.join("\n"));
+    }
+    out
+}
+
+fn section(out: &mut String, text: &str) {
+    out.push('\n');
+    out.push_str(&comment(text, ""));
+    out.push('\n');
+}
+
+/// The `# METADATA` annotation block (YAML; every string is JSON-quoted, which YAML accepts).
+fn metadata(policy: &Policy) -> String {
+    let mut lines = vec!["# METADATA".to_string()];
+    lines.push(format!(
+        "# title: {}",
+        string_literal(policy.title.as_deref().unwrap_or(&policy.name))
+    ));
+    if let Some(doc) = &policy.doc {
+        lines.push(format!("# description: {}", string_literal(doc)));
+    }
+    lines.push("# custom:".to_string());
+    lines.push(format!("#   severity: {}", policy.severity.as_str()));
+    if !policy.controls.is_empty() {
+        lines.push("#   controls:".to_string());
+        for c in &policy.controls {
+            lines.push(format!("#     - {}", string_literal(c)));
+        }
+    }
+    if let Some(owner) = &policy.owner {
+        lines.push(format!("#   owner: {}", string_literal(owner)));
+    }
+    lines.join("\n") + "\n"
+}
+
+fn params(policy: &Policy, target: &Target) -> String {
+    let mut out = String::new();
+    match target.params {
+        ParamSource::BundleData => {
+            section(
+                &mut out,
+                &format!(
+                    "Parameters: defaults from the bundle's data.json ({}), overridden by operators in\n{} (a path the bundle does not own).",
+                    package_ref(&defaults_path(&policy.package)),
+                    package_ref(&overrides_path(&policy.package)),
+                ),
+            );
+            out.push_str("default _overrides := {}\n\n");
+            out.push_str(&format!(
+                "_overrides := o if {{\n\to := {}\n\tis_object(o)\n}}\n\n",
+                package_ref(&overrides_path(&policy.package))
+            ));
+            out.push_str(&format!(
+                "_params := object.union({}, _overrides)\n",
+                package_ref(&defaults_path(&policy.package))
+            ));
+        }
+        ParamSource::Gatekeeper => {
+            section(
+                &mut out,
+                "Parameters: the Constraint's parameters over the policy's defaults.",
+            );
+            let defaults: serde_json::Map<String, serde_json::Value> = policy
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), p.default.clone()))
+                .collect();
+            out.push_str("default _overrides := {}\n\n");
+            out.push_str("_overrides := o if {\n\to := input.parameters\n\tis_object(o)\n}\n\n");
+            out.push_str(&format!(
+                "_params := object.union({}, _overrides)\n",
+                json_term(&serde_json::Value::Object(defaults))
+            ));
+        }
+    }
+    out
+}
+
+fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
+    if is_boolean(value) {
+        let body = em.cond(value);
+        format!("{name} := true if {{\n{}}} else := false\n", indent_lines(&body))
+    } else {
+        format!("{name} := {}\n", em.term(value).text)
+    }
+}
+
+fn is_boolean(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::And(..) | Expr::Or(..) | Expr::Not(..) | Expr::In { .. } | Expr::Has(..) | Expr::Quantified { .. }
+    ) || matches!(e, Expr::Binary { op, .. } if matches!(op, crate::ir::BinOp::Eq | crate::ir::BinOp::Ne | crate::ir::BinOp::Lt | crate::ir::BinOp::Le | crate::ir::BinOp::Gt | crate::ir::BinOp::Ge))
+}
+
+fn conditions(em: &mut Emitter<'_>, conds: &[Condition]) -> Vec<String> {
+    let mut body = Vec::new();
+    for c in conds {
+        match c {
+            Condition::Expr(e) => body.extend(em.cond(e)),
+            Condition::Some { var, collection } => {
+                let coll = em.term(collection).text;
+                body.push(format!("some {} in {coll}", var.0));
+            }
+        }
+    }
+    body
+}
+
+fn clause_rule(em: &mut Emitter<'_>, clause: &Clause) -> String {
+    let head = match clause.kind {
+        ClauseKind::Deny => "deny",
+        ClauseKind::Warn => "warn",
+        ClauseKind::Allow => return String::new(),
+    };
+    let mut body = vec!["_conforms".to_string()];
+    body.extend(conditions(em, &clause.conditions));
+    if let Some(parts) = &clause.message {
+        body.push(format!("msg := {}", em.format(parts)));
+    }
+    format!("{head} contains msg if {{\n{}}}\n", indent_lines(&body))
+}

@@ -1,0 +1,333 @@
+//! Fail-closed document checks: Rego rules adding a message to `_malformed` for every way a
+//! document departs from its schema. Every check binds values with `object.get(..., null)` and
+//! guards with `is_*` tests, so no undefined reference ever reaches a negation: OPA and regorus
+//! then agree on every document (they differ on `not f(undefined)`).
+
+use super::syntax::string_literal;
+use crate::ir::{Schema, SchemaField};
+
+/// RFC 3339 date-time, as `timestamp` values must be.
+pub const RFC3339: &str = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$";
+
+/// One step of the path to a value, for messages.
+#[derive(Clone)]
+enum Seg {
+    Field(String),
+    /// A list position or map key held in a Rego variable.
+    Var {
+        name: String,
+        is_key: bool,
+    },
+}
+
+/// Generates the checks of one document or parameter.
+pub struct SchemaChecks {
+    /// What each message starts with: `malformed Dataset: ` or `invalid parameter max_gap: `.
+    prefix: String,
+    /// The name of the set rule the messages go to.
+    rule: String,
+    rules: Vec<String>,
+    counter: usize,
+    /// Statements in front of every rule (binding the value checked).
+    bindings: Vec<String>,
+}
+
+impl SchemaChecks {
+    pub fn new(prefix: &str, rule: &str) -> Self {
+        SchemaChecks {
+            prefix: prefix.to_string(),
+            rule: rule.to_string(),
+            rules: Vec::new(),
+            counter: 0,
+            bindings: Vec::new(),
+        }
+    }
+
+    /// Puts `bindings` in front of every rule, e.g. to bind a parameter's value.
+    pub fn with_bindings(mut self, bindings: Vec<String>) -> Self {
+        self.bindings = bindings;
+        self
+    }
+
+    /// Adds the checks of `value` (a term that is always defined, possibly `null`) against `schema`.
+    pub fn document(&mut self, schema: &Schema, value: &str) {
+        match schema {
+            Schema::Object { .. } => {
+                // The root object: its own problem has no path.
+                let found = format!("type_name({value})");
+                self.push(
+                    &[format!("not is_object({value})")],
+                    &[],
+                    "expected an object, found %v",
+                    &[found],
+                );
+                self.object_fields(schema, value, &[], &[format!("is_object({value})")]);
+            }
+            other => self.check(other, value, &[], &[]),
+        }
+    }
+
+    /// Adds the checks of a named value (a parameter): paths start with its name.
+    pub fn named(&mut self, schema: &Schema, value: &str, name: &str) {
+        self.check(schema, value, &[Seg::Field(name.to_string())], &[]);
+    }
+
+    /// The rules, each a `_malformed contains msg if { ... }`.
+    pub fn into_rules(self) -> Vec<String> {
+        self.rules
+    }
+
+    fn fresh(&mut self, base: &str) -> String {
+        self.counter += 1;
+        format!("{base}{}", self.counter)
+    }
+
+    /// Adds a rule: when `guards` hold, the message `path: problem` (with `%v` args) is added.
+    fn push(&mut self, guards: &[String], path: &[Seg], problem: &str, problem_args: &[String]) {
+        let (path_fmt, mut args) = render_path(path);
+        let mut fmt = self.prefix.replace('%', "%%");
+        if !path_fmt.is_empty() {
+            fmt.push_str(&path_fmt);
+            fmt.push_str(": ");
+        }
+        fmt.push_str(problem);
+        args.extend(problem_args.iter().cloned());
+        let msg = if args.is_empty() {
+            string_literal(&fmt.replace("%%", "%"))
+        } else {
+            format!("sprintf({}, [{}])", string_literal(&fmt), args.join(", "))
+        };
+        let mut body = String::new();
+        for g in self.bindings.iter().chain(guards) {
+            body.push('\t');
+            body.push_str(g);
+            body.push('\n');
+        }
+        body.push_str(&format!("\tmsg := {msg}\n"));
+        self.rules.push(format!("{} contains msg if {{\n{body}}}\n", self.rule));
+    }
+
+    fn object_fields(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
+        let Schema::Object { fields, .. } = schema else { return };
+        for SchemaField {
+            name, required, schema, ..
+        } in fields
+        {
+            let var = self.fresh("v");
+            let mut g = guards.to_vec();
+            g.push(format!("{var} := object.get({value}, {}, null)", string_literal(name)));
+            let mut p = path.to_vec();
+            p.push(Seg::Field(name.clone()));
+            if *required {
+                let mut missing = g.clone();
+                missing.push(format!("{var} == null"));
+                self.push(&missing, &p, "required field is missing", &[]);
+            }
+            g.push(format!("{var} != null"));
+            self.check(schema, &var, &p, &g);
+        }
+    }
+
+    /// Checks a value that is present (not null unless it is a list item or map value).
+    fn check(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
+        let found = format!("type_name({value})");
+        let with = |extra: &[String]| -> Vec<String> {
+            let mut g = guards.to_vec();
+            g.extend(extra.iter().cloned());
+            g
+        };
+        match schema {
+            Schema::Any => {}
+            Schema::String { pattern } => {
+                self.push(
+                    &with(&[format!("not is_string({value})")]),
+                    path,
+                    "expected string, found %v",
+                    &[found],
+                );
+                if let Some(p) = pattern {
+                    let lit = string_literal(p);
+                    self.push(
+                        &with(&[
+                            format!("is_string({value})"),
+                            format!("not regex.match({lit}, {value})"),
+                        ]),
+                        path,
+                        &format!("must match pattern {}", p.replace('%', "%%")),
+                        &[],
+                    );
+                }
+            }
+            Schema::Number { integer, min, max } => {
+                let want = if *integer { "int" } else { "float" };
+                self.push(
+                    &with(&[format!("not is_number({value})")]),
+                    path,
+                    &format!("expected {want}, found %v"),
+                    &[found],
+                );
+                if *integer {
+                    self.push(
+                        &with(&[format!("is_number({value})"), format!("floor({value}) != {value}")]),
+                        path,
+                        "expected int, found number",
+                        &[],
+                    );
+                }
+                if let Some(m) = min {
+                    self.push(
+                        &with(&[
+                            format!("is_number({value})"),
+                            format!("{value} < {}", super::syntax::number_literal(*m)),
+                        ]),
+                        path,
+                        &format!("must be at least {}", display_number(*m)),
+                        &[],
+                    );
+                }
+                if let Some(m) = max {
+                    self.push(
+                        &with(&[
+                            format!("is_number({value})"),
+                            format!("{value} > {}", super::syntax::number_literal(*m)),
+                        ]),
+                        path,
+                        &format!("must be at most {}", display_number(*m)),
+                        &[],
+                    );
+                }
+            }
+            Schema::Bool => {
+                self.push(
+                    &with(&[format!("not is_boolean({value})")]),
+                    path,
+                    "expected bool, found %v",
+                    &[found],
+                );
+            }
+            Schema::Timestamp => {
+                self.push(
+                    &with(&[format!("not is_string({value})")]),
+                    path,
+                    "expected timestamp, found %v",
+                    &[found],
+                );
+                self.push(
+                    &with(&[
+                        format!("is_string({value})"),
+                        format!("not regex.match({}, {value})", string_literal(RFC3339)),
+                    ]),
+                    path,
+                    "expected timestamp, found string",
+                    &[],
+                );
+            }
+            Schema::Enum { values, .. } => {
+                let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                let set = format!("{{{}}}", set.join(", "));
+                let listed = values.join(", ").replace('%', "%%");
+                self.push(
+                    &with(&[format!("is_string({value})"), format!("not {value} in {set}")]),
+                    path,
+                    &format!("expected one of {listed}, found %v"),
+                    &[value.to_string()],
+                );
+                self.push(
+                    &with(&[format!("not is_string({value})")]),
+                    path,
+                    &format!("expected one of {listed}, found %v"),
+                    &[found],
+                );
+            }
+            Schema::Const(expected) => {
+                self.push(
+                    &with(&[format!("{value} != {}", string_literal(expected))]),
+                    path,
+                    &format!("must be {}", expected.replace('%', "%%")),
+                    &[],
+                );
+            }
+            Schema::List { items, min_items } => {
+                self.push(
+                    &with(&[format!("not is_array({value})")]),
+                    path,
+                    "expected list, found %v",
+                    &[found],
+                );
+                if let Some(n) = min_items {
+                    self.push(
+                        &with(&[format!("is_array({value})"), format!("count({value}) < {n}")]),
+                        path,
+                        &format!("must have at least {n} items"),
+                        &[],
+                    );
+                }
+                let (i, item) = (self.fresh("i"), self.fresh("item"));
+                let g = with(&[format!("is_array({value})"), format!("some {i}, {item} in {value}")]);
+                let mut p = path.to_vec();
+                p.push(Seg::Var { name: i, is_key: false });
+                self.nested(items, &item, &p, &g);
+            }
+            Schema::Map { values } => {
+                self.push(
+                    &with(&[format!("not is_object({value})")]),
+                    path,
+                    "expected map, found %v",
+                    &[found],
+                );
+                let (k, item) = (self.fresh("k"), self.fresh("entry"));
+                let g = with(&[format!("is_object({value})"), format!("some {k}, {item} in {value}")]);
+                let mut p = path.to_vec();
+                p.push(Seg::Var { name: k, is_key: true });
+                self.nested(values, &item, &p, &g);
+            }
+            Schema::Object { .. } => {
+                self.push(
+                    &with(&[format!("not is_object({value})")]),
+                    path,
+                    "expected object, found %v",
+                    &[found],
+                );
+                self.object_fields(schema, value, path, &with(&[format!("is_object({value})")]));
+            }
+        }
+    }
+
+    /// A list item or map value: may itself be null, which is a type error, not a missing field.
+    fn nested(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
+        self.check(schema, value, path, guards);
+    }
+}
+
+fn display_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// The path as a format string (`spec.bias_tests[%v].value`) and its arguments.
+fn render_path(path: &[Seg]) -> (String, Vec<String>) {
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    for seg in path {
+        match seg {
+            Seg::Field(name) => {
+                if !fmt.is_empty() {
+                    fmt.push('.');
+                }
+                fmt.push_str(&name.replace('%', "%%"));
+            }
+            Seg::Var { name, is_key: false } => {
+                fmt.push_str("[%v]");
+                args.push(name.clone());
+            }
+            Seg::Var { name, is_key: true } => {
+                fmt.push_str(".%v");
+                args.push(name.clone());
+            }
+        }
+    }
+    (fmt, args)
+}

@@ -1,0 +1,64 @@
+//! `.gov` tests as Rego tests (`test_…` rules), so `opa test` runs exactly what `govc test` runs.
+
+use super::expr::{indent_lines, Emitter};
+use super::syntax::{comment, package_decl, package_ref, string_literal};
+use super::{overrides_path, Target};
+use crate::ir::{Expectation, TestSuite};
+use crate::syntax::ast::ExpectKind;
+
+/// The Rego source of a module's tests.
+pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
+    let mut out = format!("package {}\n\nimport rego.v1\n", package_decl(&suite.package));
+    let mut em = Emitter::new(target);
+    for test in &suite.tests {
+        out.push('\n');
+        out.push_str(&comment(&test.name, ""));
+        let mut body = Vec::new();
+        for (var, value) in &test.lets {
+            body.push(format!("{} := {}", var.0, em.term(value).text));
+        }
+        for x in &test.expectations {
+            body.push(expectation_statement(&mut em, x));
+        }
+        out.push_str(&format!("{} if {{\n{}}}\n", test.rule, indent_lines(&body)));
+    }
+    if !em.helpers.is_empty() {
+        out.push_str("\n# Helpers.\n\n");
+        out.push_str(&em.helpers.join("\n"));
+    }
+    out
+}
+
+/// One expectation as a statement evaluated `with` the subject as input.
+pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation) -> String {
+    let policy = package_ref(&x.policy);
+    let check = expectation_check(x, &policy);
+    let mut stmt = format!("{check} with input as {}", em.term(&x.subject).text);
+    if !x.overrides.is_empty() {
+        let fields: Vec<String> = x
+            .overrides
+            .iter()
+            .map(|(k, v)| format!("{}: {}", string_literal(k), em.term(v).text))
+            .collect();
+        stmt.push_str(&format!(
+            " with {} as {{{}}}",
+            package_ref(&overrides_path(&x.policy)),
+            fields.join(", ")
+        ));
+    }
+    stmt
+}
+
+/// What an expectation asserts about the policy's decision (LANGUAGE.md §7).
+fn expectation_check(x: &Expectation, policy: &str) -> String {
+    match (x.kind, &x.message) {
+        (ExpectKind::Passes, _) => format!("count({policy}.deny) == 0"),
+        (ExpectKind::Denied, Some(m)) => format!("{} in {policy}.deny", string_literal(m)),
+        (ExpectKind::Denied, None) if x.policy_has_allow => format!("not {policy}.allow"),
+        (ExpectKind::Denied, None) => format!("count({policy}.deny) > 0"),
+        (ExpectKind::Warned, Some(m)) => format!("{} in {policy}.warn", string_literal(m)),
+        (ExpectKind::Warned, None) => format!("count({policy}.warn) > 0"),
+        (ExpectKind::Allowed, _) => format!("{policy}.allow"),
+        (ExpectKind::Rejected, _) => format!("count({policy}._malformed) > 0"),
+    }
+}

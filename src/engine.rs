@@ -1,0 +1,131 @@
+//! The embedded Rego engine (regorus), loaded with a compiled bundle: what `govc test` and
+//! `govc eval` evaluate, so what is tested is what is deployed.
+
+use crate::backend::rego::{overrides_path, package_ref};
+use crate::bundle::Bundle;
+use crate::ir::PackagePath;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A policy's decision on one document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Decision {
+    pub deny: BTreeSet<String>,
+    pub warn: BTreeSet<String>,
+    pub allow: bool,
+    pub violation: Vec<Value>,
+    /// The fail-closed messages alone (also in `deny`).
+    #[serde(skip)]
+    pub malformed: BTreeSet<String>,
+}
+
+/// A regorus engine holding a bundle's policies and data.
+#[derive(Clone)]
+pub struct PolicyEngine {
+    engine: regorus::Engine,
+}
+
+impl PolicyEngine {
+    /// Loads the deployable files of a bundle, and its tests when `with_tests`.
+    pub fn load(bundle: &Bundle, with_tests: bool) -> Result<PolicyEngine, String> {
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(false);
+        let tests = if with_tests { Some(&bundle.tests) } else { None };
+        for (path, content) in bundle.files.iter().chain(tests.into_iter().flatten()) {
+            let text = String::from_utf8_lossy(content).to_string();
+            if path.ends_with(".rego") {
+                engine
+                    .add_policy(path.clone(), text)
+                    .map_err(|e| format!("regorus rejected `{path}`: {e}"))?;
+            } else if path == "data.json" {
+                let value = regorus::Value::from_json_str(&text).map_err(|e| format!("bad data.json: {e}"))?;
+                engine.add_data(value).map_err(|e| format!("bad data.json: {e}"))?;
+            }
+        }
+        Ok(PolicyEngine { engine })
+    }
+
+    /// Adds a Rego module (e.g. the test runner's helpers).
+    pub fn add_module(&mut self, path: &str, text: &str) -> Result<(), String> {
+        self.engine
+            .add_policy(path.to_string(), text.to_string())
+            .map(|_| ())
+            .map_err(|e| format!("regorus rejected `{path}`: {e}"))
+    }
+
+    /// Evaluates a rule (`data.a.b.r`) with no input; `None` when undefined.
+    pub fn eval(&mut self, rule: &str) -> Result<Option<Value>, String> {
+        self.engine.set_input(regorus::Value::Undefined);
+        let v = self
+            .engine
+            .eval_rule(rule.to_string())
+            .map_err(|e| format!("evaluating `{rule}`: {e}"))?;
+        to_json(&v)
+    }
+
+    /// The decision of `policy` on `input`, with parameter `overrides` if given.
+    pub fn decide(&self, policy: &PackagePath, input: &Value, overrides: Option<&Value>) -> Result<Decision, String> {
+        let mut e = self.engine.clone();
+        if let Some(o) = overrides {
+            let mut data = o.clone();
+            for seg in overrides_path(policy).iter().rev() {
+                data = serde_json::json!({ seg.clone(): data });
+            }
+            e.add_data(from_json(&data)?)
+                .map_err(|err| format!("overrides: {err}"))?;
+        }
+        e.set_input(from_json(input)?);
+        let base = package_ref(policy);
+        // A query, not `eval_rule`: a policy without `warn` clauses has no `warn` rule, which is
+        // undefined (an empty set) rather than an error.
+        let mut rule = |name: &str| query(&mut e, &format!("{base}.{name}"));
+        let strings = |v: Option<Value>| -> BTreeSet<String> {
+            match v {
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                _ => BTreeSet::new(),
+            }
+        };
+        Ok(Decision {
+            deny: strings(rule("deny")?),
+            warn: strings(rule("warn")?),
+            allow: rule("allow")? == Some(Value::Bool(true)),
+            violation: match rule("violation")? {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            },
+            malformed: strings(rule("_malformed")?),
+        })
+    }
+}
+
+/// The value of a one-expression query; `None` when undefined.
+fn query(e: &mut regorus::Engine, text: &str) -> Result<Option<Value>, String> {
+    let results = e
+        .eval_query(text.to_string(), false)
+        .map_err(|err| format!("evaluating `{text}`: {err}"))?;
+    match results.result.first().and_then(|r| r.expressions.first()) {
+        Some(expr) => to_json(&expr.value),
+        None => Ok(None),
+    }
+}
+
+fn from_json(v: &Value) -> Result<regorus::Value, String> {
+    regorus::Value::from_json_str(&v.to_string()).map_err(|e| format!("converting a value for regorus: {e}"))
+}
+
+/// A regorus value as JSON (sets become sorted arrays); `None` when undefined.
+fn to_json(v: &regorus::Value) -> Result<Option<Value>, String> {
+    if *v == regorus::Value::Undefined {
+        return Ok(None);
+    }
+    let text = v
+        .to_json_str()
+        .map_err(|e| format!("converting a regorus value: {e}"))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("converting a regorus value: {e}"))
+}

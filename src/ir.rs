@@ -1,0 +1,301 @@
+//! A small intermediate representation between the checked program and the back ends. Back ends
+//! read only this: policies with their subject schema, parameters, clauses and messages;
+//! functions grouped by module; tests; resources; enforcements. Names are final here (no ids),
+//! types are schemas, and declarations come in dependency order.
+
+mod lower;
+
+pub use lower::lower;
+
+use crate::checked::{AdmissionAction, Builtin, Severity};
+use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
+use serde::Serialize;
+
+/// The whole program as the back ends see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ir {
+    /// Modules that declare functions used by some emitted policy or test, in dependency order.
+    pub fn_modules: Vec<FnModule>,
+    /// Policies in dependency order.
+    pub policies: Vec<Policy>,
+    pub tests: Vec<TestSuite>,
+    pub resources: Vec<Resource>,
+    pub enforcements: Vec<Enforcement>,
+}
+
+/// A dotted package path, `acme.data`.
+pub type PackagePath = Vec<String>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FnModule {
+    pub package: PackagePath,
+    pub fns: Vec<Function>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    pub name: String,
+    pub doc: Option<String>,
+    pub params: Vec<Var>,
+    pub returns_bool: bool,
+    pub body: Expr,
+}
+
+/// A local variable with its final (unique within its body) name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Var(pub String);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    /// The policy's Rego package: module path plus the policy name.
+    pub package: PackagePath,
+    pub name: String,
+    pub title: Option<String>,
+    pub doc: Option<String>,
+    pub severity: Severity,
+    pub controls: Vec<String>,
+    pub owner: Option<String>,
+    /// The subject's type name, used in malformed-document messages.
+    pub subject_type: String,
+    pub subject: Schema,
+    pub params: Vec<Param>,
+    /// `let` bindings, in order.
+    pub lets: Vec<(Var, Expr)>,
+    pub clauses: Vec<Clause>,
+    /// Function modules this policy uses, directly or through other functions.
+    pub uses_fn_modules: Vec<PackagePath>,
+}
+
+impl Policy {
+    pub fn has_allow(&self) -> bool {
+        self.clauses.iter().any(|c| c.kind == ClauseKind::Allow)
+    }
+
+    /// `acme.data.no_unencrypted_pii`.
+    pub fn dotted(&self) -> String {
+        self.package.join(".")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub name: String,
+    pub doc: Option<String>,
+    pub schema: Schema,
+    pub default: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clause {
+    pub kind: ClauseKind,
+    pub message: Option<Vec<MsgPart>>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum MsgPart {
+    Text(String),
+    Value(Expr),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum Condition {
+    Expr(Expr),
+    Some { var: Var, collection: Expr },
+}
+
+/// The shape a JSON document must have: what the fail-closed checks, CRDs and parameter schemas
+/// are generated from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Schema {
+    String {
+        pattern: Option<String>,
+    },
+    Number {
+        integer: bool,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    Bool,
+    Timestamp,
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
+    List {
+        items: Box<Schema>,
+        min_items: Option<u64>,
+    },
+    Map {
+        values: Box<Schema>,
+    },
+    Object {
+        name: String,
+        doc: Option<String>,
+        fields: Vec<SchemaField>,
+    },
+    /// Exactly this string (a resource's `apiVersion` and `kind`).
+    Const(String),
+    /// Anything (a value whose type had an error; never in a successful build).
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemaField {
+    pub name: String,
+    pub required: bool,
+    pub doc: Option<String>,
+    pub schema: Schema,
+}
+
+/// What kind of values an operator works on, where Rego needs different code for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Operands {
+    Number,
+    String,
+    List,
+    Map,
+    Timestamp,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub enum Expr {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    String(String),
+    /// An interpolated string.
+    Format(Vec<MsgPart>),
+    /// The document being judged.
+    Subject,
+    /// A policy parameter.
+    Param(String),
+    /// A policy-level `let`.
+    Let(Var),
+    /// A function parameter or a variable bound by `some`, `all` or `any`.
+    Local(Var),
+    Field {
+        target: Box<Expr>,
+        name: String,
+    },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Call {
+        module: PackagePath,
+        name: String,
+        args: Vec<Expr>,
+    },
+    Builtin {
+        builtin: Builtin,
+        args: Vec<Expr>,
+    },
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Binary {
+        op: BinOp,
+        operands: Operands,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// Membership in a list, or a key of a map.
+    In {
+        operands: Operands,
+        element: Box<Expr>,
+        collection: Box<Expr>,
+    },
+    Quantified {
+        quantifier: Quantifier,
+        var: Var,
+        collection: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// Every field along the path is present (and not null).
+    Has(Box<Expr>),
+    Record(Vec<(String, Expr)>),
+    List(Vec<Expr>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestSuite {
+    /// The Rego package of the compiled tests: the module path plus `_test`.
+    pub package: PackagePath,
+    pub tests: Vec<Test>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Test {
+    pub name: String,
+    /// `test_` plus a slug of the name, unique in the suite.
+    pub rule: String,
+    pub lets: Vec<(Var, Expr)>,
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expectation {
+    pub kind: ExpectKind,
+    /// The policy's package.
+    pub policy: PackagePath,
+    pub policy_has_allow: bool,
+    pub subject: Expr,
+    pub overrides: Vec<(String, Expr)>,
+    pub message: Option<String>,
+    /// Line of the expectation in its file, for reports.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub kind: String,
+    pub doc: Option<String>,
+    pub group: String,
+    pub version: String,
+    pub namespaced: bool,
+    pub plural: String,
+    pub spec: Schema,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enforcement {
+    pub policies: Vec<PackagePath>,
+    pub ci_files: Vec<String>,
+    pub ci_sarif: bool,
+    pub admission: Option<Admission>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Admission {
+    pub kinds: Vec<String>,
+    pub action: AdmissionAction,
+    pub namespaces: Vec<String>,
+    pub excluded_namespaces: Vec<String>,
+}
+
+/// A clause kind as written.
+pub fn clause_word(kind: ClauseKind) -> &'static str {
+    match kind {
+        ClauseKind::Deny => "deny",
+        ClauseKind::Warn => "warn",
+        ClauseKind::Allow => "allow",
+    }
+}

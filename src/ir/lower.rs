@@ -1,0 +1,647 @@
+//! Lowering of the checked program to the IR: picks what a build emits, orders it by the
+//! dependency graph, names variables, and turns types into schemas.
+
+use super::*;
+use crate::checked::{self as c, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
+use crate::graph::{self, Node};
+use crate::project::Analysis;
+use crate::resolve::Named;
+use crate::syntax::ast::BinOp as AstOp;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Words that cannot name a Rego variable or rule.
+const RESERVED: &[&str] = &[
+    "as",
+    "contains",
+    "data",
+    "default",
+    "else",
+    "every",
+    "false",
+    "if",
+    "import",
+    "in",
+    "input",
+    "not",
+    "null",
+    "package",
+    "some",
+    "true",
+    "with",
+    "deny",
+    "warn",
+    "allow",
+    "violation",
+];
+
+/// Lowers a checked, error-free analysis to the IR.
+pub fn lower(a: &Analysis) -> Ir {
+    let p = &a.program;
+    let order = a.graph.order();
+    let emitted = emitted_policies(a);
+    let test_ids: Vec<usize> = (0..p.tests.len())
+        .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
+        .collect();
+
+    // Functions reachable from what is emitted.
+    let mut roots: Vec<TExpr> = Vec::new();
+    for id in &emitted {
+        collect_policy_exprs(&p.policies[id.index()], &mut roots);
+    }
+    for &t in &test_ids {
+        let test = &p.tests[t];
+        roots.extend(test.lets.iter().map(|(_, e)| e.clone()));
+        for x in &test.expectations {
+            roots.push(x.subject.clone());
+            roots.extend(x.args.iter().map(|(_, e)| e.clone()));
+        }
+    }
+    let used_fns = reachable_fns(p, &roots);
+
+    let mut fn_modules: Vec<FnModule> = Vec::new();
+    let mut policies = Vec::new();
+    for node in &order {
+        match node {
+            Node::Item(Item::Fn(id)) if used_fns.contains(id) => {
+                let f = &p.fns[id.index()];
+                let package = module_path(p, f.module);
+                let function = lower_fn(p, f);
+                match fn_modules.iter_mut().find(|m| m.package == package) {
+                    Some(m) => m.fns.push(function),
+                    None => fn_modules.push(FnModule {
+                        package,
+                        fns: vec![function],
+                    }),
+                }
+            }
+            Node::Item(Item::Policy(id)) if emitted.contains(id) => policies.push(lower_policy(p, *id)),
+            _ => {}
+        }
+    }
+
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for &t in &test_ids {
+        let test = &p.tests[t];
+        let mut package = module_path(p, test.module);
+        if let Some(last) = package.last_mut() {
+            last.push_str("_test");
+        }
+        let suite = match suites.iter_mut().position(|s| s.package == package) {
+            Some(i) => &mut suites[i],
+            None => {
+                suites.push(TestSuite {
+                    package,
+                    tests: Vec::new(),
+                });
+                suites.last_mut().expect("just pushed")
+            }
+        };
+        let rule = unique_rule_name(&test.name, suite.tests.iter().map(|t| t.rule.as_str()));
+        let test_ir = lower_test(a, test, rule);
+        suite.tests.push(test_ir);
+    }
+
+    let resources = p
+        .resources
+        .iter()
+        .filter(|r| !p.modules[r.module.index()].is_stdlib)
+        .map(|r| Resource {
+            kind: r.name.clone(),
+            doc: r.doc.clone(),
+            group: r.group.clone(),
+            version: r.version.clone(),
+            namespaced: r.scope == c::Scope::Namespaced,
+            plural: r.plural.clone(),
+            spec: schema(p, &r.spec, &[]),
+        })
+        .collect();
+
+    let enforcements = p
+        .enforcements
+        .iter()
+        .map(|e| Enforcement {
+            policies: e.policies.iter().map(|id| policy_package(p, *id)).collect(),
+            ci_files: e.ci.as_ref().map(|ci| ci.files.clone()).unwrap_or_default(),
+            ci_sarif: e.ci.as_ref().is_some_and(|ci| ci.sarif),
+            admission: e.admission.as_ref().map(|ad| Admission {
+                kinds: ad.kinds.clone(),
+                action: ad.action,
+                namespaces: ad.namespaces.clone(),
+                excluded_namespaces: ad.excluded_namespaces.clone(),
+            }),
+        })
+        .collect();
+
+    Ir {
+        fn_modules,
+        policies,
+        tests: suites,
+        resources,
+        enforcements,
+    }
+}
+
+/// The policies a build emits: every policy of the project, and the stdlib policies the project
+/// imports, enforces or tests.
+fn emitted_policies(a: &Analysis) -> HashSet<c::PolicyId> {
+    let p = &a.program;
+    let mut out: HashSet<c::PolicyId> = (0..p.policies.len() as u32)
+        .map(c::PolicyId)
+        .filter(|id| !p.modules[p.policies[id.index()].module.index()].is_stdlib)
+        .collect();
+    for e in &p.enforcements {
+        out.extend(e.policies.iter().copied());
+    }
+    for t in p.tests.iter().filter(|t| !p.modules[t.module.index()].is_stdlib) {
+        out.extend(t.expectations.iter().map(|x| x.policy));
+    }
+    for scope in a.names.files.values() {
+        for imported in scope.imports.values() {
+            if let Named::Item(Item::Policy(id)) = imported.target {
+                out.insert(id);
+            }
+        }
+    }
+    out
+}
+
+fn collect_policy_exprs(pol: &c::PolicyDef, out: &mut Vec<TExpr>) {
+    out.extend(pol.lets.iter().map(|(_, e)| e.clone()));
+    for clause in &pol.clauses {
+        for cond in &clause.conditions {
+            match cond {
+                c::TCondition::Expr(e) | c::TCondition::Some { collection: e, .. } => out.push(e.clone()),
+            }
+        }
+        if let Some(m) = &clause.message {
+            for part in &m.parts {
+                if let c::TStrPart::Interp(e) = part {
+                    out.push(e.clone());
+                }
+            }
+        }
+    }
+}
+
+fn calls_in(e: &TExpr, out: &mut Vec<c::FnId>) {
+    graph::visit(e, &mut |x| {
+        if let TExprKind::Call { func, .. } = &x.kind {
+            out.push(*func);
+        }
+    });
+}
+
+fn reachable_fns(p: &Program, roots: &[TExpr]) -> HashSet<c::FnId> {
+    let mut stack = Vec::new();
+    for r in roots {
+        calls_in(r, &mut stack);
+    }
+    let mut seen = HashSet::new();
+    while let Some(f) = stack.pop() {
+        if seen.insert(f) {
+            if let Some(body) = &p.fns[f.index()].body {
+                calls_in(body, &mut stack);
+            }
+        }
+    }
+    seen
+}
+
+fn module_path(p: &Program, m: c::ModuleId) -> PackagePath {
+    p.modules[m.index()].name.split('.').map(str::to_string).collect()
+}
+
+fn policy_package(p: &Program, id: c::PolicyId) -> PackagePath {
+    let pol = &p.policies[id.index()];
+    let mut path = module_path(p, pol.module);
+    path.push(pol.name.clone());
+    path
+}
+
+/// `test_` plus a slug of the test name, made unique among `taken`.
+fn unique_rule_name<'a>(name: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut slug = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch.to_ascii_lowercase());
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    let slug = slug.trim_matches('_');
+    let base = format!("test_{}", if slug.is_empty() { "unnamed" } else { slug });
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.clone().any(|t| t == candidate) {
+        candidate = format!("{base}_{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// Gives locals Rego-safe names, unique within one body.
+struct Namer<'a> {
+    locals: &'a [c::Local],
+    names: HashMap<LocalId, Var>,
+    used: HashSet<String>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(locals: &'a [c::Local], reserved: &[&str]) -> Self {
+        Namer {
+            locals,
+            names: HashMap::new(),
+            used: reserved.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn var(&mut self, id: LocalId) -> Var {
+        if let Some(v) = self.names.get(&id) {
+            return v.clone();
+        }
+        let base = self.locals[id.index()].name.trim_start_matches('_').to_string();
+        let base = if base.is_empty() { "v".to_string() } else { base };
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.used.contains(&candidate) || RESERVED.contains(&candidate.as_str()) {
+            candidate = format!("{base}_{n}");
+            n += 1;
+        }
+        self.used.insert(candidate.clone());
+        let v = Var(candidate);
+        self.names.insert(id, v.clone());
+        v
+    }
+}
+
+fn lower_fn(p: &Program, f: &c::FnDef) -> Function {
+    let mut namer = Namer::new(&f.locals, &[]);
+    let params = f.params.iter().map(|l| namer.var(*l)).collect();
+    let body = f
+        .body
+        .as_ref()
+        .map_or(Expr::Bool(false), |b| lower_expr(p, &mut namer, b));
+    Function {
+        name: f.name.clone(),
+        doc: f.doc.clone(),
+        params,
+        returns_bool: f.ret == Ty::Bool,
+        body,
+    }
+}
+
+fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
+    let pol = &p.policies[id.index()];
+    // Lets become package rules: their names are reserved for the whole policy.
+    let let_names: Vec<String> = pol
+        .lets
+        .iter()
+        .map(|(l, _)| pol.locals[l.index()].name.clone())
+        .collect();
+    let mut reserved: Vec<&str> = let_names.iter().map(String::as_str).collect();
+    reserved.extend(pol.params.iter().map(|p| p.name.as_str()));
+    let mut let_namer = Namer::new(&pol.locals, &[]);
+    let lets = pol
+        .lets
+        .iter()
+        .map(|(l, e)| {
+            let v = let_namer.var(*l);
+            let mut namer = Namer::new(&pol.locals, &reserved);
+            namer.names.extend(let_namer.names.clone());
+            (v, lower_expr(p, &mut namer, e))
+        })
+        .collect();
+    let clauses = pol
+        .clauses
+        .iter()
+        .map(|clause| {
+            let mut namer = Namer::new(&pol.locals, &reserved);
+            namer.names.extend(let_namer.names.clone());
+            let conditions = clause
+                .conditions
+                .iter()
+                .map(|cond| match cond {
+                    c::TCondition::Expr(e) => Condition::Expr(lower_expr(p, &mut namer, e)),
+                    c::TCondition::Some { var, collection } => {
+                        let collection = lower_expr(p, &mut namer, collection);
+                        Condition::Some {
+                            var: namer.var(*var),
+                            collection,
+                        }
+                    }
+                })
+                .collect();
+            let message = clause.message.as_ref().map(|m| lower_message(p, &mut namer, m));
+            Clause {
+                kind: clause.kind,
+                message,
+                conditions,
+            }
+        })
+        .collect();
+    let subject_ty = pol.subject_ty().cloned().unwrap_or(Ty::Unknown);
+    let mut roots = Vec::new();
+    collect_policy_exprs(pol, &mut roots);
+    let fns = reachable_fns(p, &roots);
+    let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
+    Policy {
+        package: policy_package(p, id),
+        name: pol.name.clone(),
+        title: pol.title.clone(),
+        doc: pol.doc.clone(),
+        severity: pol.severity,
+        controls: pol.controls.clone(),
+        owner: pol.owner.clone(),
+        subject_type: p.display(&subject_ty),
+        subject: schema(p, &subject_ty, &[]),
+        params: pol
+            .params
+            .iter()
+            .map(|param| Param {
+                name: param.name.clone(),
+                doc: param.doc.clone(),
+                schema: schema(p, &param.ty, &param.constraints),
+                default: constant_json(&param.default),
+            })
+            .collect(),
+        lets,
+        clauses,
+        uses_fn_modules: uses_fn_modules.into_iter().collect(),
+    }
+}
+
+fn lower_test(a: &Analysis, test: &c::TestDef, rule: String) -> Test {
+    let p = &a.program;
+    let mut namer = Namer::new(&test.locals, &[]);
+    let lets = test
+        .lets
+        .iter()
+        .map(|(l, e)| {
+            let value = lower_expr(p, &mut namer, e);
+            (namer.var(*l), value)
+        })
+        .collect();
+    let expectations = test
+        .expectations
+        .iter()
+        .map(|x| Expectation {
+            kind: x.kind,
+            policy: policy_package(p, x.policy),
+            policy_has_allow: p.policies[x.policy.index()].has_allow(),
+            subject: lower_expr(p, &mut namer, &x.subject),
+            overrides: x
+                .args
+                .iter()
+                .map(|(n, e)| (n.clone(), lower_expr(p, &mut namer, e)))
+                .collect(),
+            message: x.message.clone(),
+            line: a.sources.line_col(x.span.file, x.span.start as usize).line,
+        })
+        .collect();
+    Test {
+        name: test.name.clone(),
+        rule,
+        lets,
+        expectations,
+    }
+}
+
+fn lower_message(p: &Program, namer: &mut Namer<'_>, m: &c::TString) -> Vec<MsgPart> {
+    m.parts
+        .iter()
+        .map(|part| match part {
+            c::TStrPart::Text(t) => MsgPart::Text(t.clone()),
+            c::TStrPart::Interp(e) => MsgPart::Value(lower_expr(p, namer, e)),
+        })
+        .collect()
+}
+
+fn operands(ty: &Ty) -> Operands {
+    match ty {
+        Ty::Int | Ty::Float => Operands::Number,
+        Ty::String | Ty::Enum(_) => Operands::String,
+        Ty::List(_) => Operands::List,
+        Ty::Map(_) => Operands::Map,
+        Ty::Timestamp => Operands::Timestamp,
+        _ => Operands::Other,
+    }
+}
+
+fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
+    let mut go = |x: &TExpr| Box::new(lower_expr(p, namer, x));
+    match &e.kind {
+        TExprKind::Int(i) => Expr::Int(*i),
+        TExprKind::Float(f) => Expr::Float(*f),
+        TExprKind::Bool(b) => Expr::Bool(*b),
+        TExprKind::String(s) => {
+            let parts = lower_message(p, namer, s);
+            match parts.as_slice() {
+                [] => Expr::String(String::new()),
+                [MsgPart::Text(t)] => Expr::String(t.clone()),
+                _ => Expr::Format(parts),
+            }
+        }
+        TExprKind::Local(id) => match namer.locals[id.index()].kind {
+            LocalKind::Subject => Expr::Subject,
+            LocalKind::Param => Expr::Param(namer.locals[id.index()].name.clone()),
+            LocalKind::Let => Expr::Let(namer.var(*id)),
+            LocalKind::FnParam | LocalKind::Bound => Expr::Local(namer.var(*id)),
+        },
+        TExprKind::Variant(_, v) => Expr::String(v.clone()),
+        TExprKind::Field { target, name } => Expr::Field {
+            target: go(target),
+            name: name.clone(),
+        },
+        TExprKind::Index { target, index } => Expr::Index {
+            target: go(target),
+            index: go(index),
+        },
+        TExprKind::Call { func, args } => {
+            let f = &p.fns[func.index()];
+            Expr::Call {
+                module: module_path(p, f.module),
+                name: f.name.clone(),
+                args: args.iter().map(|a| lower_expr(p, namer, a)).collect(),
+            }
+        }
+        TExprKind::Builtin { builtin, args } => Expr::Builtin {
+            builtin: *builtin,
+            args: args.iter().map(|a| lower_expr(p, namer, a)).collect(),
+        },
+        TExprKind::Unary { op, operand } => match op {
+            crate::syntax::ast::UnaryOp::Not => Expr::Not(go(operand)),
+            crate::syntax::ast::UnaryOp::Neg => Expr::Neg(go(operand)),
+        },
+        TExprKind::Binary { op, lhs, rhs } => {
+            let kind = operands(&lhs.ty);
+            let op = match op {
+                AstOp::And => return Expr::And(go(lhs), go(rhs)),
+                AstOp::Or => return Expr::Or(go(lhs), go(rhs)),
+                AstOp::In => {
+                    return Expr::In {
+                        operands: operands(&rhs.ty),
+                        element: go(lhs),
+                        collection: go(rhs),
+                    }
+                }
+                AstOp::Eq => BinOp::Eq,
+                AstOp::Ne => BinOp::Ne,
+                AstOp::Lt => BinOp::Lt,
+                AstOp::Le => BinOp::Le,
+                AstOp::Gt => BinOp::Gt,
+                AstOp::Ge => BinOp::Ge,
+                AstOp::Add => BinOp::Add,
+                AstOp::Sub => BinOp::Sub,
+                AstOp::Mul => BinOp::Mul,
+                AstOp::Div => BinOp::Div,
+                AstOp::Mod => BinOp::Mod,
+            };
+            Expr::Binary {
+                op,
+                operands: kind,
+                lhs: go(lhs),
+                rhs: go(rhs),
+            }
+        }
+        TExprKind::Quantified {
+            quantifier,
+            var,
+            collection,
+            body,
+        } => {
+            let collection = go(collection);
+            let var = namer.var(*var);
+            Expr::Quantified {
+                quantifier: *quantifier,
+                var,
+                collection,
+                body: Box::new(lower_expr(p, namer, body)),
+            }
+        }
+        TExprKind::Has(path) => Expr::Has(go(path)),
+        TExprKind::Record { fields } => {
+            let mut out: Vec<(String, Expr)> = Vec::new();
+            if let Ty::Resource(id) = &e.ty {
+                let r = &p.resources[id.index()];
+                if !fields.iter().any(|(n, _)| n == "apiVersion") {
+                    out.push(("apiVersion".into(), Expr::String(format!("{}/{}", r.group, r.version))));
+                }
+                if !fields.iter().any(|(n, _)| n == "kind") {
+                    out.push(("kind".into(), Expr::String(r.name.clone())));
+                }
+            }
+            out.extend(fields.iter().map(|(n, v)| (n.clone(), lower_expr(p, namer, v))));
+            Expr::Record(out)
+        }
+        TExprKind::List(items) => Expr::List(items.iter().map(|i| lower_expr(p, namer, i)).collect()),
+        TExprKind::Error => Expr::Bool(false),
+    }
+}
+
+/// The JSON value of a constant expression (parameter defaults).
+fn constant_json(e: &TExpr) -> serde_json::Value {
+    use serde_json::Value;
+    match &e.kind {
+        TExprKind::Int(i) => Value::from(*i),
+        TExprKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        TExprKind::Bool(b) => Value::Bool(*b),
+        TExprKind::String(s) => Value::String(
+            s.parts
+                .iter()
+                .map(|part| match part {
+                    c::TStrPart::Text(t) => t.as_str(),
+                    c::TStrPart::Interp(_) => "",
+                })
+                .collect(),
+        ),
+        TExprKind::Variant(_, v) => Value::String(v.clone()),
+        TExprKind::List(items) => Value::Array(items.iter().map(constant_json).collect()),
+        TExprKind::Record { fields } => {
+            Value::Object(fields.iter().map(|(k, v)| (k.clone(), constant_json(v))).collect())
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The schema of a type, with the constraints written on the field or parameter that has it.
+pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
+    let pattern = constraints.iter().find_map(|c| match c {
+        FieldConstraint::Pattern(s) => Some(s.clone()),
+        _ => None,
+    });
+    let min = constraints.iter().find_map(|c| match c {
+        FieldConstraint::Min(n) => Some(*n),
+        _ => None,
+    });
+    let max = constraints.iter().find_map(|c| match c {
+        FieldConstraint::Max(n) => Some(*n),
+        _ => None,
+    });
+    let min_items = constraints.iter().find_map(|c| match c {
+        FieldConstraint::MinItems(n) => Some(*n),
+        _ => None,
+    });
+    match ty {
+        Ty::String => Schema::String { pattern },
+        Ty::Int => Schema::Number {
+            integer: true,
+            min,
+            max,
+        },
+        Ty::Float => Schema::Number {
+            integer: false,
+            min,
+            max,
+        },
+        Ty::Bool => Schema::Bool,
+        Ty::Timestamp => Schema::Timestamp,
+        Ty::List(t) => Schema::List {
+            items: Box::new(schema(p, t, &[])),
+            min_items,
+        },
+        Ty::Map(t) => Schema::Map {
+            values: Box::new(schema(p, t, &[])),
+        },
+        Ty::Enum(id) => {
+            let e = &p.enums[id.index()];
+            Schema::Enum {
+                name: e.name.clone(),
+                values: e.variants.clone(),
+            }
+        }
+        Ty::Record(id) => {
+            let t = &p.types[id.index()];
+            Schema::Object {
+                name: t.name.clone(),
+                doc: t.doc.clone(),
+                fields: t.fields.iter().map(|f| schema_field(p, f)).collect(),
+            }
+        }
+        Ty::Resource(id) => {
+            let r = &p.resources[id.index()];
+            let mut fields: Vec<SchemaField> = r.fields.iter().map(|f| schema_field(p, f)).collect();
+            for f in &mut fields {
+                match f.name.as_str() {
+                    "apiVersion" => f.schema = Schema::Const(format!("{}/{}", r.group, r.version)),
+                    "kind" => f.schema = Schema::Const(r.name.clone()),
+                    _ => {}
+                }
+            }
+            Schema::Object {
+                name: r.name.clone(),
+                doc: r.doc.clone(),
+                fields,
+            }
+        }
+        Ty::Untyped | Ty::Unknown => Schema::Any,
+    }
+}
+
+fn schema_field(p: &Program, f: &c::FieldDef) -> SchemaField {
+    SchemaField {
+        name: f.name.clone(),
+        required: !f.optional,
+        doc: f.doc.clone(),
+        schema: schema(p, &f.ty, &f.constraints),
+    }
+}
