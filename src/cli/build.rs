@@ -29,7 +29,12 @@ pub fn run(args: BuildArgs) -> ExitCode {
         eprintln!("error: nothing was written");
         return ExitCode::FAILURE;
     }
-    let output = match crate::build::build(&analysis) {
+    let out = args.out.unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
+    let options = crate::build::BuildOptions {
+        project_dir: args.project.dir.clone(),
+        out_dir: out.clone(),
+    };
+    let output = match crate::build::build(&analysis, &options) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -37,14 +42,6 @@ pub fn run(args: BuildArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let out = args.out.unwrap_or_else(|| {
-        let dir = &args.project.dir;
-        if dir.is_file() {
-            dir.parent().unwrap_or(dir).join("dist")
-        } else {
-            dir.join("dist")
-        }
-    });
     if let Err(e) = crate::output::write_atomically(&out, &output.tree) {
         eprintln!("error: could not write `{}`: {e}", out.display());
         return ExitCode::from(super::EXIT_USAGE);

@@ -37,7 +37,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
         eprintln!("{}", human::summary(&analysis.diagnostics));
         return ExitCode::FAILURE;
     }
-    let output = match crate::build::build(&analysis) {
+    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
