@@ -27,11 +27,8 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
     let mut b = Bundle::default();
     let mut packages: Vec<PackagePath> = Vec::new();
     for m in &ir.fn_modules {
-        insert(
-            &mut b.files,
-            format!("{}.rego", m.package.join("/")),
-            rego::emit_fn_module(m, &target),
-        )?;
+        let files = if m.test_only { &mut b.tests } else { &mut b.files };
+        insert(files, format!("{}.rego", m.package.join("/")), rego::emit_fn_module(m, &target))?;
         packages.push(m.package.clone());
     }
     for p in &ir.policies {

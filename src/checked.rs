@@ -63,6 +63,19 @@ impl Ty {
     }
 }
 
+/// RFC 3339 date-time, with field ranges and a year from 1678 to 2261 (OPA's time built-ins count
+/// nanoseconds in 64 bits): what a `timestamp` must look like, in documents (the generated Rego
+/// checks it with this pattern, so no time built-in ever fails on a conforming document) and in
+/// literals.
+pub const RFC3339_PATTERN: &str = r"^(167[89]|16[89]\d|1[7-9]\d\d|2[01]\d\d|22[0-5]\d|226[01])-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$";
+
+/// Whether `s` is a timestamp govc accepts: RFC 3339 syntax and a year OPA can compute with.
+pub fn is_timestamp(s: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(RFC3339_PATTERN).expect("the pattern is valid"));
+    re.is_match(s)
+}
+
 /// A named declaration of a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Item {
@@ -479,5 +492,20 @@ impl Program {
     pub fn policy_path(&self, id: PolicyId) -> String {
         let p = &self.policies[id.index()];
         format!("{}.{}", self.modules[p.module.index()].name, p.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_timestamp;
+
+    #[test]
+    fn timestamps() {
+        for ok in ["2025-01-31T12:00:00Z", "1678-01-01T00:00:00Z", "2261-12-31T23:59:60.5+02:00", "2024-02-29t00:00:00z"] {
+            assert!(is_timestamp(ok), "{ok}");
+        }
+        for bad in ["2025-13-01T00:00:00Z", "2999-01-01T00:00:00Z", "1600-01-01T00:00:00Z", "2025-01-01", "2025-01-01T24:00:00Z"] {
+            assert!(!is_timestamp(bad), "{bad}");
+        }
     }
 }

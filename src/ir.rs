@@ -30,6 +30,8 @@ pub type PackagePath = Vec<String>;
 pub struct FnModule {
     pub package: PackagePath,
     pub fns: Vec<Function>,
+    /// Used only by tests: shipped with the tests, not in the deployable bundle.
+    pub test_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

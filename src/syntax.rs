@@ -84,8 +84,11 @@ fn parse_declaration(
             }
         }
         Err(e) => {
-            let detailed = reparse_with_detail(Rule::declaration, source).unwrap_or(e);
-            diags.push(error::syntax_error(file, range.start, &detailed));
+            let d = error::unclosed_brace(file, range.start, source, &e).unwrap_or_else(|| {
+                let detailed = reparse_with_detail(Rule::declaration, source).unwrap_or(e);
+                error::syntax_error(file, range.start, &detailed)
+            });
+            diags.push(d);
         }
     }
 }

@@ -217,10 +217,15 @@ impl<'a> Checker<'a> {
                     Ok(Item::Type(id)) => Ty::Record(id),
                     Ok(Item::Enum(id)) => Ty::Enum(id),
                     Ok(Item::Resource(id)) => Ty::Resource(id),
-                    Ok(Item::Fn(_) | Item::Policy(_)) => {
+                    Ok(item @ (Item::Fn(_) | Item::Policy(_))) => {
+                        let what = if matches!(item, Item::Fn(_)) {
+                            "a function"
+                        } else {
+                            "a policy"
+                        };
                         self.error(
                             Diagnostic::error(Code::NotAType, path.span, format!("`{}` is not a type", path.dotted()))
-                                .with_label("a function or policy, not a type")
+                                .with_label(format!("{what}, not a type"))
                                 .with_help("types are `string`, `int`, `float`, `bool`, `timestamp`, `[T]`, `{string: T}` and declared `type`, `enum` and `resource` names"),
                         );
                         Ty::Unknown

@@ -43,11 +43,12 @@ pub fn lower(a: &Analysis) -> Ir {
         .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
         .collect();
 
-    // Functions reachable from what is emitted.
+    // Functions reachable from what is emitted; those only tests use ship with the tests.
     let mut roots: Vec<TExpr> = Vec::new();
     for id in &emitted {
         collect_policy_exprs(&p.policies[id.index()], &mut roots);
     }
+    let policy_fns = reachable_fns(p, &roots);
     for &t in &test_ids {
         let test = &p.tests[t];
         roots.extend(test.lets.iter().map(|(_, e)| e.clone()));
@@ -66,11 +67,16 @@ pub fn lower(a: &Analysis) -> Ir {
                 let f = &p.fns[id.index()];
                 let package = module_path(p, f.module);
                 let function = lower_fn(p, f);
+                let for_policies = policy_fns.contains(id);
                 match fn_modules.iter_mut().find(|m| m.package == package) {
-                    Some(m) => m.fns.push(function),
+                    Some(m) => {
+                        m.fns.push(function);
+                        m.test_only &= !for_policies;
+                    }
                     None => fn_modules.push(FnModule {
                         package,
                         fns: vec![function],
+                        test_only: !for_policies,
                     }),
                 }
             }

@@ -78,9 +78,12 @@ impl Converter {
         Converter { file, offset }
     }
 
+    /// The pair's span in the file, without the whitespace and comments that pest's implicit
+    /// skipping leaves at the end of a rule ending in an optional or repeated part (`a ~ b*`).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+        let end = s.start() + trim_trailing_trivia(s.as_str());
+        Span::new(self.file, s.start() + self.offset, end + self.offset)
     }
 
     pub fn header(&self, pair: Pair<'_, Rule>) -> Result<(Path, Vec<Import>)> {
@@ -720,4 +723,59 @@ fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
         },
         span,
     }
+}
+
+/// The length of `text` without trailing whitespace and `//` comments (doc comments `///` are
+/// not trivia: they belong to the declaration they precede).
+pub(super) fn trim_trailing_trivia(text: &str) -> usize {
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}');
+    let mut end = text.len();
+    loop {
+        end = text[..end].trim_end_matches(is_space).len();
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(i) => end = line_start + i,
+            None => return end,
+        }
+    }
+}
+
+/// Where a `//` comment (not a `///` doc comment) starts in one line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    line.find("//")?;
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut depth = 0usize;
+    // Brace depths at which an interpolation `{` was opened inside a string.
+    let mut interpolations: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let next = bytes.get(i + 1).copied();
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') => in_string = false,
+            (true, b'{') if next == Some(b'{') => i += 1,
+            (true, b'}') if next == Some(b'}') => i += 1,
+            (true, b'{') => {
+                interpolations.push(depth);
+                depth += 1;
+                in_string = false;
+            }
+            (false, b'/') if next == Some(b'/') => {
+                return (bytes.get(i + 2) != Some(&b'/')).then_some(i);
+            }
+            (false, b'"') => in_string = true,
+            (false, b'{') => depth += 1,
+            (false, b'}') => {
+                depth = depth.saturating_sub(1);
+                if interpolations.last() == Some(&depth) {
+                    interpolations.pop();
+                    in_string = true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }

@@ -53,6 +53,72 @@ pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnos
     d
 }
 
+/// A declaration that ends (at the next declaration or the end of the file) while a `{` is still
+/// open: pest can only say what else it expected there, so name the brace instead.
+pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<Rule>) -> Option<Diagnostic> {
+    let at = match error.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    };
+    let end = super::convert::trim_trailing_trivia(source);
+    if at < end {
+        return None;
+    }
+    let open = innermost_unclosed_brace(source)?;
+    Some(
+        Diagnostic::error(
+            Code::Syntax,
+            Span::new(file, offset + end, offset + end),
+            "unclosed `{`",
+        )
+        .with_label("expected `}` here")
+        .with_secondary(
+            Span::new(file, offset + open, offset + open + 1),
+            "this `{` is never closed",
+        )
+        .with_help("close every `{` with a `}`"),
+    )
+}
+
+/// The offset of the innermost `{` left open at the end of `source`, ignoring braces in strings
+/// and comments (an interpolation's `{` in a string counts only while it is open).
+fn innermost_unclosed_brace(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut in_string = false;
+    // Open braces: offset, and whether it opened an interpolation inside a string.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let next = bytes.get(i + 1).copied();
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"' | b'\n') => in_string = false,
+            (true, b'{' | b'}') if next == Some(bytes[i]) => i += 1,
+            (true, b'{') => {
+                open.push((i, true));
+                in_string = false;
+            }
+            (false, b'/') if next == Some(b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (false, b'"') => in_string = true,
+            (false, b'{') => open.push((i, false)),
+            (false, b'}') => {
+                if let Some((_, true)) = open.pop() {
+                    in_string = true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.iter()
+        .rev()
+        .find(|(_, interpolation)| !interpolation)
+        .map(|(at, _)| *at)
+}
+
 /// The token at the error position, quoted, or "end of input".
 fn found_text(line: &str, pos: pest::error::LineColLocation) -> String {
     let col = match pos {

@@ -54,10 +54,10 @@ impl Checker<'_> {
                                 Diagnostic::error(
                                     Code::TypeMismatch,
                                     span,
-                                    format!("`{text}` is not an RFC 3339 timestamp"),
+                                    format!("`{text}` is not a valid timestamp"),
                                 )
                                 .with_label("expected a timestamp")
-                                .with_help("write a timestamp like \"2025-01-31T12:00:00Z\""),
+                                .with_help("write an RFC 3339 timestamp between the years 1678 and 2261, like \"2025-01-31T12:00:00Z\""),
                             );
                         }
                         return texpr(TExprKind::String(t), Ty::Timestamp, span);
@@ -111,7 +111,7 @@ impl Checker<'_> {
                     e.span,
                     format!("a condition must be a `bool`, found `{ty}`"),
                 )
-                .with_label(format!("this is a `{ty}`"))
+                .with_label(format!("this is `{ty}`"))
                 .with_help("compare it with something, e.g. `x == ...`, or test an optional field with `has`"),
             );
         }
@@ -150,7 +150,7 @@ impl Checker<'_> {
                             Diagnostic::error(
                                 Code::NonScalarInterpolation,
                                 e.span,
-                                format!("cannot interpolate a `{ty}` into a message"),
+                                format!("cannot interpolate a value of type `{ty}` into a message"),
                             )
                             .with_label("not a string, number, boolean, timestamp or enum value")
                             .with_help(match t.ty {
@@ -663,7 +663,10 @@ impl Checker<'_> {
                 Diagnostic::error(
                     Code::NotCallable,
                     callee.span,
-                    format!("`{}` is a value, not a function", path[0].name),
+                    format!(
+                        "`{}` is a value, not a function",
+                        path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".")
+                    ),
                 )
                 .with_label("cannot be called"),
             );
@@ -970,36 +973,7 @@ pub(crate) fn list_names(names: &[String]) -> String {
     quoted.join(", ")
 }
 
-/// A strict check of RFC 3339 date-time syntax: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+/// Whether a literal is a timestamp govc accepts (RFC 3339, years 1678 to 2261).
 pub(crate) fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
-        return false;
-    }
-    if !matches!(b[10], b'T' | b't')
-        || !digits(11..13)
-        || b[13] != b':'
-        || !digits(14..16)
-        || b[16] != b':'
-        || !digits(17..19)
-    {
-        return false;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => i + 6 == b.len() && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6),
-        _ => false,
-    }
+    crate::checked::is_timestamp(s)
 }

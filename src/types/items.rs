@@ -505,8 +505,15 @@ fn unknown_setting(code: Code, key: &Ident, what: &str, known: &[&str]) -> Diagn
 }
 
 fn wrong_value(code: Code, s: &Setting, want: &str) -> Diagnostic {
+    let found = match &s.value {
+        Literal::Number(_) => "a number".to_string(),
+        Literal::String(_) => "a string".to_string(),
+        Literal::Bool(_) => "a boolean".to_string(),
+        Literal::StringList(_) => "a list of strings".to_string(),
+        Literal::Ident(i) => format!("the name `{}`", i.name),
+    };
     Diagnostic::error(code, s.value_span, format!("`{}` takes {want}", s.key.name))
-        .with_label(format!("expected {want}"))
+        .with_label(format!("this is {found}"))
 }
 
 fn is_dns_label(s: &str) -> bool {

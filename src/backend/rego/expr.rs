@@ -98,6 +98,9 @@ impl<'t> Emitter<'t> {
                 vec![self.cond_helper(&free, bodies)]
             }
             Expr::Not(inner) => {
+                if let Expr::Has(path) = inner.as_ref() {
+                    return vec![format!("{} == null", self.present(path))];
+                }
                 let stmts = self.cond(inner);
                 match stmts.as_slice() {
                     [one] if is_simple_statement(one) => vec![format!("not {one}")],
@@ -117,6 +120,12 @@ impl<'t> Emitter<'t> {
                 } else {
                     (l, r)
                 };
+                // A statement must not start with `(`: regorus would read it as a call of the
+                // previous line's last name. Bind such an operand first.
+                if l.starts_with('(') {
+                    let tmp = self.fresh("t");
+                    return vec![format!("{tmp} := {l}"), format!("{tmp} {} {r}", comparison(*op))];
+                }
                 vec![format!("{l} {} {r}", comparison(*op))]
             }
             Expr::In {

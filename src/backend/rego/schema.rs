@@ -6,8 +6,7 @@
 use super::syntax::string_literal;
 use crate::ir::{Schema, SchemaField};
 
-/// RFC 3339 date-time, as `timestamp` values must be.
-pub const RFC3339: &str = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$";
+use crate::checked::RFC3339_PATTERN as RFC3339;
 
 /// One step of the path to a value, for messages.
 #[derive(Clone)]
