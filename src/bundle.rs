@@ -51,6 +51,10 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         insert(&mut b.tests, path, rego::emit_test_suite(s, &target))?;
         packages.push(s.package.clone());
     }
+    if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
+        insert(&mut b.files, "system/log/mask.rego".to_string(), mask)?;
+        packages.push(vec!["system".into(), "log".into()]);
+    }
     let data = defaults(ir);
     let has_defaults = data.is_some();
     if let Some(data) = data {

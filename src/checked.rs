@@ -112,6 +112,8 @@ pub enum FieldConstraint {
     Min(f64),
     Max(f64),
     MinItems(u64),
+    /// `@sensitive`: the value must never reach a decision log.
+    Sensitive,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -67,6 +67,12 @@ impl PolicyEngine {
         to_json(&v)
     }
 
+    /// Evaluates a rule or reference with `input`; `None` when undefined.
+    pub fn eval_with_input(&mut self, rule: &str, input: &Value) -> Result<Option<Value>, String> {
+        self.engine.set_input(from_json(input)?);
+        query(&mut self.engine, rule)
+    }
+
     /// The decision of `policy` on `input`, with parameter `overrides` if given.
     pub fn decide(&self, policy: &PackagePath, input: &Value, overrides: Option<&Value>) -> Result<Decision, String> {
         let mut e = self.engine.clone();

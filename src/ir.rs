@@ -146,6 +146,8 @@ pub enum Schema {
 pub struct SchemaField {
     pub name: String,
     pub required: bool,
+    /// Marked `@sensitive`: masked in decision logs.
+    pub sensitive: bool,
     pub doc: Option<String>,
     pub schema: Schema,
 }

@@ -647,6 +647,7 @@ fn schema_field(p: &Program, f: &c::FieldDef) -> SchemaField {
     SchemaField {
         name: f.name.clone(),
         required: !f.optional,
+        sensitive: f.constraints.contains(&FieldConstraint::Sensitive),
         doc: f.doc.clone(),
         schema: schema(p, &f.ty, &f.constraints),
     }

@@ -102,11 +102,12 @@ pub struct Field {
     pub span: Span,
 }
 
-/// `@name(arg)` after a field or parameter type.
+/// `@name(arg)` or `@name` after a field or parameter type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Constraint {
     pub name: Ident,
-    pub arg: Literal,
+    /// The argument; `None` for a bare marker such as `@sensitive`.
+    pub arg: Option<Literal>,
     pub span: Span,
 }
 

@@ -214,7 +214,7 @@ impl Converter {
         let span = self.span(&pair);
         let mut inner = children(pair);
         let name = self.ident(inner.next().expect("constraint name"));
-        let arg = self.literal(inner.next().expect("constraint argument"))?;
+        let arg = inner.next().map(|a| self.literal(a)).transpose()?;
         Ok(Constraint { name, arg, span })
     }
 
@@ -703,7 +703,7 @@ impl Converter {
 }
 
 /// `-3` is a literal, not a negation of `3`: keeps constants constant for defaults and settings.
-fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
+pub(super) fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
     if op == UnaryOp::Neg {
         if let ExprKind::Number(n) = &rhs.kind {
             return Expr {
@@ -729,10 +729,15 @@ fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
 /// not trivia: they belong to the declaration they precede).
 pub(super) fn trim_trailing_trivia(text: &str) -> usize {
     let is_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}');
+    let bytes = text.as_bytes();
     let mut end = text.len();
     loop {
         end = text[..end].trim_end_matches(is_space).len();
-        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        // Only a line with a `/` can end in a comment; most spans end in a token on such a line.
+        let line_start = bytes[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if !bytes[line_start..end].contains(&b'/') {
+            return end;
+        }
         match comment_start(&text[line_start..end]) {
             Some(i) => end = line_start + i,
             None => return end,
@@ -742,7 +747,6 @@ pub(super) fn trim_trailing_trivia(text: &str) -> usize {
 
 /// Where a `//` comment (not a `///` doc comment) starts in one line, outside strings.
 fn comment_start(line: &str) -> Option<usize> {
-    line.find("//")?;
     let bytes = line.as_bytes();
     let mut in_string = false;
     let mut depth = 0usize;

@@ -81,7 +81,7 @@ impl Checker<'_> {
 
     /// Checks `@` constraints against the type they constrain.
     pub(crate) fn constraints(&mut self, ty: &Ty, written: &[Constraint]) -> Vec<FieldConstraint> {
-        const KNOWN: &[&str] = &["pattern", "min", "max", "min_items"];
+        const KNOWN: &[&str] = &["pattern", "min", "max", "min_items", "sensitive"];
         let mut out = Vec::new();
         for c in written {
             let tyname = self.display(ty);
@@ -94,12 +94,17 @@ impl Checker<'_> {
                 .with_label(format!("`@{}` constrains {what}", c.name.name))
             };
             let number = match &c.arg {
-                Literal::Number(n) => Some(n),
+                Some(Literal::Number(n)) => Some(n),
                 _ => None,
             };
             let checked = match c.name.name.as_str() {
+                "sensitive" => match &c.arg {
+                    None => Ok(FieldConstraint::Sensitive),
+                    Some(_) => Err(Diagnostic::error(Code::ConstraintType, c.span, "`@sensitive` takes no argument")
+                        .with_label("write just `@sensitive`")),
+                },
                 "pattern" => match &c.arg {
-                    Literal::String(s) if *ty == Ty::String || *ty == Ty::Unknown => match s.as_plain() {
+                    Some(Literal::String(s)) if *ty == Ty::String || *ty == Ty::Unknown => match s.as_plain() {
                         Some(p) => match pattern_error(&p, c.arg_span(c.span)) {
                             Some(d) => Err(d),
                             None => Ok(FieldConstraint::Pattern(p)),
@@ -109,7 +114,7 @@ impl Checker<'_> {
                                 .with_label("write the pattern as plain text"),
                         ),
                     },
-                    Literal::String(_) => Err(mismatch("strings")),
+                    Some(Literal::String(_)) => Err(mismatch("strings")),
                     _ => Err(
                         Diagnostic::error(Code::ConstraintType, c.span, "`@pattern` takes a string")
                             .with_label("expected a string, e.g. `@pattern(\"^[a-z]+$\")`"),
@@ -158,7 +163,7 @@ impl Checker<'_> {
                     .with_label("not a constraint");
                     d = match closest(other, KNOWN.iter().copied()) {
                         Some(s) => d.with_did_you_mean(s),
-                        None => d.with_help("the constraints are `@pattern`, `@min`, `@max` and `@min_items`"),
+                        None => d.with_help("the constraints are `@pattern`, `@min`, `@max`, `@min_items` and `@sensitive`"),
                     };
                     Err(d)
                 }
@@ -547,7 +552,7 @@ impl Constraint {
     /// The span of the constraint's argument (the whole constraint when unknown).
     pub fn arg_span(&self, fallback: Span) -> Span {
         match &self.arg {
-            Literal::String(s) => s.span,
+            Some(Literal::String(s)) => s.span,
             _ => fallback,
         }
     }

@@ -2,19 +2,16 @@
 
 use super::expr::{indent_lines, Emitter};
 use super::schema::SchemaChecks;
-use super::syntax::{comment, json_term, package_decl, package_ref, string_literal};
+use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
-use crate::ir::{Clause, Condition, Expr, Policy};
+use crate::ir::{Clause, Condition, Expr, Policy, Schema};
 use crate::syntax::ast::ClauseKind;
 
 /// The Rego source of a policy's package.
 pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     let mut out = String::new();
     out.push_str(&metadata(policy));
-    out.push_str(&format!(
-        "package {}\n\nimport rego.v1\n",
-        package_decl(&policy.package)
-    ));
+    out.push_str(&target.module_head(&policy.package));
     let mut em = Emitter::new(target);
 
     section(&mut out, "The document being judged; `null` when there is none.");
@@ -77,11 +74,17 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     } else {
         out.push_str("\nallow if {\n\t_conforms\n\tcount(deny) == 0\n}\n");
     }
+    let mut violation_body = target.violation_guards.clone();
+    violation_body.push("some msg in deny".to_string());
+    if policy.has_allow() {
+        out.push_str(&decision_record(policy));
+    }
     out.push_str(&format!(
-        "\nviolation contains {{\"msg\": msg, \"policy\": {}, \"severity\": {}, \"controls\": {}}} if {{\n\tsome msg in deny\n}}\n",
+        "\nviolation contains {{\"msg\": msg, \"policy\": {}, \"severity\": {}, \"controls\": {}}} if {{\n{}}}\n",
         string_literal(&policy.dotted()),
         string_literal(policy.severity.as_str()),
         json_term(&serde_json::json!(policy.controls)),
+        indent_lines(&violation_body),
     ));
     if !em.helpers.is_empty() {
         section(&mut out, "Helpers.");
@@ -89,6 +92,23 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         out.push_str(&helpers.join("\n"));
     }
     out
+}
+
+/// For access policies: the decision with who asked for what and why, so that each decision-log
+/// line answers who, what, when (the log's timestamp) and why. Sensitive fields are left out.
+fn decision_record(policy: &Policy) -> String {
+    let Schema::Object { fields, .. } = &policy.subject else {
+        return String::new();
+    };
+    let keys: Vec<String> = fields.iter().filter(|f| !f.sensitive).map(|f| string_literal(&f.name)).collect();
+    format!(
+        "\n# The decision with the request it judged (who, what and why), for the decision log:\n\
+         # query this rule to have all of it logged. `@sensitive` fields are not included.\n\
+         default _request := {{}}\n\n\
+         _request := object.filter(_document, [{}]) if is_object(_document)\n\n\
+         decision := {{\"allow\": allow, \"deny\": deny, \"request\": _request}}\n",
+        keys.join(", ")
+    )
 }
 
 fn section(out: &mut String, text: &str) {
