@@ -4,7 +4,9 @@
 mod build;
 mod check;
 mod eval;
+mod fmt;
 mod graph;
+mod report;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,20 @@ pub enum Command {
     Test(test::TestArgs),
     /// Judge one JSON or YAML document with one policy; print the decision as JSON.
     Eval(eval::EvalArgs),
+    /// Print the controls report: which policies implement each control, where they are enforced.
+    Report(report::ReportArgs),
+    /// Format `.gov` files in the canonical layout (`--check`: list the files that would change).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(LspArgs),
+}
+
+/// `govc lsp`: the server speaks on stdio; `--stdio` is accepted because editor clients pass it.
+#[derive(clap::Args, Debug)]
+pub struct LspArgs {
+    /// Talk over stdin/stdout (the only transport; the flag is accepted for editor clients).
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -54,12 +70,17 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(_) => crate::lsp::run(),
         Command::Graph(args) => graph::run(args),
         Command::Build(args) => build::run(args),
         Command::Test(args) => test::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
+
+pub use report::project_name;
 
 /// The project directory argument shared by the subcommands.
 #[derive(clap::Args, Debug, Clone)]

@@ -103,6 +103,13 @@ impl Analysis {
 pub fn analyze(sources: SourceMap) -> Analysis {
     let mut diags = Vec::new();
     let modules = parse_all(&sources, &mut diags);
+    analyze_parsed(sources, modules, diags)
+}
+
+/// Runs the front end after parsing, for a caller that parsed the files itself (the language
+/// server reuses the declarations an edit did not touch). `modules` hold one syntax tree per file
+/// of `sources`, in file order; `diags` are their parse diagnostics.
+pub fn analyze_parsed(sources: SourceMap, modules: Vec<SourceModule>, mut diags: Vec<Diagnostic>) -> Analysis {
     let user_files = modules.iter().filter(|m| !sources.get(m.file).is_stdlib).count();
     if user_files == 0 {
         diags.push(

@@ -3,6 +3,7 @@
 
 pub mod ast;
 mod convert;
+mod descent;
 mod error;
 mod split;
 
@@ -19,6 +20,17 @@ pub struct GovParser;
 /// Parses one file. Always returns a module: declarations that fail to parse are left out and
 /// reported, and the others are kept, so later stages and the editor still see them.
 pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
+    parse(file, text, true)
+}
+
+/// [`parse_file`] without the hand-written fast path: every declaration goes through the pest
+/// grammar. The tests hold the fast path to exactly this result.
+#[doc(hidden)]
+pub fn parse_file_with_grammar_only(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
+    parse(file, text, false)
+}
+
+fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let chunks = split::split_declarations(text);
     let mut module = SourceModule {
@@ -60,9 +72,39 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
         }
     }
     for range in chunks.declarations {
-        parse_declaration(file, text, range, &mut module, &mut diags);
+        let fast = fast_path.then(|| descent::declaration(file, range.start, &text[range.clone()]));
+        match fast.flatten() {
+            Some(decl) => module.decls.push(decl),
+            None => parse_declaration(file, text, range, &mut module, &mut diags),
+        }
     }
     (module, diags)
+}
+
+/// The byte ranges of a file's header (package and imports) and of each top-level declaration,
+/// as [`parse_file`] splits the file. Lets a caller parse declarations one at a time and reuse
+/// those an edit did not touch (the language server).
+pub fn declaration_ranges(text: &str) -> (std::ops::Range<usize>, Vec<std::ops::Range<usize>>) {
+    let chunks = split::split_declarations(text);
+    (chunks.header, chunks.declarations)
+}
+
+/// Parses the declaration at `range` (one of [`declaration_ranges`]) exactly as [`parse_file`]
+/// does: the declaration if it parses, and its diagnostics.
+pub fn parse_declaration_at(
+    file: FileId,
+    text: &str,
+    range: std::ops::Range<usize>,
+) -> (Option<ast::Decl>, Vec<Diagnostic>) {
+    let mut module = SourceModule {
+        file,
+        package: None,
+        imports: Vec::new(),
+        decls: Vec::new(),
+    };
+    let mut diags = Vec::new();
+    parse_declaration(file, text, range, &mut module, &mut diags);
+    (module.decls.pop(), diags)
 }
 
 fn parse_declaration(

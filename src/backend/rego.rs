@@ -28,6 +28,14 @@ pub struct Target {
     /// (which requires library packages to start with `lib.`).
     pub fn_prefix: Vec<String>,
     pub params: ParamSource,
+    /// What each module imports after its `package` line: `rego.v1` in the bundle. Gatekeeper's
+    /// Rego rewriter rejects `import rego.v1` (it admits only `data.lib` and `future.keywords`
+    /// imports), so a ConstraintTemplate imports nothing (Rego v1 source) or the future keywords
+    /// (Rego v0 source).
+    pub imports: Vec<String>,
+    /// Statements that must hold for `violation` to report anything: none in the bundle; in
+    /// Gatekeeper, that the request is not a DELETE (see `backend::k8s`).
+    pub violation_guards: Vec<String>,
 }
 
 /// Where parameter values come from.
@@ -47,7 +55,21 @@ impl Target {
             document: "input".to_string(),
             fn_prefix: Vec::new(),
             params: ParamSource::BundleData,
+            imports: vec!["rego.v1".to_string()],
+            violation_guards: Vec::new(),
         }
+    }
+
+    /// The head of every module: `package a.b`, then the imports.
+    pub fn module_head(&self, package: &PackagePath) -> String {
+        let mut out = format!("package {}\n", syntax::package_decl(package));
+        if !self.imports.is_empty() {
+            out.push('\n');
+            for import in &self.imports {
+                out.push_str(&format!("import {import}\n"));
+            }
+        }
+        out
     }
 
     /// The Rego package of a function module.

@@ -11,6 +11,14 @@ pub struct BuildArgs {
     /// Output directory; defaults to `DIR/dist`. Replaced as a whole on success.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The Rego form of the Gatekeeper ConstraintTemplates: `v1` (`code[].source`, Gatekeeper
+    /// 3.19 and later) or `v0` (the legacy `rego` field, for older Gatekeeper releases).
+    #[arg(long, value_enum, default_value = "v1")]
+    pub gatekeeper_rego: crate::backend::k8s::RegoForm,
+    /// The repository root, where the generated CI workflow runs; defaults to the nearest
+    /// directory above DIR that holds `.git`. The workflow's paths are relative to it.
+    #[arg(long)]
+    pub repo_root: Option<PathBuf>,
 }
 
 pub fn run(args: BuildArgs) -> ExitCode {
@@ -33,6 +41,8 @@ pub fn run(args: BuildArgs) -> ExitCode {
     let options = crate::build::BuildOptions {
         project_dir: args.project.dir.clone(),
         out_dir: out.clone(),
+        gatekeeper_rego: args.gatekeeper_rego,
+        repo_root: args.repo_root.clone(),
     };
     let output = match crate::build::build(&analysis, &options) {
         Ok(o) => o,
@@ -45,6 +55,9 @@ pub fn run(args: BuildArgs) -> ExitCode {
     if let Err(e) = crate::output::write_atomically(&out, &output.tree) {
         eprintln!("error: could not write `{}`: {e}", out.display());
         return ExitCode::from(super::EXIT_USAGE);
+    }
+    for note in &output.notes {
+        eprintln!("note: {note}");
     }
     let tests: usize = output.ir.tests.iter().map(|s| s.tests.len()).sum();
     eprintln!(

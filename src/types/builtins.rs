@@ -131,21 +131,42 @@ impl Checker<'_> {
 
 /// A diagnostic if `pattern` is not a valid regular expression (RE2 syntax, as OPA uses).
 pub(crate) fn pattern_error(pattern: &str, span: Span) -> Option<Diagnostic> {
-    let err = regex::Regex::new(pattern).err()?;
-    let detail = err.to_string();
-    let last = detail
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid pattern")
-        .trim();
+    let last = pattern_problem(pattern)?;
     Some(
         Diagnostic::error(
             Code::InvalidPattern,
             span,
             format!("invalid regular expression `{pattern}`"),
         )
-        .with_label(last.trim_start_matches("error: ").to_string())
+        .with_label(last)
         .with_help("patterns use RE2 syntax, as OPA does; in a string, write a backslash as `\\\\`"),
     )
+}
+
+/// What is wrong with `pattern`, if anything. Compiling a regex costs far more than checking
+/// the rest of a declaration and projects repeat their patterns, so each is compiled once per
+/// process.
+fn pattern_problem(pattern: &str) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CHECKED: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
+    let cache = CHECKED.get_or_init(Default::default);
+    if let Some(known) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(pattern) {
+        return known.clone();
+    }
+    let problem = regex::Regex::new(pattern).err().map(|err| {
+        let detail = err.to_string();
+        let last = detail
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid pattern")
+            .trim();
+        last.trim_start_matches("error: ").to_string()
+    });
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(pattern.to_string(), problem.clone());
+    problem
 }

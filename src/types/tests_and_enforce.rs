@@ -215,8 +215,27 @@ impl Checker<'_> {
             env.untyped_records = false;
             return None;
         };
-        let policy = self.program.policies[policy_id.index()].clone();
-        let subject_ty = policy.subject_ty().cloned().unwrap_or(Ty::Unknown);
+        // Only what an expectation needs: cloning the whole checked policy costs more than the test.
+        let policy = {
+            let p = &self.program.policies[policy_id.index()];
+            ExpectedPolicy {
+                name: p.name.clone(),
+                params: p
+                    .params
+                    .iter()
+                    .map(|q| ExpectedParam {
+                        name: q.name.clone(),
+                        ty: q.ty.clone(),
+                    })
+                    .collect(),
+                clause_kinds: p.clauses.iter().map(|c| c.kind).collect(),
+                span: p.span,
+            }
+        };
+        let subject_ty = self.program.policies[policy_id.index()]
+            .subject_ty()
+            .cloned()
+            .unwrap_or(Ty::Unknown);
         let subject = if x.kind == ExpectKind::Rejected {
             // A malformed document may be written as a plain literal: only names are checked.
             let is_plain = matches!(&x.subject.kind, ExprKind::Record { ty: None, .. });
@@ -305,7 +324,7 @@ impl Checker<'_> {
                 }
             }
         };
-        let has = |k: crate::syntax::ast::ClauseKind| policy.clauses.iter().any(|c| c.kind == k);
+        let has = |k: crate::syntax::ast::ClauseKind| policy.clause_kinds.contains(&k);
         let missing_clause = match x.kind {
             ExpectKind::Allowed if !has(crate::syntax::ast::ClauseKind::Allow) => Some("`allow`"),
             ExpectKind::Warned if !has(crate::syntax::ast::ClauseKind::Warn) => Some("`warn`"),
@@ -340,4 +359,17 @@ impl Checker<'_> {
             span: x.span,
         })
     }
+}
+
+/// The parts of a checked policy that an expectation is checked against.
+struct ExpectedPolicy {
+    name: String,
+    params: Vec<ExpectedParam>,
+    clause_kinds: Vec<crate::syntax::ast::ClauseKind>,
+    span: Span,
+}
+
+struct ExpectedParam {
+    name: String,
+    ty: Ty,
 }

@@ -1,17 +1,14 @@
 //! A module's functions as a Rego package.
 
 use super::expr::{indent_lines, Emitter};
-use super::syntax::{comment, package_decl};
+use super::syntax::comment;
 use super::Target;
 use crate::ir::FnModule;
 
 /// The Rego source of the package holding a module's functions.
 pub fn emit_fn_module(module: &FnModule, target: &Target) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "package {}\n\nimport rego.v1\n",
-        package_decl(&target.fn_package(&module.package))
-    ));
+    out.push_str(&target.module_head(&target.fn_package(&module.package)));
     let mut em = Emitter::new(target);
     for f in &module.fns {
         out.push('\n');

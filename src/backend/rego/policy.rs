@@ -64,6 +64,10 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         out.push('\n');
         out.push_str(&clause_rule(&mut em, clause));
     }
+    if !policy.clauses.iter().any(|c| c.kind == ClauseKind::Warn) {
+        // `warn` is always a set (LANGUAGE.md §6), empty when the policy has no warn clause.
+        out.push_str("\nwarn := set()\n");
+    }
     out.push_str("\ndefault allow := false\n");
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {

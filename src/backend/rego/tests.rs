@@ -1,14 +1,14 @@
 //! `.gov` tests as Rego tests (`test_…` rules), so `opa test` runs exactly what `govc test` runs.
 
 use super::expr::{indent_lines, Emitter};
-use super::syntax::{comment, package_decl, package_ref, string_literal};
+use super::syntax::{comment, package_ref, string_literal};
 use super::{overrides_path, Target};
 use crate::ir::{Expectation, TestSuite};
 use crate::syntax::ast::ExpectKind;
 
 /// The Rego source of a module's tests.
 pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
-    let mut out = format!("package {}\n\nimport rego.v1\n", package_decl(&suite.package));
+    let mut out = target.module_head(&suite.package);
     let mut em = Emitter::new(target);
     for test in &suite.tests {
         out.push('\n');

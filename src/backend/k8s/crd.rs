@@ -1,0 +1,77 @@
+//! A `resource` as an `apiextensions.k8s.io/v1` CustomResourceDefinition.
+
+use super::names::is_dns_label;
+use super::openapi::structural;
+use super::{managed_labels, K8sError};
+use crate::ir::Resource;
+use serde_json::{json, Value};
+
+/// The CRD's `metadata.name`, which the API server requires to be `<plural>.<group>`; also the
+/// file name.
+pub fn crd_name(resource: &Resource) -> String {
+    format!("{}.{}", resource.plural, resource.group)
+}
+
+/// Checks what the API server would reject in the names of a resource's CRD.
+pub fn check_names(resource: &Resource) -> Result<(), K8sError> {
+    let singular = resource.kind.to_lowercase();
+    for (what, name) in [("plural", &resource.plural), ("singular", &singular)] {
+        if !is_dns_label(name) {
+            return Err(K8sError(format!(
+                "the {what} name `{name}` of resource `{}` is not a valid Kubernetes name: it must be lowercase \
+                 letters, digits and `-`, at most 63 characters; set `plural` or rename the resource",
+                resource.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The CustomResourceDefinition of a resource: one served and stored version, whose schema
+/// requires `spec` and describes it from the `.gov` types. `apiVersion`, `kind` and `metadata`
+/// are the API server's: they are declared, as Kubernetes' own tools do, but not constrained.
+pub fn emit_crd(resource: &Resource) -> Value {
+    let mut root = json!({
+        "type": "object",
+        "required": ["spec"],
+        "properties": {
+            "apiVersion": {
+                "type": "string",
+                "description": "The API group and version of the object.",
+            },
+            "kind": {
+                "type": "string",
+                "description": "The kind of the object.",
+            },
+            "metadata": {"type": "object"},
+            "spec": structural(&resource.spec, None),
+        },
+    });
+    if let Some(doc) = &resource.doc {
+        root["description"] = json!(doc);
+    }
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": crd_name(resource),
+            "labels": managed_labels(),
+        },
+        "spec": {
+            "group": resource.group,
+            "names": {
+                "kind": resource.kind,
+                "listKind": format!("{}List", resource.kind),
+                "plural": resource.plural,
+                "singular": resource.kind.to_lowercase(),
+            },
+            "scope": if resource.namespaced { "Namespaced" } else { "Cluster" },
+            "versions": [{
+                "name": resource.version,
+                "served": true,
+                "storage": true,
+                "schema": {"openAPIV3Schema": root},
+            }],
+        },
+    })
+}

@@ -1,0 +1,360 @@
+//! Gatekeeper: for every policy under an `admission` enforcement, a `templates.gatekeeper.sh/v1`
+//! ConstraintTemplate (the policy's Rego, self-contained, and its parameters schema) and a
+//! `constraints.gatekeeper.sh/v1beta1` Constraint (which objects, which action, which
+//! parameters).
+//!
+//! The template's Rego is the bundle's Rego emitted for another [`Target`]: the document is
+//! `input.review.object`, parameters come from `input.parameters` over the `.gov` defaults, and
+//! the functions a policy uses ship as `libs` in `lib.`-prefixed packages (Gatekeeper's rewriter
+//! admits no other `data` references and no other imports). So the template decides exactly as
+//! the bundle does, fail-closed schema checks included, and that is tested: every conformance
+//! case runs through both (tests/k8s_conformance.rs, tests/k8s/gatekeeper_conformance.py).
+
+use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
+use super::openapi::structural;
+use super::{managed_labels, GOVC_PREFIX};
+use crate::backend::rego::{emit_fn_module, emit_policy, ParamSource, Target};
+use crate::checked::AdmissionAction;
+use crate::ir::{Admission, Ir, Policy, Schema};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Where Gatekeeper finds the template's Rego, and which Rego it parses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RegoForm {
+    /// Rego v1 under `targets[].code[].source` with `version: "v1"`: Gatekeeper 3.19 and later.
+    #[default]
+    V1,
+    /// The legacy `targets[].rego` and `targets[].libs` fields, which Gatekeeper parses as Rego
+    /// v0: the same code with the future keywords imported, for Gatekeeper releases before 3.19.
+    V0,
+}
+
+/// A policy enforced at admission, with everything its manifests are made from.
+pub struct Admitted<'a> {
+    pub policy: &'a Policy,
+    /// The Constraint kind (`BiasTested`); the template's name is its lowercase form.
+    pub kind: String,
+    /// Each `admission` block enforcing the policy: one Constraint each.
+    pub admissions: Vec<&'a Admission>,
+}
+
+impl Admitted<'_> {
+    /// The ConstraintTemplate's `metadata.name`, which Gatekeeper requires to be the lowercase kind.
+    pub fn template_name(&self) -> String {
+        self.kind.to_lowercase()
+    }
+
+    /// The names of the Constraints, one per `admission` block: the policy name as a DNS label,
+    /// numbered from the second on.
+    pub fn constraint_names(&self) -> Vec<String> {
+        let base = constraint_name(&self.policy.name);
+        (1..=self.admissions.len())
+            .map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") })
+            .collect()
+    }
+}
+
+/// The policies enforced at admission, in the order their enforcements are declared; or every
+/// problem that keeps their manifests from being valid in a cluster.
+pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<String>> {
+    let mut out: Vec<Admitted<'_>> = Vec::new();
+    let mut errors = Vec::new();
+    for enforcement in &ir.enforcements {
+        let Some(admission) = &enforcement.admission else {
+            continue;
+        };
+        for package in &enforcement.policies {
+            let Some(policy) = ir.policies.iter().find(|p| &p.package == package) else {
+                continue;
+            };
+            errors.extend(subject_mismatches(policy, admission));
+            if let Some(existing) = out.iter_mut().find(|a| a.policy.package == policy.package) {
+                existing.admissions.push(admission);
+                continue;
+            }
+            out.push(Admitted {
+                policy,
+                kind: policy_kind(&policy.name),
+                admissions: vec![admission],
+            });
+        }
+    }
+    let mut kinds: BTreeMap<String, &Policy> = BTreeMap::new();
+    for a in &out {
+        let dotted = a.policy.dotted();
+        if !a.kind.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            errors.push(format!(
+                "policy `{dotted}` would be the Gatekeeper kind `{}`, but a kind starts with a letter; rename the policy",
+                a.kind
+            ));
+        } else if a.template_name().len() > MAX_LABEL {
+            errors.push(format!(
+                "the Gatekeeper kind of policy `{dotted}` would be `{}` ({} characters), but a ConstraintTemplate's \
+                 name is its lowercase kind and has at most {MAX_LABEL} characters; shorten the policy's name",
+                a.kind,
+                a.kind.len()
+            ));
+        }
+        if let Some(other) = kinds.insert(a.template_name(), a.policy) {
+            errors.push(format!(
+                "policies `{}` and `{dotted}` would both be the Gatekeeper kind `{}` (a kind is the policy name in \
+                 UpperCamelCase and must be unique in a cluster); rename one of them",
+                other.dotted(),
+                a.kind
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The `group/Kind`s an admission block matches that are not the policy's subject: such objects
+/// would all be denied as malformed, which is never what was meant.
+fn subject_mismatches(policy: &Policy, admission: &Admission) -> Vec<String> {
+    let Some((group, kind)) = subject_group_kind(&policy.subject) else {
+        return Vec::new();
+    };
+    admission
+        .kinds
+        .iter()
+        .filter(|written| match written.split_once('/') {
+            Some((g, k)) => api_group(g) != group || k != kind,
+            None => true,
+        })
+        .map(|written| {
+            format!(
+                "policy `{}` judges `{kind}` objects (group `{group}`), but its admission enforcement matches \
+                 `{written}`, which it would deny as malformed; list only `{group}/{kind}`",
+                policy.dotted(),
+            )
+        })
+        .collect()
+}
+
+/// The API group and kind a resource subject's `apiVersion` and `kind` are fixed to.
+fn subject_group_kind(subject: &Schema) -> Option<(String, String)> {
+    let Schema::Object { fields, .. } = subject else {
+        return None;
+    };
+    let constant = |name: &str| {
+        fields.iter().find(|f| f.name == name).and_then(|f| match &f.schema {
+            Schema::Const(v) => Some(v.clone()),
+            _ => None,
+        })
+    };
+    let api_version = constant("apiVersion")?;
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+    Some((group, constant("kind")?))
+}
+
+/// The Rego [`Target`] of a ConstraintTemplate.
+pub fn rego_target(form: RegoForm) -> Target {
+    Target {
+        document: "input.review.object".to_string(),
+        fn_prefix: vec!["lib".to_string()],
+        params: ParamSource::Gatekeeper,
+        imports: match form {
+            RegoForm::V1 => Vec::new(),
+            RegoForm::V0 => ["contains", "every", "if", "in"]
+                .iter()
+                .map(|k| format!("future.keywords.{k}"))
+                .collect(),
+        },
+        // A DELETE admits nothing. Gatekeeper then puts the object being deleted in
+        // `input.review.object` (when DELETE is sent to it at all, which is opt-in): judging
+        // it would keep a non-compliant object from ever being removed.
+        violation_guards: vec![r#"object.get(input.review, "operation", "") != "DELETE""#.to_string()],
+    }
+}
+
+/// The ConstraintTemplate of an admitted policy.
+pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value {
+    let policy = admitted.policy;
+    let target = rego_target(form);
+    let rego = yaml_friendly(&emit_policy(policy, &target));
+    // INVARIANT: `ir.fn_modules` is in dependency order, which Gatekeeper does not need but a
+    // reader does.
+    let libs: Vec<String> = ir
+        .fn_modules
+        .iter()
+        .filter(|m| policy.uses_fn_modules.contains(&m.package))
+        .map(|m| yaml_friendly(&emit_fn_module(m, &target)))
+        .collect();
+    let mut code_target = Map::new();
+    code_target.insert("target".into(), json!("admission.k8s.gatekeeper.sh"));
+    match form {
+        RegoForm::V1 => {
+            let mut source = json!({"version": "v1", "rego": rego});
+            if !libs.is_empty() {
+                source["libs"] = json!(libs);
+            }
+            code_target.insert("code".into(), json!([{"engine": "Rego", "source": source}]));
+        }
+        RegoForm::V0 => {
+            code_target.insert("rego".into(), json!(rego));
+            if !libs.is_empty() {
+                code_target.insert("libs".into(), json!(libs));
+            }
+        }
+    }
+    json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {
+            "name": admitted.template_name(),
+            "labels": labels(policy),
+            "annotations": annotations(policy),
+        },
+        "spec": {
+            "crd": {"spec": {
+                "names": {"kind": admitted.kind},
+                "validation": {"openAPIV3Schema": parameters_schema(policy)},
+            }},
+            "targets": [Value::Object(code_target)],
+        },
+    })
+}
+
+/// The Constraints of an admitted policy, by name: one per `admission` block.
+pub fn emit_constraints(admitted: &Admitted<'_>) -> Vec<(String, Value)> {
+    let policy = admitted.policy;
+    admitted
+        .constraint_names()
+        .into_iter()
+        .zip(&admitted.admissions)
+        .map(|(name, admission)| {
+            let mut matching = json!({"kinds": match_kinds(&admission.kinds)});
+            if !admission.namespaces.is_empty() {
+                matching["namespaces"] = json!(admission.namespaces);
+            }
+            if !admission.excluded_namespaces.is_empty() {
+                matching["excludedNamespaces"] = json!(admission.excluded_namespaces);
+            }
+            let mut spec = json!({
+                "enforcementAction": action(admission.action),
+                "match": matching,
+            });
+            // The defaults, spelled out: what is in force is visible in the cluster, and an
+            // overlay can change one value. The template applies the same defaults when a
+            // Constraint leaves a parameter out.
+            if !policy.params.is_empty() {
+                let defaults: Map<String, Value> = policy
+                    .params
+                    .iter()
+                    .map(|p| (p.name.clone(), p.default.clone()))
+                    .collect();
+                spec["parameters"] = Value::Object(defaults);
+            }
+            let document = json!({
+                "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+                "kind": admitted.kind,
+                "metadata": {
+                    "name": name,
+                    "labels": labels(policy),
+                    "annotations": {
+                        format!("{GOVC_PREFIX}policy"): policy.dotted(),
+                        "metadata.gatekeeper.sh/title": title(policy),
+                    },
+                },
+                "spec": spec,
+            });
+            (name, document)
+        })
+        .collect()
+}
+
+/// Gatekeeper's `match.kinds`: the `group/Kind`s grouped by API group (core as `""`).
+fn match_kinds(kinds: &[String]) -> Value {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for written in kinds {
+        if let Some((group, kind)) = written.split_once('/') {
+            let entry = groups.entry(api_group(group)).or_default();
+            if !entry.contains(&kind) {
+                entry.push(kind);
+            }
+        }
+    }
+    Value::Array(
+        groups
+            .into_iter()
+            .map(|(group, kinds)| json!({"apiGroups": [group], "kinds": kinds}))
+            .collect(),
+    )
+}
+
+fn action(action: AdmissionAction) -> &'static str {
+    match action {
+        AdmissionAction::Deny => "deny",
+        AdmissionAction::Warn => "warn",
+        AdmissionAction::Dryrun => "dryrun",
+    }
+}
+
+/// The parameters' schema: each `param` with its type, doc and default. The default is in the
+/// description rather than a schema `default`, which the API server would write into Constraints
+/// only where `parameters` is present at all; the template applies it in every case.
+fn parameters_schema(policy: &Policy) -> Value {
+    let properties: Map<String, Value> = policy
+        .params
+        .iter()
+        .map(|p| {
+            let mut schema = structural(&p.schema, p.doc.as_deref());
+            let default = format!(
+                "Default: {}.",
+                serde_json::to_string(&p.default).expect("JSON serializes")
+            );
+            schema["description"] = json!(match p.doc.as_deref() {
+                Some(doc) => format!("{doc}\n{default}"),
+                None => default,
+            });
+            (p.name.clone(), schema)
+        })
+        .collect();
+    json!({"type": "object", "properties": properties})
+}
+
+fn title(policy: &Policy) -> String {
+    policy.title.clone().unwrap_or_else(|| policy.name.clone())
+}
+
+/// The labels of a policy's manifests, to select them with `kubectl get -l`.
+fn labels(policy: &Policy) -> Value {
+    let mut labels = managed_labels();
+    labels[format!("{GOVC_PREFIX}severity")] = json!(policy.severity.as_str());
+    labels
+}
+
+/// What a cluster operator reading the template needs to know of the policy. The keys
+/// `metadata.gatekeeper.sh/title` and `description` are those of the Gatekeeper library.
+fn annotations(policy: &Policy) -> Value {
+    let mut a = json!({
+        "metadata.gatekeeper.sh/title": title(policy),
+        format!("{GOVC_PREFIX}policy"): policy.dotted(),
+    });
+    if let Some(doc) = &policy.doc {
+        a["description"] = json!(doc);
+    }
+    if !policy.controls.is_empty() {
+        a[format!("{GOVC_PREFIX}controls")] = json!(serde_json::to_string(&policy.controls).expect("JSON serializes"));
+    }
+    if let Some(owner) = &policy.owner {
+        a[format!("{GOVC_PREFIX}owner")] = json!(owner);
+    }
+    a
+}
+
+/// Rego that YAML can hold as a literal block, so the template reads as code: tabs become four
+/// spaces and no line ends in a space (libyaml writes any string with either double-quoted, on
+/// one line).
+// INVARIANT: the Rego emitter writes tabs only as indentation and in comments, and never a line
+// ending in a space inside a string: string literals are JSON strings, whose control characters
+// are escaped and which never span lines.
+fn yaml_friendly(rego: &str) -> String {
+    rego.lines()
+        .map(|l| l.replace('\t', "    ").trim_end().to_string() + "\n")
+        .collect()
+}

@@ -1,0 +1,141 @@
+//! `govc fmt [DIR|FILE…] [--check]`: rewrites `.gov` files in the canonical layout, or with
+//! `--check` lists the files that would change and exits 1.
+//!
+//! Directories are searched like a project (hidden directories, `dist`, `target` and
+//! `node_modules` are skipped). Paths listed in a `.govfmtignore` file (one per line, relative to
+//! the file's directory, `#` comments) of a searched directory or of any directory above it are
+//! skipped too — deliberately broken test inputs, say. Files named on the command line are always
+//! formatted.
+
+use crate::diagnostic::human;
+use crate::fmt::{format_text, FormatError};
+use crate::source::SourceMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or directories to format; defaults to the current directory.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; list the files that are not formatted and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// The name of the file that lists paths `govc fmt` leaves alone.
+pub const IGNORE_FILE: &str = ".govfmtignore";
+
+pub fn run(args: FmtArgs) -> ExitCode {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("error: `{}` does not exist", path.display());
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+        if path.is_file() {
+            files.push(path.clone());
+        } else {
+            let ignored = ignored_paths(path);
+            if let Err(e) = collect(path, &ignored, &mut files) {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return ExitCode::from(super::EXIT_USAGE);
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+
+    let (mut changed, mut failed) = (0usize, 0usize);
+    for file in &files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", file.display());
+                failed += 1;
+                continue;
+            }
+        };
+        match format_text(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                changed += 1;
+                if args.check {
+                    println!("{}", file.display());
+                } else if let Err(e) = std::fs::write(file, formatted) {
+                    eprintln!("error: cannot write `{}`: {e}", file.display());
+                    failed += 1;
+                } else {
+                    println!("formatted {}", file.display());
+                }
+            }
+            Err(FormatError::Syntax(diags)) => {
+                failed += 1;
+                let mut sources = SourceMap::new();
+                sources.add(file.display().to_string(), Some(file.clone()), text, false);
+                eprint!("{}", human::render(&diags, &sources, human::use_color()));
+                eprintln!(
+                    "error: `{}` was not formatted: fix its syntax errors first",
+                    file.display()
+                );
+            }
+            Err(e @ FormatError::Unsafe(_)) => {
+                failed += 1;
+                eprintln!("error: `{}`: {e}", file.display());
+            }
+        }
+    }
+    if args.check && changed > 0 {
+        eprintln!(
+            "{changed} of {} files {} formatting; run `govc fmt` to format them",
+            files.len(),
+            if changed == 1 { "needs" } else { "need" }
+        );
+    }
+    if failed > 0 || (args.check && changed > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The paths that `.govfmtignore` files in `dir` and above it exclude.
+fn ignored_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    for ancestor in absolute.ancestors() {
+        let Ok(list) = std::fs::read_to_string(ancestor.join(IGNORE_FILE)) else {
+            continue;
+        };
+        for line in list.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            out.push(ancestor.join(line.trim_start_matches("./").trim_end_matches('/')));
+        }
+    }
+    out
+}
+
+fn collect(dir: &Path, ignored: &[PathBuf], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if ignored.iter().any(|i| absolute.starts_with(i)) {
+            continue;
+        }
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            if name.starts_with('.') || ["dist", "target", "node_modules"].contains(&name.as_ref()) {
+                continue;
+            }
+            collect(&path, ignored, out)?;
+        } else if file_type.is_file() && name.ends_with(".gov") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

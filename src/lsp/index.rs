@@ -1,0 +1,626 @@
+//! Where every name of the program is defined and used: the table behind hover, go to
+//! definition, find references, rename and semantic tokens.
+//!
+//! It is read off the front end's own results, not computed again: the syntax trees give the
+//! names and their spans, the resolver gives what an item name means in a file, and the checked
+//! program gives the rest (what a local name is bound to, the type a field is read from). A
+//! checked expression has the span of the syntax node it came from, which is how the two are
+//! joined.
+
+use crate::checked::*;
+use crate::project::Analysis;
+use crate::resolve::Named;
+use crate::span::{FileId, Span};
+use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, PolicyItem, SourceModule, TestItem, TypeExpr};
+use std::collections::HashMap;
+
+/// What a name stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    Module(ModuleId),
+    Item(Item),
+    Field(Owner, String),
+    Variant(EnumId, String),
+    Local(Body, LocalId),
+    /// A built-in function, by name.
+    Builtin(&'static str),
+}
+
+/// The record-like type a field belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Type(TypeId),
+    Resource(ResourceId),
+}
+
+impl Owner {
+    pub fn of(ty: &Ty) -> Option<Owner> {
+        match ty {
+            Ty::Record(id) => Some(Owner::Type(*id)),
+            Ty::Resource(id) => Some(Owner::Resource(*id)),
+            _ => None,
+        }
+    }
+
+    pub fn ty(self) -> Ty {
+        match self {
+            Owner::Type(id) => Ty::Record(id),
+            Owner::Resource(id) => Ty::Resource(id),
+        }
+    }
+}
+
+/// The body a local name belongs to; tests are numbered as in `Program::tests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Body {
+    Fn(FnId),
+    Policy(PolicyId),
+    Test(usize),
+}
+
+/// One occurrence of a name in the source.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub span: Span,
+    pub symbol: Symbol,
+    /// Where the name is declared (not a use of it).
+    pub is_def: bool,
+}
+
+/// Every occurrence of every name, by file and position.
+pub struct Index {
+    /// Sorted by file, then start.
+    occurrences: Vec<Occurrence>,
+    definitions: HashMap<Symbol, Span>,
+    /// Documentation of enum values (the checked program keeps only their names).
+    variant_docs: HashMap<(EnumId, String), String>,
+    /// The body each test, function and policy declaration was checked into, by declaration span.
+    bodies: HashMap<Span, Body>,
+}
+
+impl Index {
+    pub fn build(analysis: &Analysis) -> Index {
+        let mut b = Builder {
+            a: analysis,
+            out: Vec::new(),
+            variant_docs: HashMap::new(),
+            bodies: decl_bodies(analysis),
+            items: decl_items(analysis),
+        };
+        for module in &analysis.modules {
+            b.module(module);
+        }
+        let mut occurrences = b.out;
+        occurrences.sort_by_key(|o| (o.span.file, o.span.start, o.span.end));
+        let mut definitions = HashMap::new();
+        for o in occurrences.iter().filter(|o| o.is_def) {
+            definitions.entry(o.symbol.clone()).or_insert(o.span);
+        }
+        Index {
+            occurrences,
+            definitions,
+            variant_docs: b.variant_docs,
+            bodies: b.bodies,
+        }
+    }
+
+    /// The occurrences of one file, in order.
+    pub fn in_file(&self, file: FileId) -> &[Occurrence] {
+        let start = self.occurrences.partition_point(|o| o.span.file < file);
+        let end = self.occurrences.partition_point(|o| o.span.file <= file);
+        &self.occurrences[start..end]
+    }
+
+    /// The name at a byte offset (a cursor just after a name is on it too).
+    pub fn at(&self, file: FileId, offset: usize) -> Option<&Occurrence> {
+        let offset = offset as u32;
+        self.in_file(file)
+            .iter()
+            .filter(|o| o.span.start <= offset && offset <= o.span.end)
+            .min_by_key(|o| (o.span.end - o.span.start, offset == o.span.end))
+    }
+
+    /// Where a symbol is declared.
+    pub fn definition(&self, analysis: &Analysis, symbol: &Symbol) -> Option<Span> {
+        if let Some(span) = self.definitions.get(symbol) {
+            return Some(*span);
+        }
+        let p = &analysis.program;
+        match symbol {
+            Symbol::Module(m) => p.modules.get(m.index()).map(|m| m.span),
+            Symbol::Item(item) => Some(item_span(p, *item)),
+            Symbol::Field(owner, name) => p
+                .fields_of(&owner.ty())
+                .and_then(|fs| fs.iter().find(|f| &f.name == name))
+                .map(|f| f.span),
+            Symbol::Local(body, id) => body_locals(p, *body).get(id.index()).map(|l| l.span),
+            Symbol::Variant(..) | Symbol::Builtin(_) => None,
+        }
+    }
+
+    /// Every occurrence of a symbol, declarations included.
+    pub fn occurrences_of<'s>(&'s self, symbol: &'s Symbol) -> impl Iterator<Item = &'s Occurrence> + 's {
+        self.occurrences.iter().filter(move |o| &o.symbol == symbol)
+    }
+
+    pub fn variant_doc(&self, id: EnumId, name: &str) -> Option<&str> {
+        self.variant_docs.get(&(id, name.to_string())).map(String::as_str)
+    }
+
+    /// The checked body of a function, policy or test declaration.
+    pub fn body_of(&self, decl_span: Span) -> Option<Body> {
+        self.bodies.get(&decl_span).copied()
+    }
+}
+
+/// Where an item's name is declared.
+pub fn item_span(p: &Program, item: Item) -> Span {
+    match item {
+        Item::Type(id) => p.types[id.index()].span,
+        Item::Enum(id) => p.enums[id.index()].span,
+        Item::Resource(id) => p.resources[id.index()].span,
+        Item::Fn(id) => p.fns[id.index()].span,
+        Item::Policy(id) => p.policies[id.index()].span,
+    }
+}
+
+/// The locals of a body.
+pub fn body_locals(p: &Program, body: Body) -> &[Local] {
+    match body {
+        Body::Fn(id) => &p.fns[id.index()].locals,
+        Body::Policy(id) => &p.policies[id.index()].locals,
+        Body::Test(i) => p.tests.get(i).map_or(&[], |t| &t.locals),
+    }
+}
+
+/// A chain of names `a.b.c` written as field accesses, if the expression is one.
+pub fn static_path(e: &Expr) -> Option<Vec<&Ident>> {
+    match &e.kind {
+        ExprKind::Name(i) => Some(vec![i]),
+        ExprKind::Field { target, field } => {
+            let mut p = static_path(target)?;
+            p.push(field);
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// The checked expressions of one body by span, and its locals by the span of their names.
+#[derive(Default)]
+pub struct BodyView<'p> {
+    pub body: Option<Body>,
+    pub exprs: HashMap<(u32, u32), &'p TExpr>,
+    pub locals: HashMap<(u32, u32), LocalId>,
+}
+
+impl<'p> BodyView<'p> {
+    pub fn new(p: &'p Program, body: Option<Body>) -> Self {
+        let mut view = BodyView {
+            body,
+            ..BodyView::default()
+        };
+        let Some(body) = body else { return view };
+        for (i, l) in body_locals(p, body).iter().enumerate() {
+            view.locals.insert((l.span.start, l.span.end), LocalId(i as u32));
+        }
+        match body {
+            Body::Fn(id) => {
+                if let Some(b) = &p.fns[id.index()].body {
+                    view.add(b);
+                }
+            }
+            Body::Policy(id) => {
+                let def = &p.policies[id.index()];
+                for param in &def.params {
+                    view.add(&param.default);
+                }
+                for (_, e) in &def.lets {
+                    view.add(e);
+                }
+                for c in &def.clauses {
+                    if let Some(m) = &c.message {
+                        view.add_string(m);
+                    }
+                    for cond in &c.conditions {
+                        match cond {
+                            TCondition::Expr(e) => view.add(e),
+                            TCondition::Some { collection, .. } => view.add(collection),
+                        }
+                    }
+                }
+            }
+            Body::Test(i) => {
+                if let Some(t) = p.tests.get(i) {
+                    for (_, e) in &t.lets {
+                        view.add(e);
+                    }
+                    for x in &t.expectations {
+                        view.add(&x.subject);
+                        for (_, e) in &x.args {
+                            view.add(e);
+                        }
+                    }
+                }
+            }
+        }
+        view
+    }
+
+    pub fn expr(&self, span: Span) -> Option<&'p TExpr> {
+        self.exprs.get(&(span.start, span.end)).copied()
+    }
+
+    pub fn local(&self, span: Span) -> Option<LocalId> {
+        self.locals.get(&(span.start, span.end)).copied()
+    }
+
+    fn add_string(&mut self, s: &'p TString) {
+        for part in &s.parts {
+            if let TStrPart::Interp(e) = part {
+                self.add(e);
+            }
+        }
+    }
+
+    fn add(&mut self, e: &'p TExpr) {
+        self.exprs.entry((e.span.start, e.span.end)).or_insert(e);
+        match &e.kind {
+            TExprKind::String(s) => self.add_string(s),
+            TExprKind::Field { target, .. } | TExprKind::Has(target) => self.add(target),
+            TExprKind::Index { target, index } => {
+                self.add(target);
+                self.add(index);
+            }
+            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } => args.iter().for_each(|a| self.add(a)),
+            TExprKind::Unary { operand, .. } => self.add(operand),
+            TExprKind::Binary { lhs, rhs, .. } => {
+                self.add(lhs);
+                self.add(rhs);
+            }
+            TExprKind::Quantified { collection, body, .. } => {
+                self.add(collection);
+                self.add(body);
+            }
+            TExprKind::Record { fields } => fields.iter().for_each(|(_, v)| self.add(v)),
+            TExprKind::List(items) => items.iter().for_each(|i| self.add(i)),
+            TExprKind::Int(_)
+            | TExprKind::Float(_)
+            | TExprKind::Bool(_)
+            | TExprKind::Local(_)
+            | TExprKind::Variant(..)
+            | TExprKind::Error => {}
+        }
+    }
+}
+
+/// Which checked body each declaration of the program became.
+pub fn decl_bodies(a: &Analysis) -> HashMap<Span, Body> {
+    let mut out = HashMap::new();
+    for &(item, _, r) in &a.names.decls {
+        let Some(decl) = a.modules.get(r.file_index).and_then(|m| m.decls.get(r.decl_index)) else {
+            continue;
+        };
+        match item {
+            Item::Fn(id) => {
+                out.insert(decl.span, Body::Fn(id));
+            }
+            Item::Policy(id) => {
+                out.insert(decl.span, Body::Policy(id));
+            }
+            _ => {}
+        }
+    }
+    for (i, t) in a.program.tests.iter().enumerate() {
+        out.insert(t.span, Body::Test(i));
+    }
+    out
+}
+
+/// Which item a declaration declares.
+fn decl_items(a: &Analysis) -> HashMap<Span, Item> {
+    let mut out = HashMap::new();
+    for &(item, _, r) in &a.names.decls {
+        if let Some(decl) = a.modules.get(r.file_index).and_then(|m| m.decls.get(r.decl_index)) {
+            out.entry(decl.span).or_insert(item);
+        }
+    }
+    out
+}
+
+struct Builder<'a> {
+    a: &'a Analysis,
+    out: Vec<Occurrence>,
+    variant_docs: HashMap<(EnumId, String), String>,
+    bodies: HashMap<Span, Body>,
+    items: HashMap<Span, Item>,
+}
+
+impl<'a> Builder<'a> {
+    fn push(&mut self, span: Span, symbol: Symbol, is_def: bool) {
+        self.out.push(Occurrence { span, symbol, is_def });
+    }
+
+    fn module(&mut self, m: &'a SourceModule) {
+        let file = m.file;
+        let names = &self.a.names;
+        if let (Some(package), Some(module)) = (&m.package, names.module_of(file)) {
+            self.push(package.span, Symbol::Module(module), true);
+        }
+        for import in &m.imports {
+            let Some(&target) = names.module_by_name.get(&import.module.dotted()) else {
+                continue;
+            };
+            self.push(import.module.span, Symbol::Module(target), false);
+            for name in import.names.iter().flatten() {
+                if let Some((item, _)) = names.items[target.index()].get(&name.name) {
+                    self.push(name.span, Symbol::Item(*item), false);
+                }
+            }
+        }
+        for decl in &m.decls {
+            let item = self.items.get(&decl.span).copied();
+            self.decl(file, decl, item);
+        }
+    }
+
+    fn decl(&mut self, file: FileId, decl: &'a Decl, item: Option<Item>) {
+        let p = &self.a.program;
+        if let (Some(name), Some(item)) = (decl.name(), item) {
+            self.push(name.span, Symbol::Item(item), true);
+        }
+        let body = self.bodies.get(&decl.span).copied();
+        let view = BodyView::new(p, body);
+        match &decl.kind {
+            DeclKind::Type(t) => {
+                for f in &t.fields {
+                    if let Some(Item::Type(id)) = item {
+                        self.push(f.name.span, Symbol::Field(Owner::Type(id), f.name.name.clone()), true);
+                    }
+                    self.type_expr(file, &f.ty);
+                }
+            }
+            DeclKind::Enum(e) => {
+                if let Some(Item::Enum(id)) = item {
+                    for v in &e.variants {
+                        self.push(v.name.span, Symbol::Variant(id, v.name.name.clone()), true);
+                        if let Some(doc) = &v.doc {
+                            self.variant_docs.insert((id, v.name.name.clone()), doc.text.clone());
+                        }
+                    }
+                }
+            }
+            DeclKind::Resource(r) => {
+                for (name, ty) in &r.fields {
+                    if let Some(Item::Resource(id)) = item {
+                        self.push(name.span, Symbol::Field(Owner::Resource(id), name.name.clone()), true);
+                    }
+                    self.type_expr(file, ty);
+                }
+            }
+            DeclKind::Fn(f) => {
+                for param in &f.params {
+                    self.local_def(&view, &param.name);
+                    self.type_expr(file, &param.ty);
+                }
+                self.type_expr(file, &f.ret);
+                self.expr(file, &view, &f.body);
+            }
+            DeclKind::Policy(policy) => {
+                for item in &policy.items {
+                    match item {
+                        PolicyItem::Setting(_) => {}
+                        PolicyItem::Param(param) => {
+                            self.local_def(&view, &param.name);
+                            self.type_expr(file, &param.ty);
+                            self.expr(file, &view, &param.default);
+                        }
+                        PolicyItem::Subject(s) => {
+                            self.local_def(&view, &s.name);
+                            self.type_expr(file, &s.ty);
+                        }
+                        PolicyItem::Let(l) => {
+                            self.local_def(&view, &l.name);
+                            self.expr(file, &view, &l.value);
+                        }
+                        PolicyItem::Clause(c) => {
+                            if let Some(m) = &c.message {
+                                self.string(file, &view, m);
+                            }
+                            for cond in &c.conditions {
+                                match cond {
+                                    ast::Condition::Expr(e) => self.expr(file, &view, e),
+                                    ast::Condition::Some { var, collection, .. } => {
+                                        self.expr(file, &view, collection);
+                                        self.local_def(&view, var);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            DeclKind::Enforce(e) => {
+                for path in &e.policies {
+                    self.item_path(file, &path.segments);
+                }
+            }
+            DeclKind::Test(t) => {
+                for item in &t.items {
+                    match item {
+                        TestItem::Let(l) => {
+                            self.local_def(&view, &l.name);
+                            self.expr(file, &view, &l.value);
+                        }
+                        TestItem::Expect(x) => {
+                            let policy = self.item_path(file, &x.policy.segments);
+                            self.expr(file, &view, &x.subject);
+                            for arg in &x.args {
+                                if let Some(Item::Policy(pid)) = policy {
+                                    let def = &p.policies[pid.index()];
+                                    if let Some(param) = def.params.iter().find(|q| q.name == arg.name.name) {
+                                        let symbol = Symbol::Local(Body::Policy(pid), param.local);
+                                        self.push(arg.name.span, symbol, false);
+                                    }
+                                }
+                                self.expr(file, &view, &arg.value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn local_def(&mut self, view: &BodyView, name: &Ident) {
+        if let (Some(body), Some(id)) = (view.body, view.local(name.span)) {
+            self.push(name.span, Symbol::Local(body, id), true);
+        }
+    }
+
+    /// A path naming an item (`p`, `alias.p`); returns the item.
+    fn item_path(&mut self, file: FileId, segments: &[Ident]) -> Option<Item> {
+        let names = &self.a.names;
+        let item = names.lookup_path(file, segments).ok()?;
+        if let Some(last) = segments.last() {
+            self.push(last.span, Symbol::Item(item), false);
+        }
+        if segments.len() == 2 {
+            if let Some(Named::Module(m)) = names.lookup(file, &segments[0].name) {
+                self.push(segments[0].span, Symbol::Module(m), false);
+            }
+        }
+        Some(item)
+    }
+
+    fn type_expr(&mut self, file: FileId, t: &TypeExpr) {
+        match &t.kind {
+            ast::TypeExprKind::Named(path) => {
+                if path.segments.len() == 1 && crate::types::is_reserved_type_name(&path.segments[0].name) {
+                    return;
+                }
+                self.item_path(file, &path.segments);
+            }
+            ast::TypeExprKind::List(e) => self.type_expr(file, e),
+            ast::TypeExprKind::Map(_, v) => self.type_expr(file, v),
+        }
+    }
+
+    fn string(&mut self, file: FileId, view: &BodyView, s: &ast::StringLit) {
+        for part in &s.parts {
+            if let ast::StrPart::Interp(e) = part {
+                self.expr(file, view, e);
+            }
+        }
+    }
+
+    fn expr(&mut self, file: FileId, view: &BodyView, e: &Expr) {
+        match &e.kind {
+            ExprKind::Number(_) | ExprKind::Bool(_) => {}
+            ExprKind::String(s) => self.string(file, view, s),
+            ExprKind::Name(name) => match (view.expr(name.span).map(|t| &t.kind), view.body) {
+                (Some(TExprKind::Local(id)), Some(body)) => self.push(name.span, Symbol::Local(body, *id), false),
+                _ => match self.a.names.lookup(file, &name.name) {
+                    Some(Named::Item(item)) => self.push(name.span, Symbol::Item(item), false),
+                    Some(Named::Module(m)) => self.push(name.span, Symbol::Module(m), false),
+                    _ => {}
+                },
+            },
+            ExprKind::Field { target, field } => match view.expr(e.span).map(|t| &t.kind) {
+                Some(TExprKind::Field { target: t, name }) => {
+                    if let Some(owner) = Owner::of(&t.ty) {
+                        self.push(field.span, Symbol::Field(owner, name.clone()), false);
+                    }
+                    self.expr(file, view, target);
+                }
+                Some(TExprKind::Variant(id, value)) => {
+                    self.push(field.span, Symbol::Variant(*id, value.clone()), false);
+                    if let Some(path) = static_path(target) {
+                        if let Some(last) = path.last() {
+                            self.push(last.span, Symbol::Item(Item::Enum(*id)), false);
+                        }
+                        if path.len() == 2 {
+                            if let Some(Named::Module(m)) = self.a.names.lookup(file, &path[0].name) {
+                                self.push(path[0].span, Symbol::Module(m), false);
+                            }
+                        }
+                    }
+                }
+                _ => self.expr(file, view, target),
+            },
+            ExprKind::Index { target, index } => {
+                self.expr(file, view, target);
+                self.expr(file, view, index);
+            }
+            ExprKind::Call { callee, args } => {
+                match (view.expr(e.span).map(|t| &t.kind), static_path(callee)) {
+                    (Some(TExprKind::Call { func, .. }), Some(path)) => {
+                        self.push(path[path.len() - 1].span, Symbol::Item(Item::Fn(*func)), false);
+                        if path.len() == 2 {
+                            if let Some(Named::Module(m)) = self.a.names.lookup(file, &path[0].name) {
+                                self.push(path[0].span, Symbol::Module(m), false);
+                            }
+                        }
+                    }
+                    (Some(TExprKind::Builtin { builtin, .. }), _) => {
+                        self.push(callee.span, Symbol::Builtin(builtin.name()), false);
+                    }
+                    (_, Some(_)) => self.expr(file, view, callee),
+                    (_, None) => self.expr(file, view, callee),
+                }
+                for a in args {
+                    self.expr(file, view, a);
+                }
+            }
+            ExprKind::Unary { operand, .. } => self.expr(file, view, operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(file, view, lhs);
+                self.expr(file, view, rhs);
+            }
+            ExprKind::Quantified {
+                var, collection, body, ..
+            } => {
+                self.expr(file, view, collection);
+                self.local_def(view, var);
+                self.expr(file, view, body);
+            }
+            ExprKind::Has(path) => self.expr(file, view, path),
+            ExprKind::Record { ty, fields } => {
+                let checked = view.expr(e.span).map(|t| &t.ty);
+                if let Some(path) = ty {
+                    match checked {
+                        Some(Ty::Record(id)) => self.type_name(file, &path.segments, Item::Type(*id)),
+                        Some(Ty::Resource(id)) => self.type_name(file, &path.segments, Item::Resource(*id)),
+                        _ => {
+                            self.item_path(file, &path.segments);
+                        }
+                    }
+                }
+                let owner = checked.and_then(Owner::of);
+                for f in fields {
+                    if let Some(owner) = owner {
+                        self.push(f.name.span, Symbol::Field(owner, f.name.name.clone()), false);
+                    }
+                    self.expr(file, view, &f.value);
+                }
+            }
+            ExprKind::List(items) => {
+                for i in items {
+                    self.expr(file, view, i);
+                }
+            }
+        }
+    }
+
+    /// The type name of a record literal, already resolved by the checker.
+    fn type_name(&mut self, file: FileId, segments: &[Ident], item: Item) {
+        if let Some(last) = segments.last() {
+            self.push(last.span, Symbol::Item(item), false);
+        }
+        if segments.len() == 2 {
+            if let Some(Named::Module(m)) = self.a.names.lookup(file, &segments[0].name) {
+                self.push(segments[0].span, Symbol::Module(m), false);
+            }
+        }
+    }
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Gatekeeper side of govc's conformance suite, on the real OPA engine.
+
+The same policy must give the same decision on the same document in the OPA bundle and at the
+cluster's door. For every ConstraintTemplate under ``OUT/k8s/gatekeeper/templates/`` this loads
+its Rego and libs into an OPA engine of their own (as Gatekeeper compiles each template on its
+own), and evaluates ``violation`` on a Gatekeeper-style input: the document under
+``input.review.object`` (with ``kind``, ``operation``, ``userInfo``, ``name``, ``namespace``) and
+the Constraint's parameters under ``input.parameters``. The messages must be exactly the
+bundle's ``deny`` for that document, evaluated by the same OPA engine on ``OUT/bundle`` with the
+same parameters (in the bundle: data at ``govc.overrides.<policy package>``).
+
+Each document is judged
+
+* on CREATE and on UPDATE, with the Constraint's ``spec.parameters`` (the policy's defaults, as
+  generated) under the case's overrides, and with the overrides alone (a Constraint that leaves
+  parameters out: the template applies the defaults);
+* on DELETE, which must report nothing.
+
+Documents: every case of ``--cases FILE`` (tests/conformance/*.json) whose policy has a template,
+and every ``*.yaml`` document in each ``--documents DIR`` whose group and kind a Constraint
+matches. Templates pair with their Constraint by kind, and with their policy by the annotation
+``govc.dev/policy``.
+
+Usage:
+    python tests/k8s/gatekeeper_conformance.py --out OUT --cases tests/conformance/ai-governance.json \\
+        --documents examples/ai-governance/deploy --documents examples/ai-governance/datasets
+
+Prints ``ok NAME`` or ``FAIL NAME`` with the difference for each comparison, then
+``N passed, N failed``. Exit status: 0 when everything agreed, 1 on any difference, 2 on a usage
+error (missing output, unreadable files, Rego that OPA rejects, no template at all).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+try:
+    import yaml
+    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
+except ImportError as exc:  # a missing tool is a failure, never a skip
+    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
+    sys.exit(2)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+OPERATIONS = ("CREATE", "UPDATE")
+
+
+class UsageError(Exception):
+    pass
+
+
+def load_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def yaml_files(directory):
+    if not os.path.isdir(directory):
+        raise UsageError(f"{directory} is not a directory")
+    return [os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".yaml")]
+
+
+# ----------------------------------------------------------------------------- the bundle
+
+
+class Bundle:
+    """The OPA bundle in OPA, one engine per set of parameter overrides."""
+
+    def __init__(self, directory):
+        if not os.path.isdir(directory):
+            raise UsageError(f"bundle directory {directory} does not exist")
+        self.modules, self.data = [], None
+        for root, dirs, files in os.walk(directory):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                if name.endswith(".rego"):
+                    with open(path, encoding="utf-8") as f:
+                        self.modules.append((os.path.relpath(path, directory), f.read()))
+                elif name == "data.json" and root == directory:
+                    with open(path, encoding="utf-8") as f:
+                        self.data = json.load(f)
+        self.engines = {}
+
+    def engine(self, policy, overrides):
+        key = (policy, json.dumps(overrides, sort_keys=True))
+        if key not in self.engines:
+            engine = OpaEngine()
+            for path, source in self.modules:
+                engine.add_policy(path, source)
+            if self.data is not None:
+                engine.add_data(self.data)
+            if overrides is not None:
+                engine.add_data(overrides, path=f"govc.overrides.{policy}")
+            self.engines[key] = engine
+        return self.engines[key]
+
+    def deny(self, policy, document, overrides):
+        try:
+            value = self.engine(policy, overrides).eval_document(f"{policy}.deny", document)
+        except OpaUndefinedError:
+            return set()
+        return set(value)
+
+
+# ----------------------------------------------------------------------------- templates
+
+
+class Template:
+    """A ConstraintTemplate compiled by OPA, with its Constraint."""
+
+    def __init__(self, path, template, constraint):
+        self.path = path
+        self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+        self.policy = template["metadata"]["annotations"]["govc.dev/policy"]
+        target = template["spec"]["targets"][0]
+        if "code" in target:
+            source = next(c["source"] for c in target["code"] if c["engine"] == "Rego")
+            rego, libs = source["rego"], source.get("libs", [])
+        else:
+            rego, libs = target["rego"], target.get("libs", [])
+        self.package = next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
+        self.engine = OpaEngine()
+        for name, source in [("template.rego", rego)] + [(f"lib_{i}.rego", l) for i, l in enumerate(libs)]:
+            try:
+                self.engine.add_policy(name, source)
+            except OpaError as exc:
+                raise UsageError(f"OPA rejects {name} of {path}: {exc}") from None
+        self.parameters = constraint["spec"].get("parameters", {})
+        self.matches = [
+            (group, kind)
+            for m in constraint["spec"]["match"]["kinds"]
+            for group in m["apiGroups"]
+            for kind in m["kinds"]
+        ]
+
+    def violations(self, review_input):
+        try:
+            value = self.engine.eval_document(f"{self.package}.violation", review_input)
+        except OpaUndefinedError:
+            return set()
+        return {v["msg"] for v in value}
+
+
+def load_templates(k8s_dir):
+    templates_dir = os.path.join(k8s_dir, "gatekeeper", "templates")
+    constraints_dir = os.path.join(k8s_dir, "gatekeeper", "constraints")
+    constraints = {}
+    for path in yaml_files(constraints_dir):
+        c = load_yaml(path)
+        constraints[c["kind"]] = c
+    templates = []
+    for path in yaml_files(templates_dir):
+        t = load_yaml(path)
+        kind = t["spec"]["crd"]["spec"]["names"]["kind"]
+        if kind not in constraints:
+            raise UsageError(f"{path}: no Constraint of kind {kind}")
+        templates.append(Template(path, t, constraints[kind]))
+    if not templates:
+        raise UsageError(f"no ConstraintTemplate in {templates_dir}")
+    return templates
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def group_version_kind(document):
+    if not isinstance(document, dict):
+        return None
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    group, _, version = api_version.rpartition("/")
+    return group, version, kind
+
+
+def admission_input(document, gvk, operation, parameters):
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return {
+        "review": {
+            "uid": "00000000-0000-0000-0000-000000000000",
+            "kind": {"group": gvk[0], "version": gvk[1], "kind": gvk[2]},
+            "name": metadata.get("name"),
+            "namespace": metadata.get("namespace"),
+            "operation": operation,
+            "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
+            "object": document,
+        },
+        "parameters": parameters,
+    }
+
+
+def compare(template, bundle, document, overrides, expect_deny):
+    problems = []
+    deny = bundle.deny(template.policy, document, overrides)
+    if expect_deny is not None and set(expect_deny) != deny:
+        problems.append(f"the bundle denies {sorted(deny)}, the case expects {sorted(expect_deny)}")
+    # A malformed document may not say what it is; Gatekeeper would still know its kind.
+    gvk = group_version_kind(document) or (template.matches[0][0], "v1", template.matches[0][1])
+    with_defaults = dict(template.parameters, **(overrides or {}))
+    without_defaults = dict(overrides or {})
+    for how, parameters in (("with the Constraint's parameters", with_defaults), ("with no parameters", without_defaults)):
+        for operation in OPERATIONS:
+            got = template.violations(admission_input(document, gvk, operation, parameters))
+            if got != deny:
+                problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's deny {sorted(deny)}")
+    deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults))
+    if deleting:
+        problems.append(f"a DELETE is judged: {sorted(deleting)}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="a govc build output directory (OUT)")
+    parser.add_argument("--cases", action="append", default=[], help="a conformance table (repeatable)")
+    parser.add_argument("--documents", action="append", default=[], help="a directory of YAML documents (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        bundle = Bundle(os.path.join(args.out, "bundle"))
+        templates = load_templates(os.path.join(args.out, "k8s"))
+        by_policy = {t.policy: t for t in templates}
+        comparisons = []
+        for cases_file in args.cases:
+            with open(cases_file, encoding="utf-8") as f:
+                table = json.load(f)
+            for case in table["cases"]:
+                template = by_policy.get(case["policy"])
+                if template is not None:
+                    expect = case.get("expect", {}).get("deny")
+                    comparisons.append((case["name"], template, case["input"], case.get("overrides"), expect))
+        for directory in args.documents:
+            for path in yaml_files(directory):
+                document = load_yaml(path)
+                gvk = group_version_kind(document)
+                for template in templates:
+                    if gvk and (gvk[0], gvk[2]) in template.matches:
+                        comparisons.append((f"{path} under {template.policy}", template, document, None, None))
+    except (UsageError, OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not comparisons:
+        print("error: nothing to compare: no case or document matches a template", file=sys.stderr)
+        return EXIT_USAGE
+    passed = failed = 0
+    for name, template, document, overrides, expect in comparisons:
+        problems = compare(template, bundle, document, overrides, expect)
+        if problems:
+            failed += 1
+            print(f"FAIL {name}")
+            for p in problems:
+                print(f"  {p}")
+        else:
+            passed += 1
+            print(f"ok {name}")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_FAILED if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+//! The same decision at the cluster's door as in the bundle: every conformance case of a policy
+//! enforced at admission, and every example object, is evaluated a second time through the
+//! policy's ConstraintTemplate, as Gatekeeper would (an AdmissionReview-style input: the object
+//! under `input.review.object`, the Constraint's parameters under `input.parameters`), on
+//! regorus. The messages of `violation` must be exactly the bundle's `deny` for that document,
+//! with the same parameters, in both Rego forms. `tests/k8s/gatekeeper_conformance.py` runs the
+//! same comparison on the real OPA engine in CI.
+//!
+//! The template is read back from the YAML as written, so what is compared is what is deployed.
+
+mod common;
+
+use govc::backend::k8s::{self, K8sOptions, RegoForm};
+use govc::engine::PolicyEngine;
+use govc::ir::{Ir, PackagePath};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// A ConstraintTemplate loaded as Gatekeeper loads it: its Rego and libs in an engine of its own.
+struct Template {
+    /// The bundle package of the policy (annotation `govc.dev/policy`).
+    policy: PackagePath,
+    engine: regorus::Engine,
+    /// The `spec.parameters` of its Constraint (the defaults), `{}` when it has none.
+    constraint_parameters: Value,
+    /// `(apiGroup, kind)` pairs its Constraint matches.
+    matches: Vec<(String, String)>,
+}
+
+fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
+    let manifests = k8s::build(ir, &K8sOptions { rego: form }).expect("the manifests build");
+    let parsed = |path: &str| -> Value { yaml_serde::from_str(&manifests.items[path].text).expect("valid YAML") };
+    let mut templates = Vec::new();
+    for path in manifests
+        .items
+        .keys()
+        .filter(|p| p.starts_with("gatekeeper/templates/"))
+    {
+        let template = parsed(path);
+        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+            .as_str()
+            .expect("a kind")
+            .to_string();
+        let target = &template["spec"]["targets"][0];
+        let (rego, libs) = match form {
+            RegoForm::V1 => {
+                let source = &target["code"][0]["source"];
+                assert_eq!(source["version"], "v1");
+                (source["rego"].clone(), source["libs"].clone())
+            }
+            RegoForm::V0 => (target["rego"].clone(), target["libs"].clone()),
+        };
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(form == RegoForm::V0);
+        // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
+        engine.set_strict_builtin_errors(false);
+        engine
+            .add_policy(format!("{path}#rego"), rego.as_str().expect("rego").to_string())
+            .unwrap_or_else(|e| panic!("regorus rejects the Rego of {path}: {e}"));
+        for (i, lib) in libs.as_array().into_iter().flatten().enumerate() {
+            engine
+                .add_policy(format!("{path}#lib_{i}"), lib.as_str().expect("a lib").to_string())
+                .unwrap_or_else(|e| panic!("regorus rejects lib {i} of {path}: {e}"));
+        }
+        let constraint_path = manifests
+            .items
+            .keys()
+            .find(|p| p.starts_with("gatekeeper/constraints/") && parsed(p)["kind"] == kind.as_str())
+            .expect("every template has a Constraint");
+        let constraint = parsed(constraint_path);
+        let matches = constraint["spec"]["match"]["kinds"]
+            .as_array()
+            .expect("match.kinds")
+            .iter()
+            .flat_map(|k| {
+                let groups = k["apiGroups"].as_array().expect("apiGroups").clone();
+                let kinds = k["kinds"].as_array().expect("kinds").clone();
+                groups.into_iter().flat_map(move |g| {
+                    kinds.clone().into_iter().map(move |k| {
+                        (
+                            g.as_str().unwrap_or_default().to_string(),
+                            k.as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                })
+            })
+            .collect();
+        let policy = template["metadata"]["annotations"]["govc.dev/policy"]
+            .as_str()
+            .expect("the policy annotation");
+        templates.push(Template {
+            policy: policy.split('.').map(str::to_string).collect(),
+            engine,
+            constraint_parameters: constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
+            matches,
+        });
+    }
+    templates
+}
+
+/// `(apiGroup, version, kind)` of a document, when it says.
+fn group_version_kind(doc: &Value) -> Option<(String, String, String)> {
+    let api_version = doc.get("apiVersion")?.as_str()?;
+    let kind = doc.get("kind")?.as_str()?;
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    Some((group.to_string(), version.to_string(), kind.to_string()))
+}
+
+/// The input Gatekeeper gives a template: the admission request under `review`, the Constraint's
+/// parameters under `parameters`.
+fn admission_input(doc: &Value, gvk: &(String, String, String), operation: &str, parameters: &Value) -> Value {
+    let meta = |key: &str| {
+        doc.get("metadata")
+            .and_then(|m| m.get(key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    json!({
+        "review": {
+            "uid": "00000000-0000-0000-0000-000000000000",
+            "kind": {"group": gvk.0, "version": gvk.1, "kind": gvk.2},
+            "name": meta("name"),
+            "namespace": meta("namespace"),
+            "operation": operation,
+            "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
+            "object": doc,
+        },
+        "parameters": parameters,
+    })
+}
+
+fn violations(template: &Template, input: &Value) -> BTreeSet<String> {
+    let mut engine = template.engine.clone();
+    engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
+    let query = format!("data.{}.violation", template.policy.join("."));
+    let results = engine
+        .eval_query(query.clone(), false)
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let Some(value) = results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .map(|e| &e.value)
+    else {
+        return BTreeSet::new();
+    };
+    let json: Value = serde_json::from_str(&value.to_json_str().expect("JSON")).expect("JSON");
+    json.as_array()
+        .expect("violation is a set")
+        .iter()
+        .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
+        .collect()
+}
+
+/// Merges `overrides` over `base` (both objects), as an operator's overlay of a Constraint would.
+fn merged(base: &Value, overrides: Option<&Value>) -> Value {
+    let mut out = base.clone();
+    if let (Some(o), Some(map)) = (overrides.and_then(Value::as_object), out.as_object_mut()) {
+        for (k, v) in o {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// One document judged by one template.
+struct Case<'a> {
+    name: String,
+    doc: &'a Value,
+    overrides: Option<&'a Value>,
+    expect_deny: Option<BTreeSet<String>>,
+}
+
+/// Compares a case in every way Gatekeeper may see it; returns the problems found.
+fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let decision = bundle
+        .decide(&template.policy, case.doc, case.overrides)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    if let Some(expect) = &case.expect_deny {
+        if expect != &decision.deny {
+            problems.push(format!(
+                "the bundle denies {:?}, the case expects {expect:?}",
+                decision.deny
+            ));
+        }
+    }
+    // A malformed document may not say what it is; Gatekeeper would still have its kind.
+    let gvk = group_version_kind(case.doc).unwrap_or_else(|| {
+        let (group, kind) = &template.matches[0];
+        (group.clone(), "v1".to_string(), kind.clone())
+    });
+    let with_defaults = merged(&template.constraint_parameters, case.overrides);
+    let without_defaults = merged(&json!({}), case.overrides);
+    for (how, parameters) in [
+        ("with the Constraint's parameters", &with_defaults),
+        ("with no Constraint parameters", &without_defaults),
+    ] {
+        for operation in ["CREATE", "UPDATE"] {
+            let got = violations(template, &admission_input(case.doc, &gvk, operation, parameters));
+            if got != decision.deny {
+                problems.push(format!(
+                    "{operation} {how}: Gatekeeper's violations {got:?} differ from the bundle's deny {:?}",
+                    decision.deny
+                ));
+            }
+        }
+    }
+    let deleting = violations(template, &admission_input(case.doc, &gvk, "DELETE", &with_defaults));
+    if !deleting.is_empty() {
+        problems.push(format!("a DELETE is judged: {deleting:?}"));
+    }
+    problems
+}
+
+fn example_documents(project: &Path) -> Vec<(String, Value)> {
+    let mut docs = Vec::new();
+    for dir in ["deploy", "datasets"] {
+        let Ok(entries) = std::fs::read_dir(project.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.map(|e| e.expect("entry").path()).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let doc: Value = yaml_serde::from_str(&text).expect("example YAML parses");
+            docs.push((path.strip_prefix(project).unwrap_or(&path).display().to_string(), doc));
+        }
+    }
+    docs
+}
+
+fn run(form: RegoForm) {
+    let dir = common::root().join("tests/conformance");
+    let mut tables: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/conformance exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    tables.sort();
+    let (mut passed, mut failed) = (0, 0);
+    let mut report = String::new();
+    let mut check = |template: &Template, bundle: &PolicyEngine, case: Case<'_>| {
+        let problems = compare(template, bundle, &case);
+        if problems.is_empty() {
+            passed += 1;
+        } else {
+            failed += 1;
+            report.push_str(&format!("FAIL {}\n  {}\n", case.name, problems.join("\n  ")));
+        }
+    };
+    let mut projects = BTreeSet::new();
+    for file in tables {
+        let table: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("valid JSON");
+        let project_name = table["project"].as_str().expect("project").to_string();
+        let project = common::root().join(&project_name);
+        // A project that does not build fails tests/conformance.rs; here it only has no template
+        // to compare (and the example project must run: see the count below).
+        let analysis = govc::project::analyze(govc::project::load(&project).expect("the project loads"));
+        if analysis.has_errors() {
+            println!("skipped {project_name}: it does not build");
+            continue;
+        }
+        // Only the two targets compared, not the whole build.
+        let ir = govc::ir::lower(&analysis);
+        let bundle = govc::bundle::build(&ir).expect("the bundle builds");
+        let bundle = PolicyEngine::load(&bundle, false).expect("the bundle loads in regorus");
+        let templates = load_templates(&ir, form);
+        for case in table["cases"].as_array().expect("cases") {
+            let policy = case["policy"].as_str().expect("policy");
+            let Some(template) = templates.iter().find(|t| t.policy.join(".") == policy) else {
+                continue;
+            };
+            let expect_deny = case["expect"]
+                .get("deny")
+                .and_then(Value::as_array)
+                .map(|d| d.iter().map(|m| m.as_str().expect("a message").to_string()).collect());
+            check(
+                template,
+                &bundle,
+                Case {
+                    name: case["name"].as_str().expect("name").to_string(),
+                    doc: &case["input"],
+                    overrides: case.get("overrides"),
+                    expect_deny,
+                },
+            );
+        }
+        if projects.insert(project_name.clone()) {
+            for (path, doc) in example_documents(&project) {
+                let Some((group, _, kind)) = group_version_kind(&doc) else {
+                    continue;
+                };
+                for template in templates
+                    .iter()
+                    .filter(|t| t.matches.contains(&(group.clone(), kind.clone())))
+                {
+                    check(
+                        template,
+                        &bundle,
+                        Case {
+                            name: format!("{project_name}/{path} under {}", template.policy.join(".")),
+                            doc: &doc,
+                            overrides: None,
+                            expect_deny: None,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    println!("{report}Gatekeeper ({form:?}) against the bundle on regorus: {passed} passed, {failed} failed");
+    assert_eq!(failed, 0, "{report}");
+    assert!(passed >= 100, "only {passed} cases ran through the templates");
+}
+
+#[test]
+fn templates_decide_as_the_bundle_in_rego_v1() {
+    run(RegoForm::V1);
+}
+
+#[test]
+fn templates_decide_as_the_bundle_in_rego_v0() {
+    run(RegoForm::V0);
+}

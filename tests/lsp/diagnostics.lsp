@@ -1,0 +1,34 @@
+# Diagnostics come with the error code, the help text and related locations; they follow edits.
+
+diagnostics governance/data.gov
+
+replace governance/data.gov
+  - not d.spec.encryption.at_rest
+  + not d.spec.encryption.at_rset
+diagnostics governance/data.gov
+
+code-actions governance/data.gov
+  not d.spec.encryption.<|>at_rset
+
+# A broken declaration is reported; the rest of the file is still checked.
+replace governance/data.gov
+  - not d.spec.encryption.at_rset
+  + not d.spec.encryption.
+
+replace governance/data.gov
+  - d.spec.retention_days > max_retention_days
+  + d.spec.retention_days > "two years"
+diagnostics governance/data.gov
+
+# Hover and completion still work in the declarations that parse.
+hover governance/data.gov
+  param <|>allowed_source_prefixes: [string]
+
+# Unused imports are warnings with a quick fix.
+replace governance/models.gov
+  - import std.ai.{RiskTier}
+  + import std.ai.{RiskTier, Dataset}
+diagnostics governance/models.gov
+
+code-actions governance/models.gov
+  import std.ai.{RiskTier, <|>Dataset}

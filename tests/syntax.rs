@@ -1,0 +1,519 @@
+//! The parser, shown by its syntax trees: every `tests/syntax/*.gov` file is parsed and its AST
+//! snapshot-tested in a compact, readable form (`tests/snapshots/syntax/`), together with the
+//! parse diagnostics. Explicit assertions pin down operator precedence and the spans of nodes.
+
+use govc::span::FileId;
+use govc::syntax::ast::{BinOp, Expr, ExprKind, Quantifier, SourceModule, StrPart, UnaryOp};
+use govc::syntax::parse_file;
+use serde_json::Value;
+
+// ---------------------------------------------------------------- the snapshot corpus
+
+#[test]
+fn syntax_trees() {
+    insta::glob!("syntax/*.gov", |path| {
+        let text = std::fs::read_to_string(path).expect("corpus file is UTF-8");
+        let (module, diags) = parse_file(FileId(0), &text);
+        let mut out = compact_tree(&module);
+        out.push_str("\n\n");
+        if diags.is_empty() {
+            out.push_str("diagnostics: none\n");
+        } else {
+            out.push_str("diagnostics:\n");
+            for d in &diags {
+                let at = &text[d.primary.span.range()];
+                out.push_str(&format!(
+                    "  {} at {}..{} {at:?}: {}\n",
+                    d.code, d.primary.span.start, d.primary.span.end, d.message
+                ));
+            }
+        }
+        insta::with_settings!({
+            snapshot_path => "snapshots/syntax",
+            prepend_module_to_snapshot => false,
+            description => "the AST of the file, spans omitted (see `spans_cover_exactly_their_source`), then the parse diagnostics",
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!("ast", out);
+        });
+    });
+}
+
+/// A compact, Rust-like rendering of the AST, built from its serde form so that it follows the AST
+/// as it changes: spans are dropped, identifiers and paths are written bare, string literals quoted,
+/// `Expr`/`TypeExpr` wrappers removed, and empty or absent fields left out.
+fn compact_tree(module: &SourceModule) -> String {
+    let value = serde_json::to_value(module).expect("the AST serializes");
+    let node = Node::from(&value);
+    let mut out = String::new();
+    node.print(0, &mut out);
+    out
+}
+
+enum Node {
+    /// Printed as is: identifiers, paths, numbers, unit variants.
+    Atom(String),
+    /// Printed quoted: string literal text and doc comments.
+    Str(String),
+    List(Vec<Node>),
+    /// An enum variant with content: `Name(a, b)` or `Name { k: v }`.
+    Variant(String, Box<Node>),
+    Struct(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn from(v: &Value) -> Node {
+        match v {
+            Value::Null => Node::Atom("none".into()),
+            Value::Bool(b) => Node::Atom(b.to_string()),
+            Value::Number(n) => Node::Atom(n.to_string()),
+            Value::String(s) => Node::Atom(s.clone()),
+            Value::Array(items) => Node::List(items.iter().map(Node::from).collect()),
+            Value::Object(map) => {
+                let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                match keys.as_slice() {
+                    ["name", "span"] => Node::Atom(map["name"].as_str().unwrap_or_default().to_string()),
+                    ["segments", "span"] => {
+                        let names: Vec<&str> = map["segments"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|s| s["name"].as_str())
+                            .collect();
+                        Node::Atom(names.join("."))
+                    }
+                    ["value", "is_int", "text"] => Node::Atom(map["text"].as_str().unwrap_or_default().to_string()),
+                    ["text", "span"] => Node::Str(map["text"].as_str().unwrap_or_default().to_string()),
+                    ["kind", "span"] => Node::from(&map["kind"]),
+                    ["parts", "span"] => string_literal(&map["parts"]),
+                    ["Text"] => Node::Str(map["Text"].as_str().unwrap_or_default().to_string()),
+                    [variant] if variant.starts_with(char::is_uppercase) => {
+                        Node::Variant(variant.to_string(), Box::new(Node::from(&map[*variant])))
+                    }
+                    _ => Node::Struct(
+                        map.iter()
+                            .filter(|(k, v)| !matches!(k.as_str(), "span" | "value_span" | "file") && !is_empty(v))
+                            .map(|(k, v)| (k.clone(), Node::from(v)))
+                            .collect(),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Prints on one line when that fits in 100 columns, broken over indented lines otherwise.
+    fn print(&self, indent: usize, out: &mut String) {
+        let flat = self.flat();
+        if flat.len() + indent <= 100 || matches!(self, Node::Atom(_) | Node::Str(_)) {
+            out.push_str(&flat);
+            return;
+        }
+        let pad = "  ".repeat(indent + 1);
+        let close = "  ".repeat(indent);
+        match self {
+            Node::List(items) => {
+                out.push_str("[\n");
+                for item in items {
+                    out.push_str(&pad);
+                    item.print(indent + 1, out);
+                    out.push_str(",\n");
+                }
+                out.push_str(&close);
+                out.push(']');
+            }
+            Node::Variant(name, inner) => match inner.as_ref() {
+                Node::Struct(_) => {
+                    out.push_str(name);
+                    out.push(' ');
+                    inner.print(indent, out);
+                }
+                Node::List(items) => {
+                    out.push_str(name);
+                    out.push_str("(\n");
+                    for item in items {
+                        out.push_str(&pad);
+                        item.print(indent + 1, out);
+                        out.push_str(",\n");
+                    }
+                    out.push_str(&close);
+                    out.push(')');
+                }
+                _ => {
+                    out.push_str(name);
+                    out.push('(');
+                    inner.print(indent, out);
+                    out.push(')');
+                }
+            },
+            Node::Struct(fields) => {
+                out.push_str("{\n");
+                for (k, v) in fields {
+                    out.push_str(&pad);
+                    out.push_str(k);
+                    out.push_str(": ");
+                    v.print(indent + 1, out);
+                    out.push_str(",\n");
+                }
+                out.push_str(&close);
+                out.push('}');
+            }
+            Node::Atom(_) | Node::Str(_) => unreachable!("printed flat above"),
+        }
+    }
+
+    fn flat(&self) -> String {
+        let join = |items: &[Node]| items.iter().map(Node::flat).collect::<Vec<_>>().join(", ");
+        match self {
+            Node::Atom(a) => a.clone(),
+            Node::Str(s) => serde_json::to_string(s).expect("strings serialize"),
+            Node::List(items) => format!("[{}]", join(items)),
+            Node::Variant(name, inner) => match inner.as_ref() {
+                Node::Struct(_) => format!("{name} {}", inner.flat()),
+                Node::List(items) => format!("{name}({})", join(items)),
+                _ => format!("{name}({})", inner.flat()),
+            },
+            Node::Struct(fields) if fields.is_empty() => "{}".into(),
+            Node::Struct(fields) => {
+                let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {}", v.flat())).collect();
+                format!("{{ {} }}", fields.join(", "))
+            }
+        }
+    }
+}
+
+/// A string literal: `"text"` when it has no interpolation, `Interpolated["a ", expr, " b"]` otherwise.
+fn string_literal(parts: &Value) -> Node {
+    let parts: Vec<Node> = parts.as_array().into_iter().flatten().map(Node::from).collect();
+    match parts.as_slice() {
+        [] => Node::Str(String::new()),
+        [Node::Str(s)] => Node::Str(s.clone()),
+        _ => Node::Variant("Interpolated".into(), Box::new(Node::List(parts))),
+    }
+}
+
+/// Absent, empty and false fields are left out of the snapshot.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------- the fast path
+
+/// The hand-written fast path builds exactly what the pest grammar builds (it leaves everything
+/// it does not read with certainty to pest), on every `.gov` file of the repository.
+#[test]
+fn fast_path_agrees_with_the_grammar() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests/syntax", "tests/diagnostics", "examples", "stdlib"] {
+        collect_gov_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 50, "only {} files found", files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("UTF-8 source");
+        let fast = parse_file(FileId(0), &text);
+        let grammar = govc::syntax::parse_file_with_grammar_only(FileId(0), &text);
+        assert!(
+            fast == grammar,
+            "{}: the fast path and the grammar disagree",
+            path.display()
+        );
+    }
+}
+
+fn collect_gov_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            collect_gov_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "gov") {
+            out.push(path);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- spans
+
+/// Every span in every corpus file lies inside the file, on character boundaries, and covers its
+/// node exactly: no leading or trailing whitespace or comment.
+#[test]
+fn spans_cover_exactly_their_source() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/syntax");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/syntax exists") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_none_or(|e| e != "gov") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("corpus file is UTF-8");
+        let (module, _) = parse_file(FileId(0), &text);
+        let value = serde_json::to_value(&module).expect("the AST serializes");
+        let mut spans = Vec::new();
+        collect_spans(&value, &mut spans);
+        for (start, end) in spans {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            assert!(
+                start <= end && end <= text.len(),
+                "{name}: span {start}..{end} outside the file"
+            );
+            let covered = text
+                .get(start..end)
+                .unwrap_or_else(|| panic!("{name}: span {start}..{end} splits a character"));
+            assert_eq!(
+                covered,
+                covered.trim(),
+                "{name}: span {start}..{end} has surrounding whitespace"
+            );
+            let last_line = covered.rsplit('\n').next().unwrap_or_default();
+            assert!(
+                !last_line.contains("// ") || last_line.contains('"') || last_line.starts_with("///"),
+                "{name}: span {start}..{end} ends in a comment: {covered:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} spans checked");
+}
+
+fn collect_spans(v: &Value, out: &mut Vec<(usize, usize)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if (k == "span" || k == "value_span") && v.get("start").is_some() {
+                    let n = |key: &str| v[key].as_u64().unwrap_or(u64::MAX) as usize;
+                    out.push((n("start"), n("end")));
+                } else {
+                    collect_spans(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_spans(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn expression_spans_cover_the_whole_expression() {
+    let text = "x.y[0] + f(a)   // comment";
+    let e = parse_expr(text);
+    assert_eq!(source_of(text, &e), "x.y[0] + f(a)");
+    let ExprKind::Binary { lhs, rhs, .. } = &e.kind else {
+        panic!("a sum")
+    };
+    assert_eq!(source_of(text, lhs), "x.y[0]");
+    assert_eq!(source_of(text, rhs), "f(a)");
+    for text in [
+        "- x\n  .y",
+        "not  has x.y",
+        "all x in xs: x > 0",
+        "T { a: 1 }",
+        "[1, 2]",
+        "\"a {b}\"",
+    ] {
+        assert_eq!(source_of(text, &parse_expr(text)), text);
+    }
+}
+
+// ---------------------------------------------------------------- precedence
+
+const PREFIX: &str = "package t\nfn f() -> bool = ";
+
+/// Parses `expr` as the body of a function; panics on any diagnostic, or if the fast path and
+/// the grammar disagree.
+fn parse_expr(expr: &str) -> Expr {
+    let text = format!("{PREFIX}{expr}\n");
+    let (module, diags) = parse_file(FileId(0), &text);
+    let by_grammar = govc::syntax::parse_file_with_grammar_only(FileId(0), &text);
+    assert!(
+        by_grammar == (module.clone(), diags.clone()),
+        "`{expr}`: the fast path and the grammar disagree"
+    );
+    assert!(
+        diags.is_empty(),
+        "`{expr}` does not parse: {:?}",
+        diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    match module.decls.into_iter().next().map(|d| d.kind) {
+        Some(govc::syntax::ast::DeclKind::Fn(f)) => f.body,
+        _ => panic!("`{expr}`: no function parsed"),
+    }
+}
+
+/// The source text of `e`, a node of the expression `expr` parsed by [`parse_expr`].
+fn source_of<'a>(expr: &'a str, e: &Expr) -> &'a str {
+    // Spans are offsets in the file that `parse_expr` built around the expression.
+    &expr[e.span.start as usize - PREFIX.len()..e.span.end as usize - PREFIX.len()]
+}
+
+/// The expression fully parenthesized: every binary, unary and quantified node in `( )`.
+fn paren(expr: &str) -> String {
+    show(&parse_expr(expr))
+}
+
+fn show(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) => n.text.clone(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::String(s) => {
+            let parts: Vec<String> = s
+                .parts
+                .iter()
+                .map(|p| match p {
+                    StrPart::Text(t) => t.clone(),
+                    StrPart::Interp(e) => format!("{{{}}}", show(e)),
+                })
+                .collect();
+            format!("{:?}", parts.concat())
+        }
+        ExprKind::Name(i) => i.name.clone(),
+        ExprKind::Field { target, field } => format!("{}.{}", show(target), field.name),
+        ExprKind::Index { target, index } => format!("{}[{}]", show(target), show(index)),
+        ExprKind::Call { callee, args } => {
+            format!(
+                "{}({})",
+                show(callee),
+                args.iter().map(show).collect::<Vec<_>>().join(", ")
+            )
+        }
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => format!("(not {})", show(operand)),
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => format!("(-{})", show(operand)),
+        ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
+        ExprKind::Quantified {
+            quantifier,
+            var,
+            collection,
+            body,
+        } => {
+            let q = if *quantifier == Quantifier::All { "all" } else { "any" };
+            format!("({q} {} in {}: {})", var.name, show(collection), show(body))
+        }
+        ExprKind::Has(path) => format!("(has {})", show(path)),
+        ExprKind::Record { ty, fields } => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name.name, show(&f.value)))
+                .collect();
+            let ty = ty.as_ref().map(|t| format!("{} ", t.dotted())).unwrap_or_default();
+            format!("{ty}{{{}}}", fields.join(", "))
+        }
+        ExprKind::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+#[test]
+fn boolean_operators_bind_or_then_and_then_not() {
+    assert_eq!(paren("a or b and c"), "(a or (b and c))");
+    assert_eq!(paren("a and b or c"), "((a and b) or c)");
+    assert_eq!(paren("not a and b"), "((not a) and b)");
+    assert_eq!(paren("not a or not b"), "((not a) or (not b))");
+    assert_eq!(paren("not not a"), "(not (not a))");
+    assert_eq!(paren("a or b or c"), "((a or b) or c)");
+    assert_eq!(paren("a and b and c"), "((a and b) and c)");
+}
+
+#[test]
+fn not_binds_looser_than_comparisons() {
+    assert_eq!(paren("not a == b"), "(not (a == b))");
+    assert_eq!(paren("not x in xs"), "(not (x in xs))");
+    assert_eq!(paren("not a < b and c"), "((not (a < b)) and c)");
+    assert_eq!(paren("not has x.y"), "(not (has x.y))");
+}
+
+#[test]
+fn comparisons_bind_looser_than_arithmetic() {
+    assert_eq!(paren("a + 1 == b * 2"), "((a + 1) == (b * 2))");
+    assert_eq!(paren("a - 1 < b / 2"), "((a - 1) < (b / 2))");
+    assert_eq!(paren("a != b and c >= d"), "((a != b) and (c >= d))");
+    assert_eq!(paren("a <= b or c > d"), "((a <= b) or (c > d))");
+    assert_eq!(paren("x + 1 in xs"), "((x + 1) in xs)");
+    assert_eq!(paren("a == b == c"), "((a == b) == c)");
+}
+
+#[test]
+fn multiplication_binds_tighter_than_addition() {
+    assert_eq!(paren("a + b * c"), "(a + (b * c))");
+    assert_eq!(paren("a * b + c"), "((a * b) + c)");
+    assert_eq!(paren("a - b % c"), "(a - (b % c))");
+    assert_eq!(paren("a / b - c"), "((a / b) - c)");
+    assert_eq!(paren("a - b - c"), "((a - b) - c)");
+    assert_eq!(paren("a / b / c"), "((a / b) / c)");
+    assert_eq!(paren("(a + b) * c"), "((a + b) * c)");
+}
+
+#[test]
+fn unary_minus_binds_tighter_than_multiplication_and_looser_than_postfix() {
+    assert_eq!(paren("-x.y"), "(-x.y)");
+    assert_eq!(paren("-x * y"), "((-x) * y)");
+    assert_eq!(paren("-f(x)[0]"), "(-f(x)[0])");
+    assert_eq!(paren("a - -b"), "(a - (-b))");
+    assert_eq!(paren("--a"), "(-(-a))");
+    // A minus before a number literal folds into the literal.
+    assert_eq!(paren("-3 * x"), "(-3 * x)");
+    assert_eq!(paren("-0.5"), "-0.5");
+}
+
+#[test]
+fn postfix_operators_chain_left_to_right() {
+    assert_eq!(paren("a.b.c"), "a.b.c");
+    assert_eq!(paren("a.b[0].c(d)[e]"), "a.b[0].c(d)[e]");
+    assert_eq!(paren("f(x).y"), "f(x).y");
+    assert_eq!(paren("m\n  .spec\n  .owner"), "m.spec.owner");
+    assert_eq!(paren("xs[i + 1]"), "xs[(i + 1)]");
+}
+
+#[test]
+fn quantifiers_has_and_literals() {
+    assert_eq!(
+        paren("all x in xs: x > 0 and x < 9"),
+        "(all x in xs: ((x > 0) and (x < 9)))"
+    );
+    assert_eq!(paren("any x in xs: all y in x: y"), "(any x in xs: (all y in x: y))");
+    assert_eq!(paren("has a.b and a.b > 1"), "((has a.b) and (a.b > 1))");
+    assert_eq!(paren("[1, -2, 0.25,]"), "[1, -2, 0.25]");
+    assert_eq!(paren("T { a: 1, b: { c: true } }"), "T {a: 1, b: {c: true}}");
+    assert_eq!(paren("acme.T { a: 1; b: [] }"), "acme.T {a: 1, b: []}");
+}
+
+#[test]
+fn strings_interpolate_and_escape() {
+    assert_eq!(paren(r#""a {x.y} b""#), r#""a {x.y} b""#);
+    assert_eq!(paren(r#""{{x}} {x}}}""#), r#""{x} {x}}""#);
+    assert_eq!(
+        paren(r#""\u{1F600}\u{e9}\n\t\"\\""#),
+        format!("{:?}", "\u{1F600}é\n\t\"\\")
+    );
+    assert_eq!(paren(r#""{f("in {x}")}""#), r#""{f(\"in {x}\")}""#);
+}
+
+#[test]
+fn operators_are_the_binop_symbols() {
+    // Keeps `show` honest: every binary operator round-trips through its symbol.
+    for op in [
+        BinOp::Or,
+        BinOp::And,
+        BinOp::Eq,
+        BinOp::Ne,
+        BinOp::Lt,
+        BinOp::Le,
+        BinOp::Gt,
+        BinOp::Ge,
+        BinOp::In,
+        BinOp::Add,
+        BinOp::Sub,
+        BinOp::Mul,
+        BinOp::Div,
+        BinOp::Mod,
+    ] {
+        let expr = format!("a {} b", op.symbol());
+        assert_eq!(paren(&expr), format!("({expr})"));
+    }
+}
