@@ -1,7 +1,8 @@
 //! Front-end throughput: generates a synthetic project of N lines (many packages and files,
 //! thousands of types, enums, functions, policies, resources and tests, with imports across
 //! packages), writes it to a temporary directory, and times `project::load` + `project::analyze`
-//! (generation excluded).
+//! (generation excluded). `cpu` is the process's CPU time over a run (all threads, 10 ms
+//! resolution), to read the wall times on a busy machine.
 //!
 //! ```text
 //! cargo bench --bench check_throughput                 # 10k and 100k lines
@@ -32,8 +33,8 @@ fn main() {
         }
     }
     println!(
-        "{:>10} {:>7} {:>6} {:>11} {:>12} {:>12}",
-        "lines", "files", "runs", "median", "min", "lines/s"
+        "{:>10} {:>7} {:>6} {:>11} {:>11} {:>11} {:>12}",
+        "lines", "files", "runs", "median", "min", "cpu", "lines/s"
     );
     for target in sizes {
         let temp = tempfile::tempdir().expect("temporary directory");
@@ -45,11 +46,16 @@ fn main() {
         let stats = generate(&dir, target);
         let runs = if target >= 1_000_000 { 3 } else { 5 };
         let mut times = Vec::with_capacity(runs);
+        let mut cpu_times = Vec::with_capacity(runs);
         for _ in 0..runs {
+            let cpu_start = cpu_time();
             let start = Instant::now();
             let sources = project::load(&dir).expect("the generated project loads");
             let analysis = project::analyze(sources);
             times.push(start.elapsed());
+            if let (Some(a), Some(b)) = (cpu_start, cpu_time()) {
+                cpu_times.push(b.saturating_sub(a));
+            }
             assert!(
                 analysis.diagnostics.is_empty(),
                 "the generated project must check cleanly; first problems:\n{}",
@@ -62,17 +68,32 @@ fn main() {
             drop(analysis);
         }
         times.sort();
+        cpu_times.sort();
         let median = times[times.len() / 2];
         println!(
-            "{:>10} {:>7} {:>6} {:>11} {:>12} {:>12.0}",
+            "{:>10} {:>7} {:>6} {:>11} {:>11} {:>11} {:>12.0}",
             stats.lines,
             stats.files,
             runs,
             format_duration(median),
             format_duration(times[0]),
+            cpu_times
+                .get(cpu_times.len() / 2)
+                .map_or("-".to_string(), |d| format_duration(*d)),
             stats.lines as f64 / median.as_secs_f64()
         );
     }
+}
+
+/// CPU time (user + system, all threads) of this process so far, from `/proc/self/stat` where
+/// there is one: with the wall time, it tells a slow run from a busy machine.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may contain spaces) start after the last `)`.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // Linux reports clock ticks of 1/100 s (USER_HZ) on every common architecture.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn format_duration(d: Duration) -> String {

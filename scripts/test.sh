@@ -104,10 +104,35 @@ if step "cargo test: build" build_tests; then
         step "$name: govc test $project" "$GOVC" test "$project"
         step "$name: OPA conformance cases" "$PY" tests/opa/conformance.py --bundle "$OUT/$name/bundle" --cases "$cases"
         step "$name: OPA runs the compiled tests" "$PY" tests/opa/conformance.py --bundle "$OUT/$name/bundle" --opa-test
-        # targets added by later issues:
-        #   the generated Kubernetes manifests under $OUT/$name/k8s/ (kubernetes-validate, check-jsonschema)
-        #   the generated workflow $OUT/$name/.github/workflows/governance.yml (actionlint)
+        # GitHub Actions (issue 5): the generated workflow passes actionlint and GitHub's schemas.
+        WORKFLOW="$OUT/$name/.github/workflows/governance.yml"
+        if [[ -f "$WORKFLOW" ]]; then
+            step "$name: actionlint" "$VENV/bin/actionlint" -no-color "$WORKFLOW"
+            step "$name: GitHub workflow schema" "$VENV/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$WORKFLOW"
+            step "$name: workflow jobs have timeouts" "$VENV/bin/check-jsonschema" --builtin-schema custom.github-workflows-require-timeout "$WORKFLOW"
+        fi
+        # Kubernetes (issue 4): CRDs, Gatekeeper templates and Constraints, in both Rego forms.
+        if [[ -d "$OUT/$name/k8s/gatekeeper/templates" ]]; then
+            step "$name: govc build --gatekeeper-rego v0" "$GOVC" build "$project" --out "$OUT/$name-v0" --gatekeeper-rego v0
+            DOCS=()
+            for dir in "$project/deploy" "$project/datasets"; do
+                [[ -d "$dir" ]] && DOCS+=(--documents "$dir")
+            done
+            for out in "$OUT/$name" "$OUT/$name-v0"; do
+                form=$([[ $out == *-v0 ]] && echo v0 || echo v1)
+                step "$name: kubernetes-validate --strict (CRDs, $form)" kubernetes-validate --strict --quiet "$out"/k8s/crds/*.yaml
+                step "$name: Gatekeeper's schemas ($form)" "$PY" tests/validate/k8s_manifests.py --k8s "$out/k8s" \
+                    --gatekeeper-crd "$ROOT/../shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml"
+                step "$name: Gatekeeper conformance on OPA ($form)" "$PY" tests/k8s/gatekeeper_conformance.py --out "$out" \
+                    --cases "$cases" "${DOCS[@]}"
+            done
+        fi
     done
+    # Audit (issue 7): the decision-log mask rules on the real OPA engine.
+    if step "audit: govc build examples/ai-governance" "$GOVC" build examples/ai-governance --out "$OUT/audit"; then
+        step "audit: OPA evaluates the mask rules" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
+            --cases tests/audit/mask_cases.json
+    fi
 fi
 
 echo

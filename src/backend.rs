@@ -2,8 +2,8 @@
 //! Kubernetes and GitHub Actions targets build on it.
 
 pub mod actions;
-pub mod k8s;
 pub mod audit_policy;
+pub mod k8s;
 pub mod mask;
 pub mod opa_config;
 pub mod rego;

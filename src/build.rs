@@ -53,7 +53,8 @@ pub fn build(analysis: &Analysis, options: &BuildOptions) -> Result<BuildOutput,
     let k8s_options = crate::backend::k8s::K8sOptions {
         rego: options.gatekeeper_rego,
     };
-    tree.add_dir("k8s", &crate::backend::k8s::build(&ir, &k8s_options).map_err(|e| e.0)?.files());
+    let manifests = crate::backend::k8s::build(&ir, &k8s_options).map_err(|e| e.0)?;
+    tree.add_dir("k8s", &manifests.files());
     add_audit_outputs(&ir, options, &mut tree)?;
     let paths =
         crate::backend::actions::repo::resolve(&options.project_dir, &options.out_dir, options.repo_root.as_deref())?;

@@ -41,11 +41,10 @@ pub fn load(dir: &Path) -> Result<SourceMap, LoadError> {
     } else {
         dir
     };
+    let texts = read_all(&paths)?;
     let mut sources = SourceMap::new();
     add_stdlib(&mut sources);
-    for path in paths {
-        let text = std::fs::read(&path).map_err(|e| LoadError(format!("cannot read `{}`: {e}", path.display())))?;
-        let text = String::from_utf8(text).map_err(|_| LoadError(format!("`{}` is not UTF-8", path.display())))?;
+    for (path, text) in paths.into_iter().zip(texts) {
         let name = path
             .strip_prefix(root)
             .unwrap_or(&path)
@@ -54,6 +53,33 @@ pub fn load(dir: &Path) -> Result<SourceMap, LoadError> {
         sources.add(name, Some(path), text, false);
     }
     Ok(sources)
+}
+
+/// Reads the files, on all cores for large projects; results keep the order of `paths`, and the
+/// first failure in that order is reported.
+fn read_all(paths: &[PathBuf]) -> Result<Vec<String>, LoadError> {
+    let read = |path: &PathBuf| -> Result<String, LoadError> {
+        let text = std::fs::read(path).map_err(|e| LoadError(format!("cannot read `{}`: {e}", path.display())))?;
+        String::from_utf8(text).map_err(|_| LoadError(format!("`{}` is not UTF-8", path.display())))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len() / 16)
+        .max(1);
+    if threads == 1 {
+        return paths.iter().map(read).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|chunk| s.spawn(move || chunk.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 /// Adds the embedded standard library to a source map.

@@ -72,11 +72,7 @@ fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagno
         }
     }
     for range in chunks.declarations {
-        let fast = fast_path.then(|| descent::declaration(file, range.start, &text[range.clone()]));
-        match fast.flatten() {
-            Some(decl) => module.decls.push(decl),
-            None => parse_declaration(file, text, range, &mut module, &mut diags),
-        }
+        parse_declaration(file, text, range, fast_path, &mut module, &mut diags);
     }
     (module, diags)
 }
@@ -103,18 +99,27 @@ pub fn parse_declaration_at(
         decls: Vec::new(),
     };
     let mut diags = Vec::new();
-    parse_declaration(file, text, range, &mut module, &mut diags);
+    parse_declaration(file, text, range, true, &mut module, &mut diags);
     (module.decls.pop(), diags)
 }
 
+/// Parses one declaration: by the hand-written fast path when `fast_path` is set and it reads the
+/// declaration, otherwise (and for every error) by the pest grammar.
 fn parse_declaration(
     file: FileId,
     text: &str,
     range: std::ops::Range<usize>,
+    fast_path: bool,
     module: &mut SourceModule,
     diags: &mut Vec<Diagnostic>,
 ) {
     let source = &text[range.clone()];
+    if fast_path {
+        if let Some(decl) = descent::declaration(file, range.start, source) {
+            module.decls.push(decl);
+            return;
+        }
+    }
     match GovParser::parse(Rule::declaration, source) {
         Ok(mut pairs) => {
             let conv = convert::Converter::new(file, range.start);

@@ -223,7 +223,7 @@ fn tree_workflow(output: &govc::build::BuildOutput) -> String {
 }
 
 fn parse_workflow(text: &str) -> Value {
-    serde_yaml_ng::from_str(text).expect("the workflow is YAML")
+    yaml_serde::from_str(text).expect("the workflow is YAML")
 }
 
 fn example_dir() -> PathBuf {

@@ -601,5 +601,9 @@ fn a_kind_must_start_with_a_letter() {
         policy("_2fa")
     );
     let err = project(&source).expect_err("`2fa` is no kind");
-    assert!(err.0.contains("would be the Gatekeeper kind `2fa`, but a kind starts with a letter"), "{err}");
+    assert!(
+        err.0
+            .contains("would be the Gatekeeper kind `2fa`, but a kind starts with a letter"),
+        "{err}"
+    );
 }

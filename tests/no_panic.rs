@@ -437,6 +437,43 @@ fn tokens(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Pathologically deep nesting is reported or parsed, never a stack overflow (which would abort
+/// the process, not panic).
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let depth = 20_000;
+    let bodies = [
+        format!("{}x{}", "(".repeat(depth), ")".repeat(depth)),
+        format!("{}x", "not ".repeat(depth)),
+        format!("{}x", "-".repeat(depth)),
+        format!("{}x", "has ".repeat(depth)),
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth)),
+        format!("{}x{}", "{a: ".repeat(depth), "}".repeat(depth)),
+        format!("{}x{}", "\"{".repeat(depth), "}\"".repeat(depth)),
+        format!("{}x", "all y in z: ".repeat(depth)),
+        "x + ".repeat(depth) + "x",
+    ];
+    for body in bodies {
+        let text = format!(
+            "package deep\nfn f() -> bool = {body}\ntype T {{ f: {}int{} }}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        // A thread with a small stack, as an editor's worker may have.
+        let outcome = std::thread::Builder::new()
+            .stack_size(4 << 20)
+            .spawn(move || {
+                let mut sources = SourceMap::new();
+                project::add_stdlib(&mut sources);
+                sources.add("deep.gov", None, text, false);
+                project::analyze(sources).diagnostics.len()
+            })
+            .expect("spawn")
+            .join();
+        assert!(outcome.is_ok(), "the front end panicked on deep nesting");
+    }
+}
+
 // ---------------------------------------------------------------- the checks themselves
 
 #[test]

@@ -91,5 +91,5 @@ fn read_document(path: &std::path::Path) -> Result<serde_json::Value, String> {
     if let Ok(v) = serde_json::from_str(&text) {
         return Ok(v);
     }
-    serde_yaml_ng::from_str(&text).map_err(|e| format!("`{}` is neither JSON nor YAML: {e}", path.display()))
+    yaml_serde::from_str(&text).map_err(|e| format!("`{}` is neither JSON nor YAML: {e}", path.display()))
 }

@@ -9,7 +9,7 @@
 //! (`d.__govc_complete`), as rust-analyzer does: the declaration then parses, the front end types
 //! it, and the placeholder's place in the syntax tree says what to offer.
 
-use super::index::{body_locals, static_path, Body, BodyView, Owner};
+use super::index::{body_locals, body_of_decl, static_path, variant_doc_of, Body, BodyView, Owner};
 use super::workspace::{Snapshot, Workspace};
 use crate::checked::{Builtin, Item, LocalKind, Program, Ty};
 use crate::resolve::Named;
@@ -510,7 +510,7 @@ impl<'a> Locator<'a> {
 fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<CompletionItem> {
     let a = &snapshot.analysis;
     let p = &a.program;
-    let body_of = |decl: &Decl| snapshot.index().body_of(decl.span);
+    let body_of = |decl: &Decl| body_of_decl(a, decl.span);
     match found {
         Found::Name { decl, binders } => {
             let body = body_of(decl);
@@ -566,7 +566,7 @@ fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<Co
                         .map(|v| {
                             let mut item = keyword(v, CompletionItemKind::ENUM_MEMBER);
                             item.detail = Some(e.name.clone());
-                            item.documentation = snapshot.index().variant_doc(id, v).map(markdown);
+                            item.documentation = variant_doc_of(a, id, v).as_deref().map(markdown);
                             item
                         })
                         .collect()

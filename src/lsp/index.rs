@@ -317,6 +317,30 @@ pub fn decl_bodies(a: &Analysis) -> HashMap<Span, Body> {
     out
 }
 
+/// The checked body of one declaration, without building the whole index (completion).
+pub fn body_of_decl(a: &Analysis, decl_span: Span) -> Option<Body> {
+    for &(item, _, r) in &a.names.decls {
+        let decl = a.modules.get(r.file_index).and_then(|m| m.decls.get(r.decl_index));
+        if decl.is_some_and(|d| d.span == decl_span) {
+            return match item {
+                Item::Fn(id) => Some(Body::Fn(id)),
+                Item::Policy(id) => Some(Body::Policy(id)),
+                _ => None,
+            };
+        }
+    }
+    a.program.tests.iter().position(|t| t.span == decl_span).map(Body::Test)
+}
+
+/// The documentation of an enum value, read from its declaration.
+pub fn variant_doc_of(a: &Analysis, id: EnumId, name: &str) -> Option<String> {
+    let &(_, _, r) = a.names.decls.iter().find(|(item, _, _)| *item == Item::Enum(id))?;
+    let decl = a.modules.get(r.file_index)?.decls.get(r.decl_index)?;
+    let DeclKind::Enum(e) = &decl.kind else { return None };
+    let v = e.variants.iter().find(|v| v.name.name == name)?;
+    v.doc.as_ref().map(|d| d.text.clone())
+}
+
 /// Which item a declaration declares.
 fn decl_items(a: &Analysis) -> HashMap<Span, Item> {
     let mut out = HashMap::new();

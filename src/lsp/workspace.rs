@@ -99,6 +99,7 @@ impl Workspace {
                 .replace('\\', "/");
             sources.add(name, Some(path.clone()), text, false);
         }
+        let started = std::time::Instant::now();
         let mut modules = Vec::with_capacity(sources.len());
         let mut diags = Vec::new();
         for (id, file) in sources.files() {
@@ -107,8 +108,17 @@ impl Workspace {
             diags.append(&mut d);
         }
         self.cache.end_analysis();
+        let parsed = started.elapsed();
         let analysis = project::analyze_parsed(sources, modules, diags);
-        Snapshot::new(analysis, self.stdlib_dir.clone())
+        let snapshot = Snapshot::new(analysis, self.stdlib_dir.clone());
+        if std::env::var_os("GOVC_LSP_TIMING").is_some() {
+            eprintln!(
+                "govc lsp: analysis in {:.1} ms (parse {:.1} ms)",
+                started.elapsed().as_secs_f64() * 1000.0,
+                parsed.as_secs_f64() * 1000.0
+            );
+        }
+        snapshot
     }
 }
 

@@ -953,6 +953,18 @@ impl<'s> Reader<'s> {
     }
 
     fn primary(&mut self) -> Option<Expr> {
+        // `has has has x` nests through primaries without a full expression in between.
+        self.depth += 1;
+        let e = if self.depth > MAX_DEPTH {
+            None
+        } else {
+            self.primary_inner()
+        };
+        self.depth -= 1;
+        e
+    }
+
+    fn primary_inner(&mut self) -> Option<Expr> {
         let start = self.pos;
         let kind = match self.peek()? {
             b'{' => ExprKind::Record {
