@@ -24,7 +24,11 @@ pub struct BuildOptions {
 impl BuildOptions {
     /// The defaults for a project directory: output in `DIR/dist`.
     pub fn for_project(dir: &std::path::Path) -> BuildOptions {
-        let root = if dir.is_file() { dir.parent().unwrap_or(dir) } else { dir };
+        let root = if dir.is_file() {
+            dir.parent().unwrap_or(dir)
+        } else {
+            dir
+        };
         BuildOptions {
             project_dir: dir.to_path_buf(),
             out_dir: root.join("dist"),

@@ -28,7 +28,11 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
     let mut packages: Vec<PackagePath> = Vec::new();
     for m in &ir.fn_modules {
         let files = if m.test_only { &mut b.tests } else { &mut b.files };
-        insert(files, format!("{}.rego", m.package.join("/")), rego::emit_fn_module(m, &target))?;
+        insert(
+            files,
+            format!("{}.rego", m.package.join("/")),
+            rego::emit_fn_module(m, &target),
+        )?;
         packages.push(m.package.clone());
     }
     for p in &ir.policies {

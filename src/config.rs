@@ -106,6 +106,9 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(c.decision_logs.service_url.as_deref(), Some("https://l.example"));
-        assert!(toml::from_str::<Config>("[bundle]\nurl = \"x\"\n").is_err(), "unknown keys are errors");
+        assert!(
+            toml::from_str::<Config>("[bundle]\nurl = \"x\"\n").is_err(),
+            "unknown keys are errors"
+        );
     }
 }

@@ -52,7 +52,12 @@ fn mask_rules_drop_exactly_the_sensitive_fields_present_on_regorus() {
 fn the_manifest_owns_the_mask_package() {
     let out = example();
     let manifest: Value = serde_json::from_slice(&out.bundle.files[".manifest"]).expect("JSON");
-    let roots: Vec<&str> = manifest["roots"].as_array().expect("roots").iter().filter_map(Value::as_str).collect();
+    let roots: Vec<&str> = manifest["roots"]
+        .as_array()
+        .expect("roots")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(roots.contains(&"system/log"), "{roots:?}");
 }
 
@@ -87,10 +92,16 @@ fn govc_toml_points_decision_logs_at_a_service() {
     .expect("write");
     let out = common::build_project(project);
     let config = yaml(&out, "opa/config.yaml");
-    assert_eq!(config["services"]["bundle_service"]["url"], "https://bundles.acme.internal");
+    assert_eq!(
+        config["services"]["bundle_service"]["url"],
+        "https://bundles.acme.internal"
+    );
     assert_eq!(config["bundles"]["govc"]["resource"], "ai/bundle.tar.gz");
     assert_eq!(config["decision_logs"]["service"], "decision_log_service");
-    assert_eq!(config["services"]["decision_log_service"]["url"], "https://logs.acme.internal");
+    assert_eq!(
+        config["services"]["decision_log_service"]["url"],
+        "https://logs.acme.internal"
+    );
     assert_eq!(config["decision_logs"]["console"], false);
     // A typo in govc.toml is an error, not a silently ignored setting.
     std::fs::write(project.join("govc.toml"), "[bundle]\nservice = \"x\"\n").expect("write");
@@ -143,10 +154,25 @@ fn the_audit_policy_records_writes_and_reads_of_every_resource() {
             .collect();
         assert_eq!(covered, plurals);
     }
-    let writes: Vec<&str> = rules[0]["verbs"].as_array().expect("verbs").iter().filter_map(Value::as_str).collect();
+    let writes: Vec<&str> = rules[0]["verbs"]
+        .as_array()
+        .expect("verbs")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(writes.contains(&"create") && writes.contains(&"delete") && !writes.contains(&"get"));
     // Every field used is one the audit.k8s.io/v1 Policy documents.
-    let allowed_rule_keys = ["level", "users", "userGroups", "verbs", "resources", "namespaces", "nonResourceURLs", "omitStages", "omitManagedFields"];
+    let allowed_rule_keys = [
+        "level",
+        "users",
+        "userGroups",
+        "verbs",
+        "resources",
+        "namespaces",
+        "nonResourceURLs",
+        "omitStages",
+        "omitManagedFields",
+    ];
     for rule in rules {
         for key in rule.as_object().expect("rule").keys() {
             assert!(allowed_rule_keys.contains(&key.as_str()), "unknown rule field {key}");
@@ -196,9 +222,20 @@ fn report_flags_unenforced_policies_and_untested_controls() {
         .expect("runs");
     assert!(output.status.success());
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let findings: Vec<&str> = report["findings"].as_array().expect("findings").iter().filter_map(Value::as_str).collect();
-    assert!(findings.iter().any(|f| f.contains("p.lonely is not enforced")), "{findings:?}");
-    assert!(findings.iter().any(|f| f.contains("control SOC 2 CC6.1 has no tests")), "{findings:?}");
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        findings.iter().any(|f| f.contains("p.lonely is not enforced")),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|f| f.contains("control SOC 2 CC6.1 has no tests")),
+        "{findings:?}"
+    );
 }
 
 /// The HTML report as an auditor sees it: rendered by headless Chromium (Debian's `chromium`),
@@ -207,7 +244,12 @@ fn report_flags_unenforced_policies_and_untested_controls() {
 fn the_html_report_renders_in_chromium() {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
-        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
         .expect("Chromium is needed for this test: apt-get install chromium (CI installs it)");
     let out = example();
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -235,7 +277,10 @@ fn the_html_report_renders_in_chromium() {
         .expect("chromium runs");
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let png = std::fs::read(&shot).expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "the screenshot is empty");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "the screenshot is empty"
+    );
     if let Ok(dir) = std::env::var("GOVC_SCREENSHOT_DIR") {
         let _ = std::fs::copy(&shot, std::path::Path::new(&dir).join("controls-report.png"));
     }
@@ -252,5 +297,8 @@ fn the_html_report_renders_in_chromium() {
         assert!(text.contains(control), "{control} missing from the rendered page");
     }
     assert!(text.contains("acme.models.bias_tested"));
-    assert!(!text.contains("<script"), "the report must be self-contained, without scripts");
+    assert!(
+        !text.contains("<script"),
+        "the report must be self-contained, without scripts"
+    );
 }

@@ -36,8 +36,7 @@ fn building_twice_gives_identical_bytes() {
 #[test]
 fn manifest_has_revision_roots_and_rego_version() {
     let out = common::build_project(&example());
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&out.bundle.files[".manifest"]).expect("manifest is JSON");
+    let manifest: serde_json::Value = serde_json::from_slice(&out.bundle.files[".manifest"]).expect("manifest is JSON");
     assert_eq!(manifest["rego_version"], 1);
     let revision = manifest["revision"].as_str().expect("revision");
     assert_eq!(revision.len(), 64);
@@ -68,14 +67,19 @@ fn manifest_has_revision_roots_and_rego_version() {
             .replace("\"]", "")
             .replace('.', "/");
         assert!(
-            roots.iter().any(|r| package == *r || package.starts_with(&format!("{r}/"))),
+            roots
+                .iter()
+                .any(|r| package == *r || package.starts_with(&format!("{r}/"))),
             "{package} is under no root"
         );
     }
     assert!(roots.contains(&"govc/defaults"));
     // The revision is the content hash: a different program gives a different revision.
     let data: serde_json::Value = serde_json::from_slice(&out.bundle.files["data.json"]).expect("data.json");
-    assert_eq!(data["govc"]["defaults"]["acme"]["models"]["bias_tested"]["max_gap"], 0.0);
+    assert_eq!(
+        data["govc"]["defaults"]["acme"]["models"]["bias_tested"]["max_gap"],
+        0.0
+    );
 }
 
 #[test]
@@ -152,7 +156,10 @@ fn unused_variables(rego: &str) -> Vec<String> {
 
 #[test]
 fn govc_test_passes_on_the_example() {
-    let output = govc().args(["test", example().to_str().expect("utf-8")]).output().expect("govc runs");
+    let output = govc()
+        .args(["test", example().to_str().expect("utf-8")])
+        .output()
+        .expect("govc runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     let last = stdout.lines().last().expect("a closing line");
@@ -187,16 +194,29 @@ test "right message" {
     assert!(stdout.contains("- dataset x has PII"), "{stdout}");
     assert!(stdout.contains("ok    t_test › right message"), "{stdout}");
     assert!(stdout.trim_end().ends_with("1 passed, 1 failed"), "{stdout}");
-    let filtered = govc().arg("test").arg(tmp.path()).args(["--filter", "right"]).output().expect("runs");
+    let filtered = govc()
+        .arg("test")
+        .arg(tmp.path())
+        .args(["--filter", "right"])
+        .output()
+        .expect("runs");
     assert!(filtered.status.success());
-    assert!(String::from_utf8_lossy(&filtered.stdout).trim_end().ends_with("1 passed, 0 failed"));
+    assert!(String::from_utf8_lossy(&filtered.stdout)
+        .trim_end()
+        .ends_with("1 passed, 0 failed"));
 }
 
 #[test]
 fn govc_eval_prints_the_decision_and_exits_1_when_denied() {
     let failing = example().join("deploy/churn-predictor.yaml");
     let output = govc()
-        .args(["eval", example().to_str().expect("utf-8"), "--policy", "acme.models.bias_tested", "--input"])
+        .args([
+            "eval",
+            example().to_str().expect("utf-8"),
+            "--policy",
+            "acme.models.bias_tested",
+            "--input",
+        ])
         .arg(&failing)
         .output()
         .expect("govc runs");
@@ -206,14 +226,32 @@ fn govc_eval_prints_the_decision_and_exits_1_when_denied() {
     assert_eq!(decision["allow"], false);
     let passing = example().join("deploy/credit-scoring.yaml");
     let output = govc()
-        .args(["eval", example().to_str().expect("utf-8"), "--policy", "acme.models.bias_tested", "--input"])
+        .args([
+            "eval",
+            example().to_str().expect("utf-8"),
+            "--policy",
+            "acme.models.bias_tested",
+            "--input",
+        ])
         .arg(&passing)
         .output()
         .expect("govc runs");
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     // Standard input, and an unknown policy is a usage error.
     let output = govc()
-        .args(["eval", example().to_str().expect("utf-8"), "--policy", "acme.models.bias_teste", "--input", "-"])
+        .args([
+            "eval",
+            example().to_str().expect("utf-8"),
+            "--policy",
+            "acme.models.bias_teste",
+            "--input",
+            "-",
+        ])
         .stdin(std::process::Stdio::null())
         .output()
         .expect("govc runs");
@@ -227,21 +265,53 @@ fn a_failed_build_leaves_no_output_and_keeps_the_previous_one() {
     std::fs::create_dir(&project).expect("mkdir");
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: Strng }\n").expect("write");
     let out = tmp.path().join("out");
-    let status = govc().arg("build").arg(&project).arg("--out").arg(&out).status().expect("runs");
+    let status = govc()
+        .arg("build")
+        .arg(&project)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("runs");
     assert_eq!(status.code(), Some(1));
     assert!(!out.exists(), "a failed build must not create OUT");
     // A good build, then a broken one: the good output stays.
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: string }\n").expect("write");
-    assert!(govc().arg("build").arg(&project).arg("--out").arg(&out).status().expect("runs").success());
+    assert!(govc()
+        .arg("build")
+        .arg(&project)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("runs")
+        .success());
     let before = std::fs::read(out.join("bundle/.manifest")).expect("manifest");
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: Strng }\n").expect("write");
-    assert_eq!(govc().arg("build").arg(&project).arg("--out").arg(&out).status().expect("runs").code(), Some(1));
+    assert_eq!(
+        govc()
+            .arg("build")
+            .arg(&project)
+            .arg("--out")
+            .arg(&out)
+            .status()
+            .expect("runs")
+            .code(),
+        Some(1)
+    );
     assert_eq!(std::fs::read(out.join("bundle/.manifest")).expect("manifest"), before);
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .map(|e| e.expect("e").file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "staging directories left behind: {leftovers:?}");
     // An existing directory that is not a govc output is never replaced.
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: string }\n").expect("write");
-    let status = govc().arg("build").arg(&project).arg("--out").arg(&project).status().expect("runs");
+    let status = govc()
+        .arg("build")
+        .arg(&project)
+        .arg("--out")
+        .arg(&project)
+        .status()
+        .expect("runs");
     assert_eq!(status.code(), Some(2));
     assert!(project.join("a.gov").exists());
 }

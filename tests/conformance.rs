@@ -32,7 +32,8 @@ fn conformance_cases_hold_on_regorus() {
     let (mut passed, mut failed) = (0, 0);
     let mut report = String::new();
     for file in files {
-        let table: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("valid JSON");
+        let table: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("valid JSON");
         let project = common::root().join(table["project"].as_str().expect("project"));
         let out = common::build_project(&project);
         let engine = PolicyEngine::load(&out.bundle, false).expect("bundle loads in regorus");
@@ -70,9 +71,16 @@ fn conformance_cases_hold_on_regorus() {
                 .map(|v| v["msg"].as_str().unwrap_or_default().to_string())
                 .collect();
             if violation_msgs != decision.deny {
-                problems.push(format!("violation msgs {violation_msgs:?} differ from deny {:?}", decision.deny));
+                problems.push(format!(
+                    "violation msgs {violation_msgs:?} differ from deny {:?}",
+                    decision.deny
+                ));
             }
-            if decision.violation.iter().any(|v| v.get("policy").is_none() || v.get("severity").is_none()) {
+            if decision
+                .violation
+                .iter()
+                .any(|v| v.get("policy").is_none() || v.get("severity").is_none())
+            {
                 problems.push("a violation lacks `policy` or `severity`".to_string());
             }
             if problems.is_empty() {

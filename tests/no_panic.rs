@@ -459,9 +459,9 @@ fn deep_nesting_does_not_overflow_the_stack() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        // A thread with a small stack, as an editor's worker may have.
+        // The default stack of a spawned thread.
         let outcome = std::thread::Builder::new()
-            .stack_size(4 << 20)
+            .stack_size(2 << 20)
             .spawn(move || {
                 let mut sources = SourceMap::new();
                 project::add_stdlib(&mut sources);

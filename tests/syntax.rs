@@ -224,6 +224,34 @@ fn fast_path_agrees_with_the_grammar() {
     }
 }
 
+/// Both paths draw the line for nesting at the same place: expressions at and around the limit,
+/// nested by brackets, operators or both.
+#[test]
+fn fast_path_and_grammar_agree_on_the_nesting_limit() {
+    let mut bodies = Vec::new();
+    for n in 55..70 {
+        bodies.push(format!("{}x{}", "(".repeat(n), ")".repeat(n)));
+        bodies.push(format!("{}x{}", "f(".repeat(n), ")".repeat(n)));
+        bodies.push(format!("{}1{}", "[".repeat(n), "]".repeat(n)));
+        bodies.push(format!("{}x", "has ".repeat(n)));
+    }
+    for n in 118..132 {
+        bodies.push(format!("{}x", "not ".repeat(n)));
+        bodies.push("x + ".repeat(n) + "x");
+        bodies.push(format!("({}x) + {}x", "a * ".repeat(n - 40), "y - ".repeat(38)));
+        bodies.push(format!("[{}x] == {}y", "a or ".repeat(60), "b and ".repeat(n - 62)));
+    }
+    let mut limited = 0;
+    for body in bodies {
+        let text = format!("package deep\nfn f() -> bool = {body}\n");
+        let fast = parse_file(FileId(0), &text);
+        let grammar = govc::syntax::parse_file_with_grammar_only(FileId(0), &text);
+        assert!(fast == grammar, "the fast path and the grammar disagree on {body}");
+        limited += usize::from(fast.1.iter().any(|d| d.message == "expression nested too deeply"));
+    }
+    assert!(limited > 10, "the limit was never reached");
+}
+
 fn collect_gov_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
         let path = entry.expect("directory entry").path();

@@ -67,7 +67,10 @@ impl MaskRules<'_> {
                     let var = self.fresh("v");
                     let mut g = guards.to_vec();
                     g.push(format!("is_object({value})"));
-                    g.push(format!("{var} := object.get({value}, {}, null)", string_literal(&f.name)));
+                    g.push(format!(
+                        "{var} := object.get({value}, {}, null)",
+                        string_literal(&f.name)
+                    ));
                     g.push(format!("{var} != null"));
                     let mut p = pointer.to_vec();
                     p.push(Step::Field(f.name.clone()));
@@ -124,10 +127,17 @@ impl MaskRules<'_> {
         } else {
             "mask contains pointer".to_string()
         };
-        let mut body = vec![format!("_decision_of({})", string_literal(&self.policy.package.join("/")))];
+        let mut body = vec![format!(
+            "_decision_of({})",
+            string_literal(&self.policy.package.join("/"))
+        )];
         body.extend(guards.iter().cloned());
         if !args.is_empty() {
-            body.push(format!("pointer := sprintf({}, [{}])", string_literal(&fmt), args.join(", ")));
+            body.push(format!(
+                "pointer := sprintf({}, [{}])",
+                string_literal(&fmt),
+                args.join(", ")
+            ));
         }
         let body: String = body.iter().map(|s| format!("\t{s}\n")).collect();
         self.rules.push(format!(

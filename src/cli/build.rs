@@ -37,7 +37,9 @@ pub fn run(args: BuildArgs) -> ExitCode {
         eprintln!("error: nothing was written");
         return ExitCode::FAILURE;
     }
-    let out = args.out.unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
+    let out = args
+        .out
+        .unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
     let options = crate::build::BuildOptions {
         project_dir: args.project.dir.clone(),
         out_dir: out.clone(),

@@ -19,7 +19,10 @@ pub fn run(args: ReportArgs) -> ExitCode {
         Err(code) => return code,
     };
     if analysis.has_errors() {
-        eprint!("{}", human::render(&analysis.diagnostics, &analysis.sources, human::use_color()));
+        eprint!(
+            "{}",
+            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
+        );
         eprintln!("{}", human::summary(&analysis.diagnostics));
         return ExitCode::FAILURE;
     }
@@ -32,6 +35,12 @@ pub fn run(args: ReportArgs) -> ExitCode {
 /// A project's name for reports: its directory's name.
 pub fn project_name(dir: &std::path::Path) -> String {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let dir = if dir.is_file() { dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir) } else { dir };
-    dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "project".into())
+    let dir = if dir.is_file() {
+        dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
+    } else {
+        dir
+    };
+    dir.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "project".into())
 }

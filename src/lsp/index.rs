@@ -74,8 +74,6 @@ pub struct Index {
     definitions: HashMap<Symbol, Span>,
     /// Documentation of enum values (the checked program keeps only their names).
     variant_docs: HashMap<(EnumId, String), String>,
-    /// The body each test, function and policy declaration was checked into, by declaration span.
-    bodies: HashMap<Span, Body>,
 }
 
 impl Index {
@@ -100,7 +98,6 @@ impl Index {
             occurrences,
             definitions,
             variant_docs: b.variant_docs,
-            bodies: b.bodies,
         }
     }
 
@@ -145,11 +142,6 @@ impl Index {
 
     pub fn variant_doc(&self, id: EnumId, name: &str) -> Option<&str> {
         self.variant_docs.get(&(id, name.to_string())).map(String::as_str)
-    }
-
-    /// The checked body of a function, policy or test declaration.
-    pub fn body_of(&self, decl_span: Span) -> Option<Body> {
-        self.bodies.get(&decl_span).copied()
     }
 }
 

@@ -48,8 +48,16 @@ pub fn render(r: &Report) -> String {
     }
     out.push_str("<h2>Controls</h2>\n<table>\n<thead><tr><th>Control</th><th>Policies</th><th>Tested</th></tr></thead>\n<tbody>\n");
     for c in &r.controls {
-        let policies: Vec<String> = c.policies.iter().map(|p| format!("<code>{}</code>", escape(p))).collect();
-        let tested = if c.tested { "<span class=\"ok\">yes</span>" } else { "<span class=\"warn\">no tests</span>" };
+        let policies: Vec<String> = c
+            .policies
+            .iter()
+            .map(|p| format!("<code>{}</code>", escape(p)))
+            .collect();
+        let tested = if c.tested {
+            "<span class=\"ok\">yes</span>"
+        } else {
+            "<span class=\"warn\">no tests</span>"
+        };
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{tested}</td></tr>\n",
             escape(&c.control),
@@ -75,13 +83,20 @@ fn policy_section(p: &PolicyRow) -> String {
     }
     let row = |k: &str, v: String| format!("<tr><th>{k}</th><td>{v}</td></tr>\n");
     out.push_str("<table>\n");
-    out.push_str(&row("Severity", format!("<span class=\"sev-{0}\">{0}</span>", escape(&p.severity))));
+    out.push_str(&row(
+        "Severity",
+        format!("<span class=\"sev-{0}\">{0}</span>", escape(&p.severity)),
+    ));
     out.push_str(&row("Owner", escape(p.owner.as_deref().unwrap_or("—"))));
     out.push_str(&row("Controls", escape(&p.controls.join(", "))));
     let runtime = format!(
         "<code>{}</code>{}",
         escape(&p.enforcement.runtime),
-        if p.enforcement.access_decision { " (access decision)" } else { "" }
+        if p.enforcement.access_decision {
+            " (access decision)"
+        } else {
+            ""
+        }
     );
     out.push_str(&row("Runtime", runtime));
     let admission = match &p.enforcement.admission {
@@ -95,7 +110,12 @@ fn policy_section(p: &PolicyRow) -> String {
     let ci = if p.enforcement.ci_files.is_empty() {
         "—".to_string()
     } else {
-        let globs: Vec<String> = p.enforcement.ci_files.iter().map(|g| format!("<code>{}</code>", escape(g))).collect();
+        let globs: Vec<String> = p
+            .enforcement
+            .ci_files
+            .iter()
+            .map(|g| format!("<code>{}</code>", escape(g)))
+            .collect();
         globs.join(", ")
     };
     out.push_str(&row("CI", ci));

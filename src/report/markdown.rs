@@ -48,21 +48,42 @@ fn policy_section(p: &PolicyRow) -> String {
     out.push_str(&format!("| Severity | {} |\n", p.severity));
     out.push_str(&format!("| Owner | {} |\n", cell(p.owner.as_deref().unwrap_or("—"))));
     out.push_str(&format!("| Controls | {} |\n", cell(&p.controls.join(", "))));
-    out.push_str(&format!("| Runtime | `{}`{} |\n", p.enforcement.runtime, if p.enforcement.access_decision { " (access decision)" } else { "" }));
+    out.push_str(&format!(
+        "| Runtime | `{}`{} |\n",
+        p.enforcement.runtime,
+        if p.enforcement.access_decision {
+            " (access decision)"
+        } else {
+            ""
+        }
+    ));
     let admission = match &p.enforcement.admission {
-        Some(a) => format!("{} on {}", a.action, a.kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+        Some(a) => format!(
+            "{} on {}",
+            a.action,
+            a.kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ),
         None => "—".to_string(),
     };
     out.push_str(&format!("| Admission | {admission} |\n"));
     let ci = if p.enforcement.ci_files.is_empty() {
         "—".to_string()
     } else {
-        p.enforcement.ci_files.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+        p.enforcement
+            .ci_files
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     out.push_str(&format!("| CI | {ci} |\n"));
     out.push_str(&format!(
         "| Tests | {} |\n",
-        if p.test_expectations == 0 { "⚠️ none".to_string() } else { format!("{} expectations", p.test_expectations) }
+        if p.test_expectations == 0 {
+            "⚠️ none".to_string()
+        } else {
+            format!("{} expectations", p.test_expectations)
+        }
     ));
     out
 }

@@ -62,6 +62,11 @@ fn is_keyword_token(rule: Rule) -> bool {
     )
 }
 
+/// Prefix and infix operators, the elements of an `expr` pair besides its operands.
+fn is_operator(rule: Rule) -> bool {
+    !matches!(rule, Rule::postfix_expr)
+}
+
 /// The meaningful children of a pair: keyword tokens and end-of-input are dropped.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword_token(p.as_rule()))
@@ -71,11 +76,39 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 pub struct Converter {
     file: FileId,
     offset: usize,
+    /// The nesting of the expression being converted, counted as [`MAX_NESTING`] counts it.
+    nesting: std::cell::Cell<usize>,
 }
+
+/// How deeply expressions may nest, counting one per expression and per primary on the way in
+/// and one per operator of each enclosing expression (the depth of the tree those operators make).
+/// Every stage after the parser walks trees recursively: this keeps them within the stack of an
+/// ordinary thread (2 MiB) even in a debug build, while leaving real policies far below the limit.
+pub(super) const MAX_NESTING: usize = 128;
 
 impl Converter {
     pub fn new(file: FileId, offset: usize) -> Self {
-        Converter { file, offset }
+        Converter {
+            file,
+            offset,
+            nesting: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Runs `convert` one `cost` deeper, or reports an expression nested too deeply at `pair`.
+    fn nested<T>(&self, cost: usize, pair: &Pair<'_, Rule>, convert: impl FnOnce() -> Result<T>) -> Result<T> {
+        let outer = self.nesting.get();
+        if outer + cost > MAX_NESTING {
+            return Err(
+                Diagnostic::error(Code::Syntax, self.span(pair), "expression nested too deeply")
+                    .with_label(format!("nesting passes the limit of {MAX_NESTING} here"))
+                    .with_help("split it up with `let` bindings or helper functions"),
+            );
+        }
+        self.nesting.set(outer + cost);
+        let result = convert();
+        self.nesting.set(outer);
+        result
     }
 
     /// The pair's span in the file, without the whitespace and comments that pest's implicit
@@ -570,7 +603,9 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        self.pratt_expr(pair.into_inner())
+        // The operators of one expression nest as deep as there are of them (`a + b + c`).
+        let operators = pair.clone().into_inner().filter(|p| is_operator(p.as_rule())).count();
+        self.nested(1 + operators, &pair, || self.pratt_expr(pair.clone().into_inner()))
     }
 
     fn pratt_expr(&self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
@@ -643,6 +678,10 @@ impl Converter {
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.nested(1, &pair, || self.primary_body(pair.clone()))
+    }
+
+    fn primary_body(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let inner = children(pair).next().expect("primary body");
         let span = self.span(&inner);
         let kind = match inner.as_rule() {

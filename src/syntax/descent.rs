@@ -12,7 +12,7 @@
 //! declaration starts at its chunk's start.
 
 use super::ast::*;
-use super::convert::trim_trailing_trivia;
+use super::convert::{trim_trailing_trivia, MAX_NESTING};
 use crate::span::{FileId, Span};
 
 /// Parses the declaration chunk `source` (at byte `offset` of `file`), or `None` to let pest do it.
@@ -24,6 +24,7 @@ pub(super) fn declaration(file: FileId, offset: usize, source: &str) -> Option<D
         file,
         offset,
         depth: 0,
+        nesting: Vec::new(),
     };
     p.skip();
     let doc = p.docs();
@@ -64,6 +65,9 @@ struct Reader<'s> {
     offset: usize,
     /// Nesting of expressions and types; deeper input is left to pest and its stack guard.
     depth: usize,
+    /// For each expression and primary being read, the deepest nesting below it so far, to hand
+    /// anything past [`MAX_NESTING`] to `Converter`, which reports it.
+    nesting: Vec<usize>,
 }
 
 /// The deepest nesting the fast path reads (expressions, types, prefix operators in a row).
@@ -803,9 +807,23 @@ impl<'s> Reader<'s> {
     /// An expression; the cursor is on its first token and is left just after its last.
     fn expr(&mut self) -> Option<Expr> {
         self.depth += 1;
+        self.nesting.push(0);
         let e = self.expr_items();
         self.depth -= 1;
         e
+    }
+
+    /// Closes the nesting level opened for an expression or a primary that costs `cost` itself;
+    /// `None` past the limit.
+    fn close_nesting(&mut self, cost: usize) -> Option<()> {
+        let total = cost + self.nesting.pop()?;
+        if total > MAX_NESTING {
+            return None;
+        }
+        if let Some(outer) = self.nesting.last_mut() {
+            *outer = (*outer).max(total);
+        }
+        Some(())
     }
 
     fn expr_items(&mut self) -> Option<Expr> {
@@ -846,6 +864,8 @@ impl<'s> Reader<'s> {
                 }
             }
         }
+        let operators = items.iter().filter(|i| !matches!(i, Item::Operand(_))).count();
+        self.close_nesting(1 + operators)?;
         let mut items = items.into_iter().peekable();
         Some(pratt(&mut items, 0))
     }
@@ -955,13 +975,16 @@ impl<'s> Reader<'s> {
     fn primary(&mut self) -> Option<Expr> {
         // `has has has x` nests through primaries without a full expression in between.
         self.depth += 1;
+        self.nesting.push(0);
         let e = if self.depth > MAX_DEPTH {
             None
         } else {
             self.primary_inner()
         };
         self.depth -= 1;
-        e
+        let e = e?;
+        self.close_nesting(1)?;
+        Some(e)
     }
 
     fn primary_inner(&mut self) -> Option<Expr> {

@@ -12,6 +12,14 @@ pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnos
         InputLocation::Span((s, e)) => (s, e),
     };
     let span = Span::new(file, start + offset, end + offset);
+    // pest gives up on input nested deeper than its stack allows ("stack limit reached").
+    if let ErrorVariant::CustomError { message } = &error.variant {
+        if message.contains("limit reached") {
+            return Diagnostic::error(Code::Syntax, span, "expression nested too deeply")
+                .with_label("the parser cannot go deeper here")
+                .with_help("split it up with `let` bindings or helper functions");
+        }
+    }
     let (mut expected, unexpected) = match &error.variant {
         ErrorVariant::ParsingError { positives, negatives } => (describe_all(positives), describe_all(negatives)),
         ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),

@@ -100,8 +100,10 @@ impl Checker<'_> {
             let checked = match c.name.name.as_str() {
                 "sensitive" => match &c.arg {
                     None => Ok(FieldConstraint::Sensitive),
-                    Some(_) => Err(Diagnostic::error(Code::ConstraintType, c.span, "`@sensitive` takes no argument")
-                        .with_label("write just `@sensitive`")),
+                    Some(_) => Err(
+                        Diagnostic::error(Code::ConstraintType, c.span, "`@sensitive` takes no argument")
+                            .with_label("write just `@sensitive`"),
+                    ),
                 },
                 "pattern" => match &c.arg {
                     Some(Literal::String(s)) if *ty == Ty::String || *ty == Ty::Unknown => match s.as_plain() {
@@ -163,7 +165,9 @@ impl Checker<'_> {
                     .with_label("not a constraint");
                     d = match closest(other, KNOWN.iter().copied()) {
                         Some(s) => d.with_did_you_mean(s),
-                        None => d.with_help("the constraints are `@pattern`, `@min`, `@max`, `@min_items` and `@sensitive`"),
+                        None => {
+                            d.with_help("the constraints are `@pattern`, `@min`, `@max`, `@min_items` and `@sensitive`")
+                        }
                     };
                     Err(d)
                 }

@@ -104,7 +104,11 @@ fn decision_record(policy: &Policy) -> String {
     let Schema::Object { fields, .. } = &policy.subject else {
         return String::new();
     };
-    let keys: Vec<String> = fields.iter().filter(|f| !f.sensitive).map(|f| string_literal(&f.name)).collect();
+    let keys: Vec<String> = fields
+        .iter()
+        .filter(|f| !f.sensitive)
+        .map(|f| string_literal(&f.name))
+        .collect();
     format!(
         "\n# The decision with the request it judged (who, what and why), for the decision log:\n\
          # query this rule to have all of it logged. `@sensitive` fields are not included.\n\
