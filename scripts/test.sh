@@ -128,12 +128,19 @@ if step "cargo test: build" build_tests; then
             done
         fi
     done
+    # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema.
+    step "SARIF 2.1.0 schema" "$PY" tests/validate/sarif.py --govc "$GOVC"
+    # Editor (issue 6): the formatter leaves the repository unchanged.
+    step "govc fmt --check ." "$GOVC" fmt --check .
     # Audit (issue 7): the decision-log mask rules on the real OPA engine.
     if step "audit: govc build examples/ai-governance" "$GOVC" build examples/ai-governance --out "$OUT/audit"; then
         step "audit: OPA evaluates the mask rules" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
             --cases tests/audit/mask_cases.json
     fi
 fi
+
+# The VS Code extension (issue 6): npm ci, tsc, grammar tests, vsce package.
+step "editors/vscode" bash editors/vscode/test.sh
 
 echo
 echo "test.sh: $STEPS steps in $(($(date +%s) - SUITE_START))s"
