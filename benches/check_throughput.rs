@@ -312,7 +312,7 @@ resource Registration {{
 }}
 
 /// Registrations carry a name and a healthy score.
-policy registration_rules {{
+policy registration_rules_p{k} {{
   title    = "Registrations are named and healthy"
   severity = medium
   subject r: Registration
@@ -324,11 +324,11 @@ policy registration_rules {{
   }}
 }}
 
-enforce registration_rules, item0_rules {{
+enforce registration_rules_p{k}, item0_rules {{
   ci {{ files = ["registrations/p{k}/**/*.yaml"] }}
 }}
 
-enforce registration_rules {{
+enforce registration_rules_p{k} {{
   admission {{ kinds = ["p{k}.bench.acme.com/Registration"], action = deny }}
 }}
 "#
