@@ -91,6 +91,33 @@ pub struct ProjectArg {
 }
 
 /// Loads and analyzes a project, or prints a usage error.
+/// Which diagnostics a command prints when the project checks without errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Warnings {
+    Show,
+    Hide,
+}
+
+/// Loads and analyzes a project for a command that needs it error-free: prints the diagnostics
+/// (warnings too with [`Warnings::Show`]) and, when there are errors, their summary, returning the
+/// exit code to stop with.
+pub(crate) fn analyze_checked(dir: &std::path::Path, warnings: Warnings) -> Result<crate::project::Analysis, ExitCode> {
+    use crate::diagnostic::human;
+    let analysis = analyze(dir)?;
+    let has_errors = analysis.has_errors();
+    if has_errors || (warnings == Warnings::Show && !analysis.diagnostics.is_empty()) {
+        eprint!(
+            "{}",
+            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
+        );
+    }
+    if has_errors {
+        eprintln!("{}", human::summary(&analysis.diagnostics));
+        return Err(ExitCode::FAILURE);
+    }
+    Ok(analysis)
+}
+
 pub(crate) fn analyze(dir: &std::path::Path) -> Result<crate::project::Analysis, ExitCode> {
     match crate::project::load(dir) {
         Ok(sources) => Ok(crate::project::analyze(sources)),

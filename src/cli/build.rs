@@ -1,6 +1,5 @@
 //! `govc build [DIR] [--out OUT]`.
 
-use crate::diagnostic::human;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,21 +21,13 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> ExitCode {
-    let analysis = match super::analyze(&args.project.dir) {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show) {
         Ok(a) => a,
-        Err(code) => return code,
+        Err(code) => {
+            eprintln!("error: nothing was written");
+            return code;
+        }
     };
-    if !analysis.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
-        );
-    }
-    if analysis.has_errors() {
-        eprintln!("{}", human::summary(&analysis.diagnostics));
-        eprintln!("error: nothing was written");
-        return ExitCode::FAILURE;
-    }
     let out = args
         .out
         .unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);

@@ -1,6 +1,5 @@
 //! `govc eval --policy a.b.p --input FILE [DIR]`: one document's decision as JSON.
 
-use crate::diagnostic::human;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,18 +24,10 @@ pub fn run(args: EvalArgs) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
-    let analysis = match super::analyze(&args.project.dir) {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if analysis.has_errors() {
-        eprint!(
-            "{}",
-            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
-        );
-        eprintln!("{}", human::summary(&analysis.diagnostics));
-        return ExitCode::FAILURE;
-    }
     let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
         Ok(o) => o,
         Err(e) => {

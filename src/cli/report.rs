@@ -1,6 +1,5 @@
 //! `govc report [DIR] --format md|html|json`: the controls matrix on standard output.
 
-use crate::diagnostic::human;
 use crate::report::{self, ReportFormat};
 use std::process::ExitCode;
 
@@ -14,18 +13,10 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> ExitCode {
-    let analysis = match super::analyze(&args.project.dir) {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if analysis.has_errors() {
-        eprint!(
-            "{}",
-            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
-        );
-        eprintln!("{}", human::summary(&analysis.diagnostics));
-        return ExitCode::FAILURE;
-    }
     let ir = crate::ir::lower(&analysis);
     let report = report::build(&ir, &project_name(&args.project.dir));
     print!("{}", report::render(&report, args.format));

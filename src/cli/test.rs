@@ -1,6 +1,5 @@
 //! `govc test [DIR] [--filter PAT]`.
 
-use crate::diagnostic::human;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -13,20 +12,10 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> ExitCode {
-    let analysis = match super::analyze(&args.project.dir) {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if !analysis.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
-        );
-    }
-    if analysis.has_errors() {
-        eprintln!("{}", human::summary(&analysis.diagnostics));
-        return ExitCode::FAILURE;
-    }
     let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
         Ok(o) => o,
         Err(e) => {
