@@ -132,6 +132,9 @@ if step "cargo test: build" build_tests; then
     step "SARIF 2.1.0 schema" "$PY" tests/validate/sarif.py --govc "$GOVC"
     # Editor (issue 6): the formatter leaves the repository unchanged.
     step "govc fmt --check ." "$GOVC" fmt --check .
+    # Editors (issue 17): Neovim and Emacs (eglot) against the real server, headless.
+    step "editors/neovim: nvim --headless" env GOVC="$GOVC" bash editors/neovim/test.sh
+    step "editors/emacs: emacs --batch with eglot" env GOVC="$GOVC" bash editors/emacs/test.sh
     # Audit (issue 7): the decision-log mask rules on the real OPA engine.
     if step "audit: govc build examples/ai-governance" "$GOVC" build examples/ai-governance --out "$OUT/audit"; then
         step "audit: OPA evaluates the mask rules" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
