@@ -142,8 +142,9 @@ if step "cargo test: build" build_tests; then
     fi
 fi
 
-# The VS Code extension (issue 6): npm ci, tsc, grammar tests, vsce package.
-step "editors/vscode" bash editors/vscode/test.sh
+# The VS Code extension (issue 6): npm ci, tsc, esbuild, grammar tests, vsce package; with a govc
+# built, the extension in a real VS Code (code-server) driven by Chromium (issue 17).
+step "editors/vscode" env GOVC="${GOVC:-}" bash editors/vscode/test.sh
 
 echo
 echo "test.sh: $STEPS steps in $(($(date +%s) - SUITE_START))s"

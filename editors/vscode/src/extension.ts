@@ -23,13 +23,15 @@ import {
 /** How many times a server that exits while running is started again, within three minutes. */
 const MAX_RESTARTS = 4;
 
-/** The language client, with the client's own error toasts kept out while it starts: a failed
- * start is explained by one message of the extension's, not several generic ones. */
+/** The language client, with the client's own error toasts kept out until the server has
+ * started: a failed start is explained by one message of the extension's, not by the generic
+ * ones a dead connection raises ("crashed 5 times", "Cannot call write after a stream was
+ * destroyed"). A client whose start failed stays quiet: it is dropped at the next start. */
 class GovcClient extends LanguageClient {
-  starting = true;
+  quiet = true;
 
   override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
-    super.error(message, data, this.starting ? false : showNotification);
+    super.error(message, data, this.quiet ? false : showNotification);
   }
 }
 
@@ -83,7 +85,7 @@ function launchFailure(command: string, error: unknown): string {
       : code === "EACCES"
         ? "it is not an executable file"
         : String(error);
-  return `Could not start the govc language server: \`${command}\` could not be run (${why}).`;
+  return `Could not start the govc language server: "${command}" could not be run (${why}).`;
 }
 
 /** What a server that exited said, its last lines on stderr. */
@@ -96,7 +98,7 @@ function lastWords(run: ServerProcess): string {
 }
 
 const HINT =
-  "Set `govc.path` to the govc executable (or put `govc` on the PATH), then run " +
+  "Set govc.path to the govc executable (or put govc on the PATH), then run " +
   '"govc: Restart the language server".';
 
 async function explain(message: string): Promise<void> {
@@ -113,9 +115,14 @@ async function start(): Promise<void> {
   const config = vscode.workspace.getConfiguration("govc");
   let current: ServerProcess | undefined;
   let launchError: unknown;
+  let launched: (run: ServerProcess) => void = () => undefined;
+  const firstRun = new Promise<ServerProcess>((resolve) => (launched = resolve));
   const restarts: number[] = [];
   const serverOptions: ServerOptions = () =>
-    launch(command, (run) => (current = run)).catch((error) => {
+    launch(command, (run) => {
+      current = run;
+      launched(run);
+    }).catch((error) => {
       launchError = error;
       throw error;
     });
@@ -130,13 +137,16 @@ async function start(): Promise<void> {
       debounceMs: config.get<number>("debounceMs", 100),
     },
     errorHandler: {
-      error: (_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => ({
-        action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
-      }),
+      error: (_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => {
+        if (newClient.quiet) {
+          return { action: ErrorAction.Shutdown, handled: true };
+        }
+        return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown };
+      },
       closed: async (): Promise<CloseHandlerResult> => {
         const run = current;
-        if (newClient.starting || run === undefined) {
-          // Explained when the start fails, below.
+        if (newClient.quiet || run === undefined) {
+          // A start that failed: explained below.
           return { action: CloseAction.DoNotRestart, handled: true };
         }
         const now = Date.now();
@@ -150,7 +160,7 @@ async function start(): Promise<void> {
         await Promise.race([run.closed, delay(1000)]);
         const said = lastWords(run);
         const message =
-          `The govc language server (\`${command} lsp\`) ${run.exit ?? "stopped"} ` +
+          `The govc language server ("${command} lsp") ${run.exit ?? "stopped"} ` +
           `${restarts.length} times in three minutes${said ? `: ${said}` : ""}. It was not started again.`;
         void explain(message);
         return { action: CloseAction.DoNotRestart, message, handled: true };
@@ -159,27 +169,37 @@ async function start(): Promise<void> {
   };
   const newClient = new GovcClient("govc", "govc language server", serverOptions, clientOptions);
   client = newClient;
-  try {
-    await newClient.start();
-    newClient.starting = false;
-  } catch (error) {
-    newClient.starting = false;
-    if (launchError !== undefined) {
-      const message = launchFailure(command, launchError);
-      output.appendLine(message);
-      void explain(message);
-      return;
-    }
-    const run = current;
-    if (run !== undefined) {
-      await Promise.race([run.closed, delay(2000)]);
-    }
-    const said = run ? lastWords(run) : "";
-    const how = run?.exit ? `${run.exit} as it started` : `failed to start (${String(error)})`;
-    const message = `The govc language server (\`${command} lsp\`) ${how}${said ? `: ${said}` : ""}.`;
+  // The start fails, or the server exits before it has started (its `initialize` may then never
+  // be answered nor rejected).
+  const outcome = await Promise.race([
+    newClient.start().then(
+      () => "started" as const,
+      (error: unknown) => ({ error }),
+    ),
+    firstRun.then((run) => run.closed).then(() => "exited" as const),
+  ]);
+  if (outcome === "started") {
+    newClient.quiet = false;
+    return;
+  }
+  if (launchError !== undefined) {
+    const message = launchFailure(command, launchError);
     output.appendLine(message);
     void explain(message);
+    return;
   }
+  const run = current;
+  if (run !== undefined) {
+    await Promise.race([run.closed, delay(2000)]);
+  }
+  const said = run ? lastWords(run) : "";
+  const how =
+    run?.exit !== undefined
+      ? `${run.exit} as it started`
+      : `failed to start (${outcome === "exited" ? "it exited" : String(outcome.error)})`;
+  const message = `The govc language server ("${command} lsp") ${how}${said ? `: ${said}` : ""}.`;
+  output.appendLine(message);
+  void explain(message);
 }
 
 /** Stops the client if it runs; a client whose start failed is only dropped. */
