@@ -97,5 +97,9 @@ CODE_SERVER_URL="http://127.0.0.1:$port" GOVC="$GOVC" node --test --test-reporte
     rc=$?
     echo "--- code-server log" >&2
     tail -40 "$work/server.log" >&2
+    find "$work/user/logs" \( -name "*govc*" -o -name "*exthost*.log" \) -type f | while read -r log; do
+        echo "--- $log" >&2
+        tail -60 "$log" >&2
+    done
     exit $rc
 }

@@ -18,6 +18,7 @@ import {
   LanguageClientOptions,
   Message,
   ServerOptions,
+  State,
 } from "vscode-languageclient/node";
 
 /** How many times a server that exits while running is started again, within three minutes. */
@@ -136,6 +137,9 @@ async function start(): Promise<void> {
     initializationOptions: {
       debounceMs: config.get<number>("debounceMs", 100),
     },
+    // Not the client's own toast with the bare reason ("Pending response rejected since
+    // connection got disposed"): the failed start is explained below.
+    initializationFailedHandler: () => false,
     errorHandler: {
       error: (_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => {
         if (newClient.quiet) {
@@ -169,15 +173,18 @@ async function start(): Promise<void> {
   };
   const newClient = new GovcClient("govc", "govc language server", serverOptions, clientOptions);
   client = newClient;
-  // The start fails, or the server exits before it has started (its `initialize` may then never
-  // be answered nor rejected).
+  log(`starting "${command} lsp"`);
+  // The start fails, or the server exits before it has started. `start()` cannot be trusted
+  // alone: when the connection closes during `initialize` it may resolve as if it had started
+  // (vscode-languageclient 9), so the client's state decides.
   const outcome = await Promise.race([
     newClient.start().then(
-      () => "started" as const,
+      () => (newClient.isRunning() ? ("started" as const) : ("exited" as const)),
       (error: unknown) => ({ error }),
     ),
     firstRun.then((run) => run.closed).then(() => "exited" as const),
   ]);
+  log(`start: ${outcome === "started" || outcome === "exited" ? outcome : `failed (${String(outcome.error)})`}`);
   if (outcome === "started") {
     newClient.quiet = false;
     return;
@@ -209,6 +216,9 @@ async function stop(): Promise<void> {
   if (old === undefined) {
     return;
   }
+  // Requests the stop cuts short are not worth a toast.
+  old.quiet = true;
+  log(`stopping the server (${old.state === State.Running ? "running" : "not running"})`);
   try {
     if (old.isRunning()) {
       await old.stop();
@@ -216,6 +226,11 @@ async function stop(): Promise<void> {
   } catch (error) {
     output.appendLine(`Stopping the govc language server failed: ${String(error)}`);
   }
+}
+
+/** A line in the govc output channel, for when something goes wrong. */
+function log(line: string): void {
+  output.appendLine(`[govc ${new Date().toLocaleTimeString()}] ${line}`);
 }
 
 function delay(ms: number): Promise<void> {
