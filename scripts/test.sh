@@ -132,6 +132,9 @@ if step "cargo test: build" build_tests; then
     step "SARIF 2.1.0 schema" "$PY" tests/validate/sarif.py --govc "$GOVC"
     # Editor (issue 6): the formatter leaves the repository unchanged.
     step "govc fmt --check ." "$GOVC" fmt --check .
+    # Editors (issue 17): Neovim and Emacs (eglot) against the real server, headless.
+    step "editors/neovim: nvim --headless" env GOVC="$GOVC" bash editors/neovim/test.sh
+    step "editors/emacs: emacs --batch with eglot" env GOVC="$GOVC" bash editors/emacs/test.sh
     # Audit (issue 7): the decision-log mask rules on the real OPA engine.
     if step "audit: govc build examples/ai-governance" "$GOVC" build examples/ai-governance --out "$OUT/audit"; then
         step "audit: OPA evaluates the mask rules" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
@@ -139,8 +142,9 @@ if step "cargo test: build" build_tests; then
     fi
 fi
 
-# The VS Code extension (issue 6): npm ci, tsc, grammar tests, vsce package.
-step "editors/vscode" bash editors/vscode/test.sh
+# The VS Code extension (issue 6): npm ci, tsc, esbuild, grammar tests, vsce package; with a govc
+# built, the extension in a real VS Code (code-server) driven by Chromium (issue 17).
+step "editors/vscode" env GOVC="${GOVC:-}" bash editors/vscode/test.sh
 
 echo
 echo "test.sh: $STEPS steps in $(($(date +%s) - SUITE_START))s"

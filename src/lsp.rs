@@ -6,20 +6,23 @@
 //! published once no edit has come for a short while (the debounce), and a request that needs
 //! the program analyzes it first if it is stale, so answers always match the text. One feature per
 //! file: `lsp/{diagnostics, hover, definition, references, rename, completion, symbols,
-//! formatting, semantic_tokens, quickfix}.rs`.
+//! formatting, semantic_tokens, quickfix, signature_help, highlight, range_formatting}.rs`.
 
 mod completion;
 mod definition;
 mod diagnostics;
 mod formatting;
+mod highlight;
 mod hover;
 mod index;
 mod parse_cache;
 pub mod position;
 mod quickfix;
+mod range_formatting;
 mod references;
 mod rename;
 mod semantic_tokens;
+mod signature_help;
 mod symbols;
 mod workspace;
 
@@ -81,6 +84,13 @@ fn capabilities() -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_range_formatting_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            retrigger_characters: None,
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()
@@ -347,6 +357,22 @@ impl Server {
                 let p: DocumentFormattingParams = params(r)?;
                 let (s, file) = self.document(&p.text_document.uri)?;
                 to_value(formatting::format(s.text(file)))
+            }
+            req::RangeFormatting::METHOD => {
+                let p: DocumentRangeFormattingParams = params(r)?;
+                let (s, file) = self.document(&p.text_document.uri)?;
+                let range = s.offset(file, p.range.start)..s.offset(file, p.range.end);
+                to_value(range_formatting::format_range(s.text(file), range))
+            }
+            req::SignatureHelpRequest::METHOD => {
+                let p: SignatureHelpParams = params(r)?;
+                let (s, file, offset) = self.at(&p.text_document_position_params)?;
+                to_value(signature_help::signature_help(s, file, offset))
+            }
+            req::DocumentHighlightRequest::METHOD => {
+                let p: DocumentHighlightParams = params(r)?;
+                let (s, file, offset) = self.at(&p.text_document_position_params)?;
+                to_value(highlight::highlights(s, file, offset))
             }
             req::CodeActionRequest::METHOD => {
                 let p: CodeActionParams = params(r)?;

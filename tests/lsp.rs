@@ -12,11 +12,12 @@
 //!   not d.spec.encryption.<|>at_rest
 //! ```
 //!
-//! Commands: `hover`, `definition`, `references`, `completion`, `code-actions` (with a cursor);
-//! `rename FILE NEW_NAME` (with a cursor); `symbols FILE`, `formatting FILE`, `diagnostics FILE`,
-//! `semantic-tokens FILE`; `workspace-symbols QUERY`; and `replace FILE`, whose `- ` lines are
-//! text to find and `+ ` lines its replacement (an edit sent to the server as the user would
-//! type it).
+//! Commands: `hover`, `definition`, `references`, `completion`, `code-actions`,
+//! `signature-help`, `highlight` (with a cursor); `range-formatting` (with a cursor, or two
+//! lines with a cursor each: a selection); `rename FILE NEW_NAME` (with a cursor); `symbols FILE`,
+//! `formatting FILE`, `diagnostics FILE`, `semantic-tokens FILE`; `workspace-symbols QUERY`; and
+//! `replace FILE`, whose `- ` lines are text to find and `+ ` lines its replacement (an edit sent
+//! to the server as the user would type it).
 
 #[path = "lsp/client.rs"]
 mod client;
@@ -108,10 +109,20 @@ fn blocks(fixture: &str) -> Vec<Block> {
 /// The cursor of a block: file, LSP position, and the rendered source line with the cursor.
 fn cursor(client: &Client, file: &str, pattern: &str) -> (Value, String) {
     let text = client.text(file);
+    let offset = marked(&text, file, pattern);
+    drawn_cursor(&text, offset)
+}
+
+/// The offset of the `<|>` of a pattern that occurs once in a file's text.
+fn marked(text: &str, file: &str, pattern: &str) -> usize {
     let needle = pattern.replace(CURSOR, "");
     let found: Vec<usize> = text.match_indices(&needle).map(|(i, _)| i).collect();
     assert_eq!(found.len(), 1, "`{needle}` must occur once in {file}");
-    let offset = found[0] + pattern.find(CURSOR).expect("the pattern has a cursor");
+    found[0] + pattern.find(CURSOR).expect("the pattern has a cursor")
+}
+
+/// The LSP position of an offset and its source line with the cursor drawn under it.
+fn drawn_cursor(text: &str, offset: usize) -> (Value, String) {
     let line = text[..offset].matches('\n').count();
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..offset].encode_utf16().count();
@@ -235,6 +246,64 @@ fn run(client: &mut Client, block: &Block) -> String {
             }
             for d in list {
                 out.push_str(&diagnostic(client, &file, &d));
+            }
+        }
+        "signature-help" => {
+            let position = with_cursor(client, &mut out);
+            let answer = client.request("textDocument/signatureHelp", position_params(client, &file, &position));
+            out.push_str(&signature_help(&answer));
+        }
+        "highlight" => {
+            let position = with_cursor(client, &mut out);
+            let answer = client.request(
+                "textDocument/documentHighlight",
+                position_params(client, &file, &position),
+            );
+            let uri = client.uri(&file);
+            for h in answer.as_array().into_iter().flatten() {
+                let kind = match h["kind"].as_u64() {
+                    Some(2) => "read",
+                    Some(3) => "write",
+                    _ => "text",
+                };
+                let at = location(client, &json!({ "uri": uri, "range": h["range"] }));
+                out.push_str(&format!("{kind} {at}"));
+            }
+        }
+        "range-formatting" => {
+            client.open(&file);
+            let text = client.text(&file);
+            // One line with the cursor, or two lines: where the selection starts and ends.
+            let marks: Vec<usize> = block.body.iter().map(|line| marked(&text, &file, line)).collect();
+            let (start, end) = (marks[0], *marks.last().expect("a mark"));
+            for offset in if start == end { vec![start] } else { vec![start, end] } {
+                out.push_str(&drawn_cursor(&text, offset).1);
+            }
+            let params = json!({
+                "textDocument": { "uri": client.uri(&file) },
+                "range": { "start": position_of(&text, start), "end": position_of(&text, end) },
+                "options": { "tabSize": 2, "insertSpaces": true },
+            });
+            let answer = client.request("textDocument/rangeFormatting", params);
+            let edits = answer.as_array().cloned().unwrap_or_default();
+            if edits.is_empty() {
+                out.push_str("no edits\n");
+            }
+            for e in &edits {
+                let (first, last) = (e["range"]["start"]["line"].as_u64(), e["range"]["end"]["line"].as_u64());
+                let (first, last) = (first.unwrap_or(0) + 1, last.unwrap_or(0) + 1);
+                out.push_str(&format!("lines {first}–{last} become:\n"));
+                let new = e["newText"].as_str().unwrap_or("");
+                for line in new.strip_suffix('\n').unwrap_or(new).split('\n') {
+                    out.push_str(&format!("  │ {line}\n"));
+                }
+            }
+            let entry = client.open.get_mut(&client.uri(&file)).expect("open");
+            entry.0 = apply(&text, &edits);
+            if !edits.is_empty() {
+                let whole = json!({ "start": position_of(&text, 0), "end": position_of(&text, text.len()) });
+                let new = entry.0.clone();
+                client.edit(&file, whole, &new);
             }
         }
         "semantic-tokens" => {
@@ -392,6 +461,38 @@ fn workspace_edit(client: &Client, edit: &Value) -> String {
         }
         if removed > 0 {
             out.push_str(&format!("  ({removed} line(s) removed from {name})\n"));
+        }
+    }
+    out
+}
+
+/// The signature with the active parameter in `«»`, then the documentation.
+fn signature_help(answer: &Value) -> String {
+    let Some(s) = answer["signatures"].as_array().and_then(|s| s.first()) else {
+        return "no signature help\n".into();
+    };
+    let label: Vec<u16> = s["label"].as_str().unwrap_or("").encode_utf16().collect();
+    let active = answer["activeParameter"].as_u64().unwrap_or(0) as usize;
+    let params = s["parameters"].as_array().cloned().unwrap_or_default();
+    let mut out = match params.get(active).map(|p| &p["label"]) {
+        Some(Value::Array(range)) => {
+            let at = |i: usize| range[i].as_u64().unwrap_or(0) as usize;
+            let part = |r: std::ops::Range<usize>| String::from_utf16_lossy(&label[r]);
+            format!(
+                "{}«{}»{}\n",
+                part(0..at(0)),
+                part(at(0)..at(1)),
+                part(at(1)..label.len())
+            )
+        }
+        _ => format!("{} (no active parameter)\n", String::from_utf16_lossy(&label)),
+    };
+    if let Some(doc) = params.get(active).and_then(|p| p["documentation"]["value"].as_str()) {
+        out.push_str(&format!("  parameter: {doc}\n"));
+    }
+    if let Some(doc) = s["documentation"]["value"].as_str() {
+        for line in doc.lines() {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     out
@@ -619,6 +720,9 @@ fn the_server_announces_its_features() {
         "documentFormattingProvider",
         "codeActionProvider",
         "semanticTokensProvider",
+        "signatureHelpProvider",
+        "documentHighlightProvider",
+        "documentRangeFormattingProvider",
     ] {
         assert!(!c[feature].is_null(), "{feature} is not announced: {c}");
     }

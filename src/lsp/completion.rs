@@ -200,7 +200,7 @@ fn members(snapshot: &Snapshot, file: FileId, end: u32) -> Vec<CompletionItem> {
 }
 
 /// Calls `f` on every expression of a declaration, outermost first.
-fn for_each_expr<'a>(decl: &'a Decl, f: &mut dyn FnMut(&'a Expr)) {
+pub(super) fn for_each_expr<'a>(decl: &'a Decl, f: &mut dyn FnMut(&'a Expr)) {
     fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
         f(e);
         match &e.kind {

@@ -1,0 +1,2 @@
+" .gov files are governance policies for govc.
+autocmd BufRead,BufNewFile *.gov setfiletype gov
