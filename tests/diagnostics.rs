@@ -31,10 +31,11 @@ fn case_name(path: &Path) -> String {
 }
 
 /// What a person reads in the snapshot: each source file with line numbers, then the diagnostics
-/// exactly as `govc check` renders them (without colour).
+/// exactly as `govc check` renders them (without colour), what a build would reject included.
 fn render_case(case: &Path) -> (String, Vec<String>) {
     let sources = project::load(case).unwrap_or_else(|e| panic!("cannot load {}: {e}", case.display()));
-    let analysis = project::analyze(sources);
+    let mut analysis = project::analyze(sources);
+    govc::build::check(&mut analysis, Some(case), None);
     let mut out = String::new();
     for (_, file) in analysis.sources.files().filter(|(_, f)| !f.is_stdlib) {
         writeln!(out, "── {} ──", file.name).unwrap();
