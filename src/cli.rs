@@ -222,7 +222,9 @@ pub(crate) fn analyze_checked(dir: &Path, warnings: Warnings, ctx: &Ctx) -> Resu
     let loaded = analyze(dir, ctx)?;
     let analysis = &loaded.analysis;
     let has_errors = analysis.has_errors();
-    let show_warnings = warnings == Warnings::Show && ctx.verbosity > Verbosity::Quiet;
+    // Warnings come with errors (they may explain them), or alone when asked for; never with
+    // `--quiet`.
+    let show_warnings = ctx.verbosity > Verbosity::Quiet && (has_errors || warnings == Warnings::Show);
     let shown: Vec<Diagnostic> = analysis
         .diagnostics
         .iter()
@@ -233,7 +235,7 @@ pub(crate) fn analyze_checked(dir: &Path, warnings: Warnings, ctx: &Ctx) -> Resu
         eprint!("{}", human::render(&shown, &analysis.sources, human::use_color()));
     }
     if has_errors {
-        eprintln!("{}", human::summary(&analysis.diagnostics));
+        eprintln!("{}", human::summary(&shown));
         return Err(ExitCode::FAILURE);
     }
     Ok(loaded)

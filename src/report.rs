@@ -104,15 +104,15 @@ pub fn build(ir: &Ir, project: &str) -> Report {
             findings.push(format!("policy {} names no control", row.policy));
         }
         if !row.tested {
-            findings.push(format!(
-                "policy {} has no test that expects a denial, a warning or a refusal",
-                row.policy
-            ));
+            findings.push(untested("policy", &row.policy, row.test_expectations > 0));
         }
     }
     for c in &controls {
         if !c.tested {
-            findings.push(format!("control {} has no tests", c.control));
+            let has_tests = policies
+                .iter()
+                .any(|p| c.policies.contains(&p.policy) && p.test_expectations > 0);
+            findings.push(untested("control", &c.control, has_tests));
         }
     }
     Report {
@@ -120,6 +120,16 @@ pub fn build(ir: &Ir, project: &str) -> Report {
         controls,
         policies,
         findings,
+    }
+}
+
+/// The finding for an untested policy or control: no tests at all, or only tests that expect
+/// documents to pass.
+fn untested(what: &str, name: &str, has_tests: bool) -> String {
+    if has_tests {
+        format!("{what} {name} has tests, but none expects a denial, a warning or a refusal")
+    } else {
+        format!("{what} {name} has no tests")
     }
 }
 

@@ -41,11 +41,11 @@ pub fn render(results: &[TestResult]) -> String {
             }
             out.push_str(&format!("{open}>\n"));
             for f in &t.failures {
-                let summary = f.lines().next().unwrap_or_default().trim_end_matches(':');
+                let summary = f.lines().next().unwrap_or_default().trim_end().trim_end_matches(':');
                 out.push_str(&format!(
                     "      <failure type=\"expectation\" message=\"{}\">{}</failure>\n",
                     escape(summary),
-                    escape(f)
+                    escape_text(f, false)
                 ));
             }
             out.push_str("    </testcase>\n");
@@ -56,21 +56,27 @@ pub fn render(results: &[TestResult]) -> String {
     out
 }
 
-/// Text safe in XML content and in double-quoted attributes. Characters XML 1.0 cannot carry at
-/// all (control characters other than tab, newline and carriage return) become U+FFFD.
+/// Text safe in a double-quoted XML attribute.
 fn escape(s: &str) -> String {
+    escape_text(s, true)
+}
+
+/// Text safe in XML content, or with `attribute` in a double-quoted attribute (where a raw
+/// newline or tab would be read as a space). Characters XML 1.0 cannot carry at all (control
+/// characters other than tab, newline and carriage return) become U+FFFD.
+fn escape_text(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // In an attribute, a raw newline or tab would be normalised to a space.
-            '\n' => out.push_str("&#10;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
+            '\n' if attribute => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' | '\t' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -109,7 +115,7 @@ mod tests {
              <testsuite name=\"a_test\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\">\n    \
              <testcase name=\"passes &lt;ok&gt; &amp; &quot;fine&quot;\" classname=\"a_test\"/>\n    \
              <testcase name=\"fails\" classname=\"a_test\">\n      \
-             <failure type=\"expectation\" message=\"line 3: expect denied a.p\">line 3: expect denied a.p:&#10;    \
+             <failure type=\"expectation\" message=\"line 3: expect denied a.p\">line 3: expect denied a.p:\n    \
              expected a denial</failure>\n    \
              </testcase>\n  \
              </testsuite>\n  \
