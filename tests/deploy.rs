@@ -26,6 +26,18 @@ fn untar(gz: &[u8]) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// The files of the two forms of the bundle as written: `bundle.tar.gz` and `bundle/`.
+fn bundle_forms(out: &govc::build::BuildOutput) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+    let tarball = untar(&out.tree.files["bundle.tar.gz"]);
+    let directory = out
+        .tree
+        .files
+        .iter()
+        .filter_map(|(p, c)| p.strip_prefix("bundle/").map(|p| (p.to_string(), c.clone())))
+        .collect();
+    (tarball, directory)
+}
+
 /// The data paths a bundle's files define: each Rego file's package, and every leaf path of
 /// `data.json` (as OPA checks them against the roots).
 fn shipped_paths(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
@@ -81,13 +93,7 @@ fn under(path: &str, root: &str) -> bool {
 #[test]
 fn each_manifest_claims_exactly_the_roots_its_bundle_ships() {
     let out = example();
-    let tarball = untar(&out.tree.files["bundle.tar.gz"]);
-    let directory: BTreeMap<String, Vec<u8>> = out
-        .tree
-        .files
-        .iter()
-        .filter_map(|(p, c)| p.strip_prefix("bundle/").map(|p| (p.to_string(), c.clone())))
-        .collect();
+    let (tarball, directory) = bundle_forms(&out);
     for (form, files) in [("bundle.tar.gz", &tarball), ("bundle/", &directory)] {
         let roots = roots(&files[".manifest"]);
         let shipped = shipped_paths(files);
@@ -120,13 +126,7 @@ fn each_manifest_claims_exactly_the_roots_its_bundle_ships() {
 fn each_bundle_form_has_the_revision_of_its_own_content() {
     use sha2::{Digest, Sha256};
     let out = example();
-    let tarball = untar(&out.tree.files["bundle.tar.gz"]);
-    let directory: BTreeMap<String, Vec<u8>> = out
-        .tree
-        .files
-        .iter()
-        .filter_map(|(p, c)| p.strip_prefix("bundle/").map(|p| (p.to_string(), c.clone())))
-        .collect();
+    let (tarball, directory) = bundle_forms(&out);
     let revision = |files: &BTreeMap<String, Vec<u8>>| -> (String, String) {
         let m: Value = serde_json::from_slice(&files[".manifest"]).expect("JSON");
         let mut h = Sha256::new();

@@ -49,10 +49,12 @@ pub fn run(args: CheckArgs, ctx: &Ctx) -> ExitCode {
     };
     let analysis = &loaded.analysis;
     let sources = &analysis.sources;
+    // `--quiet` leaves warnings out of what a person reads; the machine formats are the output
+    // asked for, and keep them.
     let diags: Vec<_> = analysis
         .diagnostics
         .iter()
-        .filter(|d| d.is_error() || ctx.verbosity > Verbosity::Quiet)
+        .filter(|d| d.is_error() || ctx.verbosity > Verbosity::Quiet || args.format != Format::Human)
         .cloned()
         .collect();
     let (out, to_stdout) = match args.format {
