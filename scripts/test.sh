@@ -128,8 +128,17 @@ if step "cargo test: build" build_tests; then
             done
         fi
     done
-    # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema.
+    # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema
+    # (issue 17: also from a project in a subfolder, named from the repository root).
     step "SARIF 2.1.0 schema" "$PY" tests/validate/sarif.py --govc "$GOVC"
+    # The command line (issue 17): JUnit reports, the report's escaping, and a scaffolded project.
+    step "govc test --format junit: JUnit schema" "$PY" tests/validate/junit.py --govc "$GOVC"
+    step "govc report: Markdown (cmark-gfm) and HTML stay inert" "$PY" tests/validate/report_markdown.py --govc "$GOVC"
+    if step "govc init: a new project" "$GOVC" init --quiet "$OUT/init/new-project" \
+        && step "govc init: the new project builds" "$GOVC" build --quiet "$OUT/init/new-project"; then
+        step "govc init: actionlint" "$VENV/bin/actionlint" -no-color "$OUT/init/new-project/dist/.github/workflows/governance.yml"
+        step "govc init: kubernetes-validate --strict (CRDs)" kubernetes-validate --strict --quiet "$OUT"/init/new-project/dist/k8s/crds/*.yaml
+    fi
     # Editor (issue 6): the formatter leaves the repository unchanged.
     step "govc fmt --check ." "$GOVC" fmt --check .
     # Editors (issue 17): Neovim and Emacs (eglot) against the real server, headless.
@@ -137,7 +146,7 @@ if step "cargo test: build" build_tests; then
     step "editors/emacs: emacs --batch with eglot" env GOVC="$GOVC" bash editors/emacs/test.sh
     # Audit (issue 7): the decision-log mask rules on the real OPA engine.
     if step "audit: govc build examples/ai-governance" "$GOVC" build examples/ai-governance --out "$OUT/audit"; then
-        step "audit: OPA evaluates the mask rules" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
+        step "audit: OPA evaluates the mask rules, alone and composed" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
             --cases tests/audit/mask_cases.json
     fi
 fi

@@ -1,11 +1,17 @@
 //! `govc build`: from an analyzed project to every output file. Each target adds its files to one
-//! [`OutputTree`], which is written atomically.
+//! [`OutputTree`], which is written atomically. [`check`] finds, without building, everything a
+//! build would reject beyond the front end, as located diagnostics: `govc check` runs it, so
+//! that a project that checks clean also builds.
 
+use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::bundle::{self, Bundle};
+use crate::checked::Program;
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::ir::{self, Ir};
 use crate::output::OutputTree;
 use crate::project::Analysis;
-use std::path::PathBuf;
+use crate::span::Span;
+use std::path::{Path, PathBuf};
 
 /// What a build needs besides the program.
 #[derive(Debug, Clone, Default)]
@@ -46,20 +52,110 @@ pub struct BuildOutput {
     pub notes: Vec<String>,
 }
 
+/// Adds to `analysis` the diagnostics of everything a build would reject that the front end does
+/// not see: the back ends' names and paths (located at the declarations they come from) and, when
+/// `project_dir` is given, `govc.toml` (which is added to the sources, named from `base` like
+/// the `.gov` files: see [`crate::project::load_named_from`]). The back ends are asked only when
+/// the front end found no error: they need an error-free program.
+pub fn check(analysis: &mut Analysis, project_dir: Option<&Path>, base: Option<&Path>) {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    if !analysis.has_errors() {
+        let ir = ir::lower(analysis);
+        let mut problems = bundle::check(&ir);
+        problems.extend(crate::backend::k8s::check(&ir));
+        diags.extend(problems.iter().map(|p| locate(&analysis.program, p)));
+    }
+    if let Some(dir) = project_dir {
+        if let Err(e) = crate::config::load(dir) {
+            diags.push(config_diagnostic(analysis, dir, base, e));
+        }
+    }
+    if diags.is_empty() {
+        return;
+    }
+    analysis.diagnostics.extend(diags);
+    diagnostic::sort_and_dedup(&mut analysis.diagnostics);
+}
+
+/// A back end's problem at the declarations it is about.
+fn locate(program: &Program, problem: &TargetProblem) -> Diagnostic {
+    let code = match problem.kind {
+        ProblemKind::Name => Code::TargetName,
+        ProblemKind::Clash => Code::OutputClash,
+    };
+    let mut spans = problem.about.iter().filter_map(|o| origin_span(program, o));
+    // INVARIANT: every origin names a declaration of the program the IR was lowered from.
+    let primary = spans.next().unwrap_or_else(|| Span::new(crate::span::FileId(0), 0, 0));
+    let mut d = Diagnostic::error(code, primary, problem.message.clone()).with_label(match problem.kind {
+        ProblemKind::Name => "named here",
+        ProblemKind::Clash => "declared here",
+    });
+    for other in spans {
+        d = d.with_secondary(other, "and here");
+    }
+    match &problem.help {
+        Some(help) => d.with_help(help.clone()),
+        None => d,
+    }
+}
+
+/// Where a declaration the IR names is written: a policy's or resource's name, a module's
+/// `package` line.
+fn origin_span(program: &Program, origin: &Origin) -> Option<Span> {
+    let module_named = |path: &[String]| {
+        let dotted = path.join(".");
+        program.modules.iter().find(|m| m.name == dotted).map(|m| m.span)
+    };
+    match origin {
+        Origin::Policy(path) => {
+            let dotted = path.join(".");
+            (0..program.policies.len())
+                .find(|&i| program.policy_path(crate::checked::PolicyId(i as u32)) == dotted)
+                .map(|i| program.policies[i].span)
+        }
+        Origin::Module(path) | Origin::FnModule(path) => module_named(path),
+        Origin::Tests(path) => {
+            let mut module = path.clone();
+            if let Some(last) = module.last_mut() {
+                *last = last.strip_suffix("_test").unwrap_or(last).to_string();
+            }
+            module_named(&module)
+        }
+        Origin::Resource { group, kind } => program
+            .resources
+            .iter()
+            .find(|r| &r.group == group && &r.name == kind && !program.modules[r.module.index()].is_stdlib)
+            .map(|r| r.span),
+    }
+}
+
+/// A `govc.toml` problem, located in the file when it could be read.
+fn config_diagnostic(
+    analysis: &mut Analysis,
+    dir: &Path,
+    base: Option<&Path>,
+    e: crate::config::ConfigError,
+) -> Diagnostic {
+    let name = crate::project::display_name(&e.path, dir, base);
+    let (text, span) = e.located.clone().unwrap_or_default();
+    let file = analysis.sources.add(name, Some(e.path.clone()), text, false);
+    Diagnostic::error(Code::InvalidConfig, Span::new(file, span.start, span.end), e.message)
+        .with_help("docs/deploy.md describes every setting of `govc.toml`")
+}
+
 /// Builds every target of a project that checked without errors.
 pub fn build(analysis: &Analysis, options: &BuildOptions) -> Result<BuildOutput, String> {
     let ir = ir::lower(analysis);
     let bundle = bundle::build(&ir).map_err(|e| e.0)?;
     let mut tree = OutputTree::default();
-    tree.add_dir("bundle", &bundle.files);
-    tree.add_dir("bundle", &bundle.tests);
+    tree.add_dir("bundle", &bundle.directory());
     tree.add("bundle.tar.gz", bundle::tarball(&bundle.files));
     let k8s_options = crate::backend::k8s::K8sOptions {
         rego: options.gatekeeper_rego,
     };
     let manifests = crate::backend::k8s::build(&ir, &k8s_options).map_err(|e| e.0)?;
     tree.add_dir("k8s", &manifests.files());
-    add_audit_outputs(&ir, options, &mut tree)?;
+    add_audit_outputs(&ir, &bundle, options, &mut tree)?;
     let paths =
         crate::backend::actions::repo::resolve(&options.project_dir, &options.out_dir, options.repo_root.as_deref())?;
     tree.add(
@@ -77,9 +173,12 @@ pub fn build(analysis: &Analysis, options: &BuildOptions) -> Result<BuildOutput,
 
 /// The runtime OPA configuration, the Kubernetes audit policy and the controls report: the
 /// evidence each release carries.
-fn add_audit_outputs(ir: &Ir, options: &BuildOptions, tree: &mut OutputTree) -> Result<(), String> {
-    let config = crate::config::load(&options.project_dir)?;
-    tree.add("opa/config.yaml", crate::backend::opa_config::emit_opa_config(&config));
+fn add_audit_outputs(ir: &Ir, bundle: &Bundle, options: &BuildOptions, tree: &mut OutputTree) -> Result<(), String> {
+    let config = crate::config::load(&options.project_dir).map_err(|e| e.to_string())?;
+    tree.add(
+        "opa/config.yaml",
+        crate::backend::opa_config::emit_opa_config(&config, bundle.has_mask()),
+    );
     if let Some(policy) = crate::backend::audit_policy::emit_audit_policy(&ir.resources) {
         tree.add("k8s/audit/policy.yaml", policy);
     }

@@ -1,31 +1,189 @@
 //! The OPA bundle: Rego files, `data.json` with parameter defaults, and `.manifest` (revision =
 //! content hash, non-overlapping roots, `rego_version: 1`), as a directory (with the compiled
-//! tests) and as a reproducible `bundle.tar.gz` (without them).
+//! tests) and as a reproducible `bundle.tar.gz` (without them). Each form has its own manifest:
+//! its `roots` are exactly the packages and data it ships, its `revision` the hash of its files.
 
+use crate::backend::mask::MASK_PACKAGE;
 use crate::backend::rego::{self, Target};
+use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::{Ir, PackagePath};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+/// The first segment of every package govc itself owns: `govc.defaults` (the parameter defaults
+/// in `data.json`), `govc.overrides` (operators' overrides, owned by no bundle) and `govc.log`
+/// (the decision-log mask).
+pub const GOVC_NAMESPACE: &str = "govc";
+
 /// Files of a bundle by their path inside it (`/`-separated), sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bundle {
-    /// Everything but the tests: what the tarball holds.
+    /// Everything but the tests, with the tarball's `.manifest`: what `bundle.tar.gz` holds.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Compiled tests (`*_test.rego`), only in the bundle directory.
+    /// Compiled tests (`*_test.rego`, and function modules only tests use): only in the bundle
+    /// directory.
     pub tests: BTreeMap<String, Vec<u8>>,
+    /// The bundle directory's `.manifest`: its roots cover the tests too, and its revision is the
+    /// hash of everything the directory holds.
+    pub directory_manifest: Vec<u8>,
 }
+
+impl Bundle {
+    /// The files of the bundle directory: the deployable files, the tests, and its own manifest.
+    pub fn directory(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = self.files.clone();
+        files.extend(self.tests.iter().map(|(k, v)| (k.clone(), v.clone())));
+        files.insert(MANIFEST.to_string(), self.directory_manifest.clone());
+        files
+    }
+
+    /// Whether the bundle masks fields in decision logs.
+    pub fn has_mask(&self) -> bool {
+        self.files.contains_key(&mask_file())
+    }
+}
+
+/// The file of the decision-log mask rules, when some subject type has `@sensitive` fields.
+pub fn mask_file() -> String {
+    format!("{}.rego", MASK_PACKAGE.join("/"))
+}
+
+/// The manifest's path in a bundle.
+pub const MANIFEST: &str = ".manifest";
 
 /// A build problem found only when laying files out (two packages in one file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayoutError(pub String);
 
+/// One Rego package of the bundle and who writes it.
+struct Planned {
+    package: PackagePath,
+    /// `None` for govc's own packages.
+    origin: Option<Origin>,
+    /// In the tarball too (else only in the directory, with the tests).
+    deployable: bool,
+}
+
+/// The packages a program's bundle holds, in emission order.
+fn plan(ir: &Ir) -> Vec<Planned> {
+    let mut out = Vec::new();
+    for m in &ir.fn_modules {
+        out.push(Planned {
+            package: m.package.clone(),
+            origin: Some(Origin::FnModule(m.package.clone())),
+            deployable: !m.test_only,
+        });
+    }
+    for p in &ir.policies {
+        out.push(Planned {
+            package: p.package.clone(),
+            origin: Some(Origin::Policy(p.package.clone())),
+            deployable: true,
+        });
+    }
+    for s in &ir.tests {
+        out.push(Planned {
+            package: s.package.clone(),
+            origin: Some(Origin::Tests(s.package.clone())),
+            deployable: false,
+        });
+    }
+    out
+}
+
+/// What keeps the bundle of a program from being laid out: two declarations compiled to one Rego
+/// package (and file), or a package in the namespace govc keeps for itself.
+pub fn check(ir: &Ir) -> Vec<TargetProblem> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<&PackagePath, &Origin> = BTreeMap::new();
+    let mut reserved: Vec<PackagePath> = Vec::new();
+    let planned = plan(ir);
+    for entry in &planned {
+        let Some(origin) = &entry.origin else { continue };
+        let dotted = entry.package.join(".");
+        if entry.package.first().is_some_and(|p| p == GOVC_NAMESPACE) {
+            // One problem per module, however many of its declarations it would emit.
+            let module = module_of(origin);
+            if !reserved.contains(&module) {
+                problems.push(
+                    TargetProblem::new(
+                        ProblemKind::Clash,
+                        format!(
+                            "package `{}` would put Rego under `data.{GOVC_NAMESPACE}`, which govc keeps for its \
+                             runtime data (parameter defaults and overrides, the decision-log mask)",
+                            module.join(".")
+                        ),
+                        vec![Origin::Module(module.clone())],
+                    )
+                    .with_help(format!(
+                        "rename the package; no package may start with `{GOVC_NAMESPACE}`"
+                    )),
+                );
+                reserved.push(module);
+            }
+            continue;
+        }
+        match seen.get(&entry.package) {
+            Some(first) => problems.push(
+                TargetProblem::new(
+                    ProblemKind::Clash,
+                    format!(
+                        "{} and {} would both be the Rego package `{dotted}` (the file `{}.rego`)",
+                        describe(origin),
+                        describe(first),
+                        entry.package.join("/")
+                    ),
+                    vec![origin.clone(), (*first).clone()],
+                )
+                .with_help("rename one of them"),
+            ),
+            None => {
+                seen.insert(&entry.package, origin);
+            }
+        }
+    }
+    problems
+}
+
+/// The module a bundle package comes from: a policy's module is its package without the policy
+/// name, a test suite's is its package without `_test`.
+fn module_of(origin: &Origin) -> PackagePath {
+    match origin {
+        Origin::Policy(p) => p[..p.len().saturating_sub(1)].to_vec(),
+        Origin::Tests(p) => {
+            let mut module = p.clone();
+            if let Some(last) = module.last_mut() {
+                *last = last.strip_suffix("_test").unwrap_or(last).to_string();
+            }
+            module
+        }
+        Origin::Module(p) | Origin::FnModule(p) => p.clone(),
+        Origin::Resource { .. } => Vec::new(),
+    }
+}
+
+/// A declaration in a problem's message.
+fn describe(origin: &Origin) -> String {
+    match origin {
+        Origin::Module(p) => format!("the package `{}`", p.join(".")),
+        Origin::Policy(p) => format!("the policy `{}`", p.join(".")),
+        Origin::FnModule(p) => format!("the functions of `{}`", p.join(".")),
+        Origin::Tests(p) => {
+            let module = p.join(".");
+            format!("the tests of `{}`", module.strip_suffix("_test").unwrap_or(&module))
+        }
+        Origin::Resource { kind, .. } => format!("the resource `{kind}`"),
+    }
+}
+
 /// Emits the bundle of a program.
 pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
+    if let Some(problem) = check(ir).first() {
+        return Err(LayoutError(problem.text()));
+    }
     let target = Target::bundle();
     let mut b = Bundle::default();
-    let mut packages: Vec<PackagePath> = Vec::new();
     for m in &ir.fn_modules {
         let files = if m.test_only { &mut b.tests } else { &mut b.files };
         insert(
@@ -33,7 +191,6 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             format!("{}.rego", m.package.join("/")),
             rego::emit_fn_module(m, &target),
         )?;
-        packages.push(m.package.clone());
     }
     for p in &ir.policies {
         insert(
@@ -41,40 +198,46 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             format!("{}.rego", p.package.join("/")),
             rego::emit_policy(p, &target),
         )?;
-        packages.push(p.package.clone());
     }
     for s in &ir.tests {
-        let path = format!("{}.rego", s.package.join("/"));
-        if b.files.contains_key(&path) || packages.contains(&s.package) {
-            return Err(LayoutError(format!(
-                "the tests of `{}` would share the package `{}` with a policy or module; rename one of them",
-                s.package.join("."),
-                s.package.join(".")
-            )));
-        }
-        insert(&mut b.tests, path, rego::emit_test_suite(s, &target))?;
-        packages.push(s.package.clone());
+        insert(
+            &mut b.tests,
+            format!("{}.rego", s.package.join("/")),
+            rego::emit_test_suite(s, &target),
+        )?;
     }
+    let mut own_roots: Vec<PackagePath> = Vec::new();
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
-        insert(&mut b.files, "system/log/mask.rego".to_string(), mask)?;
-        packages.push(vec!["system".into(), "log".into()]);
+        let package: PackagePath = MASK_PACKAGE.iter().map(|s| s.to_string()).collect();
+        insert(&mut b.files, mask_file(), mask)?;
+        own_roots.push(package);
     }
-    let data = defaults(ir);
-    let has_defaults = data.is_some();
-    if let Some(data) = data {
+    if let Some(data) = defaults(ir) {
         b.files.insert("data.json".into(), pretty(&data));
+        own_roots.push(rego::defaults_path(&Vec::new()));
     }
-    let mut roots: Vec<PackagePath> = packages;
-    if has_defaults {
-        roots.push(vec!["govc".into(), "defaults".into()]);
-    }
-    let manifest = json!({
-        "revision": revision(&b.files),
-        "roots": non_overlapping_roots(roots),
-        "rego_version": 1,
-    });
-    b.files.insert(".manifest".into(), pretty(&manifest));
+    let planned = plan(ir);
+    let deployable = planned.iter().filter(|p| p.deployable).map(|p| p.package.clone());
+    let tarball_roots: Vec<PackagePath> = deployable.chain(own_roots.iter().cloned()).collect();
+    let directory_roots: Vec<PackagePath> = planned
+        .iter()
+        .map(|p| p.package.clone())
+        .chain(own_roots.iter().cloned())
+        .collect();
+    let directory_manifest = manifest(&b.files.iter().chain(&b.tests).collect(), directory_roots);
+    let tarball_manifest = manifest(&b.files.iter().collect(), tarball_roots);
+    b.files.insert(MANIFEST.into(), tarball_manifest);
+    b.directory_manifest = directory_manifest;
     Ok(b)
+}
+
+/// A `.manifest` for `files` (sorted by path) with the roots covering `packages`.
+fn manifest(files: &BTreeMap<&String, &Vec<u8>>, packages: Vec<PackagePath>) -> Vec<u8> {
+    pretty(&json!({
+        "revision": revision(files),
+        "roots": non_overlapping_roots(packages),
+        "rego_version": 1,
+    }))
 }
 
 fn insert(files: &mut BTreeMap<String, Vec<u8>>, path: String, text: String) -> Result<(), LayoutError> {
@@ -124,8 +287,9 @@ fn sort_keys(v: Value) -> Value {
     }
 }
 
-/// The content hash of the deployable files: SHA-256 over each path and content, in order.
-fn revision(files: &BTreeMap<String, Vec<u8>>) -> String {
+/// The content hash of a bundle's files (its manifest aside): SHA-256 over each path and content,
+/// in order.
+fn revision(files: &BTreeMap<&String, &Vec<u8>>) -> String {
     let mut h = Sha256::new();
     for (path, content) in files {
         h.update((path.len() as u64).to_be_bytes());

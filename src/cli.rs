@@ -1,16 +1,26 @@
-//! The command line: `govc check | graph | build | test | eval`. Exit codes: 0 success, 1 policy
-//! or compile errors, 2 usage errors.
+//! The command line: `govc check | build | test | eval | graph | report | fmt | init | lsp |
+//! completions`. Exit codes: 0 success, 1 policy or compile errors, 2 usage errors.
+//!
+//! Options every command takes: `--repo-root DIR` (file names in every output are relative to the
+//! repository root, found from `.git` by default), `--quiet` and `--verbose`.
 
 mod build;
 mod check;
+mod completions;
+mod documents;
 mod eval;
 mod fmt;
 mod graph;
+mod init;
+mod junit;
 mod report;
 mod test;
 
+use crate::diagnostic::{human, Code, Diagnostic};
+use crate::project::Analysis;
+use crate::span::Span;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit code for a usage error (bad flag, missing directory).
@@ -23,13 +33,32 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Compile .gov governance policies to OPA bundles, Kubernetes admission policies and CI workflows"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Options of every command.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// The repository root: file names in diagnostics (every format) and the generated CI
+    /// workflow's paths are relative to it. Default: the nearest directory above the project that
+    /// holds `.git`, else the project directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+    /// Print only errors and the output asked for (no warnings, notes or progress).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also say what was read and written.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Parse, resolve and type-check a project; print diagnostics.
+    /// Parse, resolve and type-check a project, and check what a build would reject; print
+    /// diagnostics.
     Check(check::CheckArgs),
     /// Print the dependency graph of a project.
     Graph(graph::GraphArgs),
@@ -37,14 +66,18 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Run the project's tests against the compiled policies.
     Test(test::TestArgs),
-    /// Judge one JSON or YAML document with one policy; print the decision as JSON.
+    /// Judge JSON or YAML documents with one policy; print each decision as JSON.
     Eval(eval::EvalArgs),
     /// Print the controls report: which policies implement each control, where they are enforced.
     Report(report::ReportArgs),
     /// Format `.gov` files in the canonical layout (`--check`: list the files that would change).
     Fmt(fmt::FmtArgs),
+    /// Create a new project: a package, a resource, a policy with tests, an enforcement, govc.toml.
+    Init(init::InitArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(LspArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
 }
 
 /// `govc lsp`: the server speaks on stdio; `--stdio` is accepted because editor clients pass it.
@@ -68,15 +101,18 @@ pub fn run() -> ExitCode {
             };
         }
     };
+    let ctx = Ctx::new(&cli.global);
     match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Fmt(args) => fmt::run(args),
+        Command::Check(args) => check::run(args, &ctx),
+        Command::Fmt(args) => fmt::run(args, &ctx),
         Command::Lsp(_) => crate::lsp::run(),
-        Command::Graph(args) => graph::run(args),
-        Command::Build(args) => build::run(args),
-        Command::Test(args) => test::run(args),
-        Command::Eval(args) => eval::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Graph(args) => graph::run(args, &ctx),
+        Command::Build(args) => build::run(args, &ctx),
+        Command::Test(args) => test::run(args, &ctx),
+        Command::Eval(args) => eval::run(args, &ctx),
+        Command::Report(args) => report::run(args, &ctx),
+        Command::Init(args) => init::run(args, &ctx),
+        Command::Completions(args) => completions::run(args),
     }
 }
 
@@ -90,7 +126,88 @@ pub struct ProjectArg {
     pub dir: PathBuf,
 }
 
-/// Loads and analyzes a project, or prints a usage error.
+/// How much a command says besides its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// What every command needs from the global options.
+pub(crate) struct Ctx {
+    pub verbosity: Verbosity,
+    repo_root: Option<PathBuf>,
+}
+
+impl Ctx {
+    fn new(global: &GlobalArgs) -> Ctx {
+        let verbosity = if global.quiet {
+            Verbosity::Quiet
+        } else if global.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        Ctx {
+            verbosity,
+            repo_root: global.repo_root.clone(),
+        }
+    }
+
+    /// The `--repo-root` given, as written (for the build, which resolves it itself).
+    pub fn explicit_repo_root(&self) -> Option<&Path> {
+        self.repo_root.as_deref()
+    }
+
+    /// The repository root of a project (a directory or one `.gov` file): `--repo-root`, else
+    /// the nearest directory at or above it holding `.git`, else the project directory. A usage
+    /// error when `--repo-root` is not a directory.
+    pub fn repo_root(&self, project: &Path) -> Result<PathBuf, ExitCode> {
+        if let Some(root) = &self.repo_root {
+            return match std::fs::canonicalize(root) {
+                Ok(r) if r.is_dir() => Ok(r),
+                _ => {
+                    eprintln!("error: the repository root `{}` is not a directory", root.display());
+                    Err(ExitCode::from(EXIT_USAGE))
+                }
+            };
+        }
+        let dir = if project.is_file() {
+            project.parent().unwrap_or(project)
+        } else {
+            project
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Ok(crate::backend::actions::repo::git_root(&dir).unwrap_or(dir))
+    }
+
+    /// Prints a status line (what was done) to stderr, unless `--quiet`.
+    pub fn status(&self, line: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+
+    /// Prints a detail to stderr with `--verbose` only.
+    pub fn detail(&self, line: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+}
+
+/// A project read and checked, with the repository root its file names are relative to.
+pub(crate) struct Loaded {
+    pub analysis: Analysis,
+    pub repo_root: PathBuf,
+}
+
 /// Which diagnostics a command prints when the project checks without errors.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Warnings {
@@ -99,31 +216,63 @@ pub(crate) enum Warnings {
 }
 
 /// Loads and analyzes a project for a command that needs it error-free: prints the diagnostics
-/// (warnings too with [`Warnings::Show`]) and, when there are errors, their summary, returning the
-/// exit code to stop with.
-pub(crate) fn analyze_checked(dir: &std::path::Path, warnings: Warnings) -> Result<crate::project::Analysis, ExitCode> {
-    use crate::diagnostic::human;
-    let analysis = analyze(dir)?;
+/// (warnings too with [`Warnings::Show`], unless `--quiet`) and, when there are errors, their
+/// summary, returning the exit code to stop with.
+pub(crate) fn analyze_checked(dir: &Path, warnings: Warnings, ctx: &Ctx) -> Result<Loaded, ExitCode> {
+    let loaded = analyze(dir, ctx)?;
+    let analysis = &loaded.analysis;
     let has_errors = analysis.has_errors();
-    if has_errors || (warnings == Warnings::Show && !analysis.diagnostics.is_empty()) {
-        eprint!(
-            "{}",
-            human::render(&analysis.diagnostics, &analysis.sources, human::use_color())
-        );
+    // Warnings come with errors (they may explain them), or alone when asked for; never with
+    // `--quiet`.
+    let show_warnings = ctx.verbosity > Verbosity::Quiet && (has_errors || warnings == Warnings::Show);
+    let shown: Vec<Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() || show_warnings)
+        .cloned()
+        .collect();
+    if has_errors || !shown.is_empty() {
+        eprint!("{}", human::render(&shown, &analysis.sources, human::use_color()));
     }
     if has_errors {
-        eprintln!("{}", human::summary(&analysis.diagnostics));
+        eprintln!("{}", human::summary(&shown));
         return Err(ExitCode::FAILURE);
     }
-    Ok(analysis)
+    Ok(loaded)
 }
 
-pub(crate) fn analyze(dir: &std::path::Path) -> Result<crate::project::Analysis, ExitCode> {
-    match crate::project::load(dir) {
-        Ok(sources) => Ok(crate::project::analyze(sources)),
+/// Loads and analyzes a project: the front end, then what a build would reject ([`crate::build::check`]).
+/// File names are relative to the repository root. A usage error when the project cannot be read.
+pub(crate) fn analyze(dir: &Path, ctx: &Ctx) -> Result<Loaded, ExitCode> {
+    let repo_root = ctx.repo_root(dir)?;
+    let sources = match crate::project::load_named_from(dir, Some(&repo_root)) {
+        Ok(sources) => sources,
         Err(e) => {
             eprintln!("error: {e}");
-            Err(ExitCode::from(EXIT_USAGE))
+            return Err(ExitCode::from(EXIT_USAGE));
         }
+    };
+    let mut analysis = crate::project::analyze(sources);
+    locate_at_directory(&mut analysis, dir, &repo_root);
+    crate::build::check(&mut analysis, Some(dir), Some(&repo_root));
+    Ok(Loaded { analysis, repo_root })
+}
+
+/// Points the diagnostics about the project as a whole (no `.gov` files) at its directory, so
+/// they name it rather than some file of the standard library.
+fn locate_at_directory(analysis: &mut Analysis, dir: &Path, repo_root: &Path) {
+    if !analysis.diagnostics.iter().any(|d| d.code == Code::NoSources) {
+        return;
+    }
+    let name = crate::project::display_name(dir, dir, Some(repo_root));
+    let name = if name.is_empty() {
+        "./".to_string()
+    } else {
+        format!("{name}/")
+    };
+    let file = analysis.sources.add_directory(name, Some(dir.to_path_buf()));
+    for d in analysis.diagnostics.iter_mut().filter(|d| d.code == Code::NoSources) {
+        d.primary.span = Span::new(file, 0, 0);
+        d.message = format!("no `.gov` files in `{}`", dir.display());
     }
 }

@@ -1,8 +1,9 @@
 //! `govc.toml`: a project's deployment settings (where OPA fetches the bundle, where decision logs
-//! go). Optional; every setting has a working default.
+//! go). Optional; every setting has a working default. docs/deploy.md describes every key.
 
 use serde::Deserialize;
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 /// The file name, in the project directory.
 pub const FILE_NAME: &str = "govc.toml";
@@ -70,23 +71,65 @@ fn default_max_delay() -> u64 {
     120
 }
 
-/// Reads `DIR/govc.toml`; the defaults when there is none.
-pub fn load(project_dir: &Path) -> Result<Config, String> {
+/// Why `govc.toml` could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// The file's text, when it could be read, and where in it the problem is.
+    pub located: Option<(String, Range<usize>)>,
+    /// Lowercase, no final period.
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}`: {}", self.path.display(), self.message)
+    }
+}
+
+/// The path of a project's `govc.toml` (`DIR` may also be one `.gov` file).
+pub fn path(project_dir: &Path) -> PathBuf {
     let dir = if project_dir.is_file() {
         project_dir.parent().unwrap_or(project_dir)
     } else {
         project_dir
     };
-    let path = dir.join(FILE_NAME);
+    dir.join(FILE_NAME)
+}
+
+/// Reads `DIR/govc.toml`; the defaults when there is none.
+pub fn load(project_dir: &Path) -> Result<Config, ConfigError> {
+    let path = path(project_dir);
     if !path.exists() {
         return Ok(Config::default());
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let config: Config = toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        path: path.clone(),
+        located: None,
+        message: format!("cannot read it: {e}"),
+    })?;
+    parse(&text).map_err(|(message, span)| ConfigError {
+        path,
+        located: Some((text, span)),
+        message,
+    })
+}
+
+/// Parses the text of a `govc.toml`: the settings, or the problem and where it is.
+pub fn parse(text: &str) -> Result<Config, (String, Range<usize>)> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end().trim_end_matches('.').to_string();
+        (message, e.span().unwrap_or(0..0))
+    })?;
     if config.bundle.polling_min_delay_seconds > config.bundle.polling_max_delay_seconds {
-        return Err(format!(
-            "`{}`: bundle.polling_min_delay_seconds is greater than bundle.polling_max_delay_seconds",
-            path.display()
+        let key = "polling_min_delay_seconds";
+        let span = text.find(key).map_or(0..0, |at| at..at + key.len());
+        return Err((
+            format!(
+                "`bundle.polling_min_delay_seconds` ({}) is greater than `bundle.polling_max_delay_seconds` ({})",
+                config.bundle.polling_min_delay_seconds, config.bundle.polling_max_delay_seconds
+            ),
+            span,
         ));
     }
     Ok(config)
@@ -106,9 +149,12 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(c.decision_logs.service_url.as_deref(), Some("https://l.example"));
-        assert!(
-            toml::from_str::<Config>("[bundle]\nurl = \"x\"\n").is_err(),
-            "unknown keys are errors"
-        );
+        let (message, span) = parse("[bundle]\nurl = \"x\"\n").expect_err("unknown keys are errors");
+        assert!(message.contains("unknown field `url`"), "{message}");
+        assert_eq!(span, 9..12);
+        let text = "[bundle]\npolling_min_delay_seconds = 500\n";
+        let (message, span) = parse(text).expect_err("min above max");
+        assert!(message.contains("(500) is greater than"), "{message}");
+        assert_eq!(&text[span], "polling_min_delay_seconds");
     }
 }

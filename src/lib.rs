@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod english;
 pub mod fmt;
 pub mod graph;
 pub mod ir;

@@ -25,7 +25,14 @@ impl std::fmt::Display for LoadError {
 }
 
 /// Reads the project's `.gov` files (sorted by path, for deterministic output) and the stdlib.
+/// Files are named by their path relative to the project directory.
 pub fn load(dir: &Path) -> Result<SourceMap, LoadError> {
+    load_named_from(dir, None)
+}
+
+/// Like [`load`], but files below `base` (the repository root, for the command line) are named by
+/// their path relative to it, so that every output points at files a repository tool can find.
+pub fn load_named_from(dir: &Path, base: Option<&Path>) -> Result<SourceMap, LoadError> {
     if !dir.exists() {
         return Err(LoadError(format!("`{}` does not exist", dir.display())));
     }
@@ -44,15 +51,45 @@ pub fn load(dir: &Path) -> Result<SourceMap, LoadError> {
     let texts = read_all(&paths)?;
     let mut sources = SourceMap::new();
     add_stdlib(&mut sources);
+    let prefix = base.and_then(|b| prefix_from(root, b));
     for (path, text) in paths.into_iter().zip(texts) {
-        let name = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let name = named_from(&path, root, prefix.as_deref());
         sources.add(name, Some(path), text, false);
     }
     Ok(sources)
+}
+
+/// The name of a file of the project in `root` (say `govc.toml`) as [`load_named_from`] names
+/// the project's sources with `base`.
+pub fn display_name(path: &Path, root: &Path, base: Option<&Path>) -> String {
+    let root = if root.is_file() {
+        root.parent().unwrap_or(root)
+    } else {
+        root
+    };
+    named_from(path, root, base.and_then(|b| prefix_from(root, b)).as_deref())
+}
+
+/// The project directory `root` as seen from `base`, e.g. `governance` in the repository.
+fn prefix_from(root: &Path, base: &Path) -> Option<PathBuf> {
+    // `file.gov` has the parent ``, which is the current directory.
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let root = std::fs::canonicalize(root).ok()?;
+    let base = std::fs::canonicalize(base).ok()?;
+    root.strip_prefix(base).ok().map(Path::to_path_buf)
+}
+
+fn named_from(path: &Path, root: &Path, prefix: Option<&Path>) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let name = match prefix {
+        Some(prefix) => prefix.join(relative),
+        None => relative.to_path_buf(),
+    };
+    name.to_string_lossy().replace('\\', "/")
 }
 
 /// Reads the files, on all cores for large projects; results keep the order of `paths`, and the

@@ -1,13 +1,18 @@
 //! `govc report`: the controls matrix. For every control named in `controls = [...]`: the policies
 //! that implement it, their severity, owner and description, where each is enforced (runtime
 //! bundle, admission with its action, CI globs) and whether tests cover it. Policies without an
-//! enforcement point and controls without tests are flagged.
+//! enforcement point, untested policies and untested controls are flagged.
+//!
+//! A policy is *tested* when a test expects it to deny, warn or reject a document (or refuse
+//! access): a test that only expects documents to pass would also pass with a policy that never
+//! fires. A control is tested when one of its policies is.
 
 pub mod html;
 pub mod markdown;
 
 use crate::checked::AdmissionAction;
 use crate::ir::{Ir, Policy};
+use crate::syntax::ast::ExpectKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -39,6 +44,8 @@ pub struct PolicyRow {
     pub enforcement: Enforcement,
     /// How many test expectations judge this policy.
     pub test_expectations: usize,
+    /// Whether a test expects the policy to deny, warn, reject or refuse (see the module docs).
+    pub tested: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,7 +88,7 @@ pub fn build(ir: &Ir, project: &str) -> Report {
         .into_iter()
         .map(|(control, rows)| ControlRow {
             control,
-            tested: rows.iter().any(|r| r.test_expectations > 0),
+            tested: rows.iter().any(|r| r.tested),
             policies: rows.iter().map(|r| r.policy.clone()).collect(),
         })
         .collect();
@@ -96,10 +103,16 @@ pub fn build(ir: &Ir, project: &str) -> Report {
         if row.controls.is_empty() {
             findings.push(format!("policy {} names no control", row.policy));
         }
+        if !row.tested {
+            findings.push(untested("policy", &row.policy, row.test_expectations > 0));
+        }
     }
     for c in &controls {
         if !c.tested {
-            findings.push(format!("control {} has no tests", c.control));
+            let has_tests = policies
+                .iter()
+                .any(|p| c.policies.contains(&p.policy) && p.test_expectations > 0);
+            findings.push(untested("control", &c.control, has_tests));
         }
     }
     Report {
@@ -107,6 +120,16 @@ pub fn build(ir: &Ir, project: &str) -> Report {
         controls,
         policies,
         findings,
+    }
+}
+
+/// The finding for an untested policy or control: no tests at all, or only tests that expect
+/// documents to pass.
+fn untested(what: &str, name: &str, has_tests: bool) -> String {
+    if has_tests {
+        format!("{what} {name} has tests, but none expects a denial, a warning or a refusal")
+    } else {
+        format!("{what} {name} has no tests")
     }
 }
 
@@ -129,13 +152,16 @@ fn policy_row(ir: &Ir, p: &Policy) -> PolicyRow {
     }
     ci_files.sort();
     ci_files.dedup();
-    let test_expectations = ir
+    let expectations: Vec<&crate::ir::Expectation> = ir
         .tests
         .iter()
         .flat_map(|s| &s.tests)
         .flat_map(|t| &t.expectations)
         .filter(|x| x.policy == p.package)
-        .count();
+        .collect();
+    let tested = expectations
+        .iter()
+        .any(|x| matches!(x.kind, ExpectKind::Denied | ExpectKind::Warned | ExpectKind::Rejected));
     PolicyRow {
         policy: p.dotted(),
         title: p.title.clone().unwrap_or_else(|| p.name.clone()),
@@ -149,7 +175,8 @@ fn policy_row(ir: &Ir, p: &Policy) -> PolicyRow {
             admission,
             ci_files,
         },
-        test_expectations,
+        test_expectations: expectations.len(),
+        tested,
     }
 }
 

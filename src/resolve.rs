@@ -39,6 +39,9 @@ pub struct ImportedName {
     pub target: Named,
     pub span: Span,
     pub used: Cell<bool>,
+    /// For a failed import of a misspelt name, the declaration it most likely meant (the import's
+    /// "did you mean"): uses of that name stay silent too, since the fix is in the import.
+    pub meant: Option<String>,
 }
 
 /// The names visible in one file beyond its own module's declarations.
@@ -200,6 +203,7 @@ impl Names {
                         target: Named::Poisoned,
                         span: name.span,
                         used: Cell::new(true),
+                        meant: None,
                     });
                 }
                 continue;
@@ -235,9 +239,9 @@ impl Names {
                                     format!("module `{module_name}` has no declaration `{}`", name.name),
                                 )
                                 .with_label("not declared there");
-                                if let Some(s) =
-                                    closest(&name.name, self.items[target.index()].keys().map(String::as_str))
-                                {
+                                let meant = closest(&name.name, self.items[target.index()].keys().map(String::as_str))
+                                    .map(str::to_string);
+                                if let Some(s) = &meant {
                                     d = d.with_did_you_mean(s);
                                 }
                                 diags.push(d);
@@ -245,6 +249,7 @@ impl Names {
                                     target: Named::Poisoned,
                                     span: name.span,
                                     used: Cell::new(true),
+                                    meant,
                                 });
                             }
                         }
@@ -298,6 +303,7 @@ impl Names {
                 target,
                 span: name.span,
                 used: Cell::new(false),
+                meant: None,
             },
         );
     }
@@ -308,7 +314,8 @@ impl Names {
     }
 
     /// Looks a single name up from a file: its module's declarations, then its imports.
-    /// Marks a used import.
+    /// Marks a used import. The correct spelling of a misspelt import is [`Named::Poisoned`]
+    /// like the import itself: its one error is at the import, which says how to fix it.
     pub fn lookup(&self, file: FileId, name: &str) -> Option<Named> {
         let scope = self.files.get(&file)?;
         if let Some(module) = scope.module {
@@ -316,9 +323,15 @@ impl Names {
                 return Some(Named::Item(*item));
             }
         }
-        let imported = scope.imports.get(name)?;
-        imported.used.set(true);
-        Some(imported.target)
+        if let Some(imported) = scope.imports.get(name) {
+            imported.used.set(true);
+            return Some(imported.target);
+        }
+        scope
+            .imports
+            .values()
+            .any(|i| i.meant.as_deref() == Some(name))
+            .then_some(Named::Poisoned)
     }
 
     /// Looks up `segments` (a name, or `alias.Name`) as an item.
@@ -386,14 +399,21 @@ impl Names {
         d
     }
 
-    /// Every declaration and import name visible in a file.
+    /// Every declaration and import name visible in a file. Names of failed imports are left
+    /// out: a misspelling is never a suggestion.
     pub fn visible_names(&self, file: FileId) -> Vec<&str> {
         let mut out = Vec::new();
         if let Some(scope) = self.files.get(&file) {
             if let Some(m) = scope.module {
                 out.extend(self.items[m.index()].keys().map(String::as_str));
             }
-            out.extend(scope.imports.keys().map(String::as_str));
+            out.extend(
+                scope
+                    .imports
+                    .iter()
+                    .filter(|(_, i)| i.target != Named::Poisoned)
+                    .map(|(name, _)| name.as_str()),
+            );
         }
         out
     }

@@ -12,6 +12,9 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// True for files that ship inside the binary (`stdlib/`).
     pub is_stdlib: bool,
+    /// True for an entry that stands for a directory (no text), where a diagnostic about the
+    /// project as a whole is located, e.g. "no `.gov` files".
+    pub is_directory: bool,
 }
 
 impl SourceFile {
@@ -48,12 +51,25 @@ impl SourceMap {
             text,
             line_starts,
             is_stdlib,
+            is_directory: false,
         });
         FileId((self.files.len() - 1) as u32)
     }
 
+    /// Adds an entry for a directory (named like `policies/`), to locate diagnostics about it.
+    pub fn add_directory(&mut self, name: impl Into<String>, path: Option<PathBuf>) -> FileId {
+        let id = self.add(name, path, String::new(), false);
+        self.files[id.0 as usize].is_directory = true;
+        id
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// The file, or `None` for an id from another source map.
+    pub fn get_checked(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {

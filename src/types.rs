@@ -187,6 +187,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.duplicate_test_names();
     }
 
     /// Resolves a written type.

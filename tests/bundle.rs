@@ -36,7 +36,8 @@ fn building_twice_gives_identical_bytes() {
 #[test]
 fn manifest_has_revision_roots_and_rego_version() {
     let out = common::build_project(&example());
-    let manifest: serde_json::Value = serde_json::from_slice(&out.bundle.files[".manifest"]).expect("manifest is JSON");
+    // The directory's manifest: its roots cover the tests too (the tarball's: tests/deploy.rs).
+    let manifest: serde_json::Value = serde_json::from_slice(&out.bundle.directory_manifest).expect("manifest is JSON");
     assert_eq!(manifest["rego_version"], 1);
     let revision = manifest["revision"].as_str().expect("revision");
     assert_eq!(revision.len(), 64);

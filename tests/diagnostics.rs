@@ -31,10 +31,11 @@ fn case_name(path: &Path) -> String {
 }
 
 /// What a person reads in the snapshot: each source file with line numbers, then the diagnostics
-/// exactly as `govc check` renders them (without colour).
+/// exactly as `govc check` renders them (without colour), what a build would reject included.
 fn render_case(case: &Path) -> (String, Vec<String>) {
     let sources = project::load(case).unwrap_or_else(|e| panic!("cannot load {}: {e}", case.display()));
-    let analysis = project::analyze(sources);
+    let mut analysis = project::analyze(sources);
+    govc::build::check(&mut analysis, Some(case), None);
     let mut out = String::new();
     for (_, file) in analysis.sources.files().filter(|(_, f)| !f.is_stdlib) {
         writeln!(out, "── {} ──", file.name).unwrap();
@@ -108,5 +109,39 @@ fn every_error_code_has_a_case() {
     assert!(
         missing.is_empty(),
         "codes without a case in tests/diagnostics/: {missing:?}"
+    );
+}
+
+/// `docs/diagnostics.md` is the code table of `src/diagnostic/code.rs`, one heading per code (the
+/// SARIF rules' `helpUri` points at them). `GOVC_UPDATE_DOCS=1 cargo test --test diagnostics`
+/// rewrites it.
+#[test]
+fn docs_list_every_code_with_its_help() {
+    let mut expected = String::from(
+        "# Diagnostics\n\n\
+         Every problem govc reports has a stable code: `E` for errors (`govc check` exits 1), `W` for\n\
+         warnings. A code never changes meaning. The same text is the `help` of each rule in\n\
+         `govc check --format sarif`; `tests/diagnostics/` holds a case for each code source can produce.\n\
+         This page is generated from `src/diagnostic/code.rs` (`GOVC_UPDATE_DOCS=1 cargo test --test diagnostics`).\n",
+    );
+    for code in govc::diagnostic::Code::ALL {
+        let severity = if code.id().starts_with('W') { "warning" } else { "error" };
+        writeln!(
+            expected,
+            "\n## {}\n\n**{}** ({severity})\n\n{}",
+            code.id(),
+            code.title(),
+            code.help()
+        )
+        .unwrap();
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md");
+    if std::env::var_os("GOVC_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).expect("docs/diagnostics.md is writable");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/diagnostics.md is out of date: run `GOVC_UPDATE_DOCS=1 cargo test --test diagnostics`"
     );
 }

@@ -453,20 +453,6 @@ fn a_kind_over_63_characters_is_a_build_error() {
     assert!(err.0.contains("at most 63 characters"), "{err}");
 }
 
-#[test]
-fn matching_other_kinds_than_the_subject_is_a_build_error() {
-    let source = format!(
-        "{RESOURCE}{}\nenforce owned {{ admission {{ kinds = [\"acme.example.com/Thing\", \"apps/Deployment\"], action = deny }} }}\n",
-        policy("owned")
-    );
-    let err = project(&source).expect_err("a Deployment is not a Thing");
-    assert!(
-        err.0
-            .contains("matches `apps/Deployment`, which it would deny as malformed"),
-        "{err}"
-    );
-}
-
 /// Where `value` departs from an OpenAPI v3 schema, strictly: a property the schema does not
 /// declare is a problem (as with `kubectl apply --validate=strict`) unless the schema keeps unknown
 /// fields. Covers what Gatekeeper's CRD schema and govc's parameter schemas use.

@@ -6,15 +6,27 @@ mod common;
 #[test]
 fn example_rego() {
     let out = common::build_project(&common::root().join("examples/ai-governance"));
-    for (path, content) in out.bundle.files.iter().chain(&out.bundle.tests) {
-        let name = format!("ai_governance__{}", path.replace(['/', '.'], "_"));
+    let tarball_manifest = (
+        "bundle.tar.gz/.manifest".to_string(),
+        out.bundle.files[".manifest"].clone(),
+    );
+    let directory = out.bundle.directory();
+    let files = directory
+        .into_iter()
+        .map(|(path, content)| (format!("bundle/{path}"), content))
+        .chain([tarball_manifest]);
+    for (path, content) in files {
+        let name = format!(
+            "ai_governance__{}",
+            path.trim_start_matches("bundle/").replace(['/', '.'], "_")
+        );
         insta::with_settings!({
             snapshot_path => "snapshots/rego",
             prepend_module_to_snapshot => false,
             omit_expression => true,
-            description => format!("bundle/{path}"),
+            description => path,
         }, {
-            insta::assert_snapshot!(name, String::from_utf8_lossy(content));
+            insta::assert_snapshot!(name, String::from_utf8_lossy(&content));
         });
     }
 }

@@ -1,5 +1,6 @@
 //! `govc build [DIR] [--out OUT]`.
 
+use crate::english::{count, count_s};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,15 +15,13 @@ pub struct BuildArgs {
     /// 3.19 and later) or `v0` (the legacy `rego` field, for older Gatekeeper releases).
     #[arg(long, value_enum, default_value = "v1")]
     pub gatekeeper_rego: crate::backend::k8s::RegoForm,
-    /// The repository root, where the generated CI workflow runs; defaults to the nearest
-    /// directory above DIR that holds `.git`. The workflow's paths are relative to it.
-    #[arg(long)]
-    pub repo_root: Option<PathBuf>,
 }
 
-pub fn run(args: BuildArgs) -> ExitCode {
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show) {
-        Ok(a) => a,
+/// `--repo-root` (a global option) is also where the generated CI workflow runs: its paths are
+/// relative to it.
+pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show, ctx) {
+        Ok(loaded) => loaded.analysis,
         Err(code) => {
             eprintln!("error: nothing was written");
             return code;
@@ -35,7 +34,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
         project_dir: args.project.dir.clone(),
         out_dir: out.clone(),
         gatekeeper_rego: args.gatekeeper_rego,
-        repo_root: args.repo_root.clone(),
+        repo_root: ctx.explicit_repo_root().map(PathBuf::from),
     };
     let output = match crate::build::build(&analysis, &options) {
         Ok(o) => o,
@@ -50,16 +49,19 @@ pub fn run(args: BuildArgs) -> ExitCode {
         return ExitCode::from(super::EXIT_USAGE);
     }
     for note in &output.notes {
-        eprintln!("note: {note}");
+        ctx.status(format!("note: {note}"));
+    }
+    for path in output.tree.files.keys() {
+        ctx.detail(format!("  {}", out.join(path).display()));
     }
     let tests: usize = output.ir.tests.iter().map(|s| s.tests.len()).sum();
-    eprintln!(
-        "wrote {}: {} policies, {} function modules, {} tests, {} files",
+    ctx.status(format!(
+        "wrote {}: {}, {}, {}, {}",
         out.display(),
-        output.ir.policies.len(),
-        output.ir.fn_modules.len(),
-        tests,
-        output.tree.files.len()
-    );
+        count(output.ir.policies.len(), "policy", "policies"),
+        count_s(output.ir.fn_modules.len(), "function module"),
+        count_s(tests, "test"),
+        count_s(output.tree.files.len(), "file")
+    ));
     ExitCode::SUCCESS
 }

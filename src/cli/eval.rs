@@ -1,6 +1,12 @@
-//! `govc eval --policy a.b.p --input FILE [DIR]`: one document's decision as JSON.
+//! `govc eval [DIR] --policy a.b.p --input FILE [--data FILE] [--param NAME=VALUE]…`: each
+//! document's decision as JSON. Exit 1 when a document is denied (a `deny` fired, or an access
+//! policy did not allow it).
 
-use std::io::Read;
+use super::documents;
+use crate::diagnostic::suggest::closest;
+use crate::engine::Decision;
+use crate::ir::Policy;
+use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,21 +17,46 @@ pub struct EvalArgs {
     /// The policy, as its Rego package: `package.policy_name`.
     #[arg(long)]
     pub policy: String,
-    /// The document: a JSON or YAML file, or `-` for standard input.
+    /// The documents: a JSON file, a YAML file (a stream of `---`-separated documents is judged
+    /// document by document), or `-` for standard input.
     #[arg(long)]
     pub input: PathBuf,
+    /// Parameter values for this evaluation: a JSON or YAML object, by parameter name (what an
+    /// operator puts at `data.govc.overrides.<policy>`).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// One parameter value; VALUE is JSON (`10`, `true`, `["a"]`) or else a plain string. Wins
+    /// over `--data`; repeat for several.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
 }
 
-pub fn run(args: EvalArgs) -> ExitCode {
-    let input = match read_document(&args.input) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(super::EXIT_USAGE);
-        }
+pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
+    let usage = |e: String| {
+        eprintln!("error: {e}");
+        ExitCode::from(super::EXIT_USAGE)
     };
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide) {
-        Ok(a) => a,
+    let documents = match documents::read_documents(&args.input) {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let mut overrides = match &args.data {
+        Some(path) => match documents::read_object(path) {
+            Ok(map) => map,
+            Err(e) => return usage(e),
+        },
+        None => Map::new(),
+    };
+    for param in &args.params {
+        match parse_param(param) {
+            Ok((name, value)) => {
+                overrides.insert(name, value);
+            }
+            Err(e) => return usage(e),
+        }
+    }
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
+        Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
     let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
@@ -38,13 +69,16 @@ pub fn run(args: EvalArgs) -> ExitCode {
     let Some(policy) = output.ir.policies.iter().find(|p| p.dotted() == args.policy) else {
         let known: Vec<String> = output.ir.policies.iter().map(|p| p.dotted()).collect();
         eprintln!("error: no policy `{}` in the project", args.policy);
-        if let Some(s) = crate::diagnostic::suggest::closest(&args.policy, known.iter().map(String::as_str)) {
+        if let Some(s) = closest(&args.policy, known.iter().map(String::as_str)) {
             eprintln!("help: did you mean `{s}`?");
         } else {
             eprintln!("help: the policies are: {}", known.join(", "));
         }
         return ExitCode::from(super::EXIT_USAGE);
     };
+    if let Err(e) = check_params(policy, &overrides) {
+        return usage(e);
+    }
     let engine = match crate::engine::PolicyEngine::load(&output.bundle, false) {
         Ok(e) => e,
         Err(e) => {
@@ -52,35 +86,99 @@ pub fn run(args: EvalArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let decision = match engine.decide(&policy.package, &input, None) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+    let overrides = (!overrides.is_empty()).then_some(Value::Object(overrides));
+    ctx.detail(format!(
+        "judging {} with `{}`",
+        crate::english::count_s(documents.len(), "document"),
+        policy.dotted()
+    ));
+    let mut refused = 0;
+    for input in &documents {
+        let decision = match engine.decide(&policy.package, input, overrides.as_ref()) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let json = serde_json::to_string_pretty(&decision).expect("decisions always serialize");
+        println!("{json}");
+        if !admits(policy, &decision) {
+            refused += 1;
         }
-    };
-    let json = serde_json::to_string_pretty(&decision).expect("decisions always serialize");
-    println!("{json}");
-    if decision.deny.is_empty() {
+    }
+    if documents.len() > 1 && refused > 0 {
+        ctx.status(format!(
+            "{} of {} refused",
+            refused,
+            crate::english::count_s(documents.len(), "document")
+        ));
+    }
+    if refused == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
 }
 
-/// Reads a JSON or YAML document (YAML is a superset of JSON, but JSON is tried first for its
-/// precise numbers and errors).
-fn read_document(path: &std::path::Path) -> Result<serde_json::Value, String> {
-    let mut text = String::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-    } else {
-        text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+/// Whether a decision lets the document through: no `deny` fired and, for an access policy (one
+/// with `allow` clauses), access is allowed.
+fn admits(policy: &Policy, decision: &Decision) -> bool {
+    decision.deny.is_empty() && (!policy.has_allow() || decision.allow)
+}
+
+/// `NAME=VALUE`: VALUE as JSON when it is JSON, else as a string.
+fn parse_param(param: &str) -> Result<(String, Value), String> {
+    let Some((name, value)) = param.split_once('=') else {
+        return Err(format!("`--param {param}` is not `NAME=VALUE`"));
+    };
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("`--param {param}` names no parameter"));
     }
-    if let Ok(v) = serde_json::from_str(&text) {
-        return Ok(v);
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+    Ok((name.to_string(), value))
+}
+
+/// Every given name must be a parameter of the policy (its type is checked by the policy itself,
+/// which denies a wrong one, as it does at run time).
+fn check_params(policy: &Policy, values: &Map<String, Value>) -> Result<(), String> {
+    for name in values.keys() {
+        if policy.params.iter().any(|p| &p.name == name) {
+            continue;
+        }
+        let names: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
+        let hint = match closest(name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if names.is_empty() => format!("`{}` has no parameters", policy.dotted()),
+            None => format!("its parameters are {}", names.join(", ")),
+        };
+        return Err(format!(
+            "policy `{}` has no parameter `{name}`\nhelp: {hint}",
+            policy.dotted()
+        ));
     }
-    yaml_serde::from_str(&text).map_err(|e| format!("`{}` is neither JSON nor YAML: {e}", path.display()))
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn params_are_json_or_else_strings() {
+        assert_eq!(parse_param("max=10").expect("ok"), ("max".to_string(), json!(10)));
+        assert_eq!(
+            parse_param("prefixes=[\"s3://a/\"]").expect("ok"),
+            ("prefixes".to_string(), json!(["s3://a/"]))
+        );
+        assert_eq!(
+            parse_param("owner=alice").expect("ok"),
+            ("owner".to_string(), json!("alice"))
+        );
+        assert_eq!(parse_param("eq=a=b").expect("ok"), ("eq".to_string(), json!("a=b")));
+        assert!(parse_param("novalue").is_err());
+        assert!(parse_param("=1").is_err());
+    }
 }

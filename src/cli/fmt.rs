@@ -1,5 +1,6 @@
-//! `govc fmt [DIR|FILE…] [--check]`: rewrites `.gov` files in the canonical layout, or with
-//! `--check` lists the files that would change and exits 1.
+//! `govc fmt [DIR|FILE…|-] [--check]`: rewrites `.gov` files in the canonical layout, or with
+//! `--check` lists the files that would change and exits 1. `-` formats standard input to
+//! standard output (how editors format a buffer).
 //!
 //! Directories are searched like a project (hidden directories, `dist`, `target` and
 //! `node_modules` are skipped). Paths listed in a `.govfmtignore` file (one per line, relative to
@@ -15,18 +16,29 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct FmtArgs {
-    /// Files or directories to format; defaults to the current directory.
+    /// Files or directories to format, or `-` for standard input; defaults to the current
+    /// directory.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Write nothing; list the files that are not formatted and exit 1 if there are any.
     #[arg(long)]
     pub check: bool,
+    /// The name diagnostics give standard input (with `-`).
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
 }
 
 /// The name of the file that lists paths `govc fmt` leaves alone.
 pub const IGNORE_FILE: &str = ".govfmtignore";
 
-pub fn run(args: FmtArgs) -> ExitCode {
+pub fn run(args: FmtArgs, ctx: &super::Ctx) -> ExitCode {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            eprintln!("error: `-` (standard input) cannot be formatted together with files");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+        return format_stdin(&args);
+    }
     let mut files = Vec::new();
     for path in &args.paths {
         if !path.exists() {
@@ -57,7 +69,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
             }
         };
         match format_text(&text) {
-            Ok(formatted) if formatted == text => {}
+            Ok(formatted) if formatted == text => ctx.detail(format!("unchanged {}", file.display())),
             Ok(formatted) => {
                 changed += 1;
                 if args.check {
@@ -65,19 +77,13 @@ pub fn run(args: FmtArgs) -> ExitCode {
                 } else if let Err(e) = std::fs::write(file, formatted) {
                     eprintln!("error: cannot write `{}`: {e}", file.display());
                     failed += 1;
-                } else {
+                } else if ctx.verbosity > super::Verbosity::Quiet {
                     println!("formatted {}", file.display());
                 }
             }
             Err(FormatError::Syntax(diags)) => {
                 failed += 1;
-                let mut sources = SourceMap::new();
-                sources.add(file.display().to_string(), Some(file.clone()), text, false);
-                eprint!("{}", human::render(&diags, &sources, human::use_color()));
-                eprintln!(
-                    "error: `{}` was not formatted: fix its syntax errors first",
-                    file.display()
-                );
+                print_syntax_errors(&file.display().to_string(), Some(file.clone()), text, &diags);
             }
             Err(e @ FormatError::Unsafe(_)) => {
                 failed += 1;
@@ -97,6 +103,47 @@ pub fn run(args: FmtArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Formats standard input to standard output; with `--check`, prints nothing and exits 1 when the
+/// input is not formatted.
+fn format_stdin(args: &FmtArgs) -> ExitCode {
+    use std::io::{Read, Write};
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("error: cannot read standard input: {e}");
+        return ExitCode::from(super::EXIT_USAGE);
+    }
+    match format_text(&text) {
+        Ok(formatted) if args.check => {
+            if formatted == text {
+                ExitCode::SUCCESS
+            } else {
+                println!("{}", args.stdin_filename);
+                ExitCode::FAILURE
+            }
+        }
+        Ok(formatted) => match std::io::stdout().write_all(formatted.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(super::EXIT_USAGE),
+        },
+        Err(FormatError::Syntax(diags)) => {
+            print_syntax_errors(&args.stdin_filename, None, text, &diags);
+            ExitCode::FAILURE
+        }
+        Err(e @ FormatError::Unsafe(_)) => {
+            eprintln!("error: `{}`: {e}", args.stdin_filename);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The syntax errors that keep a file from being formatted, then a line saying so.
+fn print_syntax_errors(name: &str, path: Option<PathBuf>, text: String, diags: &[crate::diagnostic::Diagnostic]) {
+    let mut sources = SourceMap::new();
+    sources.add(name, path, text, false);
+    eprint!("{}", human::render(diags, &sources, human::use_color()));
+    eprintln!("error: `{name}` was not formatted: fix its syntax errors first");
 }
 
 /// The paths that `.govfmtignore` files in `dir` and above it exclude.

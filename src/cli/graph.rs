@@ -12,9 +12,9 @@ pub struct GraphArgs {
     pub format: GraphFormat,
 }
 
-pub fn run(args: GraphArgs) -> ExitCode {
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide) {
-        Ok(a) => a,
+pub fn run(args: GraphArgs, ctx: &super::Ctx) -> ExitCode {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
+        Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
     print!("{}", render(&analysis.graph, &analysis.program, args.format));

@@ -12,9 +12,9 @@ pub struct ReportArgs {
     pub format: ReportFormat,
 }
 
-pub fn run(args: ReportArgs) -> ExitCode {
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide) {
-        Ok(a) => a,
+pub fn run(args: ReportArgs, ctx: &super::Ctx) -> ExitCode {
+    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
+        Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
     let ir = crate::ir::lower(&analysis);

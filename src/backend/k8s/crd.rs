@@ -1,8 +1,9 @@
 //! A `resource` as an `apiextensions.k8s.io/v1` CustomResourceDefinition.
 
+use super::managed_labels;
 use super::names::is_dns_label;
 use super::openapi::structural;
-use super::{managed_labels, K8sError};
+use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::Resource;
 use serde_json::{json, Value};
 
@@ -13,18 +14,31 @@ pub fn crd_name(resource: &Resource) -> String {
 }
 
 /// Checks what the API server would reject in the names of a resource's CRD.
-pub fn check_names(resource: &Resource) -> Result<(), K8sError> {
+pub fn check_names(resource: &Resource) -> Result<(), TargetProblem> {
     let singular = resource.kind.to_lowercase();
     for (what, name) in [("plural", &resource.plural), ("singular", &singular)] {
         if !is_dns_label(name) {
-            return Err(K8sError(format!(
-                "the {what} name `{name}` of resource `{}` is not a valid Kubernetes name: it must be lowercase \
-                 letters, digits and `-`, at most 63 characters; set `plural` or rename the resource",
-                resource.kind
-            )));
+            return Err(TargetProblem::new(
+                ProblemKind::Name,
+                format!(
+                    "the {what} name `{name}` of resource `{}` is not a valid Kubernetes name: it must be lowercase \
+                     letters, digits and `-`, at most 63 characters",
+                    resource.kind
+                ),
+                vec![origin(resource)],
+            )
+            .with_help("set `plural` or rename the resource"));
         }
     }
     Ok(())
+}
+
+/// Where a resource is declared, for a problem about it.
+pub fn origin(resource: &Resource) -> Origin {
+    Origin::Resource {
+        group: resource.group.clone(),
+        kind: resource.kind.clone(),
+    }
 }
 
 /// The CustomResourceDefinition of a resource: one served and stored version, whose schema

@@ -14,8 +14,9 @@ use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{emit_fn_module, emit_policy, ParamSource, Target};
+use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::checked::AdmissionAction;
-use crate::ir::{Admission, Ir, Policy, Schema};
+use crate::ir::{Admission, Ir, Policy};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -56,8 +57,9 @@ impl Admitted<'_> {
 }
 
 /// The policies enforced at admission, in the order their enforcements are declared; or every
-/// problem that keeps their manifests from being valid in a cluster.
-pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<String>> {
+/// problem that keeps their manifests from being valid in a cluster. (That an admission block
+/// matches only its policies' subject kind is checked by the front end, where the kinds are.)
+pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<TargetProblem>> {
     let mut out: Vec<Admitted<'_>> = Vec::new();
     let mut errors = Vec::new();
     for enforcement in &ir.enforcements {
@@ -68,7 +70,6 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<String>> {
             let Some(policy) = ir.policies.iter().find(|p| &p.package == package) else {
                 continue;
             };
-            errors.extend(subject_mismatches(policy, admission));
             if let Some(existing) = out.iter_mut().find(|a| a.policy.package == policy.package) {
                 existing.admissions.push(admission);
                 continue;
@@ -83,26 +84,48 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<String>> {
     let mut kinds: BTreeMap<String, &Policy> = BTreeMap::new();
     for a in &out {
         let dotted = a.policy.dotted();
+        let about = vec![Origin::Policy(a.policy.package.clone())];
         if !a.kind.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            errors.push(format!(
-                "policy `{dotted}` would be the Gatekeeper kind `{}`, but a kind starts with a letter; rename the policy",
-                a.kind
-            ));
+            errors.push(
+                TargetProblem::new(
+                    ProblemKind::Name,
+                    format!(
+                        "policy `{dotted}` would be the Gatekeeper kind `{}`, but a kind starts with a letter",
+                        a.kind
+                    ),
+                    about.clone(),
+                )
+                .with_help("rename the policy"),
+            );
         } else if a.template_name().len() > MAX_LABEL {
-            errors.push(format!(
-                "the Gatekeeper kind of policy `{dotted}` would be `{}` ({} characters), but a ConstraintTemplate's \
-                 name is its lowercase kind and has at most {MAX_LABEL} characters; shorten the policy's name",
-                a.kind,
-                a.kind.len()
-            ));
+            errors.push(
+                TargetProblem::new(
+                    ProblemKind::Name,
+                    format!(
+                        "the Gatekeeper kind of policy `{dotted}` would be `{}` ({} characters), but a \
+                         ConstraintTemplate's name is its lowercase kind and has at most {MAX_LABEL} characters",
+                        a.kind,
+                        a.kind.len()
+                    ),
+                    about.clone(),
+                )
+                .with_help("shorten the policy's name"),
+            );
         }
         if let Some(other) = kinds.insert(a.template_name(), a.policy) {
-            errors.push(format!(
-                "policies `{}` and `{dotted}` would both be the Gatekeeper kind `{}` (a kind is the policy name in \
-                 UpperCamelCase and must be unique in a cluster); rename one of them",
-                other.dotted(),
-                a.kind
-            ));
+            errors.push(
+                TargetProblem::new(
+                    ProblemKind::Clash,
+                    format!(
+                        "policies `{}` and `{dotted}` would both be the Gatekeeper kind `{}` (a kind is the policy \
+                         name in UpperCamelCase and must be unique in a cluster)",
+                        other.dotted(),
+                        a.kind
+                    ),
+                    vec![about[0].clone(), Origin::Policy(other.package.clone())],
+                )
+                .with_help("rename one of them"),
+            );
         }
     }
     if errors.is_empty() {
@@ -110,45 +133,6 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<String>> {
     } else {
         Err(errors)
     }
-}
-
-/// The `group/Kind`s an admission block matches that are not the policy's subject: such objects
-/// would all be denied as malformed, which is never what was meant.
-fn subject_mismatches(policy: &Policy, admission: &Admission) -> Vec<String> {
-    let Some((group, kind)) = subject_group_kind(&policy.subject) else {
-        return Vec::new();
-    };
-    admission
-        .kinds
-        .iter()
-        .filter(|written| match written.split_once('/') {
-            Some((g, k)) => api_group(g) != group || k != kind,
-            None => true,
-        })
-        .map(|written| {
-            format!(
-                "policy `{}` judges `{kind}` objects (group `{group}`), but its admission enforcement matches \
-                 `{written}`, which it would deny as malformed; list only `{group}/{kind}`",
-                policy.dotted(),
-            )
-        })
-        .collect()
-}
-
-/// The API group and kind a resource subject's `apiVersion` and `kind` are fixed to.
-fn subject_group_kind(subject: &Schema) -> Option<(String, String)> {
-    let Schema::Object { fields, .. } = subject else {
-        return None;
-    };
-    let constant = |name: &str| {
-        fields.iter().find(|f| f.name == name).and_then(|f| match &f.schema {
-            Schema::Const(v) => Some(v.clone()),
-            _ => None,
-        })
-    };
-    let api_version = constant("apiVersion")?;
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-    Some((group, constant("kind")?))
 }
 
 /// The Rego [`Target`] of a ConstraintTemplate.

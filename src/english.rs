@@ -1,0 +1,30 @@
+//! English for people: counts with the right noun form, shared by every human-facing output
+//! (diagnostic summaries, command status lines, the controls report).
+
+/// `0 policies`, `1 policy`, `2 policies`: `n` with `one` when it is 1, else `many`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// [`count`] for nouns whose plural adds `s`: `1 test`, `3 tests`.
+pub fn count_s(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singular_only_for_one() {
+        assert_eq!(count(0, "policy", "policies"), "0 policies");
+        assert_eq!(count(1, "policy", "policies"), "1 policy");
+        assert_eq!(count(2, "policy", "policies"), "2 policies");
+        assert_eq!(count_s(1, "control"), "1 control");
+        assert_eq!(count_s(7, "control"), "7 controls");
+    }
+}
