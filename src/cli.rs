@@ -1,6 +1,7 @@
 //! The command line: `govc check | graph | build | test | eval`. Exit codes: 0 success, 1 policy
 //! or compile errors, 2 usage errors.
 
+mod audit;
 mod build;
 mod check;
 mod eval;
@@ -41,6 +42,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Print the controls report: which policies implement each control, where they are enforced.
     Report(report::ReportArgs),
+    /// Continuous auditing: ingest decision logs, verify the evidence chain, report per control.
+    Audit(audit::AuditArgs),
     /// Format `.gov` files in the canonical layout (`--check`: list the files that would change).
     Fmt(fmt::FmtArgs),
     /// Run the language server on stdin/stdout (for editors).
@@ -77,6 +80,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Report(args) => report::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }
 

@@ -18,6 +18,10 @@ pub struct BuildArgs {
     /// directory above DIR that holds `.git`. The workflow's paths are relative to it.
     #[arg(long)]
     pub repo_root: Option<PathBuf>,
+    /// Do not record the build's revision in the project's build ledger
+    /// (`DIR/.govc/ledger.jsonl`, read by `govc audit`).
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 pub fn run(args: BuildArgs) -> ExitCode {
@@ -49,6 +53,9 @@ pub fn run(args: BuildArgs) -> ExitCode {
         eprintln!("error: could not write `{}`: {e}", out.display());
         return ExitCode::from(super::EXIT_USAGE);
     }
+    if !args.no_ledger {
+        record_in_ledger(&args.project.dir, &output.tree);
+    }
     for note in &output.notes {
         eprintln!("note: {note}");
     }
@@ -62,4 +69,18 @@ pub fn run(args: BuildArgs) -> ExitCode {
         output.tree.files.len()
     );
     ExitCode::SUCCESS
+}
+
+/// Appends the build's ledger entry to the project's ledger. A failure is a warning: the build
+/// output is complete without it.
+fn record_in_ledger(project: &std::path::Path, tree: &crate::output::OutputTree) {
+    use crate::audit::ledger;
+    let Some(text) = tree.files.get(ledger::OUTPUT_PATH) else {
+        return;
+    };
+    let result =
+        ledger::parse(text).and_then(|entries| entries.iter().try_for_each(|e| ledger::record(project, e).map(|_| ())));
+    if let Err(e) = result {
+        eprintln!("warning: the build was not recorded in the build ledger: {e}");
+    }
 }

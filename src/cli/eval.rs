@@ -14,6 +14,10 @@ pub struct EvalArgs {
     /// The document: a JSON or YAML file, or `-` for standard input.
     #[arg(long)]
     pub input: PathBuf,
+    /// Append the decision to FILE as an OPA decision-log event (JSON lines, with the bundle's
+    /// mask rules applied), for `govc audit ingest`.
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs) -> ExitCode {
@@ -59,6 +63,12 @@ pub fn run(args: EvalArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(file) = &args.decision_log {
+        if let Err(e) = crate::audit::decision_log::log(file, &engine, &output.bundle, policy, &input, &decision) {
+            eprintln!("error: {e}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    }
     let json = serde_json::to_string_pretty(&decision).expect("decisions always serialize");
     println!("{json}");
     if decision.deny.is_empty() {
