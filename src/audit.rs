@@ -54,13 +54,16 @@ pub fn default_db_path(project: &Path) -> PathBuf {
 /// Hex-encoded SHA-256.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hexadecimal (hashes are formatted on the ingestion's hot path: no `format!`).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     out
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -1,8 +1,8 @@
 //! Tamper evidence: every record is chained to the one before it by hash.
 //!
-//! `hash = SHA-256(prev_hash || "\n" || canonical(record))`, where `canonical` is the JSON array
-//! of the record's columns ([`super::store::RECORD_COLUMNS`]) as stored, and the first record's
-//! `prev_hash` is [`GENESIS`]. Each row keeps its `prev_hash`, and the `chain` table keeps the
+//! `hash = SHA-256(prev_hash || "\n" || encoding(record))`, where the encoding (see [`link`]) is
+//! the record's columns ([`super::store::RECORD_COLUMNS`]) as stored, each with its type and
+//! length, and the first record's `prev_hash` is [`GENESIS`]. Each row keeps its `prev_hash`, and the `chain` table keeps the
 //! length and the last hash. So [`verify`] can tell:
 //! - an **edited** record: its hash no longer matches its content;
 //! - a **removed** record: the next one was chained after a hash no row has any more (or the
@@ -26,7 +26,8 @@ pub enum Field<'a> {
     Null,
     Int(i64),
     Real(f64),
-    Text(&'a str),
+    /// Text, as its bytes (hashed as stored, never re-encoded).
+    Text(&'a [u8]),
     Blob(&'a [u8]),
 }
 
@@ -37,56 +38,71 @@ impl<'a> From<rusqlite::types::ValueRef<'a>> for Field<'a> {
             ValueRef::Null => Field::Null,
             ValueRef::Integer(i) => Field::Int(i),
             ValueRef::Real(f) => Field::Real(f),
-            // Text that is not UTF-8 was not written by govc: hash its bytes as a blob.
-            ValueRef::Text(t) => std::str::from_utf8(t).map_or(Field::Blob(t), Field::Text),
+            ValueRef::Text(t) => Field::Text(t),
             ValueRef::Blob(b) => Field::Blob(b),
         }
     }
 }
 
-/// The hash of a record chained after `prev`.
-pub fn link(prev: &str, fields: &[Field<'_>]) -> String {
-    let mut h = HashWriter(Sha256::new());
-    h.0.update(prev.as_bytes());
-    h.0.update(b"\n[");
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            h.0.update(b",");
-        }
-        match f {
-            Field::Null => h.0.update(b"null"),
-            Field::Int(n) => h.0.update(n.to_string().as_bytes()),
-            // Types govc never writes still hash differently from every type it does.
-            Field::Real(x) => h.0.update(format!("{{\"real\":{x:?}}}").as_bytes()),
-            Field::Blob(b) => {
-                h.0.update(b"{\"blob\":");
-                h.0.update(super::sha256_hex(b).as_bytes());
-                h.0.update(b"}");
-            }
-            Field::Text(s) => serde_json::to_writer(&mut h, s).expect("writing to a hasher cannot fail"),
-        }
+/// Fields bind to SQL parameters without copying.
+impl rusqlite::ToSql for Field<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Field::Null => ValueRef::Null,
+            Field::Int(i) => ValueRef::Integer(i),
+            Field::Real(x) => ValueRef::Real(x),
+            Field::Text(s) => ValueRef::Text(s),
+            Field::Blob(b) => ValueRef::Blob(b),
+        }))
     }
-    h.0.update(b"]");
-    let digest = h.0.finalize();
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
-    }
-    out
 }
 
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+/// The hash of a record chained after `prev`: SHA-256 of `prev`, a newline, and each field
+/// encoded with its type and length (`n` null; `i<digits>;` integer; `s<bytes>:<text>` text;
+/// `r<value>;` real; `b<bytes>:<bytes>` blob), so no two records encode alike and text is hashed
+/// as stored, without escaping.
+pub fn link(prev: &str, fields: &[Field<'_>]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    for f in fields {
+        match f {
+            Field::Null => h.update(b"n"),
+            Field::Int(n) => {
+                h.update(b"i");
+                h.update(decimal(&mut [0; 21], n.unsigned_abs(), *n < 0));
+                h.update(b";");
+            }
+            Field::Real(x) => h.update(format!("r{x:?};").as_bytes()),
+            Field::Text(bytes) | Field::Blob(bytes) => {
+                h.update(if matches!(f, Field::Text(_)) { b"s" } else { b"b" });
+                h.update(decimal(&mut [0; 21], bytes.len() as u64, false));
+                h.update(b":");
+                h.update(bytes);
+            }
+        }
     }
+    super::hex(&h.finalize())
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+/// The decimal digits of `n` (with a `-` when `negative`), written at the end of `buf` (hashing
+/// runs for every record: no allocation).
+fn decimal(buf: &mut [u8; 21], mut n: u64, negative: bool) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
 
 /// What `verify` found.
@@ -246,16 +262,18 @@ mod tests {
 
     #[test]
     fn the_hash_covers_every_field_and_its_type() {
-        let a = link(GENESIS, &[Field::Text("x"), Field::Int(1), Field::Null]);
+        let t = |s: &'static str| Field::Text(s.as_bytes());
+        let a = link(GENESIS, &[t("x"), Field::Int(1), Field::Null]);
         assert_eq!(a.len(), 64);
-        assert_eq!(a, link(GENESIS, &[Field::Text("x"), Field::Int(1), Field::Null]));
-        assert_ne!(a, link(GENESIS, &[Field::Text("x"), Field::Text("1"), Field::Null]));
-        assert_ne!(a, link(GENESIS, &[Field::Text("x"), Field::Int(1), Field::Text("")]));
-        assert_ne!(a, link(&a, &[Field::Text("x"), Field::Int(1), Field::Null]));
+        assert_eq!(a, link(GENESIS, &[t("x"), Field::Int(1), Field::Null]));
+        assert_ne!(a, link(GENESIS, &[t("x"), t("1"), Field::Null]));
+        assert_ne!(a, link(GENESIS, &[t("x"), Field::Int(-1), Field::Null]));
+        assert_ne!(a, link(GENESIS, &[t("x"), Field::Int(1), t("")]));
+        assert_ne!(a, link(GENESIS, &[Field::Blob(b"x"), Field::Int(1), Field::Null]));
+        assert_ne!(a, link(&a, &[t("x"), Field::Int(1), Field::Null]));
         // Field boundaries are unambiguous.
-        assert_ne!(
-            link(GENESIS, &[Field::Text("a,b")]),
-            link(GENESIS, &[Field::Text("a"), Field::Text("b")])
-        );
+        assert_ne!(link(GENESIS, &[t("a:s1:b")]), link(GENESIS, &[t("a"), t("b")]));
+        assert_eq!(decimal(&mut [0; 21], 1234, true), b"-1234");
+        assert_eq!(decimal(&mut [0; 21], u64::MAX, false), u64::MAX.to_string().as_bytes());
     }
 }

@@ -14,7 +14,10 @@ use super::ledger::{IndexedPolicy, LedgerEntry, PolicyIndex};
 use super::logs::{self, ConstraintAudit, LogItem, OpaEvent};
 use super::redact::{self, MaskRule, Maskable};
 use super::store::{Outcome, Record, Store, RECORD_COLUMNS};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -50,6 +53,11 @@ pub struct Summary {
 /// adding `ledger` entries.
 pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Result<Summary, String> {
     let files = expand(logs)?;
+    // A large page cache: the indexes of a big ingestion stay in memory.
+    store
+        .conn
+        .execute_batch("PRAGMA cache_size = -131072")
+        .map_err(|e| e.to_string())?;
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -177,15 +185,13 @@ impl Appender<'_> {
         summary.read += 1;
         let fields = record.fields();
         let hash = chain::link(&self.head, &fields);
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(RECORD_COLUMNS.len() + 3);
-        values.push((self.length + 1).into());
-        values.extend(fields.iter().map(to_sql));
-        values.push(self.head.clone().into());
-        values.push(hash.clone().into());
-        let changed = self
-            .insert
-            .execute(rusqlite::params_from_iter(&values))
-            .map_err(|e| e.to_string())?;
+        let seq = self.length + 1;
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(RECORD_COLUMNS.len() + 3);
+        params.push(&seq);
+        params.extend(fields.iter().map(|f| f as &dyn rusqlite::ToSql));
+        params.push(&self.head);
+        params.push(&hash);
+        let changed = self.insert.execute(params.as_slice()).map_err(|e| e.to_string())?;
         if changed == 0 {
             summary.duplicates += 1;
             return Ok(());
@@ -200,7 +206,7 @@ impl Appender<'_> {
             None => {
                 summary.unmapped += 1;
                 if summary.unmapped_paths.len() < 5 {
-                    summary.unmapped_paths.insert(record.path.clone());
+                    summary.unmapped_paths.insert(record.path.to_string());
                 }
             }
             Some(_) => {
@@ -210,17 +216,6 @@ impl Appender<'_> {
             }
         }
         Ok(())
-    }
-}
-
-fn to_sql(f: &chain::Field<'_>) -> rusqlite::types::Value {
-    use rusqlite::types::Value as V;
-    match *f {
-        chain::Field::Null => V::Null,
-        chain::Field::Int(i) => V::Integer(i),
-        chain::Field::Real(x) => V::Real(x),
-        chain::Field::Text(s) => V::Text(s.to_string()),
-        chain::Field::Blob(b) => V::Blob(b.to_vec()),
     }
 }
 
@@ -275,15 +270,17 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 
 /// The data path of an event: its `path`, or the reference its `query` starts with
 /// (`data.a.b.allow == true` → `a/b/allow`).
-fn data_path(event: &OpaEvent) -> String {
-    if let Some(p) = event.path.as_deref().filter(|p| !p.is_empty()) {
-        return p.trim_matches('/').to_string();
+fn data_path<'a>(event: &OpaEvent<'a>) -> Cow<'a, str> {
+    match &event.path {
+        Some(Cow::Borrowed(p)) if !p.is_empty() => return Cow::Borrowed(p.trim_matches('/')),
+        Some(Cow::Owned(p)) if !p.is_empty() => return Cow::Owned(p.trim_matches('/').to_string()),
+        _ => {}
     }
     let Some(q) = event.query.as_deref() else {
-        return String::new();
+        return Cow::Borrowed("");
     };
     let q = q.trim();
-    match q.strip_prefix("data.") {
+    Cow::Owned(match q.strip_prefix("data.") {
         Some(rest) => rest
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .next()
@@ -291,34 +288,46 @@ fn data_path(event: &OpaEvent) -> String {
             .trim_end_matches('.')
             .replace('.', "/"),
         None => q.to_string(),
+    })
+}
+
+/// A copy of a `Cow` that still borrows what it borrowed.
+fn reborrow<'a>(c: &Cow<'a, str>) -> Cow<'a, str> {
+    match c {
+        Cow::Borrowed(b) => Cow::Borrowed(b),
+        Cow::Owned(o) => Cow::Owned(o.clone()),
     }
 }
 
 /// The revision that decided: of the bundle the ledger knows, else of the bundle named `govc`,
 /// else the deprecated top-level `revision`, else of the only bundle.
-fn revision(event: &OpaEvent, known: &HashSet<&str>) -> Option<String> {
-    let revisions = || event.bundles.values().filter_map(|b| b.revision.as_deref());
+fn revision<'a>(event: &OpaEvent<'a>, known: &HashSet<&str>) -> Option<Cow<'a, str>> {
+    let revisions = || event.bundles.values().filter_map(|b| b.revision.as_ref());
     revisions()
-        .find(|r| known.contains(r))
+        .find(|r| known.contains(r.as_ref()))
         .or_else(|| {
             event
                 .bundles
                 .get(crate::backend::opa_config::BUNDLE_NAME)
-                .and_then(|b| b.revision.as_deref())
+                .and_then(|b| b.revision.as_ref())
         })
-        .or(event.revision.as_deref())
+        .or(event.revision.as_ref())
         .or_else(|| {
             let mut all = revisions();
             all.next().filter(|_| all.next().is_none())
         })
-        .map(str::to_string)
+        .map(reborrow)
 }
 
 /// An OPA event as a record; the flag says govc erased sensitive fields the log still carried.
-fn decision_record(event: OpaEvent, index: &PolicyIndex, known: &HashSet<&str>) -> Result<(Record, bool), String> {
+fn decision_record<'a>(
+    event: OpaEvent<'a>,
+    index: &'a PolicyIndex,
+    known: &HashSet<&str>,
+) -> Result<(Record<'a>, bool), String> {
     let path = data_path(&event);
     let revision = revision(&event, known);
-    let Some(timestamp) = event.timestamp.clone() else {
+    let Some(timestamp) = event.timestamp else {
         return Err(format!(
             "decision `{}` has no timestamp",
             event.decision_id.as_deref().unwrap_or("?")
@@ -326,16 +335,10 @@ fn decision_record(event: OpaEvent, index: &PolicyIndex, known: &HashSet<&str>) 
     };
     let time_ms = parse_time(&timestamp)?;
     let policy = index.by_path(&path);
-    let mut parts = Maskable {
-        input: event.input,
-        result: event.result,
-        nd_builtin_cache: None,
-        erased: event.erased,
-        masked: event.masked,
-    };
-    let erased_here = match policy {
-        Some(p) => erase_sensitive(p, &mut parts)?,
-        None => false,
+    let mut erased = event.erased;
+    let (input, erased_here) = match (event.input.map(RawValue::get), policy) {
+        (Some(raw), Some(p)) => erase_sensitive(p, raw, &mut erased)?,
+        (raw, _) => (raw.map(Cow::Borrowed), false),
     };
     let error = event.error.map(|e| match e {
         Value::String(s) => s,
@@ -345,9 +348,8 @@ fn decision_record(event: OpaEvent, index: &PolicyIndex, known: &HashSet<&str>) 
             .map_or_else(|| e.to_string(), str::to_string),
         other => other.to_string(),
     });
-    let rule = policy.map(|p| rule_of(&path, &p.policy));
-    let judged = match (&rule, &parts.result) {
-        (Some(rule), Some(result)) => judge(rule, result),
+    let judged = match (policy, event.result) {
+        (Some(p), Some(result)) => judge(rule_of(&path, &p.path), result.get()),
         _ => None,
     };
     let access = policy.is_some_and(|p| p.access);
@@ -363,16 +365,10 @@ fn decision_record(event: OpaEvent, index: &PolicyIndex, known: &HashSet<&str>) 
         Some(id) if !id.is_empty() => id,
         // OPA always sets one; a hand-made event gets one derived from its content, so
         // ingesting it twice still adds it once.
-        _ => format!(
+        _ => Cow::Owned(format!(
             "sha256:{}",
-            super::sha256_hex(
-                format!(
-                    "{path}\n{timestamp}\n{}",
-                    parts.input.as_ref().map(Value::to_string).unwrap_or_default()
-                )
-                .as_bytes()
-            )
-        ),
+            super::sha256_hex(format!("{path}\n{timestamp}\n{}", input.as_deref().unwrap_or_default()).as_bytes())
+        )),
     };
     let record = Record {
         source: "opa",
@@ -380,87 +376,105 @@ fn decision_record(event: OpaEvent, index: &PolicyIndex, known: &HashSet<&str>) 
         timestamp,
         time_ms,
         path,
-        policy: policy.map(|p| p.policy.clone()),
+        policy: policy.map(|p| Cow::Borrowed(p.policy.as_str())),
         revision,
         outcome,
         allowed,
         deny: json_text(&deny),
         warn: json_text(&warn),
         error,
-        input: parts.input.as_ref().map(Value::to_string),
-        erased: json_text(&parts.erased),
-        masked: json_text(&parts.masked),
-        labels: event
-            .labels
-            .map_or_else(|| "{}".to_string(), |l| Value::Object(l).to_string()),
+        input,
+        erased: json_text(&erased),
+        masked: json_text(&event.masked),
+        labels: match event.labels.map(RawValue::get) {
+            None | Some("null") => Cow::Borrowed("{}"),
+            Some(l) => Cow::Borrowed(l),
+        },
     };
     Ok((record, erased_here))
 }
 
-fn json_text(items: &[String]) -> String {
-    serde_json::to_string(items).expect("strings serialize")
+fn json_text(items: &[String]) -> Cow<'static, str> {
+    if items.is_empty() {
+        return Cow::Borrowed("[]");
+    }
+    Cow::Owned(serde_json::to_string(items).expect("strings serialize"))
 }
 
-/// Erases the policy's sensitive fields still present in the input; true when there were any.
-fn erase_sensitive(policy: &IndexedPolicy, parts: &mut Maskable) -> Result<bool, String> {
-    let Some(input) = &parts.input else {
-        return Ok(false);
+/// The input to store: its text as logged, or, when it still holds the policy's sensitive
+/// fields, without them (their pointers added to `erased`). The flag says fields were erased.
+fn erase_sensitive<'a>(
+    policy: &IndexedPolicy,
+    raw: &'a str,
+    erased: &mut Vec<String>,
+) -> Result<(Option<Cow<'a, str>>, bool), String> {
+    // A sensitive field can only be there if its quoted name is (or if names are escaped): most
+    // logs, already masked by OPA, are stored as they are without being parsed.
+    if !policy.sensitive_names.iter().any(|name| raw.contains(name.as_str())) && !raw.contains("\\u") {
+        return Ok((Some(Cow::Borrowed(raw)), false));
+    }
+    let mut parts = Maskable {
+        input: Some(serde_json::from_str(raw).map_err(|e| format!("invalid input: {e}"))?),
+        erased: std::mem::take(erased),
+        ..Maskable::default()
     };
+    let input = parts.input.as_ref().expect("set above");
     let rules: Vec<MaskRule> = policy
         .sensitive
         .iter()
         .flat_map(|pattern| redact::expand(pattern, input))
         .map(MaskRule::Remove)
         .collect();
-    if rules.is_empty() {
-        return Ok(false);
-    }
-    redact::apply(&rules, parts)?;
-    Ok(true)
+    let found = !rules.is_empty();
+    redact::apply(&rules, &mut parts)?;
+    *erased = parts.erased;
+    Ok((parts.input.as_ref().map(|v| Cow::Owned(v.to_string())), found))
 }
 
-/// The rule an event's path queried, relative to its policy's package: `""` for the package
-/// itself, `allow`, `deny`, `decision`, ...
-fn rule_of(path: &str, policy: &str) -> String {
-    let package = policy.replace('.', "/");
-    path.strip_prefix(&package)
-        .unwrap_or_default()
-        .trim_start_matches('/')
-        .to_string()
+/// The rule an event's path queried, relative to its policy's package path: `""` for the
+/// package itself, `allow`, `deny`, `decision`, ...
+fn rule_of<'p>(path: &'p str, package: &str) -> &'p str {
+    path.strip_prefix(package).unwrap_or_default().trim_start_matches('/')
 }
 
 type Judgement = (Option<bool>, Vec<String>, Vec<String>);
 
 /// What the result of a query of `rule` says: allowed, deny and warn messages; `None` when it
-/// says nothing about the decision.
-fn judge(rule: &str, result: &Value) -> Option<Judgement> {
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        match v {
-            Some(Value::Array(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
-            _ => Vec::new(),
-        }
-    };
+/// says nothing about the decision. Parsed into the fields needed only (a result can hold a
+/// whole package); a result of another shape than the rule's is undetermined.
+fn judge(rule: &str, result: &str) -> Option<Judgement> {
+    #[derive(Deserialize)]
+    struct Allow {
+        allow: Option<bool>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        #[serde(default)]
+        allow: Option<bool>,
+        #[serde(default)]
+        deny: Vec<String>,
+        #[serde(default)]
+        warn: Vec<String>,
+        #[serde(default)]
+        decision: Option<Allow>,
+    }
+    #[derive(Deserialize)]
+    struct Violation {
+        msg: String,
+    }
     match rule {
-        "" => {
-            let o = result.as_object()?;
-            let allowed = o
-                .get("allow")
-                .and_then(Value::as_bool)
-                .or_else(|| o.get("decision").and_then(|d| d["allow"].as_bool()));
-            Some((allowed, strings(o.get("deny")), strings(o.get("warn"))))
+        "" | "decision" => {
+            let p: Package = serde_json::from_str(result).ok()?;
+            let allowed = p.allow.or_else(|| p.decision.and_then(|d| d.allow));
+            Some((allowed, p.deny, p.warn))
         }
-        "deny" => Some((None, strings(Some(result)), Vec::new())),
-        "warn" => Some((None, Vec::new(), strings(Some(result)))),
-        "allow" => Some((Some(result.as_bool()?), Vec::new(), Vec::new())),
+        "deny" => Some((None, serde_json::from_str(result).ok()?, Vec::new())),
+        "warn" => Some((None, Vec::new(), serde_json::from_str(result).ok()?)),
+        "allow" => Some((Some(serde_json::from_str(result).ok()?), Vec::new(), Vec::new())),
         "violation" => {
-            let msgs = result
-                .as_array()?
-                .iter()
-                .filter_map(|v| v["msg"].as_str().map(str::to_string))
-                .collect();
-            Some((None, msgs, Vec::new()))
+            let v: Vec<Violation> = serde_json::from_str(result).ok()?;
+            Some((None, v.into_iter().map(|v| v.msg).collect(), Vec::new()))
         }
-        "decision" => Some((result["allow"].as_bool(), strings(result.get("deny")), Vec::new())),
         _ => None,
     }
 }
@@ -478,7 +492,7 @@ fn outcome(access: bool, allowed: Option<bool>, deny: &[String], warn: &[String]
 
 /// Gatekeeper's audit of one Constraint as records: one per violation, or one passed record
 /// when it found none.
-fn audit_records(audit: &ConstraintAudit, index: &PolicyIndex) -> Result<Vec<Record>, String> {
+fn audit_records(audit: &ConstraintAudit, index: &PolicyIndex) -> Result<Vec<Record<'static>>, String> {
     let Some(timestamp) = audit.audit_timestamp.clone() else {
         // Not audited yet: nothing to record.
         return Ok(Vec::new());
@@ -505,21 +519,21 @@ fn audit_records(audit: &ConstraintAudit, index: &PolicyIndex) -> Result<Vec<Rec
         );
         Record {
             source: "gatekeeper",
-            decision_id: format!("gatekeeper:{}", super::sha256_hex(id_source.as_bytes())),
-            timestamp: timestamp.clone(),
+            decision_id: Cow::Owned(format!("gatekeeper:{}", super::sha256_hex(id_source.as_bytes()))),
+            timestamp: Cow::Owned(timestamp.clone()),
             time_ms,
-            path: path.clone(),
-            policy: policy.clone(),
+            path: Cow::Owned(path.clone()),
+            policy: policy.clone().map(Cow::Owned),
             revision: None,
             outcome,
             allowed: None,
             deny: json_text(deny),
             warn: json_text(warn),
             error: None,
-            input,
-            erased: "[]".to_string(),
-            masked: "[]".to_string(),
-            labels,
+            input: input.map(Cow::Owned),
+            erased: Cow::Borrowed("[]"),
+            masked: Cow::Borrowed("[]"),
+            labels: Cow::Owned(labels),
         }
     };
     if audit.violations.is_empty() {
@@ -559,31 +573,40 @@ mod tests {
 
     #[test]
     fn queries_map_to_data_paths() {
-        let event = |q: &str| OpaEvent {
-            query: Some(q.to_string()),
-            ..OpaEvent::default()
-        };
+        let event = |text: &'static str| -> OpaEvent<'static> { serde_json::from_str(text).expect("an event") };
         assert_eq!(
-            data_path(&event("data.acme.access.model_access.allow")),
+            data_path(&event(r#"{"query": "data.acme.access.model_access.allow"}"#)),
             "acme/access/model_access/allow"
         );
-        assert_eq!(data_path(&event("data.a.b.deny == set()")), "a/b/deny");
-        assert_eq!(data_path(&event("x = 1")), "x = 1");
+        assert_eq!(data_path(&event(r#"{"query": "data.a.b.deny == set()"}"#)), "a/b/deny");
+        assert_eq!(data_path(&event(r#"{"query": "x = 1"}"#)), "x = 1");
+        assert_eq!(data_path(&event(r#"{"path": "/a/b/", "query": "data.c"}"#)), "a/b");
     }
 
     #[test]
     fn results_of_each_rule_are_judged() {
-        assert_eq!(judge("allow", &json!(true)), Some((Some(true), vec![], vec![])));
-        assert_eq!(judge("deny", &json!(["a"])), Some((None, vec!["a".into()], vec![])));
+        assert_eq!(judge("allow", "true"), Some((Some(true), vec![], vec![])));
+        assert_eq!(judge("deny", r#"["a"]"#), Some((None, vec!["a".into()], vec![])));
         assert_eq!(
-            judge("violation", &json!([{"msg": "m", "policy": "p"}])),
+            judge("violation", r#"[{"msg": "m", "policy": "p"}]"#),
             Some((None, vec!["m".into()], vec![]))
         );
         assert_eq!(
-            judge("", &json!({"deny": [], "warn": ["w"], "allow": true})),
+            judge(
+                "",
+                r#"{"deny": [], "warn": ["w"], "allow": true, "_document": {"x": [1]}}"#
+            ),
             Some((Some(true), vec![], vec!["w".into()]))
         );
-        assert_eq!(judge("_helper", &json!(1)), None);
+        assert_eq!(
+            judge(
+                "decision",
+                r#"{"allow": false, "deny": ["d"], "request": {"user": "u"}}"#
+            ),
+            Some((Some(false), vec!["d".into()], vec![]))
+        );
+        assert_eq!(judge("_helper", "1"), None);
+        assert_eq!(judge("allow", r#"{"not": "a bool"}"#), None);
         assert_eq!(outcome(true, Some(false), &[], &[]), Outcome::Denied);
         assert_eq!(outcome(false, Some(true), &[], &["w".into()]), Outcome::Warned);
         assert_eq!(outcome(false, None, &[], &[]), Outcome::Passed);

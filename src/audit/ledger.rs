@@ -222,10 +222,15 @@ pub struct PolicyIndex {
 #[derive(Debug, Clone, Default)]
 pub struct IndexedPolicy {
     pub policy: String,
+    /// Its data path, `acme/access/model_access`.
+    pub path: String,
     pub access: bool,
     /// The union of its sensitive pointers over every revision: a field sensitive in any
     /// version is erased from all its events.
     pub sensitive: Vec<String>,
+    /// The quoted name of each sensitive field (`"client_ip"`): an input without any of them
+    /// has nothing to erase.
+    pub sensitive_names: Vec<String>,
 }
 
 impl PolicyIndex {
@@ -236,10 +241,16 @@ impl PolicyIndex {
             for p in &entry.policies {
                 let slot = index.by_path.entry(p.path.clone()).or_default();
                 slot.policy = p.policy.clone();
+                slot.path = p.path.clone();
                 slot.access = p.access;
                 for s in &p.sensitive {
                     if !slot.sensitive.contains(s) {
                         slot.sensitive.push(s.clone());
+                    }
+                    let name = s.rsplit('/').find(|step| *step != "*").unwrap_or_default();
+                    let quoted = format!("\"{name}\"");
+                    if !slot.sensitive_names.contains(&quoted) {
+                        slot.sensitive_names.push(quoted);
                     }
                 }
                 index.by_name.insert(p.policy.clone(), p.path.clone());

@@ -11,43 +11,68 @@
 
 use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// One item of a log file.
+/// One item of a log file, borrowing from the file's text.
 #[derive(Debug)]
-pub enum LogItem {
-    Decision(Box<OpaEvent>),
+pub enum LogItem<'a> {
+    Decision(Box<OpaEvent<'a>>),
     Audit(ConstraintAudit),
     /// A console-logger line that is not a decision (OPA's own messages).
     Other,
 }
 
-/// An OPA decision-log event; fields OPA omits are `None` or empty.
+/// An OPA decision-log event (or, while a file is read, any document of it); fields OPA omits
+/// are `None` or empty. JSON values are kept as their text (`input`, `result`, `labels`):
+/// ingestion parses only what it needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct OpaEvent {
-    pub decision_id: Option<String>,
-    pub path: Option<String>,
-    pub query: Option<String>,
-    pub input: Option<Value>,
-    pub result: Option<Value>,
-    pub nd_builtin_cache: Option<Value>,
-    pub bundles: BTreeMap<String, BundleInfo>,
+pub struct OpaEvent<'a> {
+    #[serde(borrow)]
+    pub decision_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub path: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub query: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub input: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub result: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub bundles: BTreeMap<Cow<'a, str>, BundleInfo<'a>>,
     /// Deprecated by OPA in favour of `bundles`, still read.
-    pub revision: Option<String>,
-    pub timestamp: Option<String>,
+    #[serde(borrow)]
+    pub revision: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub timestamp: Option<Cow<'a, str>>,
     pub erased: Vec<String>,
     pub masked: Vec<String>,
-    pub labels: Option<Map<String, Value>>,
+    #[serde(borrow)]
+    pub labels: Option<&'a RawValue>,
     pub error: Option<Value>,
+    // The other shapes a document of a log file can have, read in the same pass (rather than
+    // through `#[serde(flatten)]`, which buffers every field and halves the speed):
+    /// The console logger's message: `Decision Log` for decisions.
+    #[serde(borrow)]
+    msg: Option<Cow<'a, str>>,
+    /// A Kubernetes object: a Constraint, or a `List` of them.
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
+    kind: Option<String>,
+    metadata: Option<Value>,
+    status: Option<Value>,
+    items: Option<Vec<KubernetesObject>>,
 }
 
 /// `bundles.<name>` of an event.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct BundleInfo {
-    pub revision: Option<String>,
+pub struct BundleInfo<'a> {
+    #[serde(borrow)]
+    pub revision: Option<Cow<'a, str>>,
 }
 
 /// A Gatekeeper Constraint's last audit.
@@ -77,52 +102,16 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Every shape a top-level document can have; classified by [`classify`]. (Flat rather than
-/// `#[serde(flatten)]` over [`OpaEvent`]: flattening buffers every field and halves the speed.)
+/// A Kubernetes object: a Constraint, or a `List` of them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Document {
-    decision_id: Option<String>,
-    path: Option<String>,
-    query: Option<String>,
-    input: Option<Value>,
-    result: Option<Value>,
-    nd_builtin_cache: Option<Value>,
-    bundles: BTreeMap<String, BundleInfo>,
-    revision: Option<String>,
-    timestamp: Option<String>,
-    erased: Vec<String>,
-    masked: Vec<String>,
-    labels: Option<Map<String, Value>>,
-    error: Option<Value>,
-    /// The console logger's message: `Decision Log` for decisions.
-    msg: Option<String>,
+struct KubernetesObject {
     #[serde(rename = "apiVersion")]
     api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Value>,
     status: Option<Value>,
-    items: Option<Vec<Value>>,
-}
-
-impl Document {
-    fn into_event(self) -> OpaEvent {
-        OpaEvent {
-            decision_id: self.decision_id,
-            path: self.path,
-            query: self.query,
-            input: self.input,
-            result: self.result,
-            nd_builtin_cache: self.nd_builtin_cache,
-            bundles: self.bundles,
-            revision: self.revision,
-            timestamp: self.timestamp,
-            erased: self.erased,
-            masked: self.masked,
-            labels: self.labels,
-            error: self.error,
-        }
-    }
+    items: Option<Vec<KubernetesObject>>,
 }
 
 /// Decompresses gzip'd content (detected by its magic number); other content is returned as is.
@@ -140,13 +129,13 @@ pub fn decode(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
 
 /// Parses a (decoded) log file, handing each item to `f`. Errors name the line (or the array
 /// element) where they occur.
-pub fn read_items(text: &[u8], mut f: impl FnMut(LogItem) -> Result<(), String>) -> Result<(), String> {
+pub fn read_items<'a>(text: &'a [u8], mut f: impl FnMut(LogItem<'a>) -> Result<(), String>) -> Result<(), String> {
     let first = text.iter().position(|b| !b.is_ascii_whitespace());
     if first.map(|i| text[i]) == Some(b'[') {
         let mut de = serde_json::Deserializer::from_slice(text);
         let mut index = 0usize;
         let result = EachElement {
-            f: &mut |doc: Document| {
+            f: &mut |doc: OpaEvent<'a>| {
                 index += 1;
                 classify(doc, &mut f).map_err(|e| format!("element {index} of the array: {e}"))
             },
@@ -155,7 +144,7 @@ pub fn read_items(text: &[u8], mut f: impl FnMut(LogItem) -> Result<(), String>)
         .and_then(|()| de.end());
         return result.map_err(|e| e.to_string().trim_end_matches('.').to_string());
     }
-    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Document>();
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<OpaEvent>();
     loop {
         let start = stream.byte_offset();
         match stream.next() {
@@ -186,29 +175,30 @@ fn strip_location(message: &str) -> &str {
     message.rfind(" at line ").map_or(message, |i| &message[..i])
 }
 
-fn classify(doc: Document, f: &mut impl FnMut(LogItem) -> Result<(), String>) -> Result<(), String> {
-    if doc
-        .api_version
-        .as_deref()
-        .is_some_and(|v| v.starts_with("constraints.gatekeeper.sh/"))
-    {
-        return f(LogItem::Audit(constraint_audit(doc)?));
+fn is_constraint(api_version: Option<&str>) -> bool {
+    api_version.is_some_and(|v| v.starts_with("constraints.gatekeeper.sh/"))
+}
+
+fn classify<'a>(mut doc: OpaEvent<'a>, f: &mut impl FnMut(LogItem<'a>) -> Result<(), String>) -> Result<(), String> {
+    if is_constraint(doc.api_version.as_deref()) {
+        return f(LogItem::Audit(constraint_audit(KubernetesObject {
+            api_version: doc.api_version,
+            kind: doc.kind,
+            metadata: doc.metadata,
+            status: doc.status,
+            items: None,
+        })?));
     }
-    if let Some(items) = doc.items {
+    if let Some(items) = doc.items.take() {
         for (i, item) in items.into_iter().enumerate() {
-            let doc: Document = serde_json::from_value(item).map_err(|e| format!("item {} of the list: {e}", i + 1))?;
-            if !doc
-                .api_version
-                .as_deref()
-                .is_some_and(|v| v.starts_with("constraints.gatekeeper.sh/"))
-            {
+            if !is_constraint(item.api_version.as_deref()) {
                 return Err(format!(
                     "item {} of the list is a `{}`, not a Gatekeeper Constraint",
                     i + 1,
-                    doc.kind.as_deref().unwrap_or("?")
+                    item.kind.as_deref().unwrap_or("?")
                 ));
             }
-            f(LogItem::Audit(constraint_audit(doc)?))?;
+            f(LogItem::Audit(constraint_audit(item)?))?;
         }
         return Ok(());
     }
@@ -216,7 +206,7 @@ fn classify(doc: Document, f: &mut impl FnMut(LogItem) -> Result<(), String>) ->
         || doc.msg.as_deref() == Some("Decision Log")
         || (doc.timestamp.is_some() && (doc.path.is_some() || doc.query.is_some()));
     if is_decision {
-        return f(LogItem::Decision(Box::new(doc.into_event())));
+        return f(LogItem::Decision(Box::new(doc)));
     }
     if doc.msg.is_some() {
         return f(LogItem::Other);
@@ -230,7 +220,7 @@ fn classify(doc: Document, f: &mut impl FnMut(LogItem) -> Result<(), String>) ->
     })
 }
 
-fn constraint_audit(doc: Document) -> Result<ConstraintAudit, String> {
+fn constraint_audit(object: KubernetesObject) -> Result<ConstraintAudit, String> {
     #[derive(Default, Deserialize)]
     #[serde(default, rename_all = "camelCase")]
     struct Status {
@@ -238,13 +228,13 @@ fn constraint_audit(doc: Document) -> Result<ConstraintAudit, String> {
         total_violations: Option<u64>,
         violations: Vec<Violation>,
     }
-    let kind = doc.kind.unwrap_or_default();
-    let metadata = doc.metadata.unwrap_or(Value::Null);
+    let kind = object.kind.unwrap_or_default();
+    let metadata = object.metadata.unwrap_or(Value::Null);
     let name = metadata["name"].as_str().unwrap_or_default().to_string();
     let policy = metadata["annotations"][format!("{}policy", crate::backend::k8s::GOVC_PREFIX)]
         .as_str()
         .map(str::to_string);
-    let status: Status = match doc.status {
+    let status: Status = match object.status {
         Some(s) => serde_json::from_value(s).map_err(|e| format!("the status of {kind} `{name}`: {e}"))?,
         None => Status::default(),
     };
@@ -263,7 +253,7 @@ struct EachElement<'f, F> {
     f: &'f mut F,
 }
 
-impl<'de, F: FnMut(Document) -> Result<(), String>> DeserializeSeed<'de> for EachElement<'_, F> {
+impl<'de, F: FnMut(OpaEvent<'de>) -> Result<(), String>> DeserializeSeed<'de> for EachElement<'_, F> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
@@ -271,7 +261,7 @@ impl<'de, F: FnMut(Document) -> Result<(), String>> DeserializeSeed<'de> for Eac
     }
 }
 
-impl<'de, F: FnMut(Document) -> Result<(), String>> Visitor<'de> for EachElement<'_, F> {
+impl<'de, F: FnMut(OpaEvent<'de>) -> Result<(), String>> Visitor<'de> for EachElement<'_, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -279,7 +269,7 @@ impl<'de, F: FnMut(Document) -> Result<(), String>> Visitor<'de> for EachElement
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(doc) = seq.next_element::<Document>()? {
+        while let Some(doc) = seq.next_element::<OpaEvent<'de>>()? {
             (self.f)(doc).map_err(A::Error::custom)?;
         }
         Ok(())

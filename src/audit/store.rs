@@ -11,6 +11,7 @@
 use super::chain::Field;
 use super::ledger::LedgerEntry;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// `PRAGMA application_id`: "govc".
@@ -113,64 +114,69 @@ impl Outcome {
     }
 }
 
-/// One decision as stored. JSON-valued columns hold their JSON text.
+/// One decision as stored. JSON-valued columns hold their JSON text. Text borrows from the log
+/// it was read from where it can: ingestion copies each event's text once, into SQLite.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
+pub struct Record<'a> {
     /// `opa` or `gatekeeper`.
     pub source: &'static str,
-    pub decision_id: String,
+    pub decision_id: Cow<'a, str>,
     /// As logged (RFC 3339).
-    pub timestamp: String,
+    pub timestamp: Cow<'a, str>,
     /// Milliseconds since the Unix epoch.
     pub time_ms: i64,
     /// The data path OPA logged; `gatekeeper/<Kind>/<name>` for admission audits.
-    pub path: String,
+    pub path: Cow<'a, str>,
     /// The policy (dotted) the path belongs to; `None` when no policy of the ledger matches.
-    pub policy: Option<String>,
+    pub policy: Option<Cow<'a, str>>,
     /// The bundle revision that decided, when the event names one.
-    pub revision: Option<String>,
+    pub revision: Option<Cow<'a, str>>,
     pub outcome: Outcome,
     pub allowed: Option<bool>,
     /// JSON array of the deny messages.
-    pub deny: String,
+    pub deny: Cow<'a, str>,
     /// JSON array of the warn messages.
-    pub warn: String,
+    pub warn: Cow<'a, str>,
     pub error: Option<String>,
     /// The input, with masked fields erased (JSON).
-    pub input: Option<String>,
+    pub input: Option<Cow<'a, str>>,
     /// JSON arrays of the pointers erased and masked.
-    pub erased: String,
-    pub masked: String,
+    pub erased: Cow<'a, str>,
+    pub masked: Cow<'a, str>,
     /// JSON object: OPA's labels, or the Constraint for Gatekeeper.
-    pub labels: String,
+    pub labels: Cow<'a, str>,
 }
 
-impl Record {
+impl Record<'_> {
     /// The hashed fields, in [`RECORD_COLUMNS`] order.
     pub fn fields(&self) -> [Field<'_>; 16] {
         [
-            Field::Text(self.source),
-            Field::Text(&self.decision_id),
-            Field::Text(&self.timestamp),
+            text(self.source),
+            text(&self.decision_id),
+            text(&self.timestamp),
             Field::Int(self.time_ms),
-            Field::Text(&self.path),
-            opt(&self.policy),
-            opt(&self.revision),
-            Field::Text(self.outcome.as_str()),
+            text(&self.path),
+            opt(self.policy.as_deref()),
+            opt(self.revision.as_deref()),
+            text(self.outcome.as_str()),
             self.allowed.map_or(Field::Null, |a| Field::Int(i64::from(a))),
-            Field::Text(&self.deny),
-            Field::Text(&self.warn),
-            opt(&self.error),
-            opt(&self.input),
-            Field::Text(&self.erased),
-            Field::Text(&self.masked),
-            Field::Text(&self.labels),
+            text(&self.deny),
+            text(&self.warn),
+            opt(self.error.as_deref()),
+            opt(self.input.as_deref()),
+            text(&self.erased),
+            text(&self.masked),
+            text(&self.labels),
         ]
     }
 }
 
-fn opt(s: &Option<String>) -> Field<'_> {
-    s.as_deref().map_or(Field::Null, Field::Text)
+fn text(s: &str) -> Field<'_> {
+    Field::Text(s.as_bytes())
+}
+
+fn opt(s: Option<&str>) -> Field<'_> {
+    s.map_or(Field::Null, text)
 }
 
 /// An open evidence database.
@@ -194,7 +200,7 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing database (read and write).
+    /// Opens an existing database, read-only (`verify` and the reports never write).
     pub fn open(path: &Path) -> Result<Store, String> {
         if !path.is_file() {
             return Err(format!(
@@ -202,11 +208,9 @@ impl Store {
                 path.display()
             ));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),

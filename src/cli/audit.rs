@@ -6,8 +6,8 @@ use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const LONG_ABOUT: &str = "\
-Continuous auditing: from decision logs to evidence per control.
+const WORKFLOW: &str = "\
+From decision logs to evidence per control:
 
   govc audit ingest [DIR] --logs PATH...   read OPA decision logs and Gatekeeper audit results
   govc audit verify [DIR]                  check that no stored record was edited, removed or reordered
@@ -16,10 +16,11 @@ Continuous auditing: from decision logs to evidence per control.
 The evidence database is one SQLite file, `DIR/.govc/audit.db` unless `--db FILE` says otherwise.
 Each decision is tied to its policy, the policy's controls and the bundle revision that decided,
 through the build ledger that `govc build` keeps in `DIR/.govc/ledger.jsonl` (and writes to
-`OUT/audit/ledger.json`). Records are hash-chained; fields marked `@sensitive` are never stored.";
+`OUT/audit/ledger.json`). Records are hash-chained; fields marked `@sensitive` are never stored.
+See docs/audit.md.";
 
 #[derive(clap::Args, Debug)]
-#[command(long_about = LONG_ABOUT)]
+#[command(after_help = WORKFLOW)]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: AuditCommand,

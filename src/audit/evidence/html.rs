@@ -24,12 +24,12 @@ pub fn render(r: &EvidenceReport) -> String {
     let chain_class = if r.chain.intact { "ok" } else { "bad" };
     out.push_str(&format!(
         "<p class=\"{chain_class}\">{}</p>\n",
-        escape(&chain_line(r).replace("✅ ", "").replace("❌ ", ""))
+        with_code(&chain_line(r).replace("✅ ", "").replace("❌ ", ""))
     ));
     if !r.findings.is_empty() {
         out.push_str("<h2>Findings</h2>\n<div class=\"findings\"><ul>\n");
         for f in &r.findings {
-            out.push_str(&format!("<li class=\"warn\">{}</li>\n", escape(f)));
+            out.push_str(&format!("<li class=\"warn\">{}</li>\n", with_code(f)));
         }
         out.push_str("</ul></div>\n");
     }
@@ -91,6 +91,26 @@ pub fn render(r: &EvidenceReport) -> String {
     out
 }
 
+/// Escaped text with its `backquoted` parts as `<code>`, as the Markdown rendering shows them.
+fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        // An unpaired backquote: plain text.
+        return escape(text);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", escape(p))
+            } else {
+                escape(p)
+            }
+        })
+        .collect()
+}
+
 /// An `id` for a control's section.
 fn anchor(control: &str) -> String {
     let slug: String = control
@@ -144,7 +164,7 @@ fn control_section(c: &ControlEvidence) -> String {
         for reason in &c.top_reasons {
             out.push_str(&format!(
                 "<tr><td>{}</td><td class=\"n\">{}</td></tr>\n",
-                escape(&reason.reason),
+                with_code(&reason.reason),
                 reason.count
             ));
         }
@@ -199,7 +219,7 @@ fn access_section(a: &AccessEvidence) -> String {
         for f in &a.fields {
             out.push_str(&format!("<td>{}</td>", escape(&value_text(d.request.get(f)))));
         }
-        out.push_str(&format!("<td>{}</td></tr>\n", escape(&d.reasons.join("; "))));
+        out.push_str(&format!("<td>{}</td></tr>\n", with_code(&d.reasons.join("; "))));
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
     out
