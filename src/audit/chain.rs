@@ -1,8 +1,9 @@
 //! Tamper evidence: every record is chained to the one before it by hash.
 //!
-//! `hash = SHA-256(prev_hash || "\n" || encoding(record))`, where the encoding (see [`link`]) is
-//! the record's columns ([`super::store::RECORD_COLUMNS`]) as stored, each with its type and
-//! length, and the first record's `prev_hash` is [`GENESIS`]. Each row keeps its `prev_hash`, and the `chain` table keeps the
+//! `hash = SHA-256(prev_hash || "\n" || SHA-256(encoding(record)))`, where the encoding (see
+//! [`content_hash`]) is the record's columns ([`super::store::RECORD_COLUMNS`]) as stored, each
+//! with its type and length, and the first record's `prev_hash` is [`GENESIS`]. (The content
+//! hash is computed while parsing, on another thread; linking it is cheap.) Each row keeps its `prev_hash`, and the `chain` table keeps the
 //! length and the last hash. So [`verify`] can tell:
 //! - an **edited** record: its hash no longer matches its content;
 //! - a **removed** record: the next one was chained after a hash no row has any more (or the
@@ -58,14 +59,11 @@ impl rusqlite::ToSql for Field<'_> {
     }
 }
 
-/// The hash of a record chained after `prev`: SHA-256 of `prev`, a newline, and each field
-/// encoded with its type and length (`n` null; `i<digits>;` integer; `s<bytes>:<text>` text;
-/// `r<value>;` real; `b<bytes>:<bytes>` blob), so no two records encode alike and text is hashed
-/// as stored, without escaping.
-pub fn link(prev: &str, fields: &[Field<'_>]) -> String {
+/// The hash of a record's content: SHA-256 of each field encoded with its type and length (`n`
+/// null; `i<digits>;` integer; `s<bytes>:<text>` text; `r<value>;` real; `b<bytes>:<bytes>`
+/// blob), so no two records encode alike and text is hashed as stored, without escaping.
+pub fn content_hash(fields: &[Field<'_>]) -> String {
     let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
     for f in fields {
         match f {
             Field::Null => h.update(b"n"),
@@ -83,6 +81,16 @@ pub fn link(prev: &str, fields: &[Field<'_>]) -> String {
             }
         }
     }
+    super::hex(&h.finalize())
+}
+
+/// The hash of a record whose content hash is `content`, chained after the record whose hash is
+/// `prev`: SHA-256 of `prev`, a newline and `content` (all hexadecimal).
+pub fn link(prev: &str, content: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(content.as_bytes());
     super::hex(&h.finalize())
 }
 
@@ -153,7 +161,7 @@ pub fn verify(store: &Store) -> Result<Verification, String> {
             .collect();
         let prev_hash = text(1);
         let hash = text(2);
-        let content_ok = link(&prev_hash, &fields) == hash;
+        let content_ok = link(&prev_hash, &content_hash(&fields)) == hash;
         all.push(Row {
             seq: r.get::<_, i64>(0).map_err(|e| e.to_string())?,
             decision_id: text(4),
@@ -263,16 +271,17 @@ mod tests {
     #[test]
     fn the_hash_covers_every_field_and_its_type() {
         let t = |s: &'static str| Field::Text(s.as_bytes());
-        let a = link(GENESIS, &[t("x"), Field::Int(1), Field::Null]);
+        let h = |fields: &[Field<'_>]| link(GENESIS, &content_hash(fields));
+        let a = h(&[t("x"), Field::Int(1), Field::Null]);
         assert_eq!(a.len(), 64);
-        assert_eq!(a, link(GENESIS, &[t("x"), Field::Int(1), Field::Null]));
-        assert_ne!(a, link(GENESIS, &[t("x"), t("1"), Field::Null]));
-        assert_ne!(a, link(GENESIS, &[t("x"), Field::Int(-1), Field::Null]));
-        assert_ne!(a, link(GENESIS, &[t("x"), Field::Int(1), t("")]));
-        assert_ne!(a, link(GENESIS, &[Field::Blob(b"x"), Field::Int(1), Field::Null]));
-        assert_ne!(a, link(&a, &[t("x"), Field::Int(1), Field::Null]));
+        assert_eq!(a, h(&[t("x"), Field::Int(1), Field::Null]));
+        assert_ne!(a, h(&[t("x"), t("1"), Field::Null]));
+        assert_ne!(a, h(&[t("x"), Field::Int(-1), Field::Null]));
+        assert_ne!(a, h(&[t("x"), Field::Int(1), t("")]));
+        assert_ne!(a, h(&[Field::Blob(b"x"), Field::Int(1), Field::Null]));
+        assert_ne!(a, link(&a, &content_hash(&[t("x"), Field::Int(1), Field::Null])));
         // Field boundaries are unambiguous.
-        assert_ne!(link(GENESIS, &[t("a:s1:b")]), link(GENESIS, &[t("a"), t("b")]));
+        assert_ne!(h(&[t("a:s1:b")]), h(&[t("a"), t("b")]));
         assert_eq!(decimal(&mut [0; 21], 1234, true), b"-1234");
         assert_eq!(decimal(&mut [0; 21], u64::MAX, false), u64::MAX.to_string().as_bytes());
     }

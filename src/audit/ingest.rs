@@ -123,26 +123,9 @@ pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Re
             let name = file.display().to_string();
             let text = logs::decode(raw).map_err(|e| format!("`{name}`: {e}"))?;
             let before = (chain.summary.read, chain.summary.added, chain.summary.duplicates);
-            logs::read_items(&text, |item| match item {
-                LogItem::Decision(event) => {
-                    let (record, erased_here) = decision_record(*event, &index, &revisions)?;
-                    chain.push(record, erased_here)
-                }
-                LogItem::Audit(audit) => {
-                    if let Some(note) = cap_note(&audit) {
-                        chain.summary.notes.push(note);
-                    }
-                    for record in audit_records(&audit, &index)? {
-                        chain.push(record, false)?;
-                    }
-                    Ok(())
-                }
-                LogItem::Other => {
-                    chain.summary.skipped += 1;
-                    Ok(())
-                }
-            })
-            .map_err(|e| format!("`{name}`: {e}"))?;
+            let parsed = read_file(&text, &index, &revisions, &mut chain).map_err(|e| format!("`{name}`: {e}"))?;
+            chain.summary.skipped += parsed.skipped;
+            chain.summary.notes.extend(parsed.notes);
             let s = &chain.summary;
             log_file
                 .execute(rusqlite::params![
@@ -169,6 +152,89 @@ pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Re
     Ok(summary)
 }
 
+/// What reading a file found besides records.
+#[derive(Default)]
+struct FileNotes {
+    skipped: u64,
+    notes: Vec<String>,
+}
+
+/// A record ready to be chained: its content hash is computed, off the chain's thread.
+struct Prepared<'a> {
+    record: Record<'a>,
+    content_hash: String,
+    erased_here: bool,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(record: Record<'a>, erased_here: bool) -> Prepared<'a> {
+        Prepared {
+            content_hash: chain::content_hash(&record.fields()),
+            record,
+            erased_here,
+        }
+    }
+}
+
+/// Records go from the parsing thread to the chain in batches of this size.
+const BATCH: usize = 512;
+
+/// Reads one file into the chain. Two stages on two threads: one parses the events into records
+/// and hashes their content, the other (this one) links them into the chain and stores them,
+/// in the file's order.
+fn read_file(
+    text: &[u8],
+    index: &PolicyIndex,
+    revisions: &HashSet<&str>,
+    chain: &mut Appender<'_>,
+) -> Result<FileNotes, String> {
+    /// The parser's error when the chain stopped taking records (the chain's error is reported).
+    const STOPPED: &str = "stopped";
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Prepared<'_>>>(8);
+        let parser = scope.spawn(move || -> Result<FileNotes, String> {
+            let mut notes = FileNotes::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            logs::read_items(text, |item| {
+                match item {
+                    LogItem::Decision(event) => {
+                        let (record, erased_here) = decision_record(*event, index, revisions)?;
+                        batch.push(Prepared::new(record, erased_here));
+                    }
+                    LogItem::Audit(audit) => {
+                        notes.notes.extend(cap_note(&audit));
+                        for record in audit_records(&audit, index)? {
+                            batch.push(Prepared::new(record, false));
+                        }
+                    }
+                    LogItem::Other => notes.skipped += 1,
+                }
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    send.send(full).map_err(|_| STOPPED.to_string())?;
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
+                send.send(batch).map_err(|_| STOPPED.to_string())?;
+            }
+            Ok(notes)
+        });
+        let mut stored = Ok(());
+        for batch in &receive {
+            if let Err(e) = batch.into_iter().try_for_each(|p| chain.push(p)) {
+                stored = Err(e);
+                break;
+            }
+        }
+        // Unblocks the parser if the chain stopped early.
+        drop(receive);
+        let parsed = parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        stored?;
+        parsed
+    })
+}
+
 /// Appends records to the chain.
 struct Appender<'a> {
     insert: rusqlite::Statement<'a>,
@@ -180,12 +246,17 @@ struct Appender<'a> {
 
 impl Appender<'_> {
     /// Appends a record unless its `decision_id` is already stored.
-    fn push(&mut self, record: Record, erased_here: bool) -> Result<(), String> {
+    fn push(&mut self, prepared: Prepared<'_>) -> Result<(), String> {
+        let Prepared {
+            record,
+            content_hash,
+            erased_here,
+        } = prepared;
         let summary = &mut *self.summary;
         summary.read += 1;
-        let fields = record.fields();
-        let hash = chain::link(&self.head, &fields);
+        let hash = chain::link(&self.head, &content_hash);
         let seq = self.length + 1;
+        let fields = record.fields();
         let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(RECORD_COLUMNS.len() + 3);
         params.push(&seq);
         params.extend(fields.iter().map(|f| f as &dyn rusqlite::ToSql));
