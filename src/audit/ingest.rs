@@ -53,11 +53,29 @@ pub struct Summary {
 /// adding `ledger` entries.
 pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Result<Summary, String> {
     let files = expand(logs)?;
-    // A large page cache: the indexes of a big ingestion stay in memory.
+    // A large page cache, so the indexes of a big ingestion stay in memory, and a write-ahead
+    // log while ingesting: pages that do not fit are appended to it rather than journaled and
+    // synced one by one. The database goes back to a single file afterwards, success or not.
     store
         .conn
-        .execute_batch("PRAGMA cache_size = -131072")
-        .map_err(|e| e.to_string())?;
+        .execute_batch("PRAGMA cache_size = -262144")
+        .map_err(|e| format!("cannot write the database: {e}"))?;
+    let journal = |store: &Store, mode: &str| {
+        store
+            .conn
+            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(()))
+            .map_err(|e| format!("cannot set the database's journal mode: {e}"))
+    };
+    journal(store, "WAL")?;
+    let result = ingest_files(store, ledger, &files);
+    let back = journal(store, "DELETE");
+    let summary = result?;
+    back?;
+    Ok(summary)
+}
+
+/// The ingestion proper, in one transaction.
+fn ingest_files(store: &mut Store, ledger: &[LedgerEntry], files: &[PathBuf]) -> Result<Summary, String> {
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -117,7 +135,7 @@ pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Re
                 "INSERT INTO ingests (at, file, sha256, events, added, duplicates) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .map_err(|e| e.to_string())?;
-        for file in &files {
+        for file in files {
             let raw = read(file)?;
             let sha = super::sha256_hex(&raw);
             let name = file.display().to_string();

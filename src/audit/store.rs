@@ -1,7 +1,9 @@
 //! The evidence database: one SQLite file (`DIR/.govc/audit.db` by default).
 //!
 //! - `records`: one row per decision, in chain order (`seq` 1, 2, ...), each with the hash of the
-//!   row before (`prev_hash`) and its own (`hash`, see [`super::chain`]);
+//!   row before (`prev_hash`) and its own (`hash`, see [`super::chain`]). Its only index is the
+//!   unique `decision_id` (which makes ingestion idempotent): reports scan the table, which costs
+//!   less than maintaining another index on every insertion;
 //! - `chain`: the head of the chain (length and last hash), updated with every ingestion;
 //! - `ledger`: the build ledger entries (revision → policies), as JSON;
 //! - `ingests`: one row per file ingested: when, its SHA-256, how many records it added.
@@ -41,7 +43,6 @@ CREATE TABLE records (
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL
 );
-CREATE INDEX records_policy_time ON records (policy, time_ms);
 CREATE TABLE chain (
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     length INTEGER NOT NULL,
