@@ -438,8 +438,12 @@ fn build_with(store: &Store, project: &str, filter: &Filter, verify: bool) -> Re
             .map_err(sql_err)?;
         if n > 0 {
             findings.push(format!(
-                "{} of paths no policy of the ledger matches (e.g. `{}`): kept, but counting for no control",
-                count(n as u64, "decision"),
+                "{} no policy of the ledger owns (e.g. `{}`): stored, but evidence for no control",
+                if n == 1 {
+                    "1 decision is of a path".to_string()
+                } else {
+                    format!("{n} decisions are of paths")
+                },
                 example.unwrap_or_default()
             ));
         }
