@@ -109,7 +109,8 @@ pub struct Reason {
 /// Decisions and denials per time bucket, from the period's first to its last bucket.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timeline {
-    /// `day` or `week` (when the period spans more than 120 days).
+    /// `day`, `week` (when the period spans more than 120 days), or `N days` (more than three
+    /// years).
     pub bucket: String,
     pub points: Vec<TimePoint>,
 }
@@ -702,7 +703,12 @@ impl Bucket {
     fn for_span(first_ms: i64, last_ms: i64) -> Bucket {
         let span_days = (last_ms - first_ms).max(0) / DAY_MS + 1;
         Bucket {
-            days: if span_days > 120 { 7 } else { 1 },
+            days: match span_days {
+                ..=120 => 1,
+                ..=1100 => 7,
+                // At most about 150 bars, in whole months of 30 days.
+                n => ((n / 150).max(30) + 29) / 30 * 30,
+            },
         }
     }
 
@@ -712,8 +718,8 @@ impl Bucket {
         let (first_day, last_day) = (start_of(first_ms.div_euclid(DAY_MS)), last_ms.div_euclid(DAY_MS));
         let mut points = Vec::new();
         let mut day = first_day;
-        // INVARIANT: at most ~53 weekly buckets a year; a span of centuries is not a timeline.
-        while day <= last_day && points.len() < 2000 {
+        // INVARIANT: the bucket width keeps the timeline to about 160 points.
+        while day <= last_day {
             let (mut n, mut denied) = (0, 0);
             for (_, (a, b)) in per_day.range(day..day + self.days) {
                 n += a;
@@ -727,7 +733,11 @@ impl Bucket {
             day += self.days;
         }
         Timeline {
-            bucket: if self.days == 1 { "day" } else { "week" }.to_string(),
+            bucket: match self.days {
+                1 => "day".to_string(),
+                7 => "week".to_string(),
+                n => format!("{n} days"),
+            },
             points,
         }
     }
@@ -775,4 +785,43 @@ pub fn count(n: u64, noun: &str) -> String {
 /// The report as pretty JSON.
 pub fn to_json(report: &EvidenceReport) -> String {
     serde_json::to_string_pretty(report).expect("reports always serialize") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timelines_keep_to_a_readable_number_of_bars() {
+        let day = |d: i64| d * DAY_MS;
+        for (span, bucket, most) in [
+            (0, "day", 1),
+            (119, "day", 120),
+            (400, "week", 59),
+            (20_000, "150 days", 135),
+        ] {
+            let t = Bucket::for_span(day(0), day(span)).timeline((day(0), day(span)), &BTreeMap::new());
+            assert_eq!(t.bucket, bucket);
+            assert!(
+                !t.points.is_empty() && t.points.len() <= most,
+                "{span}: {}",
+                t.points.len()
+            );
+        }
+        let mut per_day = BTreeMap::new();
+        per_day.insert(2, (5, 1));
+        per_day.insert(3, (2, 2));
+        let t = Bucket::for_span(day(0), day(3)).timeline((day(0), day(3)), &per_day);
+        let counts: Vec<(u64, u64)> = t.points.iter().map(|p| (p.decisions, p.denied)).collect();
+        assert_eq!(counts, [(0, 0), (0, 0), (5, 1), (2, 2)]);
+        assert_eq!(t.points[0].start, "1970-01-01");
+    }
+
+    #[test]
+    fn bounds_are_dates_or_times() {
+        assert_eq!(parse_bound("1970-01-02", false), Ok(DAY_MS));
+        assert_eq!(parse_bound("1970-01-02", true), Ok(2 * DAY_MS - 1));
+        assert_eq!(parse_bound("1970-01-01T00:00:01+00:00", true), Ok(1000));
+        assert!(parse_bound("yesterday", false).is_err());
+    }
 }
