@@ -705,7 +705,7 @@ impl Bucket {
         Bucket {
             days: match span_days {
                 ..=120 => 1,
-                ..=1100 => 7,
+                121..=1100 => 7,
                 // At most about 150 bars, in whole months of 30 days.
                 n => ((n / 150).max(30) + 29) / 30 * 30,
             },
