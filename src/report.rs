@@ -47,7 +47,7 @@ impl Evidence {
         if self.decisions == 0 {
             return "none".to_string();
         }
-        let mut parts = vec![format!("{} decisions", self.decisions)];
+        let mut parts = vec![crate::audit::evidence::count(self.decisions, "decision")];
         if self.denied > 0 {
             parts.push(format!("{} denied", self.denied));
         }

@@ -1,6 +1,7 @@
 //! `govc audit ingest | verify | report`: decision logs in, evidence per control out.
 
-use crate::audit::{self, evidence, ledger, store::Store};
+use crate::audit::evidence::{self, count};
+use crate::audit::{self, ledger, store::Store};
 use crate::report::ReportFormat;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -178,27 +179,29 @@ fn ingest(args: IngestArgs) -> ExitCode {
         }
     };
     println!(
-        "ingested {} {} into {}: {} decisions read, {} added, {} already present",
-        summary.files,
-        if summary.files == 1 { "file" } else { "files" },
+        "ingested {} into {}: {} read, {} added, {} already present",
+        count(summary.files as u64, "file"),
         db.display(),
-        summary.read,
+        count(summary.read, "decision"),
         summary.added,
         summary.duplicates
     );
     if summary.new_revisions > 0 {
-        println!("recorded {} new bundle revisions in the ledger", summary.new_revisions);
+        println!(
+            "recorded {} in the build ledger",
+            count(summary.new_revisions as u64, "new bundle revision")
+        );
     }
     if summary.skipped > 0 {
-        println!("skipped {} log lines that are not decisions", summary.skipped);
+        println!("skipped {} that are not decisions", count(summary.skipped, "log line"));
     }
     for note in &summary.notes {
         eprintln!("note: {note}");
     }
     if summary.unmapped > 0 {
         eprintln!(
-            "note: {} decisions are of paths no policy matches ({}): they are stored but count for no control",
-            summary.unmapped,
+            "note: {} of paths no policy owns ({}): stored, but evidence for no control",
+            count(summary.unmapped, "decision"),
             summary
                 .unmapped_paths
                 .iter()
@@ -220,12 +223,12 @@ fn ingest(args: IngestArgs) -> ExitCode {
     }
     if summary.erased_here > 0 {
         eprintln!(
-            "warning: {} decisions still carried `@sensitive` fields, erased before storing: \
+            "warning: {} still carried `@sensitive` fields, erased before storing: \
              is OPA's `decision_logs.mask_decision` set to `/system/log/mask` (see OUT/opa/config.yaml)?",
-            summary.erased_here
+            count(summary.erased_here, "decision")
         );
     }
-    println!("chain: {} records, head {}", summary.records, summary.head);
+    println!("chain: {}, head {}", count(summary.records, "record"), summary.head);
     ExitCode::SUCCESS
 }
 
@@ -240,15 +243,14 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Err(e) => return failure(format!("`{}`: {e}", db.display())),
     };
     if v.is_intact() {
-        println!("ok: {}: {} records, chain intact", db.display(), v.records);
+        println!("ok: {}: {}, chain intact", db.display(), count(v.records, "record"));
         println!("head: {}", v.head);
         return ExitCode::SUCCESS;
     }
     eprintln!(
-        "error: {}: the evidence chain is broken ({} {}):",
+        "error: {}: the evidence chain is broken ({}):",
         db.display(),
-        v.problems.len(),
-        if v.problems.len() == 1 { "problem" } else { "problems" }
+        count(v.problems.len() as u64, "problem")
     );
     const SHOWN: usize = 20;
     for p in v.problems.iter().take(SHOWN) {
