@@ -53,25 +53,14 @@ pub struct Summary {
 /// adding `ledger` entries.
 pub fn ingest(store: &mut Store, ledger: &[LedgerEntry], logs: &[PathBuf]) -> Result<Summary, String> {
     let files = expand(logs)?;
-    // A large page cache, so the indexes of a big ingestion stay in memory, and a write-ahead
-    // log while ingesting: pages that do not fit are appended to it rather than journaled and
-    // synced one by one. The database goes back to a single file afterwards, success or not.
+    // A large page cache (1 GiB at most, used as needed): the pages an ingestion writes stay in
+    // memory until the commit writes them once (a fresh page needs no journal); only beyond
+    // it does SQLite spill pages early.
     store
         .conn
-        .execute_batch("PRAGMA cache_size = -262144")
+        .execute_batch("PRAGMA cache_size = -1048576")
         .map_err(|e| format!("cannot write the database: {e}"))?;
-    let journal = |store: &Store, mode: &str| {
-        store
-            .conn
-            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(()))
-            .map_err(|e| format!("cannot set the database's journal mode: {e}"))
-    };
-    journal(store, "WAL")?;
-    let result = ingest_files(store, ledger, &files);
-    let back = journal(store, "DELETE");
-    let summary = result?;
-    back?;
-    Ok(summary)
+    ingest_files(store, ledger, &files)
 }
 
 /// The ingestion proper, in one transaction.
