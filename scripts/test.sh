@@ -149,6 +149,11 @@ if step "cargo test: build" build_tests; then
         step "audit: OPA evaluates the mask rules, alone and composed" "$PY" tests/audit/mask_opa.py --bundle "$OUT/audit/bundle" \
             --cases tests/audit/mask_cases.json
     fi
+    # Audit trail (issue 14): decisions from `govc eval` and from OPA (masked as OPA's decision
+    # logger masks them) and Gatekeeper audit results, ingested twice, verified, tampered with,
+    # reported in md/html/json, the HTML rendered in Chromium.
+    step "audit trail: end to end with OPA and Chromium" "$PY" tests/audit/e2e.py --govc "$GOVC" \
+        --work "$OUT/audit-e2e" ${GOVC_SCREENSHOT_DIR:+--screenshot "$GOVC_SCREENSHOT_DIR/audit-evidence.png"}
 fi
 
 # The VS Code extension (issue 6): npm ci, tsc, esbuild, grammar tests, vsce package; with a govc

@@ -156,6 +156,10 @@ pub fn build(analysis: &Analysis, options: &BuildOptions) -> Result<BuildOutput,
     let manifests = crate::backend::k8s::build(&ir, &k8s_options).map_err(|e| e.0)?;
     tree.add_dir("k8s", &manifests.files());
     add_audit_outputs(&ir, &bundle, options, &mut tree)?;
+    tree.add(
+        crate::audit::ledger::OUTPUT_PATH,
+        crate::audit::ledger::entries_text(&crate::audit::ledger::entries(analysis, &ir, &bundle)),
+    );
     let paths =
         crate::backend::actions::repo::resolve(&options.project_dir, &options.out_dir, options.repo_root.as_deref())?;
     tree.add(

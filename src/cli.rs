@@ -4,6 +4,7 @@
 //! Options every command takes: `--repo-root DIR` (file names in every output are relative to the
 //! repository root, found from `.git` by default), `--quiet` and `--verbose`.
 
+mod audit;
 mod build;
 mod check;
 mod completions;
@@ -70,6 +71,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Print the controls report: which policies implement each control, where they are enforced.
     Report(report::ReportArgs),
+    /// Continuous auditing: ingest decision logs, verify the evidence chain, report per control.
+    Audit(audit::AuditArgs),
     /// Format `.gov` files in the canonical layout (`--check`: list the files that would change).
     Fmt(fmt::FmtArgs),
     /// Create a new project: a package, a resource, a policy with tests, an enforcement, govc.toml.
@@ -112,6 +115,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(args, &ctx),
         Command::Report(args) => report::run(args, &ctx),
         Command::Init(args) => init::run(args, &ctx),
+        Command::Audit(args) => audit::run(args, &ctx),
         Command::Completions(args) => completions::run(args),
     }
 }

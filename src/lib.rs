@@ -8,6 +8,7 @@
 // path, so boxing every `Result` would cost clarity for nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
 pub mod backend;
 pub mod build;
 pub mod bundle;

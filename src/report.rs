@@ -31,6 +31,54 @@ pub struct ControlRow {
     /// Rego packages of the policies implementing it.
     pub policies: Vec<String>,
     pub tested: bool,
+    /// Decisions recorded in the audit database (`govc audit`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// What the audit database holds for a control: evidence that its policies ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    pub decisions: u64,
+    pub denied: u64,
+    pub warned: u64,
+    /// The last decision's time.
+    pub last: Option<String>,
+}
+
+impl Evidence {
+    /// `120 decisions, 14 denied, last 2026-09-30T10:00:00Z`, or `none`.
+    pub fn text(&self) -> String {
+        if self.decisions == 0 {
+            return "none".to_string();
+        }
+        let mut parts = vec![crate::audit::evidence::count(self.decisions, "decision")];
+        if self.denied > 0 {
+            parts.push(format!("{} denied", self.denied));
+        }
+        if self.warned > 0 {
+            parts.push(format!("{} warned", self.warned));
+        }
+        if let Some(last) = &self.last {
+            parts.push(format!("last {last}"));
+        }
+        parts.join(", ")
+    }
+}
+
+impl Report {
+    /// Adds the evidence column: each control's decisions from the audit database (none for a
+    /// control it has no decision of, which is also a finding).
+    pub fn attach_evidence(&mut self, by_control: &BTreeMap<String, Evidence>) {
+        for c in &mut self.controls {
+            let e = by_control.get(&c.control).cloned().unwrap_or_default();
+            if e.decisions == 0 {
+                self.findings
+                    .push(format!("control {} has no decision in the audit database", c.control));
+            }
+            c.evidence = Some(e);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +137,7 @@ pub fn build(ir: &Ir, project: &str) -> Report {
         .map(|(control, rows)| ControlRow {
             control,
             tested: rows.iter().any(|r| r.tested),
+            evidence: None,
             policies: rows.iter().map(|r| r.policy.clone()).collect(),
         })
         .collect();

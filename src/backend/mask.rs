@@ -24,6 +24,7 @@ pub fn emit_mask_policy(ir: &Ir) -> Option<String> {
         let mut gen = MaskRules {
             policy,
             rules: &mut rules,
+            patterns: Vec::new(),
             counter: 0,
         };
         gen.walk(&policy.subject, "_logged_input", &[], &[]);
@@ -51,6 +52,21 @@ pub fn emit_mask_policy(ir: &Ir) -> Option<String> {
     Some(out)
 }
 
+/// The JSON pointers of the sensitive fields of a policy's decision-log events, as patterns: `*`
+/// stands for any list index or map key (`/input/client_ip`, `/input/items/*/secret`). These are
+/// the pointers the mask rules of [`emit_mask_policy`] erase, found by the same walk.
+pub fn sensitive_pointers(policy: &Policy) -> Vec<String> {
+    let mut rules = Vec::new();
+    let mut gen = MaskRules {
+        policy,
+        rules: &mut rules,
+        patterns: Vec::new(),
+        counter: 0,
+    };
+    gen.walk(&policy.subject, "_logged_input", &[], &[]);
+    gen.patterns
+}
+
 /// One step of a JSON pointer: a fixed field, or a list index / map key held in a variable.
 #[derive(Clone)]
 enum Step {
@@ -61,6 +77,8 @@ enum Step {
 struct MaskRules<'a> {
     policy: &'a Policy,
     rules: &'a mut Vec<String>,
+    /// The pointer of each rule, as a [`sensitive_pointers`] pattern.
+    patterns: Vec<String>,
     counter: usize,
 }
 
@@ -115,6 +133,15 @@ impl MaskRules<'_> {
     }
 
     fn rule(&mut self, pointer: &[Step], guards: &[String]) {
+        let mut pattern = String::from("/input");
+        for step in pointer {
+            pattern.push('/');
+            pattern.push_str(match step {
+                Step::Field(name) => name,
+                Step::Var { .. } => "*",
+            });
+        }
+        self.patterns.push(pattern);
         let mut fmt = String::from("/input");
         let mut args = Vec::new();
         for step in pointer {

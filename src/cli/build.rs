@@ -15,6 +15,10 @@ pub struct BuildArgs {
     /// 3.19 and later) or `v0` (the legacy `rego` field, for older Gatekeeper releases).
     #[arg(long, value_enum, default_value = "v1")]
     pub gatekeeper_rego: crate::backend::k8s::RegoForm,
+    /// Do not record the build's revision in the project's build ledger
+    /// (`DIR/.govc/ledger.jsonl`, read by `govc audit`).
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 /// `--repo-root` (a global option) is also where the generated CI workflow runs: its paths are
@@ -48,6 +52,9 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
         eprintln!("error: could not write `{}`: {e}", out.display());
         return ExitCode::from(super::EXIT_USAGE);
     }
+    if !args.no_ledger {
+        record_in_ledger(&args.project.dir, &output.tree);
+    }
     for note in &output.notes {
         ctx.status(format!("note: {note}"));
     }
@@ -64,4 +71,18 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
         count_s(output.tree.files.len(), "file")
     ));
     ExitCode::SUCCESS
+}
+
+/// Appends the build's ledger entry to the project's ledger. A failure is a warning: the build
+/// output is complete without it.
+fn record_in_ledger(project: &std::path::Path, tree: &crate::output::OutputTree) {
+    use crate::audit::ledger;
+    let Some(text) = tree.files.get(ledger::OUTPUT_PATH) else {
+        return;
+    };
+    let result =
+        ledger::parse(text).and_then(|entries| entries.iter().try_for_each(|e| ledger::record(project, e).map(|_| ())));
+    if let Err(e) = result {
+        eprintln!("warning: the build was not recorded in the build ledger: {e}");
+    }
 }

@@ -29,6 +29,10 @@ pub struct EvalArgs {
     /// over `--data`; repeat for several.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Append the decision to FILE as an OPA decision-log event (JSON lines, with the bundle's
+    /// mask rules applied), for `govc audit ingest`.
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
@@ -101,6 +105,12 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(file) = &args.decision_log {
+            if let Err(e) = crate::audit::decision_log::log(file, &engine, &output.bundle, policy, input, &decision) {
+                eprintln!("error: {e}");
+                return ExitCode::from(super::EXIT_USAGE);
+            }
+        }
         let json = serde_json::to_string_pretty(&decision).expect("decisions always serialize");
         println!("{json}");
         if !admits(policy, &decision) {

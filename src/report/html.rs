@@ -47,7 +47,11 @@ pub fn render(r: &Report) -> String {
         }
         out.push_str("</ul></div>\n");
     }
-    out.push_str("<h2>Controls</h2>\n<table>\n<thead><tr><th>Control</th><th>Policies</th><th>Tested</th></tr></thead>\n<tbody>\n");
+    let with_evidence = r.controls.iter().any(|c| c.evidence.is_some());
+    out.push_str(&format!(
+        "<h2>Controls</h2>\n<table>\n<thead><tr><th>Control</th><th>Policies</th><th>Tested</th>{}</tr></thead>\n<tbody>\n",
+        if with_evidence { "<th>Evidence</th>" } else { "" }
+    ));
     for c in &r.controls {
         let policies: Vec<String> = c
             .policies
@@ -59,8 +63,13 @@ pub fn render(r: &Report) -> String {
         } else {
             "<span class=\"warn\">no tests</span>"
         };
+        let evidence = match &c.evidence {
+            Some(e) if e.decisions == 0 => "<td><span class=\"warn\">none</span></td>".to_string(),
+            Some(e) => format!("<td>{}</td>", escape(&e.text())),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{tested}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{tested}</td>{evidence}</tr>\n",
             escape(&c.control),
             policies.join("<br>")
         ));

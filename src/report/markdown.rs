@@ -30,7 +30,7 @@ fn text(s: &str, newline: &str) -> String {
 }
 
 /// Text in a table cell: newlines as line breaks.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     text(s, "<br>")
 }
 
@@ -64,15 +64,25 @@ pub fn render(r: &Report) -> String {
         }
         out.push('\n');
     }
-    out.push_str("## Controls\n\n| Control | Policies | Tested |\n| --- | --- | --- |\n");
+    let with_evidence = r.controls.iter().any(|c| c.evidence.is_some());
+    if with_evidence {
+        out.push_str("## Controls\n\n| Control | Policies | Tested | Evidence |\n| --- | --- | --- | --- |\n");
+    } else {
+        out.push_str("## Controls\n\n| Control | Policies | Tested |\n| --- | --- | --- |\n");
+    }
     for c in &r.controls {
         let policies: Vec<String> = c.policies.iter().map(|p| code(p)).collect();
         out.push_str(&format!(
-            "| {} | {} | {} |\n",
+            "| {} | {} | {} |",
             cell(&c.control),
             policies.join(", "),
             if c.tested { "✅ yes" } else { "⚠️ no" }
         ));
+        if let Some(e) = &c.evidence {
+            let mark = if e.decisions == 0 { "⚠️ " } else { "" };
+            out.push_str(&format!(" {mark}{} |", cell(&e.text())));
+        }
+        out.push('\n');
     }
     out.push_str("\n## Policies\n");
     for p in &r.policies {
