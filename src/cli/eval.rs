@@ -68,19 +68,17 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
 }
 
-/// Reads a JSON or YAML document (YAML is a superset of JSON, but JSON is tried first for its
-/// precise numbers and errors).
+/// Reads a JSON or YAML document from a file or standard input.
 fn read_document(path: &std::path::Path) -> Result<serde_json::Value, String> {
     let mut text = String::new();
-    if path.as_os_str() == "-" {
+    let name = if path.as_os_str() == "-" {
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        "standard input".to_string()
     } else {
         text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    }
-    if let Ok(v) = serde_json::from_str(&text) {
-        return Ok(v);
-    }
-    yaml_serde::from_str(&text).map_err(|e| format!("`{}` is neither JSON nor YAML: {e}", path.display()))
+        format!("`{}`", path.display())
+    };
+    crate::document::parse(&text).map_err(|e| format!("{name} {e}"))
 }
