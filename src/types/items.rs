@@ -451,7 +451,11 @@ impl Checker<'_> {
                 }
                 if !name.is_stdlib {
                     let other = &names[j];
-                    let (suffix, one) = if is_file { (".rego", "one file") } else { ("/", "one directory") };
+                    let (suffix, one) = if is_file {
+                        (".rego", "one file")
+                    } else {
+                        ("/", "one directory")
+                    };
                     let path = |s: &str| format!("`{}{suffix}`", s.replace('.', "/"));
                     let other_name = other.segments.join(".");
                     let d = Diagnostic::error(
@@ -467,7 +471,11 @@ impl Checker<'_> {
                     .with_label(format!("written to {}", path(&spelled)))
                     .with_secondary(
                         other.span,
-                        format!("{} `{other_name}` declared here, written to {}", other.what, path(&earlier)),
+                        format!(
+                            "{} `{other_name}` declared here, written to {}",
+                            other.what,
+                            path(&earlier)
+                        ),
                     )
                     .with_help(format!(
                         "rename one of them: on a case-insensitive file system (macOS, Windows) those are {one}"

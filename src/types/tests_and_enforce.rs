@@ -36,7 +36,10 @@ fn namespace_problem(ns: &str) -> Option<&'static str> {
         "longer than 63 characters"
     } else if name.chars().any(|c| c.is_uppercase()) {
         "namespace names are lowercase"
-    } else if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         "a namespace name has only `a`-`z`, `0`-`9` and `-`"
     } else if name.starts_with('-') || name.ends_with('-') {
         "a namespace name starts and ends with a letter or digit"
@@ -439,12 +442,35 @@ mod tests {
 
     #[test]
     fn namespaces_are_names_or_gatekeeper_patterns() {
-        for ok in ["kube-system", "a", "ns1", "kube-*", "kube*", "*-system", "*system", &"a".repeat(63)] {
+        for ok in [
+            "kube-system",
+            "a",
+            "ns1",
+            "kube-*",
+            "kube*",
+            "*-system",
+            "*system",
+            &"a".repeat(63),
+        ] {
             assert_eq!(namespace_problem(ok), None, "{ok}");
         }
         for bad in [
-            "", "*", "*-", "-*", "*-*", "*kube*", "k*-system", "a b", "Kube", "kube_system", "kube-", "-kube",
-            "a\nb", "kube.system", &"a".repeat(64), "ünicode",
+            "",
+            "*",
+            "*-",
+            "-*",
+            "*-*",
+            "*kube*",
+            "k*-system",
+            "a b",
+            "Kube",
+            "kube_system",
+            "kube-",
+            "-kube",
+            "a\nb",
+            "kube.system",
+            &"a".repeat(64),
+            "ünicode",
         ] {
             assert!(namespace_problem(bad).is_some(), "{bad:?}");
         }
