@@ -38,14 +38,15 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     exit 2
 fi
 
-# seed TARGET FILE...: copies files into the target's corpus (named after their path).
+# seed TARGET FILE...: copies files into the target's corpus, named after their path without a
+# `.gov` extension (so `govc fmt --check .` and `govc check .` do not take them for sources).
 seed() {
     local target=$1
     shift
     mkdir -p "fuzz/corpus/$target"
     local f
     for f in "$@"; do
-        cp -n "$f" "fuzz/corpus/$target/seed-$(echo "${f#"$ROOT"/}" | tr '/' '_')" 2>/dev/null || true
+        cp -n "$f" "fuzz/corpus/$target/seed-$(echo "${f#"$ROOT"/}" | tr '/.' '__')" 2>/dev/null || true
     done
 }
 
