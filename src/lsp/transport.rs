@@ -287,11 +287,14 @@ impl Transport {
 /// or the end of the input, when the connection's receiver disconnects); another writes what the
 /// server sends, each message whole under the stdout lock.
 pub fn stdio() -> (Connection, Transport) {
-    let (server, client) = Connection::memory();
-    let Connection {
-        sender: to_server,
-        receiver: from_server,
-    } = client;
+    // Rendezvous channels, as lsp-server's own: a client that sends faster than the server
+    // handles waits instead of filling memory.
+    let (to_server, from_client) = crossbeam_channel::bounded(0);
+    let (to_client, from_server) = crossbeam_channel::bounded::<Message>(0);
+    let server = Connection {
+        sender: to_client,
+        receiver: from_client,
+    };
     let writer = std::thread::spawn(move || -> io::Result<()> {
         for message in from_server {
             message.write(&mut io::stdout().lock())?;
