@@ -11,6 +11,8 @@
 #   eval_input  `govc eval`'s JSON/YAML loader, then a compiled policy's decision on the document
 #   lsp_reader  the language server's message reader: bounded memory, JSON-RPC errors
 #
+# A unit slower than 30 s is reported as a timeout (wall clock: on a loaded machine, rerun the saved
+# input alone, `fuzz/target/x86_64-unknown-linux-gnu/release/TARGET FILE`, before trusting it).
 # Corpora start from the repository's own files (examples/, stdlib/, tests/) and grow in
 # fuzz/corpus/TARGET/; a crash is saved in fuzz/artifacts/TARGET/ and makes this script fail.
 # Inputs are capped at 16 KiB and run on a 512 MiB stack (fuzz/src/lib.rs), so deep nesting cannot
@@ -106,7 +108,7 @@ for t in "${TARGETS[@]}"; do
     before=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
     # shellcheck disable=SC2046
     cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$SECONDS_PER_TARGET" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$SECONDS_PER_TARGET" -max_len=16384 -timeout=30 -rss_limit_mb=2048 \
         -print_final_stats=1 $(options "$t") 2>&1 | tee "$log" | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|Test unit written' || true
     after=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
