@@ -7,6 +7,11 @@
 //! the program analyzes it first if it is stale, so answers always match the text. One feature per
 //! file: `lsp/{diagnostics, hover, definition, references, rename, completion, symbols,
 //! formatting, semantic_tokens, quickfix}.rs`.
+//!
+//! The wire is govc's own (`lsp/transport.rs`): it bounds what it reads and answers malformed
+//! messages with JSON-RPC errors instead of dropping the connection. The lifecycle follows the
+//! protocol: requests before `initialize` get `ServerNotInitialized`, a second `initialize` and
+//! any request after `shutdown` get `InvalidRequest`, and `exit` without `shutdown` exits with 1.
 
 mod completion;
 mod definition;
