@@ -16,6 +16,7 @@ pub mod checked;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod document;
 pub mod engine;
 pub mod english;
 pub mod fmt;

@@ -7,6 +7,11 @@
 //! the program analyzes it first if it is stale, so answers always match the text. One feature per
 //! file: `lsp/{diagnostics, hover, definition, references, rename, completion, symbols,
 //! formatting, semantic_tokens, quickfix, signature_help, highlight, range_formatting}.rs`.
+//!
+//! The wire is govc's own (`lsp/transport.rs`): it bounds what it reads and answers malformed
+//! messages with JSON-RPC errors instead of dropping the connection. The lifecycle follows the
+//! protocol: requests before `initialize` get `ServerNotInitialized`, a second `initialize` and
+//! any request after `shutdown` get `InvalidRequest`, and `exit` without `shutdown` exits with 1.
 
 mod completion;
 mod definition;
@@ -24,6 +29,7 @@ mod rename;
 mod semantic_tokens;
 mod signature_help;
 mod symbols;
+pub mod transport;
 mod workspace;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -31,6 +37,7 @@ use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::*;
 use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -42,11 +49,14 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// diagnostics, unless the client sets `initializationOptions.debounceMs`.
 const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// Runs the server on stdin/stdout until the client exits.
+/// Runs the server on stdin/stdout until the client exits. The exit code is 0 after `shutdown`
+/// then `exit`, and 1 when the client exits (or goes away) without `shutdown`, as the protocol
+/// asks.
 pub fn run() -> ExitCode {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, transport) = transport::stdio();
     let result = serve(connection);
-    let joined = io_threads.join();
+    // The connection is gone: the writer sends what is left and stops.
+    let joined = transport.join();
     match (result, joined) {
         (Ok(()), Ok(())) => ExitCode::SUCCESS,
         (Err(e), _) => {
@@ -110,8 +120,9 @@ fn capabilities() -> ServerCapabilities {
 /// Serves one client over a connection: the initialize handshake, then requests and
 /// notifications until `exit`.
 pub fn serve(connection: Connection) -> Result<(), Error> {
-    let (id, params) = connection.initialize_start()?;
-    let params: InitializeParams = serde_json::from_value(params)?;
+    let Some((id, params)) = initialize_request(&connection)? else {
+        return Err(EXIT_WITHOUT_SHUTDOWN.into());
+    };
     let root = workspace_root(&params);
     let options = params.initialization_options.unwrap_or_default();
     let debounce = options
@@ -125,7 +136,9 @@ pub fn serve(connection: Connection) -> Result<(), Error> {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
     };
-    connection.initialize_finish(id, serde_json::to_value(result)?)?;
+    connection
+        .sender
+        .send(Message::Response(Response::new_ok(id, result)))?;
     let stdlib_dir = workspace::write_stdlib(&workspace::cache_dir());
     let mut server = Server {
         ws: Workspace::new(root, stdlib_dir),
@@ -135,8 +148,40 @@ pub fn serve(connection: Connection) -> Result<(), Error> {
         deadline: None,
         debounce,
         published: HashSet::new(),
+        shutting_down: false,
     };
     server.main_loop()
+}
+
+/// Why the server stops with exit code 1.
+const EXIT_WITHOUT_SHUTDOWN: &str = "the client exited without asking the server to shut down";
+
+/// Waits for the `initialize` request, answering other requests with `ServerNotInitialized` and
+/// an `initialize` whose parameters do not parse with `InvalidParams`; `None` when the client
+/// exits or goes away first.
+fn initialize_request(connection: &Connection) -> Result<Option<(lsp_server::RequestId, InitializeParams)>, Error> {
+    for message in &connection.receiver {
+        match message {
+            Message::Request(r) if r.method == req::Initialize::METHOD => {
+                match serde_json::from_value::<InitializeParams>(r.params) {
+                    Ok(params) => return Ok(Some((r.id, params))),
+                    Err(e) => {
+                        let message = format!("invalid `initialize` parameters: {e}");
+                        let response = Response::new_err(r.id, ErrorCode::InvalidParams as i32, message);
+                        connection.sender.send(Message::Response(response))?;
+                    }
+                }
+            }
+            Message::Request(r) => {
+                let message = format!("`{}` before `initialize`", r.method);
+                let response = Response::new_err(r.id, ErrorCode::ServerNotInitialized as i32, message);
+                connection.sender.send(Message::Response(response))?;
+            }
+            Message::Notification(n) if n.method == notif::Exit::METHOD => return Ok(None),
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+    Ok(None)
 }
 
 fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
@@ -158,6 +203,8 @@ struct Server {
     debounce: Duration,
     /// Files whose last published diagnostics were not empty.
     published: HashSet<Url>,
+    /// After `shutdown`: only `exit` is accepted.
+    shutting_down: bool,
 }
 
 impl Server {
@@ -167,29 +214,75 @@ impl Server {
                 Some(deadline) => match self.connection.receiver.recv_deadline(deadline) {
                     Ok(m) => Some(m),
                     Err(crossbeam_timeout) if crossbeam_timeout.is_timeout() => None,
-                    Err(_) => return Ok(()),
+                    Err(_) => return self.exit(),
                 },
                 None => match self.connection.receiver.recv() {
                     Ok(m) => Some(m),
-                    Err(_) => return Ok(()),
+                    Err(_) => return self.exit(),
                 },
             };
             match message {
-                None => self.refresh()?,
-                Some(Message::Request(request)) => {
-                    if self.connection.handle_shutdown(&request)? {
-                        return Ok(());
+                None => match catch_unwind(AssertUnwindSafe(|| self.refresh())) {
+                    Ok(sent) => sent?,
+                    Err(_) => {
+                        // Not again for the same text: the next edit schedules the next check.
+                        self.deadline = None;
+                        eprintln!("govc lsp: checking the project failed (a bug in govc); the server goes on");
                     }
-                    let response = self.request(request);
+                },
+                Some(Message::Request(request)) => {
+                    let response = self.lifecycle_request(request);
                     self.connection.sender.send(Message::Response(response))?;
                 }
+                Some(Message::Notification(n)) if n.method == notif::Exit::METHOD => return self.exit(),
+                // After `shutdown`, notifications are dropped.
+                Some(Message::Notification(_)) if self.shutting_down => {}
                 Some(Message::Notification(n)) => {
-                    if n.method == notif::Exit::METHOD {
-                        return Ok(());
+                    let method = n.method.clone();
+                    match catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
+                        Ok(Ok(())) => {}
+                        // A notification has no answer: a bad one is reported on stderr and dropped.
+                        Ok(Err(e)) => eprintln!("govc lsp: ignored `{method}`: {e}"),
+                        Err(_) => eprintln!("govc lsp: `{method}` failed (a bug in govc); the server goes on"),
                     }
-                    self.notification(n)?;
                 }
                 Some(Message::Response(_)) => {}
+            }
+        }
+    }
+
+    /// How the server stops, on `exit` or when the client goes away.
+    fn exit(&self) -> Result<(), Error> {
+        if self.shutting_down {
+            Ok(())
+        } else {
+            Err(EXIT_WITHOUT_SHUTDOWN.into())
+        }
+    }
+
+    /// Answers a request, minding the lifecycle: `initialize` only once, nothing after
+    /// `shutdown`. A request whose handler panics gets an internal error; the server goes on.
+    fn lifecycle_request(&mut self, request: Request) -> Response {
+        let refuse = |id, message: &str| Response::new_err(id, ErrorCode::InvalidRequest as i32, message.into());
+        if self.shutting_down {
+            return refuse(request.id, "the server is shutting down: only `exit` is accepted");
+        }
+        match request.method.as_str() {
+            req::Initialize::METHOD => refuse(request.id, "the server is already initialized"),
+            req::Shutdown::METHOD => {
+                self.shutting_down = true;
+                Response::new_ok(request.id, ())
+            }
+            _ => {
+                let id = request.id.clone();
+                let method = request.method.clone();
+                catch_unwind(AssertUnwindSafe(|| self.request(request))).unwrap_or_else(|_| {
+                    Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        format!("`{method}` failed (a bug in govc); the server goes on"),
+                    )
+                })
             }
         }
     }

@@ -40,7 +40,7 @@ pub fn load_named_from(dir: &Path, base: Option<&Path>) -> Result<SourceMap, Loa
     if dir.is_file() {
         paths.push(dir.to_path_buf());
     } else {
-        collect_gov_files(dir, &mut paths).map_err(|e| LoadError(format!("cannot read `{}`: {e}", dir.display())))?;
+        collect_gov_files(dir, &mut paths)?;
     }
     paths.sort();
     let root = if dir.is_file() {
@@ -126,23 +126,71 @@ pub fn add_stdlib(sources: &mut SourceMap) {
     }
 }
 
-fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() {
-            if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
-                continue;
+/// The `.gov` files below `dir`, in a deterministic order. Symbolic links are followed, to files
+/// and to directories (shared policies linked into a project are part of it). Each directory and
+/// file is taken once, by the first path that reaches it in name order, and a link to the project
+/// or a directory above it is a loop, not followed. A `.gov` link that leads nowhere is an error:
+/// the project would silently lose its declarations.
+fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let root = std::fs::canonicalize(dir).map_err(|e| LoadError(format!("cannot read `{}`: {e}", dir.display())))?;
+    let mut walk = Walk {
+        seen: std::collections::HashSet::new(),
+        root,
+    };
+    walk.collect_below(dir, out)
+}
+
+/// The state of a walk over a project's directories.
+struct Walk {
+    /// The real paths of the directories and files taken so far.
+    seen: std::collections::HashSet<PathBuf>,
+    /// The real path of the project directory.
+    root: PathBuf,
+}
+
+impl Walk {
+    fn collect_below(&mut self, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+        let cannot_read = |path: &Path, e: std::io::Error| LoadError(format!("cannot read `{}`: {e}", path.display()));
+        let mut entries = std::fs::read_dir(dir)
+            .and_then(|entries| entries.collect::<std::io::Result<Vec<_>>>())
+            .map_err(|e| cannot_read(dir, e))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let is_gov = name.ends_with(".gov");
+            let mut file_type = entry.file_type().map_err(|e| cannot_read(&path, e))?;
+            if file_type.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(target) => file_type = target.file_type(),
+                    Err(e) if is_gov => {
+                        return Err(LoadError(format!(
+                            "`{}` is a symbolic link that cannot be followed: {e}",
+                            path.display()
+                        )))
+                    }
+                    // A broken link that is not a `.gov` file holds no sources we know of.
+                    Err(_) => continue,
+                }
             }
-            collect_gov_files(&path, out)?;
-        } else if file_type.is_file() && name.ends_with(".gov") {
-            out.push(path);
+            if file_type.is_dir() {
+                if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
+                    continue;
+                }
+                let real = std::fs::canonicalize(&path).map_err(|e| cannot_read(&path, e))?;
+                if !self.root.starts_with(&real) && self.seen.insert(real) {
+                    self.collect_below(&path, out)?;
+                }
+            } else if file_type.is_file() && is_gov {
+                let real = std::fs::canonicalize(&path).map_err(|e| cannot_read(&path, e))?;
+                if self.seen.insert(real) {
+                    out.push(path);
+                }
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The front end's result: syntax trees, names, the checked program, its dependency order, and

@@ -39,6 +39,7 @@ pub fn check(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>)
     let mut checker = Checker::new(files, names);
     checker.signatures();
     checker.bodies();
+    checker.case_collisions();
     diags.append(&mut checker.diags);
     checker.program
 }

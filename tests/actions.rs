@@ -105,7 +105,7 @@ impl Repo {
         }
         let out = project_dir.join("dist");
         let output = build_at(&project_dir, &out, None);
-        govc::output::write_atomically(&out, &output.tree).expect("write output");
+        govc::output::write_atomically(&out, &output.tree, &project_dir).expect("write output");
         let workflow_text = tree_workflow(&output);
         let installed = dir.path().join(".github/workflows/governance.yml");
         std::fs::create_dir_all(installed.parent().expect("parent")).expect("mkdir");

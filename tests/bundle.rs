@@ -316,3 +316,37 @@ fn a_failed_build_leaves_no_output_and_keeps_the_previous_one() {
     assert_eq!(status.code(), Some(2));
     assert!(project.join("a.gov").exists());
 }
+
+#[test]
+fn govc_eval_refuses_deeply_nested_input_at_once() {
+    // 100,000 nested objects in 600 KB: the YAML scanner took minutes to refuse them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let n = 100_000;
+    for (name, text) in [
+        ("deep.json", "{\"a\":".repeat(n) + "1" + &"}".repeat(n)),
+        (
+            "deep.yaml",
+            "spec:\n  x: ".to_string() + &"[".repeat(n) + &"]".repeat(n),
+        ),
+    ] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let output = govc()
+            .args([
+                "eval",
+                example().to_str().expect("utf-8"),
+                "--policy",
+                "acme.models.bias_tested",
+                "--input",
+            ])
+            .arg(&path)
+            .output()
+            .expect("govc runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("nests lists and objects deeper than 128 levels"),
+            "{stderr}"
+        );
+    }
+}

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 pub struct BuildArgs {
     #[command(flatten)]
     pub project: super::ProjectArg,
-    /// Output directory; defaults to `DIR/dist`. Replaced as a whole on success.
+    /// Output directory; defaults to `DIR/dist`. Replaced as a whole on success, so it must be
+    /// absent, empty or the output of an earlier build (its `.govc-output` lists every file), and
+    /// never the project or a directory above it.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The Rego form of the Gatekeeper ConstraintTemplates: `v1` (`code[].source`, Gatekeeper
@@ -24,6 +26,16 @@ pub struct BuildArgs {
 /// `--repo-root` (a global option) is also where the generated CI workflow runs: its paths are
 /// relative to it.
 pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
+    // Checked before compiling, to fail fast, and again when writing.
+    if args.project.dir.exists() {
+        if let Err(e) = crate::output::check_replaceable(&out, &args.project.dir) {
+            return output_error(&e);
+        }
+    }
     let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show, ctx) {
         Ok(loaded) => loaded.analysis,
         Err(code) => {
@@ -31,9 +43,6 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
             return code;
         }
     };
-    let out = args
-        .out
-        .unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
     let options = crate::build::BuildOptions {
         project_dir: args.project.dir.clone(),
         out_dir: out.clone(),
@@ -48,9 +57,8 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = crate::output::write_atomically(&out, &output.tree) {
-        eprintln!("error: could not write `{}`: {e}", out.display());
-        return ExitCode::from(super::EXIT_USAGE);
+    if let Err(e) = crate::output::write_atomically(&out, &output.tree, &args.project.dir) {
+        return output_error(&e);
     }
     if !args.no_ledger {
         record_in_ledger(&args.project.dir, &output.tree);
@@ -85,4 +93,14 @@ fn record_in_ledger(project: &std::path::Path, tree: &crate::output::OutputTree)
     if let Err(e) = result {
         eprintln!("warning: the build was not recorded in the build ledger: {e}");
     }
+}
+
+/// Reports why the output was not written: a usage error.
+fn output_error(e: &crate::output::OutputError) -> ExitCode {
+    eprintln!("error: {e}");
+    if let Some(help) = e.help() {
+        eprintln!("help: {help}");
+    }
+    eprintln!("error: nothing was written");
+    ExitCode::from(super::EXIT_USAGE)
 }

@@ -60,6 +60,8 @@ codes! {
         "A type or module name stands where an expression is expected. Name a value, a function call or a field instead.";
     NotAType = "E0108", "a value is used where a type is expected",
         "A function, policy or other value stands where a type is expected.";
+    CaseCollision = "E0109", "two packages or policies differ only in case, so their outputs collide",
+        "Output files are named after packages and policies; on a case-insensitive file system (macOS, Windows) `Foo` and `foo` would be one file. Rename one of them.";
     UnusedImport = "W0101", "an import is never used",
         "Nothing in the file uses the imported name: remove the import.";
     // Types

@@ -382,6 +382,112 @@ impl Checker<'_> {
 }
 
 /// `key = value` items, checked by key.
+/// A name that becomes paths in the output: a policy `a.b.p` is the file `a/b/p.rego`; a package
+/// `a.b` is the file `a/b.rego` (its functions) and the directory `a/b/` (its policies); each
+/// shorter prefix is a directory.
+struct OutputName {
+    segments: Vec<String>,
+    span: Span,
+    what: &'static str,
+    is_stdlib: bool,
+}
+
+impl OutputName {
+    /// The paths this name is written to: whether each is a file, and its dotted spelling.
+    fn paths(&self) -> Vec<(bool, String)> {
+        let n = self.segments.len();
+        let mut out: Vec<(bool, String)> = (1..n).map(|len| (false, self.segments[..len].join("."))).collect();
+        out.push((true, self.segments.join(".")));
+        if self.what == "package" {
+            out.push((false, self.segments.join(".")));
+        }
+        out
+    }
+}
+
+impl Checker<'_> {
+    /// Reports packages and policies whose output paths differ only in case (`a.Foo` and `a.foo`,
+    /// `T.X` and `t.x`): on a case-insensitive file system (macOS, Windows) one would overwrite
+    /// the other, or two packages would share a directory. Each name is compared with the first
+    /// one, in source order, that is written to the same path ignoring case.
+    pub(crate) fn case_collisions(&mut self) {
+        let mut names: Vec<OutputName> = self
+            .program
+            .modules
+            .iter()
+            .map(|m| OutputName {
+                segments: m.name.split('.').map(str::to_string).collect(),
+                span: m.span,
+                what: "package",
+                is_stdlib: m.is_stdlib,
+            })
+            .collect();
+        for &(item, module, r) in &self.names.decls {
+            let (Item::Policy(_), (_, decl)) = (item, self.decl(r)) else {
+                continue;
+            };
+            let DeclKind::Policy(p) = &decl.kind else { continue };
+            let m = &self.program.modules[module.index()];
+            let mut segments: Vec<String> = m.name.split('.').map(str::to_string).collect();
+            segments.push(p.name.name.clone());
+            names.push(OutputName {
+                segments,
+                span: p.name.span,
+                what: "policy",
+                is_stdlib: m.is_stdlib,
+            });
+        }
+        names.sort_by_key(|n| (!n.is_stdlib, n.span.file, n.span.start));
+        // Each output path, folded to lower case: its first spelling and the name that wrote it.
+        let mut first: std::collections::HashMap<(bool, String), (String, usize)> = std::collections::HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            for (is_file, spelled) in name.paths() {
+                let (earlier, j) = first
+                    .entry((is_file, spelled.to_lowercase()))
+                    .or_insert((spelled.clone(), i))
+                    .clone();
+                if earlier == spelled {
+                    continue;
+                }
+                if !name.is_stdlib {
+                    let other = &names[j];
+                    let (suffix, one) = if is_file {
+                        (".rego", "one file")
+                    } else {
+                        ("/", "one directory")
+                    };
+                    let path = |s: &str| format!("`{}{suffix}`", s.replace('.', "/"));
+                    let other_name = other.segments.join(".");
+                    let d = Diagnostic::error(
+                        Code::CaseCollision,
+                        name.span,
+                        format!(
+                            "{} `{}` and {} `{other_name}` differ only in case",
+                            name.what,
+                            name.segments.join("."),
+                            other.what,
+                        ),
+                    )
+                    .with_label(format!("written to {}", path(&spelled)))
+                    .with_secondary(
+                        other.span,
+                        format!(
+                            "{} `{other_name}` declared here, written to {}",
+                            other.what,
+                            path(&earlier)
+                        ),
+                    )
+                    .with_help(format!(
+                        "rename one of them: on a case-insensitive file system (macOS, Windows) those are {one}"
+                    ));
+                    self.error(d);
+                }
+                break;
+            }
+        }
+    }
+}
+
 pub(crate) struct Settings<'s> {
     items: &'s [Setting],
     known: &'s [&'s str],
@@ -437,13 +543,19 @@ impl<'s> Settings<'s> {
     }
 
     pub fn strings(&self, c: &mut Checker<'_>, key: &str) -> Option<Vec<String>> {
+        let items = self.string_items(c, key)?;
+        Some(items.into_iter().map(|(text, _)| text).collect())
+    }
+
+    /// A list of plain strings, each with the span of its literal.
+    pub fn string_items(&self, c: &mut Checker<'_>, key: &str) -> Option<Vec<(String, Span)>> {
         let s = self.get(key)?;
         match &s.value {
             Literal::StringList(items) => {
                 let mut out = Vec::new();
                 for lit in items {
                     match lit.as_plain() {
-                        Some(text) => out.push(text),
+                        Some(text) => out.push((text, lit.span)),
                         None => c.error(
                             Diagnostic::error(self.code, lit.span, "this list takes plain strings")
                                 .with_label("no `{...}` interpolation here"),

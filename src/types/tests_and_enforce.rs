@@ -12,6 +12,42 @@ use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDec
 
 const ACTIONS: &[&str] = &["deny", "warn", "dryrun"];
 
+/// The longest Kubernetes namespace name (an RFC 1123 DNS label).
+const MAX_NAMESPACE: usize = 63;
+
+/// What is wrong with an admission namespace entry, if anything. Gatekeeper's match schema takes a
+/// namespace name (an RFC 1123 label) with at most one `*` or `*-` before it, or one `*` or `-*`
+/// after it, not both: `^(\*|\*-)?NAME$|^NAME(\*|-\*)?$`.
+fn namespace_problem(ns: &str) -> Option<&'static str> {
+    if ns.is_empty() {
+        return Some("an empty name matches no namespace");
+    }
+    let name = ns
+        .strip_prefix("*-")
+        .or_else(|| ns.strip_prefix('*'))
+        .or_else(|| ns.strip_suffix("-*"))
+        .or_else(|| ns.strip_suffix('*'))
+        .unwrap_or(ns);
+    Some(if name.is_empty() {
+        "`*` needs a name beside it; leave `namespaces` out to match every namespace"
+    } else if name.contains('*') {
+        "one `*`, at the start or the end of a name"
+    } else if name.len() > MAX_NAMESPACE {
+        "longer than 63 characters"
+    } else if name.chars().any(|c| c.is_uppercase()) {
+        "namespace names are lowercase"
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        "a namespace name has only `a`-`z`, `0`-`9` and `-`"
+    } else if name.starts_with('-') || name.ends_with('-') {
+        "a namespace name starts and ends with a letter or digit"
+    } else {
+        return None;
+    })
+}
+
 impl Checker<'_> {
     pub(crate) fn enforcement(&mut self, module: ModuleId, file: FileId, e: &EnforceDecl, span: Span) {
         let policies: Vec<(PolicyId, Span)> = e
@@ -105,8 +141,8 @@ impl Checker<'_> {
                         Some("dryrun") => AdmissionAction::Dryrun,
                         _ => AdmissionAction::Deny,
                     };
-                    let namespaces = s.strings(self, "namespaces").unwrap_or_default();
-                    let excluded_namespaces = s.strings(self, "excluded_namespaces").unwrap_or_default();
+                    let namespaces = self.namespaces(&s, "namespaces");
+                    let excluded_namespaces = self.namespaces(&s, "excluded_namespaces");
                     let kind_spans = s.get("kinds").map(string_spans).unwrap_or_default();
                     self.admitted_kinds_match_subjects(&policies, &kinds, &kind_spans);
                     for &(id, pspan) in &policies {
@@ -245,6 +281,32 @@ impl Checker<'_> {
         for d in found {
             self.error(d);
         }
+    }
+
+    /// An admission namespace list: each entry a Kubernetes namespace name or a pattern that
+    /// Gatekeeper accepts (`kube-*`, `*-system`).
+    fn namespaces(&mut self, s: &Settings<'_>, key: &str) -> Vec<String> {
+        let items = s.string_items(self, key).unwrap_or_default();
+        for (ns, span) in &items {
+            let Some(problem) = namespace_problem(ns) else {
+                continue;
+            };
+            let shown = ns.escape_debug().to_string();
+            let mut d = Diagnostic::error(
+                Code::InvalidEnforcement,
+                *span,
+                format!("`{shown}` is not a namespace name or pattern"),
+            )
+            .with_label(problem);
+            let lower = ns.to_lowercase();
+            d = if lower != *ns && namespace_problem(&lower).is_none() {
+                d.with_did_you_mean(&format!("\"{lower}\""))
+            } else {
+                d.with_help("write a namespace like `kube-system`, or a pattern with `*` at its start or end: `kube-*`, `*-system`")
+            };
+            self.error(d);
+        }
+        items.into_iter().map(|(ns, _)| ns).collect()
     }
 
     pub(crate) fn test(&mut self, module: ModuleId, r: DeclRef, t: &TestDecl, span: Span) {
@@ -471,5 +533,46 @@ fn string_spans(setting: &crate::syntax::ast::Setting) -> Vec<(String, Span)> {
             .filter_map(|lit| lit.as_plain().map(|text| (text, lit.span)))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_problem;
+
+    #[test]
+    fn namespaces_are_names_or_gatekeeper_patterns() {
+        for ok in [
+            "kube-system",
+            "a",
+            "ns1",
+            "kube-*",
+            "kube*",
+            "*-system",
+            "*system",
+            &"a".repeat(63),
+        ] {
+            assert_eq!(namespace_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "*",
+            "*-",
+            "-*",
+            "*-*",
+            "*kube*",
+            "k*-system",
+            "a b",
+            "Kube",
+            "kube_system",
+            "kube-",
+            "-kube",
+            "a\nb",
+            "kube.system",
+            &"a".repeat(64),
+            "ünicode",
+        ] {
+            assert!(namespace_problem(bad).is_some(), "{bad:?}");
+        }
     }
 }

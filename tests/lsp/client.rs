@@ -1,6 +1,9 @@
 //! A language-server client for tests: spawns `govc lsp`, speaks JSON-RPC over its stdio, and
 //! keeps the notifications it receives.
 
+// Each test file uses a part of the client.
+#![allow(dead_code)]
+
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -32,6 +35,16 @@ pub struct Client {
 impl Client {
     /// Starts a server on the workspace `root`, with the stdlib written below `cache`.
     pub fn start(root: &Path, cache: &Path, initialization_options: Value) -> Client {
+        let mut client = Client::spawn(root, cache);
+        let result = client.initialize(initialization_options);
+        assert!(result.get("capabilities").is_some(), "initialize failed: {result}");
+        client.capabilities = result["capabilities"].clone();
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    /// Starts a server and sends it nothing.
+    pub fn spawn(root: &Path, cache: &Path) -> Client {
         let mut child = Command::new(GOVC)
             .arg("lsp")
             .env("XDG_CACHE_HOME", cache)
@@ -51,7 +64,7 @@ impl Client {
                 }
             }
         });
-        let mut client = Client {
+        Client {
             child,
             stdin,
             messages,
@@ -61,9 +74,13 @@ impl Client {
             cache: cache.to_path_buf(),
             capabilities: Value::Null,
             open: HashMap::new(),
-        };
-        let root_uri = client.uri_of(root);
-        let result = client.request(
+        }
+    }
+
+    /// Sends `initialize` for the workspace; its result (or error object).
+    pub fn initialize(&mut self, initialization_options: Value) -> Value {
+        let root_uri = self.uri_of(&self.root.clone());
+        self.request(
             "initialize",
             json!({
                 "processId": null,
@@ -72,11 +89,7 @@ impl Client {
                 "capabilities": {},
                 "initializationOptions": initialization_options,
             }),
-        );
-        assert!(result.get("capabilities").is_some(), "initialize failed: {result}");
-        client.capabilities = result["capabilities"].clone();
-        client.notify("initialized", json!({}));
-        client
+        )
     }
 
     pub fn uri_of(&self, path: &Path) -> String {
@@ -90,8 +103,39 @@ impl Client {
 
     fn send(&mut self, message: Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to govc lsp");
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    /// Sends bytes as they are, framed or not.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write to govc lsp");
         self.stdin.flush().expect("flush");
+    }
+
+    /// Waits for the next message that is not a notification (a response, maybe to no request).
+    pub fn next_response(&mut self) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self
+                .receive(deadline)
+                .unwrap_or_else(|| panic!("no response within {TIMEOUT:?}"));
+            if message.get("method").is_none() {
+                return message;
+            }
+            self.notifications.push(message);
+        }
+    }
+
+    /// Waits for the server to exit (it must, within the timeout); its exit code.
+    pub fn exit_code(mut self) -> Option<i32> {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait for govc lsp") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("govc lsp did not exit within {TIMEOUT:?}");
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
