@@ -83,11 +83,17 @@ impl LedgerEntry {
 
 /// The ledger entry of a build.
 /// The ledger entries of a build: one per bundle form OPA can load, `bundle.tar.gz` and the
-/// `bundle/` directory, which differ only in their revision (each manifest hashes its own files).
+/// `bundle/` directory, which differ only in their revision (each manifest hashes its own files;
+/// the directory also holds the compiled tests).
 pub fn entries(analysis: &Analysis, ir: &Ir, bundle: &Bundle) -> Vec<LedgerEntry> {
     let tarball = entry(analysis, ir, bundle);
+    let directory_revision = revision_of(&bundle.directory_manifest);
+    if directory_revision == tarball.revision {
+        // A project without tests: both forms hold the same files.
+        return vec![tarball];
+    }
     let mut directory = tarball.clone();
-    directory.revision = revision_of(&bundle.directory_manifest);
+    directory.revision = directory_revision;
     vec![tarball, directory]
 }
 
@@ -137,7 +143,11 @@ pub fn entry(analysis: &Analysis, ir: &Ir, bundle: &Bundle) -> LedgerEntry {
 
 /// The revision in a bundle's `.manifest`.
 pub fn manifest_revision(bundle: &Bundle) -> String {
-    bundle.files.get(".manifest").map(|m| revision_of(m)).unwrap_or_default()
+    bundle
+        .files
+        .get(".manifest")
+        .map(|m| revision_of(m))
+        .unwrap_or_default()
 }
 
 /// The revision in a `.manifest`'s bytes.
