@@ -15,6 +15,7 @@ use crate::checked::{Builtin, Item, LocalKind, Program, Ty};
 use crate::resolve::Named;
 use crate::span::FileId;
 use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, PolicyItem, SourceModule, TestItem, TypeExpr};
+use crate::syntax::scan::{scan, Kind};
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, InsertTextFormat, MarkupContent, MarkupKind};
 use std::path::Path;
 
@@ -862,71 +863,29 @@ enum Block {
 fn open_brackets(text: &str, offset: usize) -> Vec<(char, String)> {
     let (_, decls) = crate::syntax::declaration_ranges(text);
     let start = decls.iter().rev().find(|r| r.start <= offset).map_or(0, |r| r.start);
-    let bytes = text.as_bytes();
+    let before = &text[start..offset];
     let mut stack: Vec<(char, String)> = Vec::new();
-    let mut i = start;
-    let mut in_string = false;
     let mut last_word = String::new();
-    let mut interpolations: Vec<usize> = Vec::new();
-    while i < offset {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
-                b'{' => {
-                    interpolations.push(stack.len());
-                    stack.push(('{', "\"".into()));
-                    in_string = false;
-                }
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < offset && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                in_string = true;
-                last_word = "\"".into();
-            }
-            b'{' | b'(' | b'[' => {
+    for lexeme in scan(before) {
+        let written = &before[lexeme.span.clone()];
+        match lexeme.kind {
+            Kind::Open(b) => {
                 stack.push((b as char, last_word.clone()));
-                last_word = (b as char).to_string();
+                last_word = written.to_string();
             }
-            b'}' | b')' | b']' => {
+            Kind::Close(_) | Kind::InterpolationClose => {
                 stack.pop();
-                if b == b'}' && interpolations.last() == Some(&stack.len()) {
-                    interpolations.pop();
-                    in_string = true;
-                }
-                last_word = (b as char).to_string();
+                last_word = written.to_string();
             }
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ if is_ident_char(b as char) => {
-                let end = i + text[i..].bytes().take_while(|c| is_ident_char(*c as char)).count();
-                last_word = text[i..end.min(offset)].to_string();
-                i = end;
-                continue;
-            }
-            _ => last_word = (b as char).to_string(),
+            Kind::InterpolationOpen => stack.push(('{', "\"".into())),
+            Kind::StringStart | Kind::Word | Kind::Punct => last_word = written.to_string(),
+            Kind::Comment { .. } | Kind::Text | Kind::StringEnd => {}
         }
-        i += 1;
     }
     // The declaration's keyword, as the first entry's context.
-    let keyword = text[start..]
-        .lines()
-        .map(str::trim_start)
-        .find(|l| !l.starts_with("//"))
-        .and_then(|l| l.split(|c: char| !is_ident_char(c)).next())
-        .unwrap_or("")
-        .to_string();
+    let keyword = scan(&text[start..])
+        .find(|l| l.kind == Kind::Word)
+        .map_or("", |l| &text[start + l.span.start..start + l.span.end]);
     if let Some(first) = stack.first_mut() {
         first.1 = format!("decl:{keyword}");
     }

@@ -288,18 +288,6 @@ pub enum ExpectKind {
     Rejected,
 }
 
-impl ExpectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExpectKind::Denied => "denied",
-            ExpectKind::Warned => "warned",
-            ExpectKind::Passes => "passes",
-            ExpectKind::Allowed => "allowed",
-            ExpectKind::Rejected => "rejected",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
     pub kind: ExpectKind,
@@ -371,27 +359,6 @@ pub enum BinOp {
     Mul,
     Div,
     Mod,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::In => "in",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Mod => "%",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

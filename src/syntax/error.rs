@@ -1,12 +1,16 @@
 //! pest's parse errors, told in words a user knows.
 
-use super::Rule;
+use super::lexicon::RESERVED;
+use super::scan::{code_end, scan, Kind};
+use super::{GovParser, Rule};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
+use pest::Parser;
 
-/// Converts a pest error in a chunk starting at `offset` of `file` into a diagnostic.
-pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnostic {
+/// Converts the error of parsing `source` (a chunk starting at `offset` of `file`) as `rule` into
+/// a diagnostic.
+pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error: &Error<Rule>) -> Diagnostic {
     let (start, end) = match error.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
@@ -24,17 +28,13 @@ pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnos
         ErrorVariant::ParsingError { positives, negatives } => (describe_all(positives), describe_all(negatives)),
         ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
     };
-    if let Some(attempts) = error.parse_attempts() {
-        // Separators and closing brackets are named; tokens that merely start an expression or a
-        // name (`(`, `"`, `_`) are already covered by the rule descriptions.
-        let mut tokens: Vec<String> = attempts
-            .expected_tokens()
-            .iter()
-            .map(|t| t.to_string())
-            .filter(|t| SEPARATORS.contains(&t.as_str()))
+    if matches!(error.variant, ErrorVariant::ParsingError { .. }) {
+        // Missing separators and closing brackets are named first; tokens that merely start an
+        // expression or a name (`(`, `"`, `_`) are already covered by the rule descriptions.
+        let mut tokens: Vec<String> = missing_punctuation(rule, source, start)
+            .into_iter()
             .map(|t| format!("`{t}`"))
             .collect();
-        tokens.dedup();
         expected.retain(|e| !tokens.contains(e));
         tokens.append(&mut expected);
         expected = tokens;
@@ -67,7 +67,7 @@ pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<R
     let at = match error.location {
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     };
-    let end = super::convert::trim_trailing_trivia(source);
+    let end = code_end(source);
     if at < end {
         return None;
     }
@@ -90,41 +90,49 @@ pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<R
 /// The offset of the innermost `{` left open at the end of `source`, ignoring braces in strings
 /// and comments (an interpolation's `{` in a string counts only while it is open).
 fn innermost_unclosed_brace(source: &str) -> Option<usize> {
-    let bytes = source.as_bytes();
-    let mut in_string = false;
     // Open braces: offset, and whether it opened an interpolation inside a string.
     let mut open: Vec<(usize, bool)> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let next = bytes.get(i + 1).copied();
-        match (in_string, bytes[i]) {
-            (true, b'\\') => i += 1,
-            (true, b'"' | b'\n') => in_string = false,
-            (true, b'{' | b'}') if next == Some(bytes[i]) => i += 1,
-            (true, b'{') => {
-                open.push((i, true));
-                in_string = false;
-            }
-            (false, b'/') if next == Some(b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            (false, b'"') => in_string = true,
-            (false, b'{') => open.push((i, false)),
-            (false, b'}') => {
-                if let Some((_, true)) = open.pop() {
-                    in_string = true;
-                }
+    for lexeme in scan(source) {
+        match lexeme.kind {
+            Kind::Open(b'{') => open.push((lexeme.span.start, false)),
+            Kind::InterpolationOpen => open.push((lexeme.span.start, true)),
+            Kind::Close(b'}') | Kind::InterpolationClose => {
+                open.pop();
             }
             _ => {}
         }
-        i += 1;
     }
     open.iter()
         .rev()
         .find(|(_, interpolation)| !interpolation)
         .map(|(at, _)| *at)
+}
+
+/// The punctuation missing at byte `at` of `source`, which did not parse as `rule` from there:
+/// the tokens with which the parser reads on past them. pest names only rules in its errors, not
+/// the literal tokens inside them, so each candidate is put at `at` in turn and parsed. Where any
+/// character would do (inside a string), no punctuation in particular is missing.
+fn missing_punctuation(rule: Rule, source: &str, at: usize) -> Vec<&'static str> {
+    // How far the parser reads past `token` put at `at`, if it reads the token at all.
+    let read_past = |token: &str| {
+        let probe = format!("{}{token}{}", &source[..at], &source[at..]);
+        let stop = match GovParser::parse(rule, &probe) {
+            Ok(_) => probe.len() + 1,
+            Err(e) => match e.location {
+                InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+            },
+        };
+        stop.checked_sub(at + token.len())
+    };
+    // A control character is never code: a parser that reads one is reading text.
+    if read_past("\u{7}").is_some() {
+        return Vec::new();
+    }
+    SEPARATORS
+        .iter()
+        .copied()
+        .filter(|token| read_past(token).is_some_and(|past| past > 0))
+        .collect()
 }
 
 /// The token at the error position, quoted, or "end of input".
@@ -173,11 +181,9 @@ fn describe(rule: Rule) -> &'static str {
         number => "a number",
         string | text | escape => "a string",
         boolean => "`true` or `false`",
-        expr | primary | postfix_expr | prefix | paren | has_expr | quantifier | record_literal | anon_record
+        expr | primary | postfix_expr | prefix_op | paren | has_expr | quantifier | reference | anon_record
         | list_literal | interpolation => "an expression",
-        or_op | and_op | eq_op | ne_op | le_op | ge_op | lt_op | gt_op | in_op | add_op | sub_op | mul_op | div_op
-        | mod_op => "an operator",
-        not_op | neg_op => "an expression",
+        infix_op => "an operator",
         field_access => "`.`",
         call_args => "`(`",
         index => "`[`",
@@ -245,9 +251,6 @@ fn hint(expected: &[String]) -> Option<String> {
     }
     None
 }
-
-/// Words of the expression language that cannot be names.
-const RESERVED: &[&str] = &["and", "or", "not", "in", "has", "some", "all", "any", "true", "false"];
 
 /// Literal tokens worth naming in "expected ...".
 const SEPARATORS: &[&str] = &[":", "=", ",", ";", "}", ")", "]", "->", "?"];
