@@ -6,6 +6,7 @@ use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{DeclKind, Ident, Path, SourceModule};
+use std::borrow::Borrow;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
@@ -321,50 +322,64 @@ impl Names {
         Some(imported.target)
     }
 
+    /// What a dotted path names from a file, as far as names go: its first segment looked up
+    /// in the file's scope (declarations of its module, then its imports) and, when that is a
+    /// module, its second segment among the module's declarations. Returns the meaning and the
+    /// segments after it (fields, an enum's value), for the checker and the language server
+    /// alike. Marks a used import.
+    pub fn resolve_prefix<'p, I: Borrow<Ident>>(
+        &self,
+        file: FileId,
+        segments: &'p [I],
+    ) -> Result<(Named, &'p [I]), LookupError> {
+        // INVARIANT: the grammar never produces an empty path.
+        let first = segments[0].borrow();
+        let named = self
+            .lookup(file, &first.name)
+            .ok_or_else(|| self.unknown(file, first))?;
+        match (named, &segments[1..]) {
+            (Named::Poisoned, _) => Err(LookupError::Reported),
+            (Named::Module(m), [member, rest @ ..]) => Ok((Named::Item(self.member(m, member.borrow())?), rest)),
+            (named, rest) => Ok((named, rest)),
+        }
+    }
+
+    /// The declaration `name` of module `m`, or an error with the closest one as a suggestion.
+    fn member(&self, m: ModuleId, name: &Ident) -> Result<Item, Diagnostic> {
+        if let Some((item, _)) = self.items[m.index()].get(&name.name) {
+            return Ok(*item);
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownName,
+            name.span,
+            format!(
+                "module `{}` has no declaration `{}`",
+                self.modules[m.index()].name,
+                name.name
+            ),
+        )
+        .with_label("not declared there");
+        if let Some(s) = closest(&name.name, self.items[m.index()].keys().map(String::as_str)) {
+            d = d.with_did_you_mean(s);
+        }
+        Err(d)
+    }
+
     /// Looks up `segments` (a name, or `alias.Name`) as an item.
     pub fn lookup_path(&self, file: FileId, segments: &[Ident]) -> Result<Item, LookupError> {
         let first = &segments[0];
-        let mut named = self
-            .lookup(file, &first.name)
-            .ok_or_else(|| self.unknown(file, first))?;
-        for seg in &segments[1..] {
-            named = match named {
-                Named::Poisoned => return Err(LookupError::Reported),
-                Named::Module(m) => match self.items[m.index()].get(&seg.name) {
-                    Some((item, _)) => Named::Item(*item),
-                    None => {
-                        let mut d = Diagnostic::error(
-                            Code::UnknownName,
-                            seg.span,
-                            format!(
-                                "module `{}` has no declaration `{}`",
-                                self.modules[m.index()].name,
-                                seg.name
-                            ),
-                        )
-                        .with_label("not declared there");
-                        if let Some(s) = closest(&seg.name, self.items[m.index()].keys().map(String::as_str)) {
-                            d = d.with_did_you_mean(s);
-                        }
-                        return Err(d.into());
-                    }
-                },
-                Named::Item(_) => {
-                    return Err(LookupError::Error(
-                        Diagnostic::error(
-                            Code::UnknownName,
-                            seg.span,
-                            format!("`{}` is not a module", segments[0].name),
-                        )
-                        .with_label("cannot look a name up in this"),
-                    ))
-                }
-            };
-        }
-        match named {
-            Named::Item(item) => Ok(item),
-            Named::Poisoned => Err(LookupError::Reported),
-            Named::Module(m) => Err(LookupError::Error(
+        match self.resolve_prefix(file, segments)? {
+            (Named::Item(item), []) => Ok(item),
+            (Named::Item(_), [next, ..]) => Err(LookupError::Error(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    next.span,
+                    format!("`{}` is not a module", first.name),
+                )
+                .with_label("cannot look a name up in this"),
+            )),
+            (Named::Poisoned, _) => Err(LookupError::Reported),
+            (Named::Module(m), _) => Err(LookupError::Error(
                 Diagnostic::error(
                     Code::NotAValue,
                     first.span,

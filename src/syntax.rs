@@ -7,6 +7,7 @@ mod error;
 pub mod lexicon;
 pub mod scan;
 mod split;
+pub mod visit;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};

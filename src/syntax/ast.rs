@@ -337,6 +337,21 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// A chain of names `a.b.c` written as field accesses, if the expression is one.
+    pub fn static_path(&self) -> Option<Vec<&Ident>> {
+        match &self.kind {
+            ExprKind::Name(i) => Some(vec![i]),
+            ExprKind::Field { target, field } => {
+                let mut path = target.static_path()?;
+                path.push(field);
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum UnaryOp {
     Not,

@@ -21,6 +21,15 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
     "package", "import", "param", "subject", "let", "deny", "warn", "allow", "when", "expect", "with",
 ];
 
+/// The words that start an item of a policy (besides its settings).
+pub const POLICY_ITEM_KEYWORDS: &[&str] = &["param", "subject", "let", "deny", "warn", "allow"];
+
+/// The words that start an item of a test.
+pub const TEST_ITEM_KEYWORDS: &[&str] = &["let", "expect"];
+
+/// The reserved words that start an expression.
+pub const EXPRESSION_KEYWORDS: &[&str] = &["not", "has", "all", "any", "true", "false"];
+
 /// Every word the grammar gives a meaning to: what a rename must not produce.
 pub fn is_keyword(word: &str) -> bool {
     RESERVED.contains(&word) || DECLARATION_KEYWORDS.contains(&word) || STATEMENT_KEYWORDS.contains(&word)
@@ -225,6 +234,48 @@ mod tests {
             );
         }
         assert_eq!(rules.len(), DECLARATION_KEYWORDS.len() + STATEMENT_KEYWORDS.len());
+    }
+
+    #[test]
+    fn items_and_expressions_start_with_these_words() {
+        let parses = |text: &str| crate::syntax::parse_file(crate::span::FileId(0), text).1.is_empty();
+        let templates = [
+            ("param", "param x: int = 1"),
+            ("subject", "subject x: T"),
+            ("let", "let x = 1"),
+            ("deny", "deny \"m\" when true"),
+            ("warn", "warn \"m\" when true"),
+            ("allow", "allow when true"),
+        ];
+        for word in POLICY_ITEM_KEYWORDS {
+            let (_, item) = templates
+                .iter()
+                .find(|(w, _)| w == word)
+                .expect("a template for the word");
+            assert!(
+                parses(&format!("package t\npolicy p {{ {item} }}")),
+                "`{word}` starts no policy item"
+            );
+        }
+        for (word, item) in [("let", "let x = 1"), ("expect", "expect passes p(1)")] {
+            assert!(TEST_ITEM_KEYWORDS.contains(&word));
+            assert!(
+                parses(&format!("package t\ntest \"t\" {{ {item} }}")),
+                "`{word}` starts no test item"
+            );
+        }
+        for word in EXPRESSION_KEYWORDS {
+            assert!(RESERVED.contains(word));
+            let expr = match *word {
+                "all" | "any" => format!("{word} x in xs: x"),
+                "not" | "has" => format!("{word} x.y"),
+                _ => word.to_string(),
+            };
+            assert!(
+                parses(&format!("package t\nfn f() -> bool = {expr}")),
+                "`{word}` starts no expression"
+            );
+        }
     }
 
     #[test]

@@ -10,8 +10,6 @@ use crate::resolve::DeclRef;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDecl, TestItem};
 
-const ACTIONS: &[&str] = &["deny", "warn", "dryrun"];
-
 impl Checker<'_> {
     pub(crate) fn enforcement(&mut self, module: ModuleId, file: FileId, e: &EnforceDecl, span: Span) {
         let policies: Vec<(PolicyId, Span)> = e
@@ -38,7 +36,7 @@ impl Checker<'_> {
             seen.push((&target.name.name, target.name.span));
             match target.name.name.as_str() {
                 "ci" => {
-                    let mut s = Settings::new(&target.settings, &["files", "sarif"], Code::InvalidEnforcement);
+                    let mut s = Settings::new(&target.settings, settings::CI, Code::InvalidEnforcement);
                     s.report_unknown(self, "ci");
                     let files = s.strings(self, "files").unwrap_or_default();
                     if s.get("files").is_none() {
@@ -66,11 +64,7 @@ impl Checker<'_> {
                     ci = Some(CiTarget { files, sarif });
                 }
                 "admission" => {
-                    let mut s = Settings::new(
-                        &target.settings,
-                        &["kinds", "action", "namespaces", "excluded_namespaces"],
-                        Code::InvalidEnforcement,
-                    );
+                    let mut s = Settings::new(&target.settings, settings::ADMISSION, Code::InvalidEnforcement);
                     s.report_unknown(self, "admission");
                     let kinds = s.strings(self, "kinds").unwrap_or_default();
                     if kinds.is_empty() {
@@ -100,11 +94,10 @@ impl Checker<'_> {
                             );
                         }
                     }
-                    let action = match s.ident(self, "action", ACTIONS).as_deref() {
-                        Some("warn") => AdmissionAction::Warn,
-                        Some("dryrun") => AdmissionAction::Dryrun,
-                        _ => AdmissionAction::Deny,
-                    };
+                    let action = s
+                        .ident(self, "action", &AdmissionAction::words())
+                        .and_then(|w| AdmissionAction::from_word(&w))
+                        .unwrap_or(AdmissionAction::Deny);
                     let namespaces = s.strings(self, "namespaces").unwrap_or_default();
                     let excluded_namespaces = s.strings(self, "excluded_namespaces").unwrap_or_default();
                     for &(id, pspan) in &policies {
@@ -141,7 +134,7 @@ impl Checker<'_> {
                         format!("unknown enforcement target `{other}`"),
                     )
                     .with_label("not a target");
-                    d = match closest(other, ["ci", "admission"]) {
+                    d = match closest(other, settings::TARGETS.iter().copied()) {
                         Some(s) => d.with_did_you_mean(s),
                         None => d.with_help("the targets are `ci { ... }` and `admission { ... }`; every policy is in the runtime bundle"),
                     };
