@@ -123,6 +123,14 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether the parser reported it (the text is not well-formed), not a later stage.
+    pub fn is_syntax(&self) -> bool {
+        matches!(
+            self.code,
+            Code::Syntax | Code::InvalidEscape | Code::MissingPackage | Code::InvalidNumber
+        )
+    }
 }
 
 /// The most diagnostics one run reports before it stops listing them.

@@ -8,7 +8,7 @@ use crate::span::{FileId, Span};
 use crate::syntax::ast::{DeclKind, Ident, Path, SourceModule};
 use std::borrow::Borrow;
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a name in a file's scope stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,9 @@ pub struct Names {
     pub module_by_name: HashMap<String, ModuleId>,
     /// The declarations of each module by name.
     pub items: Vec<HashMap<String, (Item, Span)>>,
+    /// The names of each module's declarations that did not parse: uses of them are not
+    /// reported (the syntax error is), as with a failed import.
+    pub broken: Vec<HashSet<String>>,
     pub files: HashMap<FileId, FileScope>,
     /// Every item with where it was declared, in declaration order per kind.
     pub decls: Vec<(Item, ModuleId, DeclRef)>,
@@ -105,6 +108,16 @@ impl Names {
             }
         }
         for file in files {
+            let Some(module) = names.module_of(file.file) else {
+                continue;
+            };
+            for name in &file.unparsed {
+                if !names.items[module.index()].contains_key(&name.name) {
+                    names.broken[module.index()].insert(name.name.clone());
+                }
+            }
+        }
+        for file in files {
             names.collect_imports(file, diags);
         }
         names
@@ -123,6 +136,7 @@ impl Names {
             is_stdlib,
         });
         self.items.push(HashMap::new());
+        self.broken.push(HashSet::new());
         self.module_by_name.insert(name, id);
         id
     }
@@ -229,6 +243,14 @@ impl Names {
                     for name in list {
                         match self.items[target.index()].get(&name.name) {
                             Some(&(item, _)) => self.bring_in(module, &mut imports, name, Named::Item(item), diags),
+                            // Declared there, but it does not parse: its syntax error is reported.
+                            None if self.broken[target.index()].contains(&name.name) => {
+                                imports.entry(name.name.clone()).or_insert(ImportedName {
+                                    target: Named::Poisoned,
+                                    span: name.span,
+                                    used: Cell::new(true),
+                                });
+                            }
                             None => {
                                 let mut d = Diagnostic::error(
                                     Code::UnknownImport,
@@ -308,7 +330,8 @@ impl Names {
         self.files.get(&file).and_then(|s| s.module)
     }
 
-    /// Looks a single name up from a file: its module's declarations, then its imports.
+    /// Looks a single name up from a file: its module's declarations, then its imports, then
+    /// its module's declarations that do not parse (poisoned, so that uses of them stay silent).
     /// Marks a used import.
     pub fn lookup(&self, file: FileId, name: &str) -> Option<Named> {
         let scope = self.files.get(&file)?;
@@ -317,9 +340,12 @@ impl Names {
                 return Some(Named::Item(*item));
             }
         }
-        let imported = scope.imports.get(name)?;
-        imported.used.set(true);
-        Some(imported.target)
+        if let Some(imported) = scope.imports.get(name) {
+            imported.used.set(true);
+            return Some(imported.target);
+        }
+        let module = scope.module?;
+        self.broken[module.index()].contains(name).then_some(Named::Poisoned)
     }
 
     /// What a dotted path names from a file, as far as names go: its first segment looked up
@@ -344,10 +370,14 @@ impl Names {
         }
     }
 
-    /// The declaration `name` of module `m`, or an error with the closest one as a suggestion.
-    fn member(&self, m: ModuleId, name: &Ident) -> Result<Item, Diagnostic> {
+    /// The declaration `name` of module `m`, or an error with the closest one as a suggestion
+    /// (none when the declaration is there but does not parse).
+    fn member(&self, m: ModuleId, name: &Ident) -> Result<Item, LookupError> {
         if let Some((item, _)) = self.items[m.index()].get(&name.name) {
             return Ok(*item);
+        }
+        if self.broken[m.index()].contains(&name.name) {
+            return Err(LookupError::Reported);
         }
         let mut d = Diagnostic::error(
             Code::UnknownName,
@@ -362,7 +392,7 @@ impl Names {
         if let Some(s) = closest(&name.name, self.items[m.index()].keys().map(String::as_str)) {
             d = d.with_did_you_mean(s);
         }
-        Err(d)
+        Err(d.into())
     }
 
     /// Looks up `segments` (a name, or `alias.Name`) as an item.

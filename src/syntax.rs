@@ -29,6 +29,7 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
         package: None,
         imports: Vec::new(),
         decls: Vec::new(),
+        unparsed: Vec::new(),
     };
 
     let header = &text[chunks.header.clone()];
@@ -75,22 +76,31 @@ pub fn declaration_ranges(text: &str) -> (std::ops::Range<usize>, Vec<std::ops::
     (chunks.header, chunks.declarations)
 }
 
+/// One declaration as [`parse_declaration_at`] read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedDecl {
+    Decl(Box<ast::Decl>),
+    /// It did not parse (its diagnostics say why); its name, if its start could be read.
+    Broken(Option<ast::Ident>),
+}
+
 /// Parses the declaration at `range` (one of [`declaration_ranges`]) exactly as [`parse_file`]
 /// does: the declaration if it parses, and its diagnostics.
-pub fn parse_declaration_at(
-    file: FileId,
-    text: &str,
-    range: std::ops::Range<usize>,
-) -> (Option<ast::Decl>, Vec<Diagnostic>) {
+pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usize>) -> (ParsedDecl, Vec<Diagnostic>) {
     let mut module = SourceModule {
         file,
         package: None,
         imports: Vec::new(),
         decls: Vec::new(),
+        unparsed: Vec::new(),
     };
     let mut diags = Vec::new();
     parse_declaration(file, text, range, &mut module, &mut diags);
-    (module.decls.pop(), diags)
+    let parsed = match module.decls.pop() {
+        Some(decl) => ParsedDecl::Decl(Box::new(decl)),
+        None => ParsedDecl::Broken(module.unparsed.pop()),
+    };
+    (parsed, diags)
 }
 
 /// Parses one declaration with the grammar, and converts it to the syntax tree.
@@ -108,7 +118,10 @@ fn parse_declaration(
             if let Some(pair) = pairs.next() {
                 match conv.declaration(pair) {
                     Ok(decl) => module.decls.push(decl),
-                    Err(d) => diags.push(d),
+                    Err(d) => {
+                        diags.push(d);
+                        module.unparsed.extend(declaration_name(file, range.start, source));
+                    }
                 }
             }
         }
@@ -116,8 +129,23 @@ fn parse_declaration(
             let d = error::unclosed_brace(file, range.start, source, &e)
                 .unwrap_or_else(|| error::syntax_error(file, range.start, Rule::declaration, source, &e));
             diags.push(d);
+            if let Some(name) = declaration_name(file, range.start, source) {
+                module.unparsed.push(name);
+            }
         }
     }
+}
+
+/// The name of the declaration `source` (at `offset` of `file`), which did not parse, if its
+/// start can be read.
+fn declaration_name(file: FileId, offset: usize, source: &str) -> Option<ast::Ident> {
+    let pair = GovParser::parse(Rule::declaration_name, source).ok()?.next()?;
+    let ident = pair.into_inner().find(|p| p.as_rule() == Rule::ident)?;
+    let span = ident.as_span();
+    Some(ast::Ident {
+        name: span.as_str().to_string(),
+        span: Span::new(file, offset + span.start(), offset + span.end()),
+    })
 }
 
 fn starts_with_package(header: &str) -> bool {

@@ -1,16 +1,23 @@
 //! Parsing between edits. A keystroke changes one declaration of one file, so the server parses
 //! files declaration by declaration (as `syntax::parse_file` does) and keeps each declaration's
 //! syntax tree keyed by its text: an unchanged declaration is reused, moved to its new offset.
-//! The result is exactly what `parse_file` returns (tested in `tests/lsp.rs`).
+//! The result is what `parse_file` returns (tested below), with one difference for the editor:
+//!
+//! While a declaration is being typed it does not parse, and the files that use it would see
+//! its name vanish until the line is finished. So the last version of each declaration that
+//! parsed stands in for it while it does not: its names and types stay visible to the rest of
+//! the project. The stand-in's spans all point at the declaration's name, and the workspace
+//! drops what the checker says inside a stand-in (the syntax error is what the user must see).
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::*;
-use crate::syntax::visit::shift_spans;
+use crate::syntax::visit::map_spans;
+use crate::syntax::ParsedDecl;
 use std::collections::HashMap;
 
 /// A parsed declaration with spans relative to its chunk's start, in file `FileId(0)`.
-type Parsed = (Option<Decl>, Vec<Diagnostic>);
+type Parsed = (ParsedDecl, Vec<Diagnostic>);
 
 /// Declarations parsed by earlier analyses, by text.
 #[derive(Default)]
@@ -18,16 +25,31 @@ pub struct ParseCache {
     decls: HashMap<String, Parsed>,
     /// Entries used by the latest analysis; the others are dropped after it.
     used: HashMap<String, Parsed>,
+    /// The last version of each named declaration that parsed, by file name and declared name.
+    last_good: HashMap<String, HashMap<String, Decl>>,
+}
+
+/// One file as the cache parsed it.
+pub struct Parse {
+    pub module: SourceModule,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The declarations that do not parse and have a stand-in: what the checker says there is
+    /// about the stand-in, not the text.
+    pub stand_ins: Vec<Span>,
 }
 
 impl ParseCache {
-    /// Parses `text` as file `file`, reusing the declarations it already knows.
-    pub fn parse(&mut self, file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
+    /// Parses `text`, the content of the file named `name`, as file `file`, reusing the
+    /// declarations it already knows.
+    pub fn parse(&mut self, file: FileId, name: &str, text: &str) -> Parse {
         let (header, decls) = crate::syntax::declaration_ranges(text);
-        let (mut module, mut diags) = crate::syntax::parse_file(file, &text[header]);
+        let (mut module, mut diagnostics) = crate::syntax::parse_file(file, &text[header]);
+        let last_good = self.last_good.remove(name).unwrap_or_default();
+        let mut good = HashMap::new();
+        let mut stand_ins = Vec::new();
         for range in decls {
             let chunk = &text[range.clone()];
-            let parsed = match self.used.get(chunk) {
+            let (parsed, chunk_diags) = match self.used.get(chunk) {
                 Some(p) => p.clone(),
                 None => {
                     let p = self
@@ -38,18 +60,47 @@ impl ParseCache {
                     p
                 }
             };
-            let (decl, chunk_diags) = parsed;
             let by = range.start as u32;
-            if let Some(mut decl) = decl {
-                shift_spans(&mut decl, file, by);
-                module.decls.push(decl);
+            let moved =
+                |span: Span| Span::new(file, span.start as usize + by as usize, span.end as usize + by as usize);
+            match parsed {
+                ParsedDecl::Decl(decl) => {
+                    let mut decl = *decl;
+                    map_spans(&mut decl, moved);
+                    if let Some(name) = decl.name() {
+                        good.insert(name.name.clone(), decl.clone());
+                    }
+                    module.decls.push(decl);
+                }
+                ParsedDecl::Broken(Some(ident)) => {
+                    let at = moved(ident.span);
+                    match last_good.get(&ident.name) {
+                        Some(previous) => {
+                            let mut stand_in = previous.clone();
+                            map_spans(&mut stand_in, |_| at);
+                            good.insert(ident.name.clone(), previous.clone());
+                            module.decls.push(stand_in);
+                            stand_ins.push(moved(Span::new(file, 0, chunk.len())));
+                        }
+                        None => module.unparsed.push(Ident {
+                            name: ident.name,
+                            span: at,
+                        }),
+                    }
+                }
+                ParsedDecl::Broken(None) => {}
             }
             for mut d in chunk_diags {
                 shift_diagnostic(&mut d, file, by);
-                diags.push(d);
+                diagnostics.push(d);
             }
         }
-        (module, diags)
+        self.last_good.insert(name.to_string(), good);
+        Parse {
+            module,
+            diagnostics,
+            stand_ins,
+        }
     }
 
     /// Forgets the declarations the latest analysis did not use; call after each analysis.
@@ -115,11 +166,12 @@ mod tests {
         for text in corpus() {
             for version in std::iter::once(text.clone()).chain(edits(&text)) {
                 let file = FileId(3);
-                let incremental = cache.parse(file, &version);
+                // A fresh name each time: no earlier version of the file stands in.
+                let incremental = cache.parse(file, &checked.to_string(), &version);
                 cache.end_analysis();
                 let full = crate::syntax::parse_file(file, &version);
-                assert_eq!(incremental.0, full.0, "syntax trees differ for:\n{version}");
-                assert_eq!(incremental.1, full.1, "diagnostics differ for:\n{version}");
+                assert_eq!(incremental.module, full.0, "syntax trees differ for:\n{version}");
+                assert_eq!(incremental.diagnostics, full.1, "diagnostics differ for:\n{version}");
                 checked += 1;
             }
         }

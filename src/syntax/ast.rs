@@ -44,6 +44,9 @@ pub struct SourceModule {
     pub package: Option<Path>,
     pub imports: Vec<Import>,
     pub decls: Vec<Decl>,
+    /// The names of the declarations that did not parse, where their start could be read: they
+    /// are declared, but broken, so a use of them elsewhere is not an unknown name.
+    pub unparsed: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -349,21 +349,16 @@ visitor!(
     mut
 );
 
-/// Moves every span of `decl` by `by` bytes into `file` (a declaration parsed on its own, put
-/// back at its place in a file).
-pub fn shift_spans(decl: &mut Decl, file: crate::span::FileId, by: u32) {
-    struct Shift {
-        file: crate::span::FileId,
-        by: u32,
-    }
-    impl VisitMut<'_> for Shift {
+/// Replaces every span of `decl` by `f` of it: to move a declaration parsed on its own to its
+/// place in a file, for instance.
+pub fn map_spans(decl: &mut Decl, f: impl FnMut(Span) -> Span) {
+    struct MapSpans<F>(F);
+    impl<F: FnMut(Span) -> Span> VisitMut<'_> for MapSpans<F> {
         fn visit_span(&mut self, span: &mut Span) {
-            span.file = self.file;
-            span.start += self.by;
-            span.end += self.by;
+            *span = (self.0)(*span);
         }
     }
-    Shift { file, by }.visit_decl(decl);
+    MapSpans(f).visit_decl(decl);
 }
 
 #[cfg(test)]
@@ -401,7 +396,9 @@ mod tests {
                     checked += serialized.len();
 
                     let mut shifted = decl.clone();
-                    shift_spans(&mut shifted, FileId(7), 1000);
+                    map_spans(&mut shifted, |s| {
+                        Span::new(FileId(7), s.start as usize + 1000, s.end as usize + 1000)
+                    });
                     let mut moved = Spans(Vec::new());
                     moved.visit_decl(&shifted);
                     assert!(moved.0.iter().all(|s| s.file == FileId(7) && s.start >= 1000));
