@@ -25,8 +25,9 @@ pub struct ParseCache {
     decls: HashMap<String, Parsed>,
     /// Entries used by the latest analysis; the others are dropped after it.
     used: HashMap<String, Parsed>,
-    /// The last version of each named declaration that parsed, by file name and declared name.
-    last_good: HashMap<String, HashMap<String, Decl>>,
+    /// The text of the last version of each named declaration that parsed, by file name and
+    /// declared name; its entry stays in the cache while it is the last good one.
+    last_good: HashMap<String, HashMap<String, String>>,
 }
 
 /// One file as the cache parsed it.
@@ -49,17 +50,7 @@ impl ParseCache {
         let mut stand_ins = Vec::new();
         for range in decls {
             let chunk = &text[range.clone()];
-            let (parsed, chunk_diags) = match self.used.get(chunk) {
-                Some(p) => p.clone(),
-                None => {
-                    let p = self
-                        .decls
-                        .remove(chunk)
-                        .unwrap_or_else(|| crate::syntax::parse_declaration_at(FileId(0), chunk, 0..chunk.len()));
-                    self.used.insert(chunk.to_string(), p.clone());
-                    p
-                }
-            };
+            let (parsed, chunk_diags) = self.get(chunk);
             let by = range.start as u32;
             let moved =
                 |span: Span| Span::new(file, span.start as usize + by as usize, span.end as usize + by as usize);
@@ -68,17 +59,21 @@ impl ParseCache {
                     let mut decl = *decl;
                     map_spans(&mut decl, moved);
                     if let Some(name) = decl.name() {
-                        good.insert(name.name.clone(), decl.clone());
+                        good.insert(name.name.clone(), chunk.to_string());
                     }
                     module.decls.push(decl);
                 }
                 ParsedDecl::Broken(Some(ident)) => {
                     let at = moved(ident.span);
-                    match last_good.get(&ident.name) {
-                        Some(previous) => {
-                            let mut stand_in = previous.clone();
+                    let previous = last_good.get(&ident.name).and_then(|text| match self.get(text).0 {
+                        ParsedDecl::Decl(decl) => Some((text.clone(), decl)),
+                        ParsedDecl::Broken(_) => None,
+                    });
+                    match previous {
+                        Some((previous_text, decl)) => {
+                            let mut stand_in = *decl;
                             map_spans(&mut stand_in, |_| at);
-                            good.insert(ident.name.clone(), previous.clone());
+                            good.insert(ident.name.clone(), previous_text);
                             module.decls.push(stand_in);
                             stand_ins.push(moved(Span::new(file, 0, chunk.len())));
                         }
@@ -103,7 +98,21 @@ impl ParseCache {
         }
     }
 
-    /// Forgets the declarations the latest analysis did not use; call after each analysis.
+    /// The parse of a declaration's text: from the cache, or parsed now.
+    fn get(&mut self, chunk: &str) -> Parsed {
+        if let Some(p) = self.used.get(chunk) {
+            return p.clone();
+        }
+        let p = self
+            .decls
+            .remove(chunk)
+            .unwrap_or_else(|| crate::syntax::parse_declaration_at(FileId(0), chunk, 0..chunk.len()));
+        self.used.insert(chunk.to_string(), p.clone());
+        p
+    }
+
+    /// Forgets the declarations the latest analysis did not use, but for the last good versions
+    /// of declarations; call after each analysis.
     pub fn end_analysis(&mut self) {
         self.decls = std::mem::take(&mut self.used);
     }
