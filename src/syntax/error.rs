@@ -1,5 +1,6 @@
 //! pest's parse errors, told in words a user knows.
 
+use super::ast::{BinOp, UnaryOp};
 use super::lexicon::RESERVED;
 use super::scan::{code_end, scan, Kind};
 use super::{GovParser, Rule};
@@ -39,7 +40,19 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
         tokens.append(&mut expected);
         expected = tokens;
     }
-    let found = found_text(error.line(), error.line_col.clone());
+    let habit = habit(&source[start..], &expected);
+    if habit.as_ref().is_some_and(|h| h.replacement == "==") {
+        // `x = 1` reads on as `x == 1`: say so rather than that a `=` is missing before the `=`.
+        for e in &mut expected {
+            if e == "`=`" {
+                *e = "`==`".to_string();
+            }
+        }
+    }
+    let found = match &habit {
+        Some(h) => format!("`{}`", &source[start..start + h.len]),
+        None => found_text(error.line(), error.line_col.clone()),
+    };
     let message = match expected.as_slice() {
         [] => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", join_or(&expected)),
@@ -57,6 +70,14 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
     }
     if let Some(help) = hint(&expected) {
         d = d.with_help(help);
+    }
+    if let Some(h) = habit {
+        let token = Span::new(file, span.start as usize, span.start as usize + h.len);
+        d.primary.span = token;
+        d = d
+            .with_label(h.label)
+            .with_help(h.help)
+            .with_replacement(token, &h.replacement);
     }
     d
 }
@@ -133,6 +154,55 @@ fn missing_punctuation(rule: Rule, source: &str, at: usize) -> Vec<&'static str>
         .copied()
         .filter(|token| read_past(token).is_some_and(|past| past > 0))
         .collect()
+}
+
+/// A habit from other languages that the grammar does not follow, found where the parser
+/// stopped: what to write instead, as a label, a help line and a replacement.
+struct Habit {
+    /// The length of what was written.
+    len: usize,
+    label: String,
+    help: String,
+    replacement: String,
+}
+
+/// The habit at the start of `rest`, where the parser expected `expected`.
+fn habit(rest: &str, expected: &[String]) -> Option<Habit> {
+    let (and, or) = (BinOp::And.symbol(), BinOp::Or.symbol());
+    let not = UnaryOp::Not.symbol();
+    let words = format!("`.gov` writes the boolean operators as words: `{and}`, `{or}` and `{not}`");
+    for (symbol, word) in [("&&", and), ("||", or), ("&", and), ("|", or)] {
+        if rest.starts_with(symbol) {
+            return Some(Habit {
+                len: symbol.len(),
+                label: format!("write `{word}`"),
+                help: words,
+                replacement: word.to_string(),
+            });
+        }
+    }
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        let line = &quoted[..quoted.find('\n').unwrap_or(quoted.len())];
+        let text = &line[..line.find('\'')?];
+        let replacement = format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
+        return Some(Habit {
+            len: text.len() + 2,
+            label: "strings are written in double quotes".to_string(),
+            help: format!("write `{replacement}`"),
+            replacement,
+        });
+    }
+    let operator_expected = expected.iter().any(|e| e == "an operator");
+    if rest.starts_with('=') && !rest.starts_with("==") && operator_expected {
+        return Some(Habit {
+            len: 1,
+            label: "`=` does not compare".to_string(),
+            help: "write `==` to compare two values; `=` gives a value to a setting, a parameter or a `let`"
+                .to_string(),
+            replacement: "==".to_string(),
+        });
+    }
+    None
 }
 
 /// The token at the error position, quoted, or "end of input".

@@ -39,3 +39,10 @@ diagnostics governance/models.gov
 
 code-actions governance/models.gov
   import std.ai.{RiskTier, <|>Dataset}
+
+# A habit from another language gets a targeted hint and a quick fix.
+replace governance/models.gov
+  - m.spec.approved_by == m.spec.owner
+  + m.spec.approved_by == m.spec.owner && m.spec.risk == RiskTier.high
+code-actions governance/models.gov
+  m.spec.approved_by == m.spec.owner <|>&& m.spec.risk
