@@ -10,7 +10,9 @@ import json
 import pathlib
 import sys
 
-from opa_bindings import OpaEngine, OpaUndefinedError
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "opa"))
+import opa_bundle  # noqa: E402  (tests/opa/opa_bundle.py)
+from opa_bindings import OpaUndefinedError  # noqa: E402
 
 
 def main() -> int:
@@ -18,14 +20,7 @@ def main() -> int:
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--cases", required=True)
     args = ap.parse_args()
-    root = pathlib.Path(args.bundle)
-    engine = OpaEngine()
-    for f in sorted(root.rglob("*.rego")):
-        if not f.name.endswith("_test.rego"):
-            engine.add_policy(str(f.relative_to(root)), f.read_text())
-    data = root / "data.json"
-    if data.exists():
-        engine.add_data(json.loads(data.read_text()))
+    engine = opa_bundle.load(*opa_bundle.read(args.bundle, tests=False))
     cases = json.loads(pathlib.Path(args.cases).read_text())["cases"]
     passed = failed = 0
     for case in cases:
