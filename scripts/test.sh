@@ -122,7 +122,7 @@ if step "cargo test: build" build_tests; then
                 form=$([[ $out == *-v0 ]] && echo v0 || echo v1)
                 step "$name: kubernetes-validate --strict (CRDs, $form)" kubernetes-validate --strict --quiet "$out"/k8s/crds/*.yaml
                 step "$name: Gatekeeper's schemas ($form)" "$PY" tests/validate/k8s_manifests.py --k8s "$out/k8s" \
-                    --gatekeeper-crd "$ROOT/../shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml"
+                    --gatekeeper-crd "$ROOT/tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml"
                 step "$name: Gatekeeper conformance on OPA ($form)" "$PY" tests/k8s/gatekeeper_conformance.py --out "$out" \
                     --cases "$cases" "${DOCS[@]}"
             done

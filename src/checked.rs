@@ -165,6 +165,20 @@ pub struct Local {
     pub span: Span,
 }
 
+impl Local {
+    /// Whether a name at byte `offset` of the local's body can refer to it, as the checker's
+    /// scopes bind names: a parameter or the subject anywhere in the body, a `let` once it is
+    /// bound (after its name, in policies and tests alike), and a variable of `some` or of a
+    /// quantifier only inside what binds it, which the caller alone knows.
+    pub fn in_scope_at(&self, offset: u32) -> bool {
+        match self.kind {
+            LocalKind::Subject | LocalKind::Param | LocalKind::FnParam => true,
+            LocalKind::Let => self.span.end < offset,
+            LocalKind::Bound => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LocalKind {
     Subject,
@@ -196,15 +210,73 @@ pub enum Severity {
     Critical,
 }
 
+/// The words a setting that takes a word may be set to, each with its meaning: the checker
+/// reads settings with it, the editor offers the words, and reports print them.
+pub trait SettingWord: Copy + PartialEq + 'static {
+    /// Every value with its word, in the order they are offered.
+    const WORDS: &'static [(Self, &'static str)];
+
+    /// The word for this value.
+    fn word(self) -> &'static str {
+        // INVARIANT: `WORDS` lists every value.
+        Self::WORDS
+            .iter()
+            .find(|(v, _)| *v == self)
+            .map(|(_, w)| *w)
+            .expect("every value has a word")
+    }
+
+    /// The value a word stands for.
+    fn from_word(word: &str) -> Option<Self> {
+        Self::WORDS.iter().find(|(_, w)| *w == word).map(|(v, _)| *v)
+    }
+
+    /// The words, in order.
+    fn words() -> Vec<&'static str> {
+        Self::WORDS.iter().map(|(_, w)| *w).collect()
+    }
+}
+
 impl Severity {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
+        self.word()
     }
+}
+
+impl SettingWord for Severity {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (Severity::Low, "low"),
+        (Severity::Medium, "medium"),
+        (Severity::High, "high"),
+        (Severity::Critical, "critical"),
+    ];
+}
+
+impl SettingWord for Scope {
+    const WORDS: &'static [(Self, &'static str)] = &[(Scope::Namespaced, "namespaced"), (Scope::Cluster, "cluster")];
+}
+
+impl SettingWord for AdmissionAction {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (AdmissionAction::Deny, "deny"),
+        (AdmissionAction::Warn, "warn"),
+        (AdmissionAction::Dryrun, "dryrun"),
+    ];
+}
+
+/// The keys each kind of settings block takes, as the checker reads them and the editor offers
+/// them. (A resource's `spec: Type` is a field, not a setting.)
+pub mod settings {
+    /// A policy's metadata.
+    pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
+    /// A `resource` declaration.
+    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural"];
+    /// `ci { ... }` in an `enforce`.
+    pub const CI: &[&str] = &["files", "sarif"];
+    /// `admission { ... }` in an `enforce`.
+    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces"];
+    /// The targets of an `enforce`.
+    pub const TARGETS: &[&str] = &["ci", "admission"];
 }
 
 #[derive(Debug, Clone, Serialize)]

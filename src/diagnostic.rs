@@ -110,6 +110,15 @@ impl Diagnostic {
         self
     }
 
+    /// Offers to replace `span` by `replacement` (a quick fix in the editor).
+    pub fn with_replacement(mut self, span: Span, replacement: &str) -> Self {
+        self.suggestion = Some(Suggestion {
+            span,
+            replacement: replacement.to_string(),
+        });
+        self
+    }
+
     /// Adds "did you mean `x`?" help and a replacement of the primary span by `x`.
     pub fn with_did_you_mean(mut self, replacement: &str) -> Self {
         self.help = Some(format!("did you mean `{replacement}`?"));
@@ -122,6 +131,14 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// Whether the parser reported it (the text is not well-formed), not a later stage.
+    pub fn is_syntax(&self) -> bool {
+        matches!(
+            self.code,
+            Code::Syntax | Code::InvalidEscape | Code::MissingPackage | Code::InvalidNumber
+        )
     }
 }
 

@@ -10,7 +10,8 @@ mod print;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::FileId;
-use crate::syntax::ast::{DeclKind, PolicyItem, SourceModule};
+use crate::syntax::ast::SourceModule;
+use crate::syntax::visit::Visit;
 use std::ops::Range;
 
 pub use print::MAX_WIDTH;
@@ -102,26 +103,15 @@ fn free_comments(text: &str, module: &SourceModule) -> Vec<comments::Comment> {
 }
 
 fn doc_ranges(module: &SourceModule) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut add = |doc: &Option<crate::syntax::ast::Doc>| {
-        if let Some(d) = doc {
-            out.push(d.span.range());
-        }
-    };
-    for decl in &module.decls {
-        add(&decl.doc);
-        match &decl.kind {
-            DeclKind::Type(t) => t.fields.iter().for_each(|f| add(&f.doc)),
-            DeclKind::Enum(e) => e.variants.iter().for_each(|v| add(&v.doc)),
-            DeclKind::Policy(p) => {
-                for item in &p.items {
-                    if let PolicyItem::Param(param) = item {
-                        add(&param.doc);
-                    }
-                }
-            }
-            _ => {}
+    struct Docs(Vec<Range<usize>>);
+    impl<'a> Visit<'a> for Docs {
+        fn visit_doc(&mut self, doc: &'a crate::syntax::ast::Doc) {
+            self.0.push(doc.span.range());
         }
     }
-    out
+    let mut docs = Docs(Vec::new());
+    for decl in &module.decls {
+        docs.visit_decl(decl);
+    }
+    docs.0
 }

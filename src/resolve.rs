@@ -6,8 +6,9 @@ use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{DeclKind, Ident, Path, SourceModule};
+use std::borrow::Borrow;
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a name in a file's scope stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,9 @@ pub struct Names {
     pub module_by_name: HashMap<String, ModuleId>,
     /// The declarations of each module by name.
     pub items: Vec<HashMap<String, (Item, Span)>>,
+    /// The names of each module's declarations that did not parse: uses of them are not
+    /// reported (the syntax error is), as with a failed import.
+    pub broken: Vec<HashSet<String>>,
     pub files: HashMap<FileId, FileScope>,
     /// Every item with where it was declared, in declaration order per kind.
     pub decls: Vec<(Item, ModuleId, DeclRef)>,
@@ -107,6 +111,16 @@ impl Names {
             }
         }
         for file in files {
+            let Some(module) = names.module_of(file.file) else {
+                continue;
+            };
+            for name in &file.unparsed {
+                if !names.items[module.index()].contains_key(&name.name) {
+                    names.broken[module.index()].insert(name.name.clone());
+                }
+            }
+        }
+        for file in files {
             names.collect_imports(file, diags);
         }
         names
@@ -125,6 +139,7 @@ impl Names {
             is_stdlib,
         });
         self.items.push(HashMap::new());
+        self.broken.push(HashSet::new());
         self.module_by_name.insert(name, id);
         id
     }
@@ -232,6 +247,15 @@ impl Names {
                     for name in list {
                         match self.items[target.index()].get(&name.name) {
                             Some(&(item, _)) => self.bring_in(module, &mut imports, name, Named::Item(item), diags),
+                            // Declared there, but it does not parse: its syntax error is reported.
+                            None if self.broken[target.index()].contains(&name.name) => {
+                                imports.entry(name.name.clone()).or_insert(ImportedName {
+                                    target: Named::Poisoned,
+                                    span: name.span,
+                                    used: Cell::new(true),
+                                    meant: None,
+                                });
+                            }
                             None => {
                                 let mut d = Diagnostic::error(
                                     Code::UnknownImport,
@@ -313,7 +337,8 @@ impl Names {
         self.files.get(&file).and_then(|s| s.module)
     }
 
-    /// Looks a single name up from a file: its module's declarations, then its imports.
+    /// Looks a single name up from a file: its module's declarations, then its imports, then
+    /// its module's declarations that do not parse (poisoned, so that uses of them stay silent).
     /// Marks a used import. The correct spelling of a misspelt import is [`Named::Poisoned`]
     /// like the import itself: its one error is at the import, which says how to fix it.
     pub fn lookup(&self, file: FileId, name: &str) -> Option<Named> {
@@ -327,57 +352,75 @@ impl Names {
             imported.used.set(true);
             return Some(imported.target);
         }
-        scope
-            .imports
-            .values()
-            .any(|i| i.meant.as_deref() == Some(name))
-            .then_some(Named::Poisoned)
+        if scope.imports.values().any(|i| i.meant.as_deref() == Some(name)) {
+            return Some(Named::Poisoned);
+        }
+        let module = scope.module?;
+        self.broken[module.index()].contains(name).then_some(Named::Poisoned)
+    }
+
+    /// What a dotted path names from a file, as far as names go: its first segment looked up
+    /// in the file's scope (declarations of its module, then its imports) and, when that is a
+    /// module, its second segment among the module's declarations. Returns the meaning and the
+    /// segments after it (fields, an enum's value), for the checker and the language server
+    /// alike. Marks a used import.
+    pub fn resolve_prefix<'p, I: Borrow<Ident>>(
+        &self,
+        file: FileId,
+        segments: &'p [I],
+    ) -> Result<(Named, &'p [I]), LookupError> {
+        // INVARIANT: the grammar never produces an empty path.
+        let first = segments[0].borrow();
+        let named = self
+            .lookup(file, &first.name)
+            .ok_or_else(|| self.unknown(file, first))?;
+        match (named, &segments[1..]) {
+            (Named::Poisoned, _) => Err(LookupError::Reported),
+            (Named::Module(m), [member, rest @ ..]) => Ok((Named::Item(self.member(m, member.borrow())?), rest)),
+            (named, rest) => Ok((named, rest)),
+        }
+    }
+
+    /// The declaration `name` of module `m`, or an error with the closest one as a suggestion
+    /// (none when the declaration is there but does not parse).
+    fn member(&self, m: ModuleId, name: &Ident) -> Result<Item, LookupError> {
+        if let Some((item, _)) = self.items[m.index()].get(&name.name) {
+            return Ok(*item);
+        }
+        if self.broken[m.index()].contains(&name.name) {
+            return Err(LookupError::Reported);
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownName,
+            name.span,
+            format!(
+                "module `{}` has no declaration `{}`",
+                self.modules[m.index()].name,
+                name.name
+            ),
+        )
+        .with_label("not declared there");
+        if let Some(s) = closest(&name.name, self.items[m.index()].keys().map(String::as_str)) {
+            d = d.with_did_you_mean(s);
+        }
+        Err(d.into())
     }
 
     /// Looks up `segments` (a name, or `alias.Name`) as an item.
     pub fn lookup_path(&self, file: FileId, segments: &[Ident]) -> Result<Item, LookupError> {
         let first = &segments[0];
-        let mut named = self
-            .lookup(file, &first.name)
-            .ok_or_else(|| self.unknown(file, first))?;
-        for seg in &segments[1..] {
-            named = match named {
-                Named::Poisoned => return Err(LookupError::Reported),
-                Named::Module(m) => match self.items[m.index()].get(&seg.name) {
-                    Some((item, _)) => Named::Item(*item),
-                    None => {
-                        let mut d = Diagnostic::error(
-                            Code::UnknownName,
-                            seg.span,
-                            format!(
-                                "module `{}` has no declaration `{}`",
-                                self.modules[m.index()].name,
-                                seg.name
-                            ),
-                        )
-                        .with_label("not declared there");
-                        if let Some(s) = closest(&seg.name, self.items[m.index()].keys().map(String::as_str)) {
-                            d = d.with_did_you_mean(s);
-                        }
-                        return Err(d.into());
-                    }
-                },
-                Named::Item(_) => {
-                    return Err(LookupError::Error(
-                        Diagnostic::error(
-                            Code::UnknownName,
-                            seg.span,
-                            format!("`{}` is not a module", segments[0].name),
-                        )
-                        .with_label("cannot look a name up in this"),
-                    ))
-                }
-            };
-        }
-        match named {
-            Named::Item(item) => Ok(item),
-            Named::Poisoned => Err(LookupError::Reported),
-            Named::Module(m) => Err(LookupError::Error(
+        match self.resolve_prefix(file, segments)? {
+            (Named::Item(item), []) => Ok(item),
+            (Named::Item(_), [next, ..]) => Err(LookupError::Error(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    next.span,
+                    format!("`{}` is not a module", first.name),
+                )
+                .with_label("cannot look a name up in this"),
+            )),
+            (Named::Poisoned, _) => Err(LookupError::Reported),
+            (Named::Module(m), _) => Err(LookupError::Error(
                 Diagnostic::error(
                     Code::NotAValue,
                     first.span,

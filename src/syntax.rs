@@ -3,9 +3,11 @@
 
 pub mod ast;
 mod convert;
-mod descent;
 mod error;
+pub mod lexicon;
+pub mod scan;
 mod split;
+pub mod visit;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
@@ -20,17 +22,6 @@ pub struct GovParser;
 /// Parses one file. Always returns a module: declarations that fail to parse are left out and
 /// reported, and the others are kept, so later stages and the editor still see them.
 pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
-    parse(file, text, true)
-}
-
-/// [`parse_file`] without the hand-written fast path: every declaration goes through the pest
-/// grammar. The tests hold the fast path to exactly this result.
-#[doc(hidden)]
-pub fn parse_file_with_grammar_only(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
-    parse(file, text, false)
-}
-
-fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let chunks = split::split_declarations(text);
     let mut module = SourceModule {
@@ -38,6 +29,7 @@ fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagno
         package: None,
         imports: Vec::new(),
         decls: Vec::new(),
+        unparsed: Vec::new(),
     };
 
     let header = &text[chunks.header.clone()];
@@ -56,7 +48,7 @@ fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagno
         }
         Err(e) => {
             let d = if header.trim().is_empty() || !starts_with_package(header) {
-                let at = first_token_offset(header) + chunks.header.start;
+                let at = scan::code_start(header) + chunks.header.start;
                 Diagnostic::error(
                     Code::MissingPackage,
                     Span::new(file, at, at),
@@ -65,14 +57,13 @@ fn parse(file: FileId, text: &str, fast_path: bool) -> (SourceModule, Vec<Diagno
                 .with_label("expected `package` here")
                 .with_help("start the file with its package, e.g. `package acme.ai`")
             } else {
-                let detailed = reparse_with_detail(Rule::header, header).unwrap_or(e);
-                error::syntax_error(file, chunks.header.start, &detailed)
+                error::syntax_error(file, chunks.header.start, Rule::header, header, &e)
             };
             diags.push(d);
         }
     }
     for range in chunks.declarations {
-        parse_declaration(file, text, range, fast_path, &mut module, &mut diags);
+        parse_declaration(file, text, range, &mut module, &mut diags);
     }
     (module, diags)
 }
@@ -85,92 +76,78 @@ pub fn declaration_ranges(text: &str) -> (std::ops::Range<usize>, Vec<std::ops::
     (chunks.header, chunks.declarations)
 }
 
+/// One declaration as [`parse_declaration_at`] read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedDecl {
+    Decl(Box<ast::Decl>),
+    /// It did not parse (its diagnostics say why); its name, if its start could be read.
+    Broken(Option<ast::Ident>),
+}
+
 /// Parses the declaration at `range` (one of [`declaration_ranges`]) exactly as [`parse_file`]
 /// does: the declaration if it parses, and its diagnostics.
-pub fn parse_declaration_at(
-    file: FileId,
-    text: &str,
-    range: std::ops::Range<usize>,
-) -> (Option<ast::Decl>, Vec<Diagnostic>) {
+pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usize>) -> (ParsedDecl, Vec<Diagnostic>) {
     let mut module = SourceModule {
         file,
         package: None,
         imports: Vec::new(),
         decls: Vec::new(),
+        unparsed: Vec::new(),
     };
     let mut diags = Vec::new();
-    parse_declaration(file, text, range, true, &mut module, &mut diags);
-    (module.decls.pop(), diags)
+    parse_declaration(file, text, range, &mut module, &mut diags);
+    let parsed = match module.decls.pop() {
+        Some(decl) => ParsedDecl::Decl(Box::new(decl)),
+        None => ParsedDecl::Broken(module.unparsed.pop()),
+    };
+    (parsed, diags)
 }
 
-/// Parses one declaration: by the hand-written fast path when `fast_path` is set and it reads the
-/// declaration, otherwise (and for every error) by the pest grammar.
+/// Parses one declaration with the grammar, and converts it to the syntax tree.
 fn parse_declaration(
     file: FileId,
     text: &str,
     range: std::ops::Range<usize>,
-    fast_path: bool,
     module: &mut SourceModule,
     diags: &mut Vec<Diagnostic>,
 ) {
     let source = &text[range.clone()];
-    if fast_path {
-        if let Some(decl) = descent::declaration(file, range.start, source) {
-            module.decls.push(decl);
-            return;
-        }
-    }
     match GovParser::parse(Rule::declaration, source) {
         Ok(mut pairs) => {
             let conv = convert::Converter::new(file, range.start);
             if let Some(pair) = pairs.next() {
                 match conv.declaration(pair) {
                     Ok(decl) => module.decls.push(decl),
-                    Err(d) => diags.push(d),
+                    Err(d) => {
+                        diags.push(d);
+                        module.unparsed.extend(declaration_name(file, range.start, source));
+                    }
                 }
             }
         }
         Err(e) => {
-            let d = error::unclosed_brace(file, range.start, source, &e).unwrap_or_else(|| {
-                let detailed = reparse_with_detail(Rule::declaration, source).unwrap_or(e);
-                error::syntax_error(file, range.start, &detailed)
-            });
+            let d = error::unclosed_brace(file, range.start, source, &e)
+                .unwrap_or_else(|| error::syntax_error(file, range.start, Rule::declaration, source, &e));
             diags.push(d);
+            if let Some(name) = declaration_name(file, range.start, source) {
+                module.unparsed.push(name);
+            }
         }
     }
 }
 
-/// Parses again with pest's error detail on, which records the literal tokens that were expected
-/// (`:` and `=` are not rules, so a plain error cannot name them). Only failed chunks pay for it.
-fn reparse_with_detail(rule: Rule, source: &str) -> Option<pest::error::Error<Rule>> {
-    // INVARIANT: the flag is global; holding the lock while it is on keeps concurrent detailed
-    // re-parses from switching it off under each other, so messages stay deterministic.
-    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
-    pest::set_error_detail(true);
-    let result = GovParser::parse(rule, source).err();
-    pest::set_error_detail(false);
-    result
+/// The name of the declaration `source` (at `offset` of `file`), which did not parse, if its
+/// start can be read.
+fn declaration_name(file: FileId, offset: usize, source: &str) -> Option<ast::Ident> {
+    let pair = GovParser::parse(Rule::declaration_name, source).ok()?.next()?;
+    let ident = pair.into_inner().find(|p| p.as_rule() == Rule::ident)?;
+    let span = ident.as_span();
+    Some(ast::Ident {
+        name: span.as_str().to_string(),
+        span: Span::new(file, offset + span.start(), offset + span.end()),
+    })
 }
 
 fn starts_with_package(header: &str) -> bool {
-    let body = header[first_token_offset(header)..].trim_start();
-    body.starts_with("package")
-}
-
-/// Offset of the first character that is not whitespace or part of a comment.
-fn first_token_offset(text: &str) -> usize {
-    let mut offset = 0;
-    let mut rest = text;
-    loop {
-        let trimmed = rest.trim_start();
-        offset += rest.len() - trimmed.len();
-        if trimmed.starts_with("//") {
-            let line_end = trimmed.find('\n').map_or(trimmed.len(), |i| i + 1);
-            offset += line_end;
-            rest = &trimmed[line_end..];
-        } else {
-            return offset;
-        }
-    }
+    header[scan::code_start(header)..].starts_with("package")
 }

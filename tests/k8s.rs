@@ -509,9 +509,10 @@ fn openapi_problems(value: &Value, schema: &Value, at: &str) -> Vec<String> {
     out
 }
 
-/// The `v1` schema of Gatekeeper's ConstraintTemplate CRD, shipped as data beside the repository.
+/// The `v1` schema of Gatekeeper's ConstraintTemplate CRD, vendored in tests/vendor (PROVENANCE.md).
 fn gatekeeper_template_schema() -> Value {
-    let path = common::root().join("../shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml");
+    let path =
+        common::root().join("tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "Gatekeeper's ConstraintTemplate CRD is missing at {}: {e}",

@@ -11,7 +11,7 @@ fn manifest_dir() -> &'static Path {
 }
 
 fn language_md() -> PathBuf {
-    manifest_dir().join("../shared/spec/LANGUAGE.md")
+    manifest_dir().join("tests/vendor/shared/spec/LANGUAGE.md")
 }
 
 /// The ```gov blocks of a Markdown text, with the 1-based line of each block's first line.
@@ -55,7 +55,7 @@ fn every_gov_block_of_the_language_contract_checks_cleanly() {
     let path = language_md();
     let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "the language contract must be at {} (../shared/spec/LANGUAGE.md from the crate): {e}",
+            "the language contract must be at {} (tests/vendor/shared/spec/LANGUAGE.md, vendored from ../shared/spec): {e}",
             path.display()
         )
     });

@@ -2,6 +2,8 @@
 //! source text and puts each back before the item that follows it, or at the end of the line of
 //! the item it trails.
 
+use crate::syntax::scan::{scan, Kind};
+
 /// One `//` comment (or a `///` line that is not part of a declaration's documentation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
@@ -16,63 +18,19 @@ pub struct Comment {
 /// Every comment of `text`, in order, skipping `//` inside strings (and inside the
 /// interpolations of strings, which are expressions).
 pub fn collect(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut in_string = false;
-    let mut depth = 0usize;
-    // Brace depths at which an interpolation `{` was opened inside a string.
-    let mut interpolations: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                b'\n' => {
-                    // An unterminated string ends at the line's end, as the grammar does.
-                    in_string = false;
-                    interpolations.clear();
-                }
-                b'{' if next == Some(b'{') => i += 1,
-                b'}' if next == Some(b'}') => i += 1,
-                b'{' => {
-                    interpolations.push(depth);
-                    depth += 1;
-                    in_string = false;
-                }
-                _ => {}
+    scan(text)
+        .filter(|l| matches!(l.kind, Kind::Comment { .. }))
+        .map(|l| {
+            let line_start = text[..l.span.start].rfind('\n').map_or(0, |n| n + 1);
+            Comment {
+                start: l.span.start,
+                text: text[l.span.clone()].trim_end().to_string(),
+                own_line: text[line_start..l.span.start]
+                    .trim_matches([' ', '\t', '\u{FEFF}'])
+                    .is_empty(),
             }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'/' if next == Some(b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                out.push(Comment {
-                    start: i,
-                    text: text[i..end].trim_end().to_string(),
-                    own_line: text[line_start..i].trim_matches([' ', '\t', '\u{FEFF}']).is_empty(),
-                });
-                i = end;
-                continue;
-            }
-            b'"' => in_string = true,
-            b'{' => depth += 1,
-            b'}' => {
-                depth = depth.saturating_sub(1);
-                if interpolations.last() == Some(&depth) {
-                    interpolations.pop();
-                    in_string = true;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 use super::comments::Comment;
 use super::doc::{concat, group, hardline, if_break, line, nest, softline, text, Doc};
 use crate::syntax::ast::*;
+use crate::syntax::lexicon::{Precedence, POSTFIX, QUANTIFIER};
 use std::ops::Range;
 
 /// The width the layout aims for.
@@ -823,8 +824,14 @@ impl<'a> Printer<'a> {
                 self.call(callee_doc, callee.span.end as usize, &args)
             }
             ExprKind::Unary { op, operand } => match op {
-                UnaryOp::Not => concat([text("not "), self.operand(operand, precedence(operand) < NOT)]),
-                UnaryOp::Neg => concat([text("-"), self.operand(operand, precedence(operand) < NEG)]),
+                UnaryOp::Not => concat([
+                    text("not "),
+                    self.operand(operand, precedence(operand) < UnaryOp::Not.precedence()),
+                ]),
+                UnaryOp::Neg => concat([
+                    text("-"),
+                    self.operand(operand, precedence(operand) < UnaryOp::Neg.precedence()),
+                ]),
             },
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Quantified {
@@ -892,7 +899,7 @@ impl<'a> Printer<'a> {
 
     /// A chain of one operator, `a and b and c`, broken before the operators when too long.
     fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> Doc {
-        let prec = binary_precedence(op);
+        let prec = op.precedence();
         let mut operands = vec![rhs];
         let mut first = lhs;
         while let ExprKind::Binary { op: inner, lhs, rhs } = &first.kind {
@@ -1003,28 +1010,12 @@ fn policy_item_span(item: &PolicyItem) -> crate::span::Span {
     }
 }
 
-// Precedence levels, lowest first (LANGUAGE.md §5); atoms and postfix expressions bind tightest.
-const QUANTIFIER: u8 = 0;
-const NOT: u8 = 3;
-const NEG: u8 = 7;
-const POSTFIX: u8 = 8;
-
-fn binary_precedence(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::In => 4,
-        BinOp::Add | BinOp::Sub => 5,
-        BinOp::Mul | BinOp::Div | BinOp::Mod => 6,
-    }
-}
-
-fn precedence(e: &Expr) -> u8 {
+/// How tightly an expression holds together, by its outermost operator (see the lexicon).
+fn precedence(e: &Expr) -> Precedence {
     match &e.kind {
-        ExprKind::Binary { op, .. } => binary_precedence(*op),
-        ExprKind::Unary { op: UnaryOp::Not, .. } => NOT,
-        ExprKind::Unary { op: UnaryOp::Neg, .. } => NEG,
-        ExprKind::Number(n) if n.text.starts_with('-') => NEG,
+        ExprKind::Binary { op, .. } => op.precedence(),
+        ExprKind::Unary { op, .. } => op.precedence(),
+        ExprKind::Number(n) if n.text.starts_with('-') => UnaryOp::Neg.precedence(),
         ExprKind::Quantified { .. } => QUANTIFIER,
         _ => POSTFIX,
     }

@@ -9,57 +9,59 @@
 //! (`d.__govc_complete`), as rust-analyzer does: the declaration then parses, the front end types
 //! it, and the placeholder's place in the syntax tree says what to offer.
 
-use super::index::{body_locals, body_of_decl, static_path, variant_doc_of, Body, BodyView, Owner};
+use super::index::{body_locals, body_of_decl, variant_doc_of, BodyView, Owner};
 use super::workspace::{Snapshot, Workspace};
-use crate::checked::{Builtin, Item, LocalKind, Program, Ty};
+use crate::checked::{settings, AdmissionAction, Builtin, Item, Program, Scope, SettingWord, Severity, Ty};
 use crate::resolve::Named;
 use crate::span::FileId;
-use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, PolicyItem, SourceModule, TestItem, TypeExpr};
+use crate::syntax::ast::{self, Decl, Expr, ExprKind, Ident, SourceModule, TypeExpr};
+use crate::syntax::lexicon::{
+    DECLARATION_KEYWORDS, EXPECT_KINDS, EXPRESSION_KEYWORDS, POLICY_ITEM_KEYWORDS, TEST_ITEM_KEYWORDS,
+};
+use crate::syntax::scan::{scan, Kind};
+use crate::syntax::visit::{walk, Visit};
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, InsertTextFormat, MarkupContent, MarkupKind};
 use std::path::Path;
 
 /// The name put in place of the word being typed.
 const PLACEHOLDER: &str = "__govc_complete";
 
-const DECLARATION_KEYWORDS: &[(&str, &str)] = &[
-    ("type", "type ${1:Name} {\n\t$0\n}"),
-    ("enum", "enum ${1:Name} { $0 }"),
-    (
-        "resource",
-        "resource ${1:Kind} {\n\tgroup   = \"$2\"\n\tversion = \"v1\"\n\tscope   = namespaced\n\tspec: $0\n}",
-    ),
-    ("fn", "fn ${1:name}($2) -> ${3:bool} = $0"),
-    (
-        "policy",
-        "policy ${1:name} {\n\tseverity = ${2:high}\n\n\tsubject ${3:x}: ${4:Type}\n\n\tdeny \"$5\" when $0\n}",
-    ),
-    ("enforce", "enforce ${1:policy} {\n\tci { files = [\"$0\"] }\n}"),
-    ("test", "test \"${1:name}\" {\n\t$0\n}"),
-];
+/// What a keyword or a setting expands to when it is chosen: a snippet with tab stops.
+fn template(word: &str) -> &'static str {
+    match word {
+        "type" => "type ${1:Name} {\n\t$0\n}",
+        "enum" => "enum ${1:Name} { $0 }",
+        "resource" => {
+            "resource ${1:Kind} {\n\tgroup   = \"$2\"\n\tversion = \"v1\"\n\tscope   = namespaced\n\tspec: $0\n}"
+        }
+        "fn" => "fn ${1:name}($2) -> ${3:bool} = $0",
+        "policy" => {
+            "policy ${1:name} {\n\tseverity = ${2:high}\n\n\tsubject ${3:x}: ${4:Type}\n\n\tdeny \"$5\" when $0\n}"
+        }
+        "enforce" => "enforce ${1:policy} {\n\tci { files = [\"$0\"] }\n}",
+        "test" => "test \"${1:name}\" {\n\t$0\n}",
+        "title" => "title = \"$0\"",
+        "owner" => "owner = \"$0\"",
+        "severity" => "severity = ${0:high}",
+        "controls" => "controls = [\"$0\"]",
+        "param" => "param ${1:name}: ${2:int} = $0",
+        "subject" => "subject ${1:x}: $0",
+        "let" => "let ${1:name} = $0",
+        "deny" => "deny \"$1\" when $0",
+        "warn" => "warn \"$1\" when $0",
+        "allow" => "allow when $0",
+        "expect" => "expect ${1:denied} $0",
+        "ci" => "ci { files = [\"$0\"] }",
+        "admission" => "admission {\n\tkinds  = [\"$1\"]\n\taction = ${0:deny}\n}",
+        _ => "$0",
+    }
+}
 
-const POLICY_KEYWORDS: &[(&str, &str)] = &[
-    ("title", "title = \"$0\""),
-    ("severity", "severity = ${0:high}"),
-    ("controls", "controls = [\"$0\"]"),
-    ("owner", "owner = \"$0\""),
-    ("param", "param ${1:name}: ${2:int} = $0"),
-    ("subject", "subject ${1:x}: $0"),
-    ("let", "let ${1:name} = $0"),
-    ("deny", "deny \"$1\" when $0"),
-    ("warn", "warn \"$1\" when $0"),
-    ("allow", "allow when $0"),
-];
+/// Snippets for the keywords and settings that may start an item of a block.
+fn snippets<'w>(words: impl IntoIterator<Item = &'w &'static str>) -> Vec<CompletionItem> {
+    words.into_iter().map(|w| snippet(w, template(w))).collect()
+}
 
-const TEST_KEYWORDS: &[(&str, &str)] = &[("let", "let ${1:name} = $0"), ("expect", "expect ${1:denied} $0")];
-const ENFORCE_TARGETS: &[(&str, &str)] = &[
-    ("ci", "ci { files = [\"$0\"] }"),
-    ("admission", "admission {\n\tkinds  = [\"$1\"]\n\taction = ${0:deny}\n}"),
-];
-const CI_SETTINGS: &[&str] = &["files", "sarif"];
-const ADMISSION_SETTINGS: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces"];
-const RESOURCE_SETTINGS: &[&str] = &["group", "version", "scope", "plural", "spec"];
-const EXPECT_KINDS: &[&str] = &["denied", "warned", "passes", "allowed", "rejected"];
-const EXPRESSION_KEYWORDS: &[&str] = &["not", "has", "all", "any", "true", "false"];
 const SCALAR_TYPES: &[&str] = &["string", "int", "float", "bool", "timestamp"];
 
 /// The completions at byte `offset` of the file at `path` whose text (as the editor has it) is
@@ -97,11 +99,11 @@ pub fn completion(ws: &mut Workspace, path: &Path, text: &str, offset: usize) ->
             .rsplit([' ', '\t', '{', ',', ';'])
             .next()
             .unwrap_or("");
-        let values: &[&str] = match key {
-            "severity" => &["low", "medium", "high", "critical"],
-            "scope" => &["namespaced", "cluster"],
-            "action" => &["deny", "warn", "dryrun"],
-            _ => &[],
+        let values = match key {
+            "severity" => Severity::words(),
+            "scope" => Scope::words(),
+            "action" => AdmissionAction::words(),
+            _ => Vec::new(),
         };
         if !values.is_empty() {
             return values
@@ -115,7 +117,7 @@ pub fn completion(ws: &mut Workspace, path: &Path, text: &str, offset: usize) ->
         ["expect"] => {
             return EXPECT_KINDS
                 .iter()
-                .map(|k| keyword(k, CompletionItemKind::KEYWORD))
+                .map(|(_, k)| keyword(k, CompletionItemKind::KEYWORD))
                 .collect()
         }
         ["expect", _] => true,
@@ -139,19 +141,22 @@ pub fn completion(ws: &mut Workspace, path: &Path, text: &str, offset: usize) ->
     };
     let member_or_import = text[..word_start].ends_with('.') || line_before.trim_start().starts_with("import");
     if at_line_start && !member_or_import && block != Block::Record {
-        let keywords: &[(&str, &str)] = match block {
-            Block::TopLevel => DECLARATION_KEYWORDS,
-            Block::Policy => POLICY_KEYWORDS,
-            Block::Test => TEST_KEYWORDS,
-            Block::Enforce => ENFORCE_TARGETS,
-            Block::Ci => return CI_SETTINGS.iter().map(|k| setting_key(k)).collect(),
-            Block::Admission => return ADMISSION_SETTINGS.iter().map(|k| setting_key(k)).collect(),
-            Block::Resource => return RESOURCE_SETTINGS.iter().map(|k| setting_key(k)).collect(),
+        let keywords = match block {
+            Block::TopLevel => snippets(DECLARATION_KEYWORDS),
+            Block::Policy => snippets(settings::POLICY.iter().chain(POLICY_ITEM_KEYWORDS)),
+            Block::Test => snippets(TEST_ITEM_KEYWORDS),
+            Block::Enforce => snippets(settings::TARGETS),
+            Block::Ci => return settings::CI.iter().map(|k| setting_key(k)).collect(),
+            Block::Admission => return settings::ADMISSION.iter().map(|k| setting_key(k)).collect(),
+            Block::Resource => {
+                let keys = settings::RESOURCE.iter().chain(["spec"].iter());
+                return keys.map(|k| setting_key(k)).collect();
+            }
             Block::Type | Block::Enum => return Vec::new(),
-            Block::Conditions | Block::Record | Block::Other => &[],
+            Block::Conditions | Block::Record | Block::Other => Vec::new(),
         };
         if !keywords.is_empty() {
-            let mut items: Vec<CompletionItem> = keywords.iter().map(|(k, s)| snippet(k, s)).collect();
+            let mut items = keywords;
             if block == Block::TopLevel && !text[..word_start].contains("\npolicy ") {
                 items.push(keyword("import", CompletionItemKind::KEYWORD));
             }
@@ -187,88 +192,25 @@ fn members(snapshot: &Snapshot, file: FileId, end: u32) -> Vec<CompletionItem> {
     let Some(decl) = module.decls.iter().find(|d| d.span.start <= end && end <= d.span.end) else {
         return Vec::new();
     };
-    let mut best: Option<&Expr> = None;
-    for_each_expr(decl, &mut |e| {
-        if e.span.end == end && best.is_none_or(|b| e.span.end - e.span.start < b.span.end - b.span.start) {
-            best = Some(e);
+    // The smallest expression that ends where the dot was.
+    struct EndingAt<'a> {
+        end: u32,
+        best: Option<&'a Expr>,
+    }
+    impl<'a> Visit<'a> for EndingAt<'a> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let len = |e: &Expr| e.span.end - e.span.start;
+            if e.span.end == self.end && self.best.is_none_or(|b| len(e) < len(b)) {
+                self.best = Some(e);
+            }
+            walk::expr(self, e);
         }
-    });
-    match best {
+    }
+    let mut ending = EndingAt { end, best: None };
+    ending.visit_decl(decl);
+    match ending.best {
         Some(target) => items_for(snapshot, file, Found::Member { decl, target }, end),
         None => Vec::new(),
-    }
-}
-
-/// Calls `f` on every expression of a declaration, outermost first.
-pub(super) fn for_each_expr<'a>(decl: &'a Decl, f: &mut dyn FnMut(&'a Expr)) {
-    fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
-        f(e);
-        match &e.kind {
-            ExprKind::Field { target, .. } | ExprKind::Has(target) => walk(target, f),
-            ExprKind::Index { target, index } => {
-                walk(target, f);
-                walk(index, f);
-            }
-            ExprKind::Call { callee, args } => {
-                walk(callee, f);
-                args.iter().for_each(|a| walk(a, f));
-            }
-            ExprKind::Unary { operand, .. } => walk(operand, f),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                walk(lhs, f);
-                walk(rhs, f);
-            }
-            ExprKind::Quantified { collection, body, .. } => {
-                walk(collection, f);
-                walk(body, f);
-            }
-            ExprKind::Record { fields, .. } => fields.iter().for_each(|x| walk(&x.value, f)),
-            ExprKind::List(items) => items.iter().for_each(|i| walk(i, f)),
-            ExprKind::String(s) => string(s, f),
-            ExprKind::Name(_) | ExprKind::Number(_) | ExprKind::Bool(_) => {}
-        }
-    }
-    fn string<'a>(s: &'a ast::StringLit, f: &mut dyn FnMut(&'a Expr)) {
-        for part in &s.parts {
-            if let ast::StrPart::Interp(e) = part {
-                walk(e, f);
-            }
-        }
-    }
-    match &decl.kind {
-        DeclKind::Fn(d) => walk(&d.body, f),
-        DeclKind::Policy(p) => {
-            for item in &p.items {
-                match item {
-                    PolicyItem::Param(param) => walk(&param.default, f),
-                    PolicyItem::Let(l) => walk(&l.value, f),
-                    PolicyItem::Clause(c) => {
-                        if let Some(m) = &c.message {
-                            string(m, f);
-                        }
-                        for cond in &c.conditions {
-                            match cond {
-                                ast::Condition::Expr(e) => walk(e, f),
-                                ast::Condition::Some { collection, .. } => walk(collection, f),
-                            }
-                        }
-                    }
-                    PolicyItem::Setting(_) | PolicyItem::Subject(_) => {}
-                }
-            }
-        }
-        DeclKind::Test(t) => {
-            for item in &t.items {
-                match item {
-                    TestItem::Let(l) => walk(&l.value, f),
-                    TestItem::Expect(x) => {
-                        walk(&x.subject, f);
-                        x.args.iter().for_each(|a| walk(&a.value, f));
-                    }
-                }
-            }
-        }
-        DeclKind::Type(_) | DeclKind::Enum(_) | DeclKind::Resource(_) | DeclKind::Enforce(_) => {}
     }
 }
 
@@ -280,11 +222,14 @@ fn from_placeholder(patched: &Snapshot, file: FileId, word_start: usize) -> Vec<
     let at = word_start as u32;
     let found = locate_in_header(module, at).or_else(|| {
         let decl = module.decls.iter().find(|d| d.span.start <= at && at <= d.span.end)?;
-        Locator {
+        let mut locator = Locator {
             at,
+            decl,
             binders: Vec::new(),
-        }
-        .decl(decl)
+            found: None,
+        };
+        locator.visit_decl(decl);
+        locator.found
     });
     match found {
         Some(found) => items_for(patched, file, found, at),
@@ -348,161 +293,89 @@ fn locate_in_header(module: &SourceModule, at: u32) -> Option<Found<'_>> {
     None
 }
 
+/// Finds the placeholder at `at` in a declaration, with the names bound around it.
 struct Locator<'a> {
     at: u32,
+    decl: &'a Decl,
     binders: Vec<&'a Ident>,
+    found: Option<Found<'a>>,
 }
 
 fn contains(span: crate::span::Span, at: u32) -> bool {
     span.start <= at && at <= span.end
 }
 
-impl<'a> Locator<'a> {
-    fn decl(mut self, decl: &'a Decl) -> Option<Found<'a>> {
-        match &decl.kind {
-            DeclKind::Type(t) => t.fields.iter().find_map(|f| self.type_expr(&f.ty)),
-            DeclKind::Resource(r) => r.fields.iter().find_map(|(_, t)| self.type_expr(t)),
-            DeclKind::Enum(_) => None,
-            DeclKind::Fn(f) => f
-                .params
-                .iter()
-                .find_map(|p| self.type_expr(&p.ty))
-                .or_else(|| self.type_expr(&f.ret))
-                .or_else(|| self.expr(decl, &f.body)),
-            DeclKind::Policy(p) => {
-                for item in &p.items {
-                    let found = match item {
-                        PolicyItem::Setting(_) => None,
-                        PolicyItem::Param(param) => {
-                            self.type_expr(&param.ty).or_else(|| self.expr(decl, &param.default))
-                        }
-                        PolicyItem::Subject(s) => self.type_expr(&s.ty),
-                        PolicyItem::Let(l) => self.expr(decl, &l.value),
-                        PolicyItem::Clause(c) => self.clause(decl, c),
-                    };
-                    if found.is_some() {
-                        return found;
-                    }
-                }
-                None
-            }
-            DeclKind::Enforce(e) => e
-                .policies
-                .iter()
-                .any(|p| p.segments.iter().any(|s| s.span.start == self.at))
-                .then_some(Found::Policy),
-            DeclKind::Test(t) => {
-                for item in &t.items {
-                    let found = match item {
-                        TestItem::Let(l) => self.expr(decl, &l.value),
-                        TestItem::Expect(x) => {
-                            if x.policy.segments.iter().any(|s| s.span.start == self.at) {
-                                return Some(Found::Policy);
-                            }
-                            if x.args.iter().any(|a| a.name.span.start == self.at) {
-                                return Some(Found::PolicyParam { policy: &x.policy });
-                            }
-                            self.expr(decl, &x.subject)
-                                .or_else(|| x.args.iter().find_map(|a| self.expr(decl, &a.value)))
-                        }
-                    };
-                    if found.is_some() {
-                        return found;
-                    }
-                }
-                None
-            }
+impl<'a> Visit<'a> for Locator<'a> {
+    fn visit_type_expr(&mut self, ty: &'a TypeExpr) {
+        if self.found.is_none() && contains(ty.span, self.at) {
+            self.found = Some(Found::Type);
         }
     }
 
-    fn clause(&mut self, decl: &'a Decl, c: &'a ast::Clause) -> Option<Found<'a>> {
-        // `some` binds for the rest of its clause only.
-        let mark = self.binders.len();
-        let found = self.clause_items(decl, c);
-        self.binders.truncate(mark);
-        found
+    fn visit_policy_ref(&mut self, path: &'a ast::Path) {
+        if self.found.is_none() && path.segments.iter().any(|s| s.span.start == self.at) {
+            self.found = Some(Found::Policy);
+        }
     }
 
-    fn clause_items(&mut self, decl: &'a Decl, c: &'a ast::Clause) -> Option<Found<'a>> {
+    fn visit_expectation(&mut self, x: &'a ast::Expectation) {
+        if self.found.is_none() && x.args.iter().any(|a| a.name.span.start == self.at) {
+            self.found = Some(Found::PolicyParam { policy: &x.policy });
+        }
+        walk::expectation(self, x);
+    }
+
+    fn visit_clause(&mut self, c: &'a ast::Clause) {
+        // `some` binds for the rest of its clause, and for the message, which is built when the
+        // conditions hold.
         let mark = self.binders.len();
         if let Some(m) = &c.message {
-            // The message is built when the conditions hold: their `some` names are in scope.
-            for cond in &c.conditions {
-                if let ast::Condition::Some { var, .. } = cond {
-                    self.binders.push(var);
-                }
-            }
-            if let Some(found) = self.string(decl, m) {
-                return Some(found);
-            }
+            self.binders.extend(c.conditions.iter().filter_map(|cond| match cond {
+                ast::Condition::Some { var, .. } => Some(var),
+                ast::Condition::Expr(_) => None,
+            }));
+            self.visit_string(m);
             self.binders.truncate(mark);
         }
         for cond in &c.conditions {
             match cond {
-                ast::Condition::Expr(e) => {
-                    if let Some(found) = self.expr(decl, e) {
-                        return Some(found);
-                    }
-                }
+                ast::Condition::Expr(e) => self.visit_expr(e),
                 ast::Condition::Some { var, collection, .. } => {
-                    if let Some(found) = self.expr(decl, collection) {
-                        return Some(found);
-                    }
+                    self.visit_expr(collection);
                     self.binders.push(var);
                 }
             }
         }
-        None
+        self.binders.truncate(mark);
     }
 
-    fn type_expr(&mut self, t: &TypeExpr) -> Option<Found<'a>> {
-        contains(t.span, self.at).then_some(Found::Type)
-    }
-
-    fn string(&mut self, decl: &'a Decl, s: &'a ast::StringLit) -> Option<Found<'a>> {
-        s.parts.iter().find_map(|p| match p {
-            ast::StrPart::Interp(e) => self.expr(decl, e),
-            ast::StrPart::Text(_) => None,
-        })
-    }
-
-    fn expr(&mut self, decl: &'a Decl, e: &'a Expr) -> Option<Found<'a>> {
-        if !contains(e.span, self.at) {
-            return None;
+    fn visit_expr(&mut self, e: &'a Expr) {
+        if self.found.is_some() || !contains(e.span, self.at) {
+            return;
         }
+        let decl = self.decl;
         match &e.kind {
-            ExprKind::Name(i) if i.span.start == self.at => Some(Found::Name {
-                decl,
-                binders: self.binders.clone(),
-            }),
-            ExprKind::Field { field, target } if field.span.start == self.at => Some(Found::Member { decl, target }),
-            ExprKind::Field { target, .. } | ExprKind::Has(target) => self.expr(decl, target),
-            ExprKind::Index { target, index } => self.expr(decl, target).or_else(|| self.expr(decl, index)),
-            ExprKind::Call { callee, args } => self
-                .expr(decl, callee)
-                .or_else(|| args.iter().find_map(|a| self.expr(decl, a))),
-            ExprKind::Unary { operand, .. } => self.expr(decl, operand),
-            ExprKind::Binary { lhs, rhs, .. } => self.expr(decl, lhs).or_else(|| self.expr(decl, rhs)),
+            ExprKind::Name(i) if i.span.start == self.at => {
+                self.found = Some(Found::Name {
+                    decl,
+                    binders: self.binders.clone(),
+                });
+            }
+            ExprKind::Field { field, target } if field.span.start == self.at => {
+                self.found = Some(Found::Member { decl, target });
+            }
+            ExprKind::Record { fields, .. } if fields.iter().any(|f| f.name.span.start == self.at) => {
+                self.found = Some(Found::RecordField { decl, record: e });
+            }
             ExprKind::Quantified {
                 var, collection, body, ..
             } => {
-                if let Some(found) = self.expr(decl, collection) {
-                    return Some(found);
-                }
+                self.visit_expr(collection);
                 self.binders.push(var);
-                let found = self.expr(decl, body);
+                self.visit_expr(body);
                 self.binders.pop();
-                found
             }
-            ExprKind::Record { fields, .. } => {
-                if fields.iter().any(|f| f.name.span.start == self.at) {
-                    return Some(Found::RecordField { decl, record: e });
-                }
-                fields.iter().find_map(|f| self.expr(decl, &f.value))
-            }
-            ExprKind::List(items) => items.iter().find_map(|i| self.expr(decl, i)),
-            ExprKind::String(s) => self.string(decl, s),
-            ExprKind::Name(_) | ExprKind::Number(_) | ExprKind::Bool(_) => None,
+            _ => walk::expr(self, e),
         }
     }
 }
@@ -518,11 +391,7 @@ fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<Co
             let mut items = Vec::new();
             if let Some(body) = body {
                 for l in body_locals(p, body) {
-                    let visible = match l.kind {
-                        LocalKind::Subject | LocalKind::Param | LocalKind::FnParam => true,
-                        LocalKind::Let => !matches!(body, Body::Test(_)) || l.span.end < at,
-                        LocalKind::Bound => false,
-                    };
+                    let visible = l.in_scope_at(at);
                     if visible && l.name != PLACEHOLDER {
                         items.push(typed_item(&l.name, CompletionItemKind::VARIABLE, p, &l.ty, "0"));
                     }
@@ -548,16 +417,13 @@ fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<Co
             if let Some(t) = view.expr(target.span).filter(|t| t.ty != Ty::Unknown) {
                 return fields(p, &t.ty, &[]);
             }
-            let Some(path) = static_path(target) else {
+            let Some(path) = target.static_path() else {
                 return Vec::new();
             };
-            let mut named = a.names.lookup(file, &path[0].name);
-            for seg in &path[1..] {
-                named = match named {
-                    Some(Named::Module(m)) => a.names.items[m.index()].get(&seg.name).map(|(i, _)| Named::Item(*i)),
-                    _ => None,
-                };
-            }
+            let named = match a.names.resolve_prefix(file, &path) {
+                Ok((named, [])) => Some(named),
+                _ => None,
+            };
             match named {
                 Some(Named::Item(Item::Enum(id))) => {
                     let e = &p.enums[id.index()];
@@ -571,14 +437,7 @@ fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<Co
                         })
                         .collect()
                 }
-                Some(Named::Module(m)) => {
-                    let mut items: Vec<CompletionItem> = a.names.items[m.index()]
-                        .iter()
-                        .map(|(name, (item, _))| item_completion(p, name, *item))
-                        .collect();
-                    items.sort_by(|x, y| x.label.cmp(&y.label));
-                    items
-                }
+                Some(Named::Module(m)) => module_members(snapshot, m),
                 _ => Vec::new(),
             }
         }
@@ -650,17 +509,21 @@ fn items_for(snapshot: &Snapshot, file: FileId, found: Found, at: u32) -> Vec<Co
             next.iter().map(|s| keyword(s, CompletionItemKind::MODULE)).collect()
         }
         Found::ImportName { module } => match a.names.module_by_name.get(&module) {
-            Some(m) => {
-                let mut items: Vec<CompletionItem> = a.names.items[m.index()]
-                    .iter()
-                    .map(|(name, (item, _))| item_completion(p, name, *item))
-                    .collect();
-                items.sort_by(|x, y| x.label.cmp(&y.label));
-                items
-            }
+            Some(m) => module_members(snapshot, *m),
             None => Vec::new(),
         },
     }
+}
+
+/// The declarations of a module, by name.
+fn module_members(snapshot: &Snapshot, m: crate::checked::ModuleId) -> Vec<CompletionItem> {
+    let p = &snapshot.analysis.program;
+    let mut items: Vec<CompletionItem> = snapshot.analysis.names.items[m.index()]
+        .iter()
+        .map(|(name, (item, _))| item_completion(p, name, *item))
+        .collect();
+    items.sort_by(|x, y| x.label.cmp(&y.label));
+    items
 }
 
 /// The fields of a record-like type, except those already given.
@@ -862,71 +725,29 @@ enum Block {
 fn open_brackets(text: &str, offset: usize) -> Vec<(char, String)> {
     let (_, decls) = crate::syntax::declaration_ranges(text);
     let start = decls.iter().rev().find(|r| r.start <= offset).map_or(0, |r| r.start);
-    let bytes = text.as_bytes();
+    let before = &text[start..offset];
     let mut stack: Vec<(char, String)> = Vec::new();
-    let mut i = start;
-    let mut in_string = false;
     let mut last_word = String::new();
-    let mut interpolations: Vec<usize> = Vec::new();
-    while i < offset {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
-                b'{' => {
-                    interpolations.push(stack.len());
-                    stack.push(('{', "\"".into()));
-                    in_string = false;
-                }
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < offset && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                in_string = true;
-                last_word = "\"".into();
-            }
-            b'{' | b'(' | b'[' => {
+    for lexeme in scan(before) {
+        let written = &before[lexeme.span.clone()];
+        match lexeme.kind {
+            Kind::Open(b) => {
                 stack.push((b as char, last_word.clone()));
-                last_word = (b as char).to_string();
+                last_word = written.to_string();
             }
-            b'}' | b')' | b']' => {
+            Kind::Close(_) | Kind::InterpolationClose => {
                 stack.pop();
-                if b == b'}' && interpolations.last() == Some(&stack.len()) {
-                    interpolations.pop();
-                    in_string = true;
-                }
-                last_word = (b as char).to_string();
+                last_word = written.to_string();
             }
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ if is_ident_char(b as char) => {
-                let end = i + text[i..].bytes().take_while(|c| is_ident_char(*c as char)).count();
-                last_word = text[i..end.min(offset)].to_string();
-                i = end;
-                continue;
-            }
-            _ => last_word = (b as char).to_string(),
+            Kind::InterpolationOpen => stack.push(('{', "\"".into())),
+            Kind::StringStart | Kind::Word | Kind::Punct => last_word = written.to_string(),
+            Kind::Comment { .. } | Kind::Text | Kind::StringEnd => {}
         }
-        i += 1;
     }
     // The declaration's keyword, as the first entry's context.
-    let keyword = text[start..]
-        .lines()
-        .map(str::trim_start)
-        .find(|l| !l.starts_with("//"))
-        .and_then(|l| l.split(|c: char| !is_ident_char(c)).next())
-        .unwrap_or("")
-        .to_string();
+    let keyword = scan(&text[start..])
+        .find(|l| l.kind == Kind::Word)
+        .map_or("", |l| &text[start + l.span.start..start + l.span.end]);
     if let Some(first) = stack.first_mut() {
         first.1 = format!("decl:{keyword}");
     }

@@ -8,7 +8,8 @@
 use super::index::Symbol;
 use super::workspace::Snapshot;
 use crate::span::FileId;
-use crate::syntax::ast::{DeclKind, ExprKind, TestItem};
+use crate::syntax::ast::{Expectation, Expr, ExprKind};
+use crate::syntax::visit::{walk, Visit};
 use lsp_types::{DocumentHighlight, DocumentHighlightKind};
 use std::collections::HashSet;
 
@@ -42,23 +43,22 @@ pub fn highlights(snapshot: &Snapshot, file: FileId, offset: usize) -> Vec<Docum
 /// Where names that give a value start in a file: the fields of record literals and the named
 /// arguments of expectations.
 fn written_names(snapshot: &Snapshot, file: FileId) -> HashSet<u32> {
-    let mut out = HashSet::new();
-    let Some(module) = snapshot.module(file) else {
-        return out;
-    };
-    for decl in &module.decls {
-        super::completion::for_each_expr(decl, &mut |e| {
+    struct Written(HashSet<u32>);
+    impl<'a> Visit<'a> for Written {
+        fn visit_expr(&mut self, e: &'a Expr) {
             if let ExprKind::Record { fields, .. } = &e.kind {
-                out.extend(fields.iter().map(|f| f.name.span.start));
+                self.0.extend(fields.iter().map(|f| f.name.span.start));
             }
-        });
-        if let DeclKind::Test(t) = &decl.kind {
-            for item in &t.items {
-                if let TestItem::Expect(x) = item {
-                    out.extend(x.args.iter().map(|a| a.name.span.start));
-                }
-            }
+            walk::expr(self, e);
+        }
+        fn visit_expectation(&mut self, x: &'a Expectation) {
+            self.0.extend(x.args.iter().map(|a| a.name.span.start));
+            walk::expectation(self, x);
         }
     }
-    out
+    let mut written = Written(HashSet::new());
+    if let Some(module) = snapshot.module(file) {
+        module.decls.iter().for_each(|decl| written.visit_decl(decl));
+    }
+    written.0
 }

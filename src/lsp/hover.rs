@@ -58,10 +58,7 @@ pub fn describe(snapshot: &Snapshot, symbol: &Symbol) -> Option<String> {
         }
         Symbol::Item(Item::Resource(id)) => {
             let r = &p.resources[id.index()];
-            let scope = match r.scope {
-                Scope::Namespaced => "namespaced",
-                Scope::Cluster => "cluster",
-            };
+            let scope = r.scope.word();
             let code = format!(
                 "resource {} {{\n  group   = \"{}\"\n  version = \"{}\"\n  scope   = {scope}\n  plural  = \"{}\"\n  spec: {}\n}}",
                 r.name,

@@ -11,7 +11,8 @@ use crate::checked::*;
 use crate::project::Analysis;
 use crate::resolve::Named;
 use crate::span::{FileId, Span};
-use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, PolicyItem, SourceModule, TestItem, TypeExpr};
+use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, SourceModule, TypeExpr};
+use crate::syntax::visit::{walk, Visit};
 use std::collections::HashMap;
 
 /// What a name stands for.
@@ -84,6 +85,8 @@ impl Index {
             variant_docs: HashMap::new(),
             bodies: decl_bodies(analysis),
             items: decl_items(analysis),
+            file: FileId(0),
+            view: BodyView::default(),
         };
         for module in &analysis.modules {
             b.module(module);
@@ -162,19 +165,6 @@ pub fn body_locals(p: &Program, body: Body) -> &[Local] {
         Body::Fn(id) => &p.fns[id.index()].locals,
         Body::Policy(id) => &p.policies[id.index()].locals,
         Body::Test(i) => p.tests.get(i).map_or(&[], |t| &t.locals),
-    }
-}
-
-/// A chain of names `a.b.c` written as field accesses, if the expression is one.
-pub fn static_path(e: &Expr) -> Option<Vec<&Ident>> {
-    match &e.kind {
-        ExprKind::Name(i) => Some(vec![i]),
-        ExprKind::Field { target, field } => {
-            let mut p = static_path(target)?;
-            p.push(field);
-            Some(p)
-        }
-        _ => None,
     }
 }
 
@@ -350,6 +340,10 @@ struct Builder<'a> {
     variant_docs: HashMap<(EnumId, String), String>,
     bodies: HashMap<Span, Body>,
     items: HashMap<Span, Item>,
+    /// The file being walked.
+    file: FileId,
+    /// The checked body of the declaration being walked.
+    view: BodyView<'a>,
 }
 
 impl<'a> Builder<'a> {
@@ -359,6 +353,7 @@ impl<'a> Builder<'a> {
 
     fn module(&mut self, m: &'a SourceModule) {
         let file = m.file;
+        self.file = file;
         let names = &self.a.names;
         if let (Some(package), Some(module)) = (&m.package, names.module_of(file)) {
             self.push(package.span, Symbol::Module(module), true);
@@ -375,168 +370,116 @@ impl<'a> Builder<'a> {
             }
         }
         for decl in &m.decls {
-            let item = self.items.get(&decl.span).copied();
-            self.decl(file, decl, item);
+            self.visit_decl(decl);
         }
     }
 
-    fn decl(&mut self, file: FileId, decl: &'a Decl, item: Option<Item>) {
-        let p = &self.a.program;
+    /// The names a declaration declares besides locals: itself, its fields and enum values.
+    fn declared_names(&mut self, decl: &Decl, item: Option<Item>) {
         if let (Some(name), Some(item)) = (decl.name(), item) {
             self.push(name.span, Symbol::Item(item), true);
         }
-        let body = self.bodies.get(&decl.span).copied();
-        let view = BodyView::new(p, body);
-        match &decl.kind {
-            DeclKind::Type(t) => {
+        match (&decl.kind, item) {
+            (DeclKind::Type(t), Some(Item::Type(id))) => {
                 for f in &t.fields {
-                    if let Some(Item::Type(id)) = item {
-                        self.push(f.name.span, Symbol::Field(Owner::Type(id), f.name.name.clone()), true);
-                    }
-                    self.type_expr(file, &f.ty);
+                    self.push(f.name.span, Symbol::Field(Owner::Type(id), f.name.name.clone()), true);
                 }
             }
-            DeclKind::Enum(e) => {
-                if let Some(Item::Enum(id)) = item {
-                    for v in &e.variants {
-                        self.push(v.name.span, Symbol::Variant(id, v.name.name.clone()), true);
-                        if let Some(doc) = &v.doc {
-                            self.variant_docs.insert((id, v.name.name.clone()), doc.text.clone());
-                        }
+            (DeclKind::Enum(e), Some(Item::Enum(id))) => {
+                for v in &e.variants {
+                    self.push(v.name.span, Symbol::Variant(id, v.name.name.clone()), true);
+                    if let Some(doc) = &v.doc {
+                        self.variant_docs.insert((id, v.name.name.clone()), doc.text.clone());
                     }
                 }
             }
-            DeclKind::Resource(r) => {
-                for (name, ty) in &r.fields {
-                    if let Some(Item::Resource(id)) = item {
-                        self.push(name.span, Symbol::Field(Owner::Resource(id), name.name.clone()), true);
-                    }
-                    self.type_expr(file, ty);
+            (DeclKind::Resource(r), Some(Item::Resource(id))) => {
+                for (name, _) in &r.fields {
+                    self.push(name.span, Symbol::Field(Owner::Resource(id), name.name.clone()), true);
                 }
             }
-            DeclKind::Fn(f) => {
-                for param in &f.params {
-                    self.local_def(&view, &param.name);
-                    self.type_expr(file, &param.ty);
-                }
-                self.type_expr(file, &f.ret);
-                self.expr(file, &view, &f.body);
-            }
-            DeclKind::Policy(policy) => {
-                for item in &policy.items {
-                    match item {
-                        PolicyItem::Setting(_) => {}
-                        PolicyItem::Param(param) => {
-                            self.local_def(&view, &param.name);
-                            self.type_expr(file, &param.ty);
-                            self.expr(file, &view, &param.default);
-                        }
-                        PolicyItem::Subject(s) => {
-                            self.local_def(&view, &s.name);
-                            self.type_expr(file, &s.ty);
-                        }
-                        PolicyItem::Let(l) => {
-                            self.local_def(&view, &l.name);
-                            self.expr(file, &view, &l.value);
-                        }
-                        PolicyItem::Clause(c) => {
-                            if let Some(m) = &c.message {
-                                self.string(file, &view, m);
-                            }
-                            for cond in &c.conditions {
-                                match cond {
-                                    ast::Condition::Expr(e) => self.expr(file, &view, e),
-                                    ast::Condition::Some { var, collection, .. } => {
-                                        self.expr(file, &view, collection);
-                                        self.local_def(&view, var);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            DeclKind::Enforce(e) => {
-                for path in &e.policies {
-                    self.item_path(file, &path.segments);
-                }
-            }
-            DeclKind::Test(t) => {
-                for item in &t.items {
-                    match item {
-                        TestItem::Let(l) => {
-                            self.local_def(&view, &l.name);
-                            self.expr(file, &view, &l.value);
-                        }
-                        TestItem::Expect(x) => {
-                            let policy = self.item_path(file, &x.policy.segments);
-                            self.expr(file, &view, &x.subject);
-                            for arg in &x.args {
-                                if let Some(Item::Policy(pid)) = policy {
-                                    let def = &p.policies[pid.index()];
-                                    if let Some(param) = def.params.iter().find(|q| q.name == arg.name.name) {
-                                        let symbol = Symbol::Local(Body::Policy(pid), param.local);
-                                        self.push(arg.name.span, symbol, false);
-                                    }
-                                }
-                                self.expr(file, &view, &arg.value);
-                            }
-                        }
-                    }
-                }
-            }
+            _ => {}
         }
     }
 
-    fn local_def(&mut self, view: &BodyView, name: &Ident) {
-        if let (Some(body), Some(id)) = (view.body, view.local(name.span)) {
+    fn local_def(&mut self, name: &Ident) {
+        if let (Some(body), Some(id)) = (self.view.body, self.view.local(name.span)) {
             self.push(name.span, Symbol::Local(body, id), true);
         }
     }
 
     /// A path naming an item (`p`, `alias.p`); returns the item.
-    fn item_path(&mut self, file: FileId, segments: &[Ident]) -> Option<Item> {
-        let names = &self.a.names;
-        let item = names.lookup_path(file, segments).ok()?;
+    fn item_path(&mut self, segments: &[Ident]) -> Option<Item> {
+        let item = self.a.names.lookup_path(self.file, segments).ok()?;
+        self.type_name(segments, item);
+        Some(item)
+    }
+
+    /// A path whose item is known (`T`, `alias.T`): the item at its last segment, the module
+    /// at its first.
+    fn type_name(&mut self, segments: &[Ident], item: Item) {
         if let Some(last) = segments.last() {
             self.push(last.span, Symbol::Item(item), false);
         }
         if segments.len() == 2 {
-            if let Some(Named::Module(m)) = names.lookup(file, &segments[0].name) {
+            if let Some(Named::Module(m)) = self.a.names.lookup(self.file, &segments[0].name) {
                 self.push(segments[0].span, Symbol::Module(m), false);
             }
         }
-        Some(item)
+    }
+}
+
+impl<'a> Visit<'a> for Builder<'a> {
+    fn visit_decl(&mut self, decl: &'a Decl) {
+        let item = self.items.get(&decl.span).copied();
+        self.declared_names(decl, item);
+        let body = self.bodies.get(&decl.span).copied();
+        self.view = BodyView::new(&self.a.program, body);
+        walk::decl(self, decl);
     }
 
-    fn type_expr(&mut self, file: FileId, t: &TypeExpr) {
+    fn visit_binding(&mut self, name: &'a Ident) {
+        self.local_def(name);
+    }
+
+    fn visit_type_expr(&mut self, t: &'a TypeExpr) {
         match &t.kind {
             ast::TypeExprKind::Named(path) => {
                 if path.segments.len() == 1 && crate::types::is_reserved_type_name(&path.segments[0].name) {
                     return;
                 }
-                self.item_path(file, &path.segments);
+                self.item_path(&path.segments);
             }
-            ast::TypeExprKind::List(e) => self.type_expr(file, e),
-            ast::TypeExprKind::Map(_, v) => self.type_expr(file, v),
+            ast::TypeExprKind::List(e) => self.visit_type_expr(e),
+            ast::TypeExprKind::Map(_, v) => self.visit_type_expr(v),
         }
     }
 
-    fn string(&mut self, file: FileId, view: &BodyView, s: &ast::StringLit) {
-        for part in &s.parts {
-            if let ast::StrPart::Interp(e) = part {
-                self.expr(file, view, e);
+    fn visit_policy_ref(&mut self, path: &'a ast::Path) {
+        self.item_path(&path.segments);
+    }
+
+    fn visit_expectation(&mut self, x: &'a ast::Expectation) {
+        let policy = self.item_path(&x.policy.segments);
+        self.visit_expr(&x.subject);
+        for arg in &x.args {
+            if let Some(Item::Policy(pid)) = policy {
+                let def = &self.a.program.policies[pid.index()];
+                if let Some(param) = def.params.iter().find(|q| q.name == arg.name.name) {
+                    let symbol = Symbol::Local(Body::Policy(pid), param.local);
+                    self.push(arg.name.span, symbol, false);
+                }
             }
+            self.visit_expr(&arg.value);
         }
     }
 
-    fn expr(&mut self, file: FileId, view: &BodyView, e: &Expr) {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        let view = &self.view;
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) => {}
-            ExprKind::String(s) => self.string(file, view, s),
             ExprKind::Name(name) => match (view.expr(name.span).map(|t| &t.kind), view.body) {
                 (Some(TExprKind::Local(id)), Some(body)) => self.push(name.span, Symbol::Local(body, *id), false),
-                _ => match self.a.names.lookup(file, &name.name) {
+                _ => match self.a.names.lookup(self.file, &name.name) {
                     Some(Named::Item(item)) => self.push(name.span, Symbol::Item(item), false),
                     Some(Named::Module(m)) => self.push(name.span, Symbol::Module(m), false),
                     _ => {}
@@ -547,68 +490,41 @@ impl<'a> Builder<'a> {
                     if let Some(owner) = Owner::of(&t.ty) {
                         self.push(field.span, Symbol::Field(owner, name.clone()), false);
                     }
-                    self.expr(file, view, target);
+                    self.visit_expr(target);
                 }
                 Some(TExprKind::Variant(id, value)) => {
-                    self.push(field.span, Symbol::Variant(*id, value.clone()), false);
-                    if let Some(path) = static_path(target) {
-                        if let Some(last) = path.last() {
-                            self.push(last.span, Symbol::Item(Item::Enum(*id)), false);
-                        }
-                        if path.len() == 2 {
-                            if let Some(Named::Module(m)) = self.a.names.lookup(file, &path[0].name) {
-                                self.push(path[0].span, Symbol::Module(m), false);
-                            }
-                        }
+                    let id = *id;
+                    self.push(field.span, Symbol::Variant(id, value.clone()), false);
+                    if let Some(path) = target.static_path() {
+                        let segments: Vec<Ident> = path.into_iter().cloned().collect();
+                        self.type_name(&segments, Item::Enum(id));
                     }
                 }
-                _ => self.expr(file, view, target),
+                _ => self.visit_expr(target),
             },
-            ExprKind::Index { target, index } => {
-                self.expr(file, view, target);
-                self.expr(file, view, index);
-            }
             ExprKind::Call { callee, args } => {
-                match (view.expr(e.span).map(|t| &t.kind), static_path(callee)) {
+                match (view.expr(e.span).map(|t| &t.kind), callee.static_path()) {
                     (Some(TExprKind::Call { func, .. }), Some(path)) => {
-                        self.push(path[path.len() - 1].span, Symbol::Item(Item::Fn(*func)), false);
-                        if path.len() == 2 {
-                            if let Some(Named::Module(m)) = self.a.names.lookup(file, &path[0].name) {
-                                self.push(path[0].span, Symbol::Module(m), false);
-                            }
-                        }
+                        let segments: Vec<Ident> = path.into_iter().cloned().collect();
+                        self.type_name(&segments, Item::Fn(*func));
                     }
                     (Some(TExprKind::Builtin { builtin, .. }), _) => {
                         self.push(callee.span, Symbol::Builtin(builtin.name()), false);
                     }
-                    (_, Some(_)) => self.expr(file, view, callee),
-                    (_, None) => self.expr(file, view, callee),
+                    _ => self.visit_expr(callee),
                 }
                 for a in args {
-                    self.expr(file, view, a);
+                    self.visit_expr(a);
                 }
             }
-            ExprKind::Unary { operand, .. } => self.expr(file, view, operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(file, view, lhs);
-                self.expr(file, view, rhs);
-            }
-            ExprKind::Quantified {
-                var, collection, body, ..
-            } => {
-                self.expr(file, view, collection);
-                self.local_def(view, var);
-                self.expr(file, view, body);
-            }
-            ExprKind::Has(path) => self.expr(file, view, path),
             ExprKind::Record { ty, fields } => {
                 let checked = view.expr(e.span).map(|t| &t.ty);
                 if let Some(path) = ty {
                     match checked {
-                        Some(Ty::Record(id)) => self.type_name(file, &path.segments, Item::Type(*id)),
-                        Some(Ty::Resource(id)) => self.type_name(file, &path.segments, Item::Resource(*id)),
+                        Some(Ty::Record(id)) => self.type_name(&path.segments, Item::Type(*id)),
+                        Some(Ty::Resource(id)) => self.type_name(&path.segments, Item::Resource(*id)),
                         _ => {
-                            self.item_path(file, &path.segments);
+                            self.item_path(&path.segments);
                         }
                     }
                 }
@@ -617,26 +533,10 @@ impl<'a> Builder<'a> {
                     if let Some(owner) = owner {
                         self.push(f.name.span, Symbol::Field(owner, f.name.name.clone()), false);
                     }
-                    self.expr(file, view, &f.value);
+                    self.visit_expr(&f.value);
                 }
             }
-            ExprKind::List(items) => {
-                for i in items {
-                    self.expr(file, view, i);
-                }
-            }
-        }
-    }
-
-    /// The type name of a record literal, already resolved by the checker.
-    fn type_name(&mut self, file: FileId, segments: &[Ident], item: Item) {
-        if let Some(last) = segments.last() {
-            self.push(last.span, Symbol::Item(item), false);
-        }
-        if segments.len() == 2 {
-            if let Some(Named::Module(m)) = self.a.names.lookup(file, &segments[0].name) {
-                self.push(segments[0].span, Symbol::Module(m), false);
-            }
+            _ => walk::expr(self, e),
         }
     }
 }

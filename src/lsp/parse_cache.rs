@@ -1,15 +1,23 @@
 //! Parsing between edits. A keystroke changes one declaration of one file, so the server parses
 //! files declaration by declaration (as `syntax::parse_file` does) and keeps each declaration's
 //! syntax tree keyed by its text: an unchanged declaration is reused, moved to its new offset.
-//! The result is exactly what `parse_file` returns (tested in `tests/lsp.rs`).
+//! The result is what `parse_file` returns (tested below), with one difference for the editor:
+//!
+//! While a declaration is being typed it does not parse, and the files that use it would see
+//! its name vanish until the line is finished. So the last version of each declaration that
+//! parsed stands in for it while it does not: its names and types stay visible to the rest of
+//! the project. The stand-in's spans all point at the declaration's name, and the workspace
+//! drops what the checker says inside a stand-in (the syntax error is what the user must see).
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::*;
+use crate::syntax::visit::map_spans;
+use crate::syntax::ParsedDecl;
 use std::collections::HashMap;
 
 /// A parsed declaration with spans relative to its chunk's start, in file `FileId(0)`.
-type Parsed = (Option<Decl>, Vec<Diagnostic>);
+type Parsed = (ParsedDecl, Vec<Diagnostic>);
 
 /// Declarations parsed by earlier analyses, by text.
 #[derive(Default)]
@@ -17,383 +25,106 @@ pub struct ParseCache {
     decls: HashMap<String, Parsed>,
     /// Entries used by the latest analysis; the others are dropped after it.
     used: HashMap<String, Parsed>,
+    /// The text of the last version of each named declaration that parsed, by file name and
+    /// declared name; its entry stays in the cache while it is the last good one.
+    last_good: HashMap<String, HashMap<String, String>>,
+}
+
+/// One file as the cache parsed it.
+pub struct Parse {
+    pub module: SourceModule,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The declarations that do not parse and have a stand-in: what the checker says there is
+    /// about the stand-in, not the text.
+    pub stand_ins: Vec<Span>,
 }
 
 impl ParseCache {
-    /// Parses `text` as file `file`, reusing the declarations it already knows.
-    pub fn parse(&mut self, file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
+    /// Parses `text`, the content of the file named `name`, as file `file`, reusing the
+    /// declarations it already knows.
+    pub fn parse(&mut self, file: FileId, name: &str, text: &str) -> Parse {
         let (header, decls) = crate::syntax::declaration_ranges(text);
-        let (mut module, mut diags) = crate::syntax::parse_file(file, &text[header]);
+        let (mut module, mut diagnostics) = crate::syntax::parse_file(file, &text[header]);
+        let last_good = self.last_good.remove(name).unwrap_or_default();
+        let mut good = HashMap::new();
+        let mut stand_ins = Vec::new();
         for range in decls {
             let chunk = &text[range.clone()];
-            let parsed = match self.used.get(chunk) {
-                Some(p) => p.clone(),
-                None => {
-                    let p = self
-                        .decls
-                        .remove(chunk)
-                        .unwrap_or_else(|| crate::syntax::parse_declaration_at(FileId(0), chunk, 0..chunk.len()));
-                    self.used.insert(chunk.to_string(), p.clone());
-                    p
+            let (parsed, chunk_diags) = self.get(chunk);
+            let by = range.start as u32;
+            let moved =
+                |span: Span| Span::new(file, span.start as usize + by as usize, span.end as usize + by as usize);
+            match parsed {
+                ParsedDecl::Decl(decl) => {
+                    let mut decl = *decl;
+                    map_spans(&mut decl, moved);
+                    if let Some(name) = decl.name() {
+                        good.insert(name.name.clone(), chunk.to_string());
+                    }
+                    module.decls.push(decl);
                 }
-            };
-            let (decl, chunk_diags) = parsed;
-            let shift = Shift {
-                file,
-                by: range.start as u32,
-            };
-            if let Some(mut decl) = decl {
-                decl.shift(&shift);
-                module.decls.push(decl);
+                ParsedDecl::Broken(Some(ident)) => {
+                    let at = moved(ident.span);
+                    let previous = last_good.get(&ident.name).and_then(|text| match self.get(text).0 {
+                        ParsedDecl::Decl(decl) => Some((text.clone(), decl)),
+                        ParsedDecl::Broken(_) => None,
+                    });
+                    match previous {
+                        Some((previous_text, decl)) => {
+                            let mut stand_in = *decl;
+                            map_spans(&mut stand_in, |_| at);
+                            good.insert(ident.name.clone(), previous_text);
+                            module.decls.push(stand_in);
+                            stand_ins.push(moved(Span::new(file, 0, chunk.len())));
+                        }
+                        None => module.unparsed.push(Ident {
+                            name: ident.name,
+                            span: at,
+                        }),
+                    }
+                }
+                ParsedDecl::Broken(None) => {}
             }
             for mut d in chunk_diags {
-                d.shift(&shift);
-                diags.push(d);
+                shift_diagnostic(&mut d, file, by);
+                diagnostics.push(d);
             }
         }
-        (module, diags)
+        self.last_good.insert(name.to_string(), good);
+        Parse {
+            module,
+            diagnostics,
+            stand_ins,
+        }
     }
 
-    /// Forgets the declarations the latest analysis did not use; call after each analysis.
+    /// The parse of a declaration's text: from the cache, or parsed now.
+    fn get(&mut self, chunk: &str) -> Parsed {
+        if let Some(p) = self.used.get(chunk) {
+            return p.clone();
+        }
+        let p = self
+            .decls
+            .remove(chunk)
+            .unwrap_or_else(|| crate::syntax::parse_declaration_at(FileId(0), chunk, 0..chunk.len()));
+        self.used.insert(chunk.to_string(), p.clone());
+        p
+    }
+
+    /// Forgets the declarations the latest analysis did not use, but for the last good versions
+    /// of declarations; call after each analysis.
     pub fn end_analysis(&mut self) {
         self.decls = std::mem::take(&mut self.used);
     }
 }
 
-/// Moves spans into a file at an offset.
-struct Shift {
-    file: FileId,
-    by: u32,
-}
-
-/// A value holding spans that can be moved (every field with a span is visited; the
-/// destructuring is exhaustive so that a new field cannot be forgotten).
-trait Shiftable {
-    fn shift(&mut self, s: &Shift);
-}
-
-impl Shiftable for Span {
-    fn shift(&mut self, s: &Shift) {
-        self.file = s.file;
-        self.start += s.by;
-        self.end += s.by;
-    }
-}
-
-impl<T: Shiftable> Shiftable for Option<T> {
-    fn shift(&mut self, s: &Shift) {
-        if let Some(x) = self {
-            x.shift(s);
-        }
-    }
-}
-
-impl<T: Shiftable> Shiftable for Vec<T> {
-    fn shift(&mut self, s: &Shift) {
-        self.iter_mut().for_each(|x| x.shift(s));
-    }
-}
-
-impl<T: Shiftable> Shiftable for Box<T> {
-    fn shift(&mut self, s: &Shift) {
-        (**self).shift(s);
-    }
-}
-
-impl Shiftable for Diagnostic {
-    fn shift(&mut self, s: &Shift) {
-        self.primary.span.shift(s);
-        for label in &mut self.secondary {
-            label.span.shift(s);
-        }
-        if let Some(sugg) = &mut self.suggestion {
-            sugg.span.shift(s);
-        }
-    }
-}
-
-impl Shiftable for Ident {
-    fn shift(&mut self, s: &Shift) {
-        let Ident { name: _, span } = self;
-        span.shift(s);
-    }
-}
-
-impl Shiftable for Path {
-    fn shift(&mut self, s: &Shift) {
-        let Path { segments, span } = self;
-        segments.shift(s);
-        span.shift(s);
-    }
-}
-
-impl Shiftable for crate::syntax::ast::Doc {
-    fn shift(&mut self, s: &Shift) {
-        let crate::syntax::ast::Doc { text: _, span } = self;
-        span.shift(s);
-    }
-}
-
-impl Shiftable for Decl {
-    fn shift(&mut self, s: &Shift) {
-        let Decl { doc, kind, span } = self;
-        doc.shift(s);
-        span.shift(s);
-        match kind {
-            DeclKind::Type(TypeDecl { name, fields }) => {
-                name.shift(s);
-                fields.shift(s);
-            }
-            DeclKind::Enum(EnumDecl { name, variants }) => {
-                name.shift(s);
-                for Variant { doc, name } in variants {
-                    doc.shift(s);
-                    name.shift(s);
-                }
-            }
-            DeclKind::Resource(ResourceDecl { name, settings, fields }) => {
-                name.shift(s);
-                settings.shift(s);
-                for (field, ty) in fields {
-                    field.shift(s);
-                    ty.shift(s);
-                }
-            }
-            DeclKind::Fn(FnDecl {
-                name,
-                params,
-                ret,
-                body,
-            }) => {
-                name.shift(s);
-                for FnParam { name, ty } in params {
-                    name.shift(s);
-                    ty.shift(s);
-                }
-                ret.shift(s);
-                body.shift(s);
-            }
-            DeclKind::Policy(PolicyDecl { name, items }) => {
-                name.shift(s);
-                for item in items {
-                    match item {
-                        PolicyItem::Setting(x) => x.shift(s),
-                        PolicyItem::Param(ParamDecl {
-                            doc,
-                            name,
-                            ty,
-                            constraints,
-                            default,
-                            span,
-                        }) => {
-                            doc.shift(s);
-                            name.shift(s);
-                            ty.shift(s);
-                            constraints.shift(s);
-                            default.shift(s);
-                            span.shift(s);
-                        }
-                        PolicyItem::Subject(SubjectDecl { name, ty, span }) => {
-                            name.shift(s);
-                            ty.shift(s);
-                            span.shift(s);
-                        }
-                        PolicyItem::Let(x) => x.shift(s),
-                        PolicyItem::Clause(Clause {
-                            kind: _,
-                            message,
-                            conditions,
-                            span,
-                        }) => {
-                            message.shift(s);
-                            span.shift(s);
-                            for c in conditions {
-                                match c {
-                                    Condition::Expr(e) => e.shift(s),
-                                    Condition::Some { var, collection, span } => {
-                                        var.shift(s);
-                                        collection.shift(s);
-                                        span.shift(s);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            DeclKind::Enforce(EnforceDecl { policies, targets }) => {
-                policies.shift(s);
-                for EnforceTarget { name, settings, span } in targets {
-                    name.shift(s);
-                    settings.shift(s);
-                    span.shift(s);
-                }
-            }
-            DeclKind::Test(TestDecl { name, items }) => {
-                name.shift(s);
-                for item in items {
-                    match item {
-                        TestItem::Let(x) => x.shift(s),
-                        TestItem::Expect(Expectation {
-                            kind: _,
-                            policy,
-                            subject,
-                            args,
-                            message,
-                            span,
-                        }) => {
-                            policy.shift(s);
-                            subject.shift(s);
-                            for NamedArg { name, value } in args {
-                                name.shift(s);
-                                value.shift(s);
-                            }
-                            message.shift(s);
-                            span.shift(s);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl Shiftable for Field {
-    fn shift(&mut self, s: &Shift) {
-        let Field {
-            doc,
-            name,
-            optional: _,
-            ty,
-            constraints,
-            span,
-        } = self;
-        doc.shift(s);
-        name.shift(s);
-        ty.shift(s);
-        constraints.shift(s);
-        span.shift(s);
-    }
-}
-
-impl Shiftable for Constraint {
-    fn shift(&mut self, s: &Shift) {
-        let Constraint { name, arg, span } = self;
-        name.shift(s);
-        arg.shift(s);
-        span.shift(s);
-    }
-}
-
-impl Shiftable for Literal {
-    fn shift(&mut self, s: &Shift) {
-        match self {
-            Literal::Number(_) | Literal::Bool(_) => {}
-            Literal::String(x) => x.shift(s),
-            Literal::StringList(xs) => xs.shift(s),
-            Literal::Ident(x) => x.shift(s),
-        }
-    }
-}
-
-impl Shiftable for TypeExpr {
-    fn shift(&mut self, s: &Shift) {
-        let TypeExpr { kind, span } = self;
-        span.shift(s);
-        match kind {
-            TypeExprKind::Named(p) => p.shift(s),
-            TypeExprKind::List(t) => t.shift(s),
-            TypeExprKind::Map(k, v) => {
-                k.shift(s);
-                v.shift(s);
-            }
-        }
-    }
-}
-
-impl Shiftable for Setting {
-    fn shift(&mut self, s: &Shift) {
-        let Setting {
-            key,
-            value,
-            value_span,
-            span,
-        } = self;
-        key.shift(s);
-        value.shift(s);
-        value_span.shift(s);
-        span.shift(s);
-    }
-}
-
-impl Shiftable for LetBinding {
-    fn shift(&mut self, s: &Shift) {
-        let LetBinding { name, value, span } = self;
-        name.shift(s);
-        value.shift(s);
-        span.shift(s);
-    }
-}
-
-impl Shiftable for StringLit {
-    fn shift(&mut self, s: &Shift) {
-        let StringLit { parts, span } = self;
-        span.shift(s);
-        for p in parts {
-            match p {
-                StrPart::Text(_) => {}
-                StrPart::Interp(e) => e.shift(s),
-            }
-        }
-    }
-}
-
-impl Shiftable for Expr {
-    fn shift(&mut self, s: &Shift) {
-        let Expr { kind, span } = self;
-        span.shift(s);
-        match kind {
-            ExprKind::Number(_) | ExprKind::Bool(_) => {}
-            ExprKind::String(x) => x.shift(s),
-            ExprKind::Name(x) => x.shift(s),
-            ExprKind::Field { target, field } => {
-                target.shift(s);
-                field.shift(s);
-            }
-            ExprKind::Index { target, index } => {
-                target.shift(s);
-                index.shift(s);
-            }
-            ExprKind::Call { callee, args } => {
-                callee.shift(s);
-                args.shift(s);
-            }
-            ExprKind::Unary { op: _, operand } => operand.shift(s),
-            ExprKind::Binary { op: _, lhs, rhs } => {
-                lhs.shift(s);
-                rhs.shift(s);
-            }
-            ExprKind::Quantified {
-                quantifier: _,
-                var,
-                collection,
-                body,
-            } => {
-                var.shift(s);
-                collection.shift(s);
-                body.shift(s);
-            }
-            ExprKind::Has(x) => x.shift(s),
-            ExprKind::Record { ty, fields } => {
-                ty.shift(s);
-                for RecordField { name, value, span } in fields {
-                    name.shift(s);
-                    value.shift(s);
-                    span.shift(s);
-                }
-            }
-            ExprKind::List(xs) => xs.shift(s),
-        }
+/// Moves a diagnostic of a declaration parsed on its own to its place in file `file`.
+fn shift_diagnostic(d: &mut Diagnostic, file: FileId, by: u32) {
+    let spans = std::iter::once(&mut d.primary.span)
+        .chain(d.secondary.iter_mut().map(|l| &mut l.span))
+        .chain(d.suggestion.iter_mut().map(|s| &mut s.span));
+    for span in spans {
+        *span = Span::new(file, span.start as usize + by as usize, span.end as usize + by as usize);
     }
 }
 
@@ -444,11 +175,12 @@ mod tests {
         for text in corpus() {
             for version in std::iter::once(text.clone()).chain(edits(&text)) {
                 let file = FileId(3);
-                let incremental = cache.parse(file, &version);
+                // A fresh name each time: no earlier version of the file stands in.
+                let incremental = cache.parse(file, &checked.to_string(), &version);
                 cache.end_analysis();
                 let full = crate::syntax::parse_file(file, &version);
-                assert_eq!(incremental.0, full.0, "syntax trees differ for:\n{version}");
-                assert_eq!(incremental.1, full.1, "diagnostics differ for:\n{version}");
+                assert_eq!(incremental.module, full.0, "syntax trees differ for:\n{version}");
+                assert_eq!(incremental.diagnostics, full.1, "diagnostics differ for:\n{version}");
                 checked += 1;
             }
         }

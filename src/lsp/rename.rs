@@ -8,13 +8,6 @@ use crate::span::FileId;
 use lsp_types::{Range, TextEdit, Url, WorkspaceEdit};
 use std::collections::HashMap;
 
-/// Words the grammar reserves; a name cannot be one of them.
-const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "has", "some", "all", "any", "true", "false", "package", "import", "type", "enum",
-    "resource", "fn", "policy", "enforce", "test", "param", "subject", "let", "deny", "warn", "allow", "when",
-    "expect", "with",
-];
-
 /// The range of the name that would be renamed, or why it cannot be.
 pub fn prepare(snapshot: &Snapshot, file: FileId, offset: usize) -> Result<Range, String> {
     let index = snapshot.index();
@@ -29,7 +22,7 @@ pub fn rename(snapshot: &Snapshot, file: FileId, offset: usize, new_name: &str) 
     if !is_identifier(new_name) {
         return Err(format!("`{new_name}` is not a valid name"));
     }
-    if KEYWORDS.contains(&new_name) || crate::types::is_reserved_type_name(new_name) {
+    if crate::syntax::lexicon::is_keyword(new_name) || crate::types::is_reserved_type_name(new_name) {
         return Err(format!("`{new_name}` is a reserved word"));
     }
     let index = snapshot.index();

@@ -102,14 +102,21 @@ impl Workspace {
         let started = std::time::Instant::now();
         let mut modules = Vec::with_capacity(sources.len());
         let mut diags = Vec::new();
+        let mut stand_ins = Vec::new();
         for (id, file) in sources.files() {
-            let (module, mut d) = self.cache.parse(id, &file.text);
-            modules.push(module);
-            diags.append(&mut d);
+            let mut parse = self.cache.parse(id, &file.name, &file.text);
+            modules.push(parse.module);
+            diags.append(&mut parse.diagnostics);
+            stand_ins.append(&mut parse.stand_ins);
         }
         self.cache.end_analysis();
         let parsed = started.elapsed();
-        let analysis = project::analyze_parsed(sources, modules, diags);
+        let mut analysis = project::analyze_parsed(sources, modules, diags);
+        // What the checker says about a stand-in for a declaration being typed is about its
+        // last version, not the text: only the syntax error is the user's to see.
+        analysis
+            .diagnostics
+            .retain(|d| d.is_syntax() || !stand_ins.iter().any(|s| s.contains(d.primary.span)));
         let snapshot = Snapshot::new(analysis, self.stdlib_dir.clone());
         if std::env::var_os("GOVC_LSP_TIMING").is_some() {
             eprintln!(

@@ -44,6 +44,9 @@ pub struct SourceModule {
     pub package: Option<Path>,
     pub imports: Vec<Import>,
     pub decls: Vec<Decl>,
+    /// The names of the declarations that did not parse, where their start could be read: they
+    /// are declared, but broken, so a use of them elsewhere is not an unknown name.
+    pub unparsed: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -288,18 +291,6 @@ pub enum ExpectKind {
     Rejected,
 }
 
-impl ExpectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExpectKind::Denied => "denied",
-            ExpectKind::Warned => "warned",
-            ExpectKind::Passes => "passes",
-            ExpectKind::Allowed => "allowed",
-            ExpectKind::Rejected => "rejected",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
     pub kind: ExpectKind,
@@ -349,6 +340,21 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// A chain of names `a.b.c` written as field accesses, if the expression is one.
+    pub fn static_path(&self) -> Option<Vec<&Ident>> {
+        match &self.kind {
+            ExprKind::Name(i) => Some(vec![i]),
+            ExprKind::Field { target, field } => {
+                let mut path = target.static_path()?;
+                path.push(field);
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum UnaryOp {
     Not,
@@ -371,27 +377,6 @@ pub enum BinOp {
     Mul,
     Div,
     Mod,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::In => "in",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Mod => "%",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

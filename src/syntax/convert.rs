@@ -2,37 +2,14 @@
 //! offset of the declaration's chunk in its file.
 
 use super::ast::*;
+use super::lexicon::Precedence;
 use super::Rule;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
-use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
-use std::sync::OnceLock;
+use pest::iterators::Pair;
+use std::iter::Peekable;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
-
-/// Operator precedence, lowest first, as LANGUAGE.md §5 lists it.
-fn pratt() -> &'static PrattParser<Rule> {
-    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    PRATT.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::or_op, Assoc::Left))
-            .op(Op::infix(Rule::and_op, Assoc::Left))
-            .op(Op::prefix(Rule::not_op))
-            .op(Op::infix(Rule::eq_op, Assoc::Left)
-                | Op::infix(Rule::ne_op, Assoc::Left)
-                | Op::infix(Rule::lt_op, Assoc::Left)
-                | Op::infix(Rule::le_op, Assoc::Left)
-                | Op::infix(Rule::gt_op, Assoc::Left)
-                | Op::infix(Rule::ge_op, Assoc::Left)
-                | Op::infix(Rule::in_op, Assoc::Left))
-            .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
-            .op(Op::infix(Rule::mul_op, Assoc::Left)
-                | Op::infix(Rule::div_op, Assoc::Left)
-                | Op::infix(Rule::mod_op, Assoc::Left))
-            .op(Op::prefix(Rule::neg_op))
-    })
-}
 
 fn is_keyword_token(rule: Rule) -> bool {
     matches!(
@@ -64,7 +41,7 @@ fn is_keyword_token(rule: Rule) -> bool {
 
 /// Prefix and infix operators, the elements of an `expr` pair besides its operands.
 fn is_operator(rule: Rule) -> bool {
-    !matches!(rule, Rule::postfix_expr)
+    matches!(rule, Rule::prefix_op | Rule::infix_op)
 }
 
 /// The meaningful children of a pair: keyword tokens and end-of-input are dropped.
@@ -84,7 +61,7 @@ pub struct Converter {
 /// and one per operator of each enclosing expression (the depth of the tree those operators make).
 /// Every stage after the parser walks trees recursively: this keeps them within the stack of an
 /// ordinary thread (2 MiB) even in a debug build, while leaving real policies far below the limit.
-pub(super) const MAX_NESTING: usize = 128;
+const MAX_NESTING: usize = 128;
 
 impl Converter {
     pub fn new(file: FileId, offset: usize) -> Self {
@@ -114,9 +91,11 @@ impl Converter {
     /// The pair's span in the file, without the whitespace and comments that pest's implicit
     /// skipping leaves at the end of a rule ending in an optional or repeated part (`a ~ b*`).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        let end = s.start() + trim_trailing_trivia(s.as_str());
-        Span::new(self.file, s.start() + self.offset, end + self.offset)
+        Span::new(
+            self.file,
+            pair.as_span().start() + self.offset,
+            content_end(pair) + self.offset,
+        )
     }
 
     pub fn header(&self, pair: Pair<'_, Rule>) -> Result<(Path, Vec<Import>)> {
@@ -567,13 +546,7 @@ impl Converter {
         for p in children(pair) {
             match p.as_rule() {
                 Rule::expect_kind => {
-                    kind = match p.as_str() {
-                        "denied" => ExpectKind::Denied,
-                        "warned" => ExpectKind::Warned,
-                        "allowed" => ExpectKind::Allowed,
-                        "rejected" => ExpectKind::Rejected,
-                        _ => ExpectKind::Passes,
-                    }
+                    kind = ExpectKind::from_word(p.as_str()).expect("an expectation of the lexicon");
                 }
                 Rule::policy_call => call = Some(p),
                 _ => message = Some(self.string(p)?),
@@ -605,51 +578,52 @@ impl Converter {
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         // The operators of one expression nest as deep as there are of them (`a + b + c`).
         let operators = pair.clone().into_inner().filter(|p| is_operator(p.as_rule())).count();
-        self.nested(1 + operators, &pair, || self.pratt_expr(pair.clone().into_inner()))
+        self.nested(1 + operators, &pair, || {
+            self.operation(&mut pair.clone().into_inner().peekable(), 0)
+        })
     }
 
-    fn pratt_expr(&self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
-        pratt()
-            .map_primary(|p| self.postfix_expr(p))
-            .map_prefix(|op, rhs| {
-                let rhs = rhs?;
-                let span = self.span(&op).to(rhs.span);
-                let op = if op.as_rule() == Rule::not_op {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
-                };
-                Ok(fold_negation(op, rhs, span))
-            })
-            .map_infix(|lhs, op, rhs| {
-                let (lhs, rhs) = (lhs?, rhs?);
-                let span = lhs.span.to(rhs.span);
-                let op = match op.as_rule() {
-                    Rule::or_op => BinOp::Or,
-                    Rule::and_op => BinOp::And,
-                    Rule::eq_op => BinOp::Eq,
-                    Rule::ne_op => BinOp::Ne,
-                    Rule::lt_op => BinOp::Lt,
-                    Rule::le_op => BinOp::Le,
-                    Rule::gt_op => BinOp::Gt,
-                    Rule::ge_op => BinOp::Ge,
-                    Rule::in_op => BinOp::In,
-                    Rule::add_op => BinOp::Add,
-                    Rule::sub_op => BinOp::Sub,
-                    Rule::mul_op => BinOp::Mul,
-                    Rule::div_op => BinOp::Div,
-                    _ => BinOp::Mod,
-                };
-                Ok(Expr {
-                    kind: ExprKind::Binary {
-                        op,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                    span,
-                })
-            })
-            .parse(pairs)
+    /// Applies the operators' precedence (Pratt parsing) to the operands and operators of an
+    /// `expr`: reads one operand with its prefixes, then every infix operator that binds tighter
+    /// than `bound`, each with its right operand.
+    fn operation<'i>(
+        &self,
+        items: &mut Peekable<impl Iterator<Item = Pair<'i, Rule>>>,
+        bound: Precedence,
+    ) -> Result<Expr> {
+        // INVARIANT: the grammar makes an `expr` alternate operands and operators, starting and
+        // ending with an operand (prefixes aside).
+        let first = items.next().expect("an expression has an operand");
+        let mut lhs = if first.as_rule() == Rule::prefix_op {
+            let op = UnaryOp::from_symbol(first.as_str()).expect("a prefix operator of the lexicon");
+            let operand = self.operation(items, op.precedence() - 1)?;
+            let span = self.span(&first).to(operand.span);
+            fold_negation(op, operand, span)
+        } else {
+            self.postfix_expr(first)?
+        };
+        while let Some(op) = items
+            .peek()
+            .filter(|p| p.as_rule() == Rule::infix_op)
+            .and_then(|p| BinOp::from_symbol(p.as_str()))
+        {
+            if op.precedence() <= bound {
+                break;
+            }
+            items.next();
+            // Left-associative: the right operand takes only operators that bind tighter.
+            let rhs = self.operation(items, op.precedence())?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
+        }
+        Ok(lhs)
     }
 
     fn postfix_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
@@ -688,7 +662,6 @@ impl Converter {
             Rule::number => ExprKind::Number(self.number(&inner)?),
             Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
             Rule::string => ExprKind::String(self.string(inner)?),
-            Rule::ident => ExprKind::Name(self.ident(inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
             Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
             Rule::has_expr => ExprKind::Has(Box::new(
@@ -711,11 +684,17 @@ impl Converter {
                     body,
                 }
             }
-            Rule::record_literal => {
+            Rule::reference => {
                 let mut parts = children(inner);
-                let ty = Some(self.path(parts.next().expect("record type")));
-                let fields = self.record_body(parts.next().expect("record body"))?;
-                ExprKind::Record { ty, fields }
+                let path = self.path(parts.next().expect("a name"));
+                match parts.next() {
+                    Some(body) => ExprKind::Record {
+                        ty: Some(path),
+                        fields: self.record_body(body)?,
+                    },
+                    // `a.b.c` reads as field accesses, which the checker resolves.
+                    None => return Ok(names_as_fields(path)),
+                }
             }
             _ => {
                 let body = children(inner).next().expect("record body");
@@ -741,8 +720,29 @@ impl Converter {
     }
 }
 
+/// `a.b.c` as the expression `a` with the fields `b` and `c`, each spanning from `a`.
+fn names_as_fields(path: Path) -> Expr {
+    let mut segments = path.segments.into_iter();
+    // INVARIANT: the grammar never produces an empty path.
+    let first = segments.next().expect("a path has a name");
+    let mut expr = Expr {
+        span: first.span,
+        kind: ExprKind::Name(first),
+    };
+    for field in segments {
+        expr = Expr {
+            span: expr.span.to(field.span),
+            kind: ExprKind::Field {
+                target: Box::new(expr),
+                field,
+            },
+        };
+    }
+    expr
+}
+
 /// `-3` is a literal, not a negation of `3`: keeps constants constant for defaults and settings.
-pub(super) fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
+fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
     if op == UnaryOp::Neg {
         if let ExprKind::Number(n) = &rhs.kind {
             return Expr {
@@ -764,61 +764,46 @@ pub(super) fn fold_negation(op: UnaryOp, rhs: Expr, span: Span) -> Expr {
     }
 }
 
-/// The length of `text` without trailing whitespace and `//` comments (doc comments `///` are
-/// not trivia: they belong to the declaration they precede).
-pub(super) fn trim_trailing_trivia(text: &str) -> usize {
-    let is_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}');
-    let bytes = text.as_bytes();
-    let mut end = text.len();
-    loop {
-        end = text[..end].trim_end_matches(is_space).len();
-        // Only a line with a `/` can end in a comment; most spans end in a token on such a line.
-        let line_start = bytes[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if !bytes[line_start..end].contains(&b'/') {
-            return end;
-        }
-        match comment_start(&text[line_start..end]) {
-            Some(i) => end = line_start + i,
-            None => return end,
-        }
+/// Where a pair's content ends: before the whitespace and comments that pest's implicit skipping
+/// leaves at the end of a rule ending in an optional or repeated part (`a ~ b*`).
+///
+/// What follows a pair's last inner pair is punctuation, whitespace and comments only (names,
+/// strings, numbers and operators are pairs of their own), so a `//` there always starts a
+/// comment; without any punctuation there, the content ends where the last inner pair's does.
+fn content_end(pair: &Pair<'_, Rule>) -> usize {
+    let span = pair.as_span();
+    let (input, end) = (span.get_input(), span.end());
+    // Trivia ends in whitespace, or in a comment at the very end of the input.
+    if end < input.len() && !input[..end].ends_with(|c: char| c.is_ascii_whitespace() || c == '\u{FEFF}') {
+        return end;
+    }
+    let Some(last) = pair.clone().into_inner().rev().find(|p| p.as_rule() != Rule::EOI) else {
+        // A token; only a doc comment may end in spaces.
+        return span.start()
+            + pair
+                .as_str()
+                .trim_end_matches([' ', '\t', '\r', '\n', '\u{FEFF}'])
+                .len();
+    };
+    let from = last.as_span().end();
+    match last_punctuation_end(&input[from..end]) {
+        Some(at) => from + at,
+        None => content_end(&last),
     }
 }
 
-/// Where a `//` comment (not a `///` doc comment) starts in one line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut in_string = false;
-    let mut depth = 0usize;
-    // Brace depths at which an interpolation `{` was opened inside a string.
-    let mut interpolations: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let next = bytes.get(i + 1).copied();
-        match (in_string, bytes[i]) {
-            (true, b'\\') => i += 1,
-            (true, b'"') => in_string = false,
-            (true, b'{') if next == Some(b'{') => i += 1,
-            (true, b'}') if next == Some(b'}') => i += 1,
-            (true, b'{') => {
-                interpolations.push(depth);
-                depth += 1;
-                in_string = false;
+/// The end of the last character of `text` that is neither whitespace nor part of a `//` comment.
+fn last_punctuation_end(text: &str) -> Option<usize> {
+    let mut last = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' | '\u{FEFF}' => {}
+            '/' if chars.peek().is_some_and(|(_, next)| *next == '/') => {
+                while chars.next_if(|(_, c)| *c != '\n').is_some() {}
             }
-            (false, b'/') if next == Some(b'/') => {
-                return (bytes.get(i + 2) != Some(&b'/')).then_some(i);
-            }
-            (false, b'"') => in_string = true,
-            (false, b'{') => depth += 1,
-            (false, b'}') => {
-                depth = depth.saturating_sub(1);
-                if interpolations.last() == Some(&depth) {
-                    interpolations.pop();
-                    in_string = true;
-                }
-            }
-            _ => {}
+            _ => last = Some(i + c.len_utf8()),
         }
-        i += 1;
     }
-    None
+    last
 }

@@ -1,12 +1,17 @@
 //! pest's parse errors, told in words a user knows.
 
-use super::Rule;
+use super::ast::{BinOp, UnaryOp};
+use super::lexicon::RESERVED;
+use super::scan::{code_end, scan, Kind};
+use super::{GovParser, Rule};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
+use pest::Parser;
 
-/// Converts a pest error in a chunk starting at `offset` of `file` into a diagnostic.
-pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnostic {
+/// Converts the error of parsing `source` (a chunk starting at `offset` of `file`) as `rule` into
+/// a diagnostic.
+pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error: &Error<Rule>) -> Diagnostic {
     let (start, end) = match error.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
@@ -24,22 +29,30 @@ pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnos
         ErrorVariant::ParsingError { positives, negatives } => (describe_all(positives), describe_all(negatives)),
         ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
     };
-    if let Some(attempts) = error.parse_attempts() {
-        // Separators and closing brackets are named; tokens that merely start an expression or a
-        // name (`(`, `"`, `_`) are already covered by the rule descriptions.
-        let mut tokens: Vec<String> = attempts
-            .expected_tokens()
-            .iter()
-            .map(|t| t.to_string())
-            .filter(|t| SEPARATORS.contains(&t.as_str()))
+    if matches!(error.variant, ErrorVariant::ParsingError { .. }) {
+        // Missing separators and closing brackets are named first; tokens that merely start an
+        // expression or a name (`(`, `"`, `_`) are already covered by the rule descriptions.
+        let mut tokens: Vec<String> = missing_punctuation(rule, source, start)
+            .into_iter()
             .map(|t| format!("`{t}`"))
             .collect();
-        tokens.dedup();
         expected.retain(|e| !tokens.contains(e));
         tokens.append(&mut expected);
         expected = tokens;
     }
-    let found = found_text(error.line(), error.line_col.clone());
+    let habit = habit(&source[start..], &expected);
+    if habit.as_ref().is_some_and(|h| h.replacement == "==") {
+        // `x = 1` reads on as `x == 1`: say so rather than that a `=` is missing before the `=`.
+        for e in &mut expected {
+            if e == "`=`" {
+                *e = "`==`".to_string();
+            }
+        }
+    }
+    let found = match &habit {
+        Some(h) => format!("`{}`", &source[start..start + h.len]),
+        None => found_text(error.line(), error.line_col.clone()),
+    };
     let message = match expected.as_slice() {
         [] => format!("unexpected {found}"),
         _ => format!("expected {}, found {found}", join_or(&expected)),
@@ -58,6 +71,14 @@ pub fn syntax_error(file: FileId, offset: usize, error: &Error<Rule>) -> Diagnos
     if let Some(help) = hint(&expected) {
         d = d.with_help(help);
     }
+    if let Some(h) = habit {
+        let token = Span::new(file, span.start as usize, span.start as usize + h.len);
+        d.primary.span = token;
+        d = d
+            .with_label(h.label)
+            .with_help(h.help)
+            .with_replacement(token, &h.replacement);
+    }
     d
 }
 
@@ -67,7 +88,7 @@ pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<R
     let at = match error.location {
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     };
-    let end = super::convert::trim_trailing_trivia(source);
+    let end = code_end(source);
     if at < end {
         return None;
     }
@@ -90,41 +111,98 @@ pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<R
 /// The offset of the innermost `{` left open at the end of `source`, ignoring braces in strings
 /// and comments (an interpolation's `{` in a string counts only while it is open).
 fn innermost_unclosed_brace(source: &str) -> Option<usize> {
-    let bytes = source.as_bytes();
-    let mut in_string = false;
     // Open braces: offset, and whether it opened an interpolation inside a string.
     let mut open: Vec<(usize, bool)> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let next = bytes.get(i + 1).copied();
-        match (in_string, bytes[i]) {
-            (true, b'\\') => i += 1,
-            (true, b'"' | b'\n') => in_string = false,
-            (true, b'{' | b'}') if next == Some(bytes[i]) => i += 1,
-            (true, b'{') => {
-                open.push((i, true));
-                in_string = false;
-            }
-            (false, b'/') if next == Some(b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            (false, b'"') => in_string = true,
-            (false, b'{') => open.push((i, false)),
-            (false, b'}') => {
-                if let Some((_, true)) = open.pop() {
-                    in_string = true;
-                }
+    for lexeme in scan(source) {
+        match lexeme.kind {
+            Kind::Open(b'{') => open.push((lexeme.span.start, false)),
+            Kind::InterpolationOpen => open.push((lexeme.span.start, true)),
+            Kind::Close(b'}') | Kind::InterpolationClose => {
+                open.pop();
             }
             _ => {}
         }
-        i += 1;
     }
     open.iter()
         .rev()
         .find(|(_, interpolation)| !interpolation)
         .map(|(at, _)| *at)
+}
+
+/// The punctuation missing at byte `at` of `source`, which did not parse as `rule` from there:
+/// the tokens with which the parser reads on past them. pest names only rules in its errors, not
+/// the literal tokens inside them, so each candidate is put at `at` in turn and parsed. Where any
+/// character would do (inside a string), no punctuation in particular is missing.
+fn missing_punctuation(rule: Rule, source: &str, at: usize) -> Vec<&'static str> {
+    // How far the parser reads past `token` put at `at`, if it reads the token at all.
+    let read_past = |token: &str| {
+        let probe = format!("{}{token}{}", &source[..at], &source[at..]);
+        let stop = match GovParser::parse(rule, &probe) {
+            Ok(_) => probe.len() + 1,
+            Err(e) => match e.location {
+                InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+            },
+        };
+        stop.checked_sub(at + token.len())
+    };
+    // A control character is never code: a parser that reads one is reading text.
+    if read_past("\u{7}").is_some() {
+        return Vec::new();
+    }
+    SEPARATORS
+        .iter()
+        .copied()
+        .filter(|token| read_past(token).is_some_and(|past| past > 0))
+        .collect()
+}
+
+/// A habit from other languages that the grammar does not follow, found where the parser
+/// stopped: what to write instead, as a label, a help line and a replacement.
+struct Habit {
+    /// The length of what was written.
+    len: usize,
+    label: String,
+    help: String,
+    replacement: String,
+}
+
+/// The habit at the start of `rest`, where the parser expected `expected`.
+fn habit(rest: &str, expected: &[String]) -> Option<Habit> {
+    let (and, or) = (BinOp::And.symbol(), BinOp::Or.symbol());
+    let not = UnaryOp::Not.symbol();
+    let words = format!("`.gov` writes the boolean operators as words: `{and}`, `{or}` and `{not}`");
+    for (symbol, word) in [("&&", and), ("||", or), ("&", and), ("|", or)] {
+        if rest.starts_with(symbol) {
+            return Some(Habit {
+                len: symbol.len(),
+                label: format!("write `{word}`"),
+                help: words,
+                replacement: word.to_string(),
+            });
+        }
+    }
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        let line = &quoted[..quoted.find('\n').unwrap_or(quoted.len())];
+        let text = &line[..line.find('\'')?];
+        let replacement = format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
+        return Some(Habit {
+            len: text.len() + 2,
+            label: "strings are written in double quotes".to_string(),
+            help: format!("write `{replacement}`"),
+            replacement,
+        });
+    }
+    let operator_expected = expected.iter().any(|e| e == "an operator");
+    if rest.starts_with('=') && !rest.starts_with("==") && operator_expected {
+        return Some(Habit {
+            len: 1,
+            label: "`=` does not compare".to_string(),
+            help: "write `==` to compare two values; `=` gives a value to a setting, a parameter or a `let`"
+                .to_string(),
+            replacement: "==".to_string(),
+        });
+    }
+    None
 }
 
 /// The token at the error position, quoted, or "end of input".
@@ -173,11 +251,9 @@ fn describe(rule: Rule) -> &'static str {
         number => "a number",
         string | text | escape => "a string",
         boolean => "`true` or `false`",
-        expr | primary | postfix_expr | prefix | paren | has_expr | quantifier | record_literal | anon_record
+        expr | primary | postfix_expr | prefix_op | paren | has_expr | quantifier | reference | anon_record
         | list_literal | interpolation => "an expression",
-        or_op | and_op | eq_op | ne_op | le_op | ge_op | lt_op | gt_op | in_op | add_op | sub_op | mul_op | div_op
-        | mod_op => "an operator",
-        not_op | neg_op => "an expression",
+        infix_op => "an operator",
         field_access => "`.`",
         call_args => "`(`",
         index => "`[`",
@@ -245,9 +321,6 @@ fn hint(expected: &[String]) -> Option<String> {
     }
     None
 }
-
-/// Words of the expression language that cannot be names.
-const RESERVED: &[&str] = &["and", "or", "not", "in", "has", "some", "all", "any", "true", "false"];
 
 /// Literal tokens worth naming in "expected ...".
 const SEPARATORS: &[&str] = &[":", "=", ",", ";", "}", ")", "]", "->", "?"];

@@ -6,9 +6,9 @@
 //! above it. A keyword at the very start of a line also starts a declaration when the braces before
 //! it are unbalanced: that is how a missing `}` is contained to its own declaration.
 
+use super::lexicon::DECLARATION_KEYWORDS;
+use super::scan::{scan, Kind};
 use std::ops::Range;
-
-const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "policy", "enforce", "test"];
 
 /// Byte ranges of a file's header and of each declaration, in order, covering the whole file.
 pub struct Chunks {
@@ -30,83 +30,31 @@ pub fn split_declarations(text: &str) -> Chunks {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Mode {
-    Code,
-    Str,
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 fn declaration_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
-    let mut mode = Mode::Code;
+    // Braces open in the current declaration, interpolations' included.
     let mut depth: usize = 0;
-    // Brace depths at which an interpolation `{` was opened inside a string.
-    let mut interpolations: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match mode {
-            Mode::Str => match b {
-                b'\\' => i += 1,
-                b'"' => mode = Mode::Code,
-                b'\n' => {
-                    // An unterminated string ends at the line's end, as the grammar does.
-                    mode = Mode::Code;
-                    interpolations.clear();
+    let mut lexemes = scan(text);
+    while let Some(lexeme) = lexemes.next() {
+        match lexeme.kind {
+            Kind::Open(b'{') | Kind::InterpolationOpen => depth += 1,
+            Kind::Close(b'}') | Kind::InterpolationClose => depth = depth.saturating_sub(1),
+            Kind::Word => {
+                let (i, end) = (lexeme.span.start, lexeme.span.end);
+                let word = &text[i..end];
+                let at_column_zero = i == 0 || bytes[i - 1] == b'\n';
+                if !lexemes.in_interpolation()
+                    && (depth == 0 || at_column_zero)
+                    && DECLARATION_KEYWORDS.contains(&word)
+                    && introduces_declaration(word, &text[end..])
+                {
+                    depth = 0;
+                    starts.push(with_doc_comments(text, i));
                 }
-                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
-                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 1,
-                b'{' => {
-                    interpolations.push(depth);
-                    depth += 1;
-                    mode = Mode::Code;
-                }
-                _ => {}
-            },
-            Mode::Code => match b {
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                    continue;
-                }
-                b'"' => mode = Mode::Str,
-                b'{' => depth += 1,
-                b'}' => {
-                    depth = depth.saturating_sub(1);
-                    if interpolations.last() == Some(&depth) {
-                        interpolations.pop();
-                        mode = Mode::Str;
-                    }
-                }
-                b'\n' | b' ' | b'\t' | b'\r' => {
-                    i += 1;
-                    continue;
-                }
-                _ if is_ident_byte(b) && (i == 0 || !is_ident_byte(bytes[i - 1])) => {
-                    let end = i + bytes[i..].iter().take_while(|c| is_ident_byte(**c)).count();
-                    let word = &text[i..end];
-                    let at_column_zero = i == 0 || bytes[i - 1] == b'\n';
-                    if interpolations.is_empty()
-                        && (depth == 0 || at_column_zero)
-                        && DECLARATION_KEYWORDS.contains(&word)
-                        && introduces_declaration(word, &text[end..])
-                    {
-                        depth = 0;
-                        starts.push(with_doc_comments(text, i));
-                    }
-                    i = end;
-                    continue;
-                }
-                _ => {}
-            },
+            }
+            _ => {}
         }
-        i += 1;
     }
     starts
 }

@@ -17,19 +17,6 @@ fn error_expr(span: Span) -> TExpr {
     texpr(TExprKind::Error, Ty::Unknown, span)
 }
 
-/// A chain of names `a.b.c` written as field accesses, if the expression is one.
-fn static_path(e: &Expr) -> Option<Vec<&Ident>> {
-    match &e.kind {
-        ExprKind::Name(i) => Some(vec![i]),
-        ExprKind::Field { target, field } => {
-            let mut p = static_path(target)?;
-            p.push(field);
-            Some(p)
-        }
-        _ => None,
-    }
-}
-
 impl Checker<'_> {
     /// Checks `e`, using `expected` to type literals (`{ ... }`, `[]`, numbers, timestamps).
     /// The caller compares the result's type with what it needs.
@@ -220,42 +207,14 @@ impl Checker<'_> {
 
     /// Resolves `a.b.c` whose root is not a local: an enum value `E.v` or `module.E.v`.
     fn static_field(&mut self, env: &mut Env, path: &[&Ident], span: Span) -> TExpr {
-        let mut named = match self.names.lookup(env.file, &path[0].name) {
-            Some(n) => n,
-            None => {
-                let d = self.names.unknown(env.file, path[0]);
+        let (named, rest) = match self.names.resolve_prefix(env.file, path) {
+            Ok(found) => found,
+            Err(LookupError::Error(d)) => {
                 self.error(d);
                 return error_expr(span);
             }
+            Err(LookupError::Reported) => return error_expr(span),
         };
-        let mut rest = &path[1..];
-        if named == Named::Poisoned {
-            return error_expr(span);
-        }
-        if let Named::Module(m) = named {
-            let seg = rest[0];
-            match self.names.items[m.index()].get(&seg.name) {
-                Some((item, _)) => named = Named::Item(*item),
-                None => {
-                    let mut d = Diagnostic::error(
-                        Code::UnknownName,
-                        seg.span,
-                        format!(
-                            "module `{}` has no declaration `{}`",
-                            self.names.modules[m.index()].name,
-                            seg.name
-                        ),
-                    )
-                    .with_label("not declared there");
-                    if let Some(s) = closest(&seg.name, self.names.items[m.index()].keys().map(String::as_str)) {
-                        d = d.with_did_you_mean(s);
-                    }
-                    self.error(d);
-                    return error_expr(span);
-                }
-            }
-            rest = &rest[1..];
-        }
         match (named, rest) {
             (Named::Item(Item::Enum(id)), [variant, more @ ..]) => {
                 let def = &self.program.enums[id.index()];
@@ -310,7 +269,7 @@ impl Checker<'_> {
     }
 
     fn field(&mut self, env: &mut Env, whole: &Expr, target: &Expr, field: &Ident) -> TExpr {
-        if let Some(path) = static_path(whole) {
+        if let Some(path) = whole.static_path() {
             if env.lookup(&path[0].name).is_none() {
                 return self.static_field(env, &path, whole.span);
             }
@@ -432,7 +391,7 @@ impl Checker<'_> {
 
     fn unguarded_path(&mut self, env: &mut Env, e: &Expr) -> TExpr {
         match &e.kind {
-            ExprKind::Field { target, field } if static_path(e).is_none_or(|p| env.lookup(&p[0].name).is_some()) => {
+            ExprKind::Field { target, field } if e.static_path().is_none_or(|p| env.lookup(&p[0].name).is_some()) => {
                 let t = self.unguarded_path(env, target);
                 self.field_of(t, field, e.span)
             }
@@ -650,7 +609,7 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, env: &mut Env, callee: &Expr, args: &[Expr], span: Span) -> TExpr {
-        let Some(path) = static_path(callee) else {
+        let Some(path) = callee.static_path() else {
             self.error(
                 Diagnostic::error(Code::NotCallable, callee.span, "this expression cannot be called")
                     .with_label("not a function")

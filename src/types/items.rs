@@ -184,18 +184,14 @@ impl Checker<'_> {
         let (file, decl) = self.decl(r);
         let DeclKind::Resource(res) = &decl.kind else { return };
         let name = &res.name;
-        let mut s = Settings::new(
-            &res.settings,
-            &["group", "version", "scope", "plural"],
-            Code::InvalidResource,
-        );
+        let mut s = Settings::new(&res.settings, settings::RESOURCE, Code::InvalidResource);
         s.report_unknown(self, "resource");
         let group = s.string(self, "group").unwrap_or_default();
         let version = s.string(self, "version").unwrap_or_default();
-        let scope = match s.ident(self, "scope", &["namespaced", "cluster"]).as_deref() {
-            Some("cluster") => Scope::Cluster,
-            _ => Scope::Namespaced,
-        };
+        let scope = s
+            .ident(self, "scope", &Scope::words())
+            .and_then(|w| Scope::from_word(&w))
+            .unwrap_or(Scope::Namespaced);
         let plural = s
             .string(self, "plural")
             .unwrap_or_else(|| format!("{}s", name.name.to_lowercase()));

@@ -8,9 +8,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
 use crate::syntax::ast::{ClauseKind, Condition, DeclKind, PolicyItem};
 
-const POLICY_SETTINGS: &[&str] = &["title", "severity", "controls", "owner"];
-const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
-
 /// Whether an expression is a constant: what a parameter default or test value must be.
 pub(crate) fn is_constant(e: &TExpr) -> bool {
     match &e.kind {
@@ -85,15 +82,13 @@ impl Checker<'_> {
                 _ => None,
             })
             .collect();
-        let mut s = Settings::new(&settings, POLICY_SETTINGS, Code::InvalidMetadata);
+        let mut s = Settings::new(&settings, settings::POLICY, Code::InvalidMetadata);
         s.report_unknown(self, "policy");
         let title = s.string(self, "title");
-        let severity = match s.ident(self, "severity", SEVERITIES).as_deref() {
-            Some("low") => Severity::Low,
-            Some("high") => Severity::High,
-            Some("critical") => Severity::Critical,
-            _ => Severity::Medium,
-        };
+        let severity = s
+            .ident(self, "severity", &Severity::words())
+            .and_then(|w| Severity::from_word(&w))
+            .unwrap_or(Severity::Medium);
         let controls = s.strings(self, "controls").unwrap_or_default();
         let owner = s.string(self, "owner");
 

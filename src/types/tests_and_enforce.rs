@@ -10,8 +10,6 @@ use crate::resolve::DeclRef;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDecl, TestItem};
 
-const ACTIONS: &[&str] = &["deny", "warn", "dryrun"];
-
 /// The longest Kubernetes namespace name (an RFC 1123 DNS label).
 const MAX_NAMESPACE: usize = 63;
 
@@ -74,7 +72,7 @@ impl Checker<'_> {
             seen.push((&target.name.name, target.name.span));
             match target.name.name.as_str() {
                 "ci" => {
-                    let mut s = Settings::new(&target.settings, &["files", "sarif"], Code::InvalidEnforcement);
+                    let mut s = Settings::new(&target.settings, settings::CI, Code::InvalidEnforcement);
                     s.report_unknown(self, "ci");
                     let files = s.strings(self, "files").unwrap_or_default();
                     if s.get("files").is_none() {
@@ -102,11 +100,7 @@ impl Checker<'_> {
                     ci = Some(CiTarget { files, sarif });
                 }
                 "admission" => {
-                    let mut s = Settings::new(
-                        &target.settings,
-                        &["kinds", "action", "namespaces", "excluded_namespaces"],
-                        Code::InvalidEnforcement,
-                    );
+                    let mut s = Settings::new(&target.settings, settings::ADMISSION, Code::InvalidEnforcement);
                     s.report_unknown(self, "admission");
                     let kinds = s.strings(self, "kinds").unwrap_or_default();
                     if kinds.is_empty() {
@@ -136,11 +130,10 @@ impl Checker<'_> {
                             );
                         }
                     }
-                    let action = match s.ident(self, "action", ACTIONS).as_deref() {
-                        Some("warn") => AdmissionAction::Warn,
-                        Some("dryrun") => AdmissionAction::Dryrun,
-                        _ => AdmissionAction::Deny,
-                    };
+                    let action = s
+                        .ident(self, "action", &AdmissionAction::words())
+                        .and_then(|w| AdmissionAction::from_word(&w))
+                        .unwrap_or(AdmissionAction::Deny);
                     let namespaces = self.namespaces(&s, "namespaces");
                     let excluded_namespaces = self.namespaces(&s, "excluded_namespaces");
                     let kind_spans = s.get("kinds").map(string_spans).unwrap_or_default();
@@ -179,7 +172,7 @@ impl Checker<'_> {
                         format!("unknown enforcement target `{other}`"),
                     )
                     .with_label("not a target");
-                    d = match closest(other, ["ci", "admission"]) {
+                    d = match closest(other, settings::TARGETS.iter().copied()) {
                         Some(s) => d.with_did_you_mean(s),
                         None => d.with_help("the targets are `ci { ... }` and `admission { ... }`; every policy is in the runtime bundle"),
                     };

@@ -14,7 +14,9 @@ import json
 import pathlib
 import sys
 
-from opa_bindings import OpaEngine, OpaUndefinedError
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "opa"))
+import opa_bundle  # noqa: E402  (tests/opa/opa_bundle.py)
+from opa_bindings import OpaUndefinedError  # noqa: E402
 
 OTHER_BUNDLE_MASK = """package system.log
 
@@ -33,16 +35,10 @@ def main() -> int:
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--cases", required=True)
     args = ap.parse_args()
-    root = pathlib.Path(args.bundle)
-    engine = OpaEngine()
-    for f in sorted(root.rglob("*.rego")):
-        if not f.name.endswith("_test.rego"):
-            engine.add_policy(str(f.relative_to(root)), f.read_text())
-    data = root / "data.json"
-    if data.exists():
-        engine.add_data(json.loads(data.read_text()))
+    modules, data = opa_bundle.read(args.bundle, tests=False)
     # Another bundle's decision-log mask, composed with govc's as docs/deploy.md shows.
-    engine.add_policy("other/system/log/mask.rego", OTHER_BUNDLE_MASK)
+    modules.append(("other/system/log/mask.rego", OTHER_BUNDLE_MASK))
+    engine = opa_bundle.load(modules, data)
     cases = json.loads(pathlib.Path(args.cases).read_text())["cases"]
     passed = failed = 0
     for case in cases:

@@ -36,7 +36,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "opa"))
 try:
+    import opa_bundle  # tests/opa/opa_bundle.py
     import yaml
     from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
 except ImportError as exc:  # a missing tool is a failure, never a skip
@@ -73,32 +75,20 @@ class Bundle:
     """The OPA bundle in OPA, one engine per set of parameter overrides."""
 
     def __init__(self, directory):
-        if not os.path.isdir(directory):
-            raise UsageError(f"bundle directory {directory} does not exist")
-        self.modules, self.data = [], None
-        for root, dirs, files in os.walk(directory):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(root, name)
-                if name.endswith(".rego"):
-                    with open(path, encoding="utf-8") as f:
-                        self.modules.append((os.path.relpath(path, directory), f.read()))
-                elif name == "data.json" and root == directory:
-                    with open(path, encoding="utf-8") as f:
-                        self.data = json.load(f)
+        try:
+            self.modules, self.data = opa_bundle.read(directory)
+        except opa_bundle.NotABundle as exc:
+            raise UsageError(str(exc)) from None
         self.engines = {}
 
     def engine(self, policy, overrides):
         key = (policy, json.dumps(overrides, sort_keys=True))
         if key not in self.engines:
-            engine = OpaEngine()
-            for path, source in self.modules:
-                engine.add_policy(path, source)
-            if self.data is not None:
-                engine.add_data(self.data)
-            if overrides is not None:
-                engine.add_data(overrides, path=f"govc.overrides.{policy}")
-            self.engines[key] = engine
+            extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
+            try:
+                self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
+            except opa_bundle.BundleError as exc:
+                raise UsageError(str(exc)) from None
         return self.engines[key]
 
     def deny(self, policy, document, overrides):

@@ -106,3 +106,16 @@ replace governance/access.gov
 completion governance/access.gov
   import std.ai.{AccessRequest}
   import std.<|>
+
+# A `let` is in scope only below it, as the checker sees it: the default of a parameter above
+# `let name` cannot use it, a condition below it can.
+replace governance/models.gov
+  - param max_gap: float = 0.0
+  + param max_gap: float = na
+completion governance/models.gov
+  param max_gap: float = na<|>
+replace governance/models.gov
+  - deny "model {name} has no bias tests" when count(m.spec.bias_tests) == 0
+  + deny "model {name} has no bias tests" when na
+completion governance/models.gov
+  deny "model {name} has no bias tests" when na<|>

@@ -20,6 +20,13 @@ replace governance/data.gov
   + d.spec.retention_days > "two years"
 diagnostics governance/data.gov
 
+# While a declaration does not parse, its last version stands in for it: the files that use it
+# (enforce.gov names the broken policy) see no error; only the file being edited shows one.
+diagnostics governance/enforce.gov
+
+hover governance/enforce.gov
+  enforce <|>no_unencrypted_pii, trusted_sources
+
 # Hover and completion still work in the declarations that parse.
 hover governance/data.gov
   param <|>allowed_source_prefixes: [string]
@@ -32,3 +39,10 @@ diagnostics governance/models.gov
 
 code-actions governance/models.gov
   import std.ai.{RiskTier, <|>Dataset}
+
+# A habit from another language gets a targeted hint and a quick fix.
+replace governance/models.gov
+  - m.spec.approved_by == m.spec.owner
+  + m.spec.approved_by == m.spec.owner && m.spec.risk == RiskTier.high
+code-actions governance/models.gov
+  m.spec.approved_by == m.spec.owner <|>&& m.spec.risk

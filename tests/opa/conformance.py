@@ -31,12 +31,12 @@ OPA rejects included), 2 on a usage error (missing bundle, unreadable cases file
 
 import argparse
 import json
-import os
 import re
 import sys
 
 try:
-    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
+    import opa_bundle
+    from opa_bindings import OpaError, OpaUndefinedError
 except ImportError as exc:  # a missing tool is a failure, never a skip
     print(f"error: cannot import opa_bindings ({exc}); run scripts/setup-python.sh", file=sys.stderr)
     sys.exit(2)
@@ -47,62 +47,6 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     pass
-
-
-# ----------------------------------------------------------------------------- the bundle
-
-
-def read_bundle(bundle_dir):
-    """The Rego modules (relative path, source) and data documents (dotted path, value)."""
-    if not os.path.isdir(bundle_dir):
-        raise UsageError(f"bundle directory {bundle_dir} does not exist")
-    modules, data = [], []
-    for root, dirs, files in os.walk(bundle_dir):
-        dirs.sort()
-        for name in sorted(files):
-            full = os.path.join(root, name)
-            rel = os.path.relpath(full, bundle_dir)
-            if name.endswith(".rego"):
-                with open(full, encoding="utf-8") as f:
-                    modules.append((rel.replace(os.sep, "/"), f.read()))
-            elif name == "data.json":
-                with open(full, encoding="utf-8") as f:
-                    try:
-                        value = json.load(f)
-                    except json.JSONDecodeError as exc:
-                        raise UsageError(f"{full}: invalid JSON: {exc}") from None
-                reldir = os.path.relpath(root, bundle_dir)
-                path = "" if reldir == "." else ".".join(reldir.split(os.sep))
-                data.append((path, value))
-    if not modules:
-        raise UsageError(f"bundle directory {bundle_dir} holds no .rego file")
-    return modules, data
-
-
-class BundleError(Exception):
-    """OPA rejects the bundle (a failure of the compiler under test, not a usage error)."""
-
-
-def new_engine(bundle):
-    modules, data = bundle
-    engine = OpaEngine()
-    for path, source in modules:
-        try:
-            engine.add_policy(path, source)
-        except OpaError as exc:
-            raise BundleError(f"OPA rejects {path}: {exc}") from None
-    for path, value in data:
-        try:
-            engine.add_data(value, path=path)
-        except OpaError as exc:
-            raise BundleError(f"OPA rejects data.json at {path or 'the root'}: {exc}") from None
-    try:
-        # Modules are compiled together on the first evaluation: surface compile errors
-        # (recursion, conflicts, type errors) once, instead of once per case.
-        engine.eval_query("x := 1")
-    except OpaError as exc:
-        raise BundleError(f"OPA cannot compile the bundle: {exc}") from None
-    return engine
 
 
 class Undefined:
@@ -247,7 +191,7 @@ def load_cases(path):
 
 
 def run_cases(bundle, case_files):
-    base = new_engine(bundle)
+    base = opa_bundle.load(*bundle)
     # Cases with overrides get an engine of their own, kept while the next case has the same
     # policy and overrides (OPA deep-merges data, so override sets cannot share an engine).
     last_key, last_engine = None, None
@@ -262,11 +206,8 @@ def run_cases(bundle, case_files):
                 if key != last_key:
                     if last_engine is not None:
                         last_engine.close()
-                    last_engine = new_engine(bundle)
-                    try:
-                        last_engine.add_data(overrides, path=f"govc.overrides.{case['policy']}")
-                    except OpaError as exc:
-                        raise BundleError(f"case {case['name']!r}: OPA rejects the overrides: {exc}") from None
+                    overrides_data = (f"govc.overrides.{case['policy']}", overrides)
+                    last_engine = opa_bundle.load(*bundle, extra=[overrides_data])
                     last_key = key
                 engine = last_engine
             try:
@@ -306,7 +247,7 @@ def run_opa_tests(bundle):
                 tests.append((path, f"{pkg.group(1)}.{m.group(1)}"))
     if not tests:
         raise UsageError("the bundle holds no test_* rule in a *_test.rego file")
-    engine = new_engine(bundle)
+    engine = opa_bundle.load(*bundle)
     passed = failed = 0
     for path, rule in tests:
         try:
@@ -336,7 +277,7 @@ def main(argv=None):
     if not args.cases and not args.opa_test:
         parser.error("give --cases FILE and/or --opa-test")
     try:
-        bundle = read_bundle(args.bundle)
+        bundle = opa_bundle.read(args.bundle)
         passed = failed = 0
         if args.cases:
             p, f = run_cases(bundle, args.cases)
@@ -344,10 +285,10 @@ def main(argv=None):
         if args.opa_test:
             p, f = run_opa_tests(bundle)
             passed, failed = passed + p, failed + f
-    except UsageError as exc:
+    except (UsageError, opa_bundle.NotABundle) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BundleError as exc:
+    except opa_bundle.BundleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"{passed} passed, {failed} failed")

@@ -29,7 +29,7 @@ the Kubernetes API schemas separately):
 
 Usage:
     python tests/validate/k8s_manifests.py --k8s OUT/k8s \\
-        --gatekeeper-crd ../shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml
+        --gatekeeper-crd tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml
 
 Prints ``ok FILE`` or ``FAIL FILE`` with the problems, then ``N passed, N failed``. Exit status:
 0 when every file is valid, 1 otherwise, 2 on a usage error (a missing directory or schema file,
