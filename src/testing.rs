@@ -84,7 +84,7 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
             let lets: Vec<String> = test
                 .lets
                 .iter()
-                .map(|(v, e)| format!("{} := {}", v.0, em.term(e).text))
+                .map(|(v, e)| format!("{} := {}", rego::var(v), em.term(e).text))
                 .collect();
             for (xi, x) in test.expectations.iter().enumerate() {
                 let key = format!("s{si}_t{ti}_x{xi}");

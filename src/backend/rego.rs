@@ -6,6 +6,7 @@
 
 mod expr;
 mod functions;
+mod names;
 mod policy;
 mod schema;
 mod syntax;
@@ -13,6 +14,7 @@ mod tests;
 
 pub use expr::{indent_lines, Emitter};
 pub use functions::emit_fn_module;
+pub use names::{is_reserved, opa_builtins, user_ident, var};
 pub use policy::emit_policy;
 pub use syntax::{package_ref, string_literal};
 pub use tests::emit_test_suite;

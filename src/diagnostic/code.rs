@@ -41,6 +41,7 @@ codes! {
     ImportConflict = "E0106", "an import clashes with another name";
     NotAValue = "E0107", "a type or module is used where a value is expected";
     NotAType = "E0108", "a value is used where a type is expected";
+    ReservedPackage = "E0109", "a project package is under `std` or `govc`, which the compiler owns";
     UnusedImport = "W0101", "an import is never used";
     // Types
     UnknownField = "E0201", "unknown field";

@@ -9,31 +9,6 @@ use crate::resolve::Named;
 use crate::syntax::ast::BinOp as AstOp;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Words that cannot name a Rego variable or rule.
-const RESERVED: &[&str] = &[
-    "as",
-    "contains",
-    "data",
-    "default",
-    "else",
-    "every",
-    "false",
-    "if",
-    "import",
-    "in",
-    "input",
-    "not",
-    "null",
-    "package",
-    "some",
-    "true",
-    "with",
-    "deny",
-    "warn",
-    "allow",
-    "violation",
-];
-
 /// Lowers a checked, error-free analysis to the IR.
 pub fn lower(a: &Analysis) -> Ir {
     let p = &a.program;
@@ -245,7 +220,9 @@ fn unique_rule_name<'a>(name: &str, taken: impl Iterator<Item = &'a str> + Clone
     candidate
 }
 
-/// Gives locals Rego-safe names, unique within one body.
+/// Gives locals names unique within one body (a shadowed name gets a suffix: `x`, `x_2`). Back
+/// ends map these names to their own identifiers (the Rego back end keeps every user name clear
+/// of keywords, built-ins and generated names).
 struct Namer<'a> {
     locals: &'a [c::Local],
     names: HashMap<LocalId, Var>,
@@ -265,11 +242,10 @@ impl<'a> Namer<'a> {
         if let Some(v) = self.names.get(&id) {
             return v.clone();
         }
-        let base = self.locals[id.index()].name.trim_start_matches('_').to_string();
-        let base = if base.is_empty() { "v".to_string() } else { base };
+        let base = self.locals[id.index()].name.clone();
         let mut candidate = base.clone();
         let mut n = 2;
-        while self.used.contains(&candidate) || RESERVED.contains(&candidate.as_str()) {
+        while self.used.contains(&candidate) {
             candidate = format!("{base}_{n}");
             n += 1;
         }

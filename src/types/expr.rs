@@ -38,7 +38,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Number(n) => {
                 if n.is_int && expected != Some(&Ty::Float) {
-                    texpr(TExprKind::Int(n.value as i64), Ty::Int, span)
+                    // From the text, not the float: above 2^53 a float no longer holds every
+                    // integer (`12345678901234567` would become `...568`).
+                    let exact = n.text.parse::<i64>().unwrap_or(n.value as i64);
+                    texpr(TExprKind::Int(exact), Ty::Int, span)
                 } else {
                     texpr(TExprKind::Float(n.value), Ty::Float, span)
                 }

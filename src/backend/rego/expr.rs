@@ -4,7 +4,8 @@
 //! helper rule or function is added to the package, taking the local variables it needs as
 //! arguments.
 
-use super::syntax::{field_suffix, number_literal, package_ref, string_literal};
+use super::names;
+use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_safely, string_literal};
 use super::Target;
 use crate::checked::Builtin;
 use crate::ir::{BinOp, Expr, MsgPart, Operands, Var};
@@ -120,13 +121,7 @@ impl<'t> Emitter<'t> {
                 } else {
                     (l, r)
                 };
-                // A statement must not start with `(`: regorus would read it as a call of the
-                // previous line's last name. Bind such an operand first.
-                if l.starts_with('(') {
-                    let tmp = self.fresh("t");
-                    return vec![format!("{tmp} := {l}"), format!("{tmp} {} {r}", comparison(*op))];
-                }
-                vec![format!("{l} {} {r}", comparison(*op))]
+                self.comparison(l, *op, r)
             }
             Expr::In {
                 operands,
@@ -135,11 +130,14 @@ impl<'t> Emitter<'t> {
             } => {
                 let el = self.term(element).text;
                 let coll = self.term(collection).text;
-                if *operands == Operands::Map {
-                    vec![format!("{el} in object.keys({coll})")]
+                let coll = if *operands == Operands::Map {
+                    format!("object.keys({coll})")
                 } else {
-                    vec![format!("{el} in {coll}")]
-                }
+                    coll
+                };
+                let (mut out, el) = self.safe_operand(el);
+                out.push(format!("{el} in {coll}"));
+                out
             }
             Expr::Has(path) => vec![format!("{} != null", self.present(path))],
             Expr::Quantified {
@@ -152,15 +150,48 @@ impl<'t> Emitter<'t> {
                 let inner = self.cond(body);
                 match quantifier {
                     Quantifier::Any => {
-                        let mut out = vec![format!("some {} in {coll}", var.0)];
+                        let mut out = vec![format!("some {} in {coll}", names::var(var))];
                         out.extend(inner);
                         out
                     }
-                    Quantifier::All => vec![format!("every {} in {coll} {{\n{}}}", var.0, indent_lines(&inner))],
+                    Quantifier::All => vec![format!(
+                        "every {} in {coll} {{\n{}}}",
+                        names::var(var),
+                        indent_lines(&inner)
+                    )],
                 }
             }
             // A boolean value: a field, local, let, parameter, call or built-in.
-            other => vec![self.term(other).text],
+            other => {
+                let t = self.term(other).text;
+                if starts_statement_safely(&t) {
+                    vec![t]
+                } else {
+                    vec![format!("true == {t}")]
+                }
+            }
+        }
+    }
+
+    /// `l op r` as statements that start safely (see [`starts_statement_safely`]): as written, or
+    /// mirrored (`-1 > x` as `x < -1`), or with `l` bound to a variable first.
+    fn comparison(&mut self, l: String, op: BinOp, r: String) -> Vec<String> {
+        if !starts_statement_safely(&l) && starts_statement_safely(&r) {
+            return vec![format!("{r} {} {l}", comparison(mirror(op)))];
+        }
+        let (mut out, l) = self.safe_operand(l);
+        out.push(format!("{l} {} {r}", comparison(op)));
+        out
+    }
+
+    /// An operand that may start a statement: the term itself, or a fresh variable bound to it
+    /// (with the binding statement).
+    fn safe_operand(&mut self, term: String) -> (Vec<String>, String) {
+        if starts_statement_safely(&term) {
+            (Vec::new(), term)
+        } else {
+            let tmp = self.fresh("t");
+            (vec![format!("{tmp} := {term}")], tmp)
         }
     }
 
@@ -200,7 +231,7 @@ impl<'t> Emitter<'t> {
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
-            Expr::Let(v) | Expr::Local(v) => Term::reference(v.0.clone()),
+            Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
                 let t = self.term(target);
                 if t.is_ref {
@@ -224,7 +255,7 @@ impl<'t> Emitter<'t> {
             }
             Expr::Call { module, name, args } => {
                 let path = package_ref(&self.target.fn_package(module));
-                let f = format!("{path}{}", field_suffix(name));
+                let f = format!("{path}.{}", names::user_ident(name));
                 if args.is_empty() {
                     Term::reference(f)
                 } else {
@@ -327,6 +358,17 @@ fn comparison(op: BinOp) -> &'static str {
     }
 }
 
+/// The comparison with its operands swapped: `a < b` is `b > a`.
+fn mirror(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
 fn arithmetic(op: BinOp) -> &'static str {
     match op {
         BinOp::Add => "+",
@@ -350,7 +392,7 @@ fn call(name: &str, free: &BTreeSet<Var>) -> String {
     if free.is_empty() {
         name.to_string()
     } else {
-        let args: Vec<&str> = free.iter().map(|v| v.0.as_str()).collect();
+        let args: Vec<String> = free.iter().map(names::var).collect();
         format!("{name}({})", args.join(", "))
     }
 }

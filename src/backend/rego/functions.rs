@@ -1,6 +1,7 @@
 //! A module's functions as a Rego package.
 
 use super::expr::{indent_lines, Emitter};
+use super::names;
 use super::syntax::comment;
 use super::Target;
 use crate::ir::FnModule;
@@ -15,12 +16,12 @@ pub fn emit_fn_module(module: &FnModule, target: &Target) -> String {
         if let Some(doc) = &f.doc {
             out.push_str(&comment(doc, ""));
         }
-        let params: Vec<&str> = f.params.iter().map(|v| v.0.as_str()).collect();
+        let params: Vec<String> = f.params.iter().map(names::var).collect();
         // Rego functions take at least one argument; a function of none is a rule.
         let head = if params.is_empty() {
-            f.name.clone()
+            names::user_ident(&f.name)
         } else {
-            format!("{}({})", f.name, params.join(", "))
+            format!("{}({})", names::user_ident(&f.name), params.join(", "))
         };
         if f.returns_bool {
             let body = em.cond(&f.body);

@@ -1,6 +1,7 @@
 //! One policy's Rego package.
 
 use super::expr::{indent_lines, Emitter};
+use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
@@ -55,7 +56,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
 
     for (var, value) in &policy.lets {
         section(&mut out, &format!("let {}", var.0));
-        out.push_str(&let_rule(&mut em, &var.0, value));
+        out.push_str(&let_rule(&mut em, &names::var(var), value));
     }
 
     section(&mut out, "Decisions.");
@@ -215,7 +216,7 @@ fn conditions(em: &mut Emitter<'_>, conds: &[Condition]) -> Vec<String> {
             Condition::Expr(e) => body.extend(em.cond(e)),
             Condition::Some { var, collection } => {
                 let coll = em.term(collection).text;
-                body.push(format!("some {} in {coll}", var.0));
+                body.push(format!("some {} in {coll}", names::var(var)));
             }
         }
     }
