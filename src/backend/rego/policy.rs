@@ -37,13 +37,12 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
     if !policy.params.is_empty() {
-        out.push_str("\n_malformed contains \"policy parameters are not available\" if not _params\n");
+        out.push_str(&override_checks(policy));
         for p in &policy.params {
+            // A `null` override is checked like any other value ("expected int, found null"):
+            // it must not switch a check off.
             let var = format!("_p_{}", p.name);
-            let binding = vec![
-                format!("{var} := object.get(_params, {}, null)", string_literal(&p.name)),
-                format!("{var} != null"),
-            ];
+            let binding = vec![format!("{var} := object.get(_params, {}, null)", string_literal(&p.name))];
             let mut checks = SchemaChecks::new("invalid parameter ", "_malformed").with_bindings(binding);
             checks.named(&p.schema, &var, &p.name);
             for rule in checks.into_rules() {
@@ -164,13 +163,10 @@ fn params(policy: &Policy, target: &Target) -> String {
             );
             out.push_str("default _overrides := {}\n\n");
             out.push_str(&format!(
-                "_overrides := o if {{\n\to := {}\n\tis_object(o)\n}}\n\n",
+                "_overrides := {}\n\n",
                 package_ref(&overrides_path(&policy.package))
             ));
-            out.push_str(&format!(
-                "_params := object.union({}, _overrides)\n",
-                package_ref(&defaults_path(&policy.package))
-            ));
+            out.push_str(&merged_params(&package_ref(&defaults_path(&policy.package))));
         }
         ParamSource::Gatekeeper => {
             section(
@@ -183,14 +179,46 @@ fn params(policy: &Policy, target: &Target) -> String {
                 .map(|p| (p.name.clone(), p.default.clone()))
                 .collect();
             out.push_str("default _overrides := {}\n\n");
-            out.push_str("_overrides := o if {\n\to := input.parameters\n\tis_object(o)\n}\n\n");
-            out.push_str(&format!(
-                "_params := object.union({}, _overrides)\n",
-                json_term(&serde_json::Value::Object(defaults))
-            ));
+            out.push_str("_overrides := input.parameters\n\n");
+            out.push_str(&merged_params(&json_term(&serde_json::Value::Object(defaults))));
         }
     }
     out
+}
+
+/// `_params`: the overrides over the defaults. Overrides that are not an object are reported by
+/// [`override_checks`] and leave the defaults in force for the other checks.
+fn merged_params(defaults: &str) -> String {
+    format!(
+        "_params := object.union({defaults}, _overrides) if is_object(_overrides)\n\n\
+         _params := {defaults} if not is_object(_overrides)\n"
+    )
+}
+
+/// Fail closed on the overrides themselves: missing defaults, overrides that are not an object,
+/// and a key that names no parameter (a misspelt name would otherwise be ignored).
+fn override_checks(policy: &Policy) -> String {
+    let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
+    let listed: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
+    format!(
+        "\n_malformed contains \"policy parameters are not available\" if not _params\n\n\
+         _malformed contains msg if {{\n\
+         \tnot is_object(_overrides)\n\
+         \tmsg := sprintf(\"invalid parameters: expected an object, found %v\", [type_name(_overrides)])\n\
+         }}\n\n\
+         _malformed contains msg if {{\n\
+         \tis_object(_overrides)\n\
+         \tsome _name, _ in _overrides\n\
+         \tnot _name in {{{}}}\n\
+         \tmsg := sprintf({}, [_name])\n\
+         }}\n",
+        names.join(", "),
+        string_literal(&format!(
+            "invalid parameter %v: {} has no such parameter (its parameters: {})",
+            policy.dotted().replace('%', "%%"),
+            listed.join(", ")
+        )),
+    )
 }
 
 fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
