@@ -55,6 +55,20 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         insert(&mut b.tests, path, rego::emit_test_suite(s, &target))?;
         packages.push(s.package.clone());
     }
+    // The runtime library ships where something calls it: with the policies, or else with the tests.
+    let runtime_path = format!("{}.rego", rego::runtime_package(&target).join("/"));
+    let used = |files: &BTreeMap<String, Vec<u8>>| {
+        files
+            .values()
+            .any(|text| rego::uses_runtime(&String::from_utf8_lossy(text), &target))
+    };
+    if used(&b.files) {
+        insert(&mut b.files, runtime_path, rego::emit_runtime(&target))?;
+        packages.push(rego::runtime_package(&target));
+    } else if used(&b.tests) {
+        insert(&mut b.tests, runtime_path, rego::emit_runtime(&target))?;
+        packages.push(rego::runtime_package(&target));
+    }
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
         insert(&mut b.files, "system/log/mask.rego".to_string(), mask)?;
         packages.push(vec!["system".into(), "log".into()]);

@@ -295,6 +295,8 @@ pub enum Builtin {
     Contains,
     Matches,
     DaysSince,
+    /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
+    Get,
 }
 
 impl Builtin {
@@ -310,6 +312,7 @@ impl Builtin {
         Builtin::Contains,
         Builtin::Matches,
         Builtin::DaysSince,
+        Builtin::Get,
     ];
 
     pub fn name(self) -> &'static str {
@@ -325,6 +328,7 @@ impl Builtin {
             Builtin::Contains => "contains",
             Builtin::Matches => "matches",
             Builtin::DaysSince => "days_since",
+            Builtin::Get => "get",
         }
     }
 
@@ -342,6 +346,7 @@ impl Builtin {
             Builtin::Contains => "contains(s: string, part: string) -> bool",
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
+            Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
         }
     }
 

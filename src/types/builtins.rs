@@ -17,6 +17,7 @@ impl Checker<'_> {
             | Builtin::Lower
             | Builtin::Upper
             | Builtin::DaysSince => 1,
+            Builtin::Get => 3,
             _ => 2,
         };
         if args.len() != want {
@@ -92,6 +93,22 @@ impl Checker<'_> {
                     self.check_literal_pattern(&args[1]);
                 }
                 (vec![a, c], Ty::Bool)
+            }
+            Builtin::Get => {
+                let collection = self.expr(env, &args[0], None);
+                let (key, value) = match &collection.ty {
+                    Ty::Map(v) => (Ty::String, (**v).clone()),
+                    Ty::List(v) => (Ty::Int, (**v).clone()),
+                    Ty::Unknown => (Ty::Unknown, Ty::Unknown),
+                    other => {
+                        let other = other.clone();
+                        self.bad_argument(b, &args[0], &other, "a map or a list");
+                        (Ty::Unknown, Ty::Unknown)
+                    }
+                };
+                let k = self.expect_type(env, &args[1], &key, Code::WrongArgument, "argument 2 of `get`");
+                let d = self.expect_type(env, &args[2], &value, Code::WrongArgument, "the default of `get`");
+                (vec![collection, k, d], value)
             }
         };
         TExpr {

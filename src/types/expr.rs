@@ -755,7 +755,7 @@ impl Checker<'_> {
         if let Some(s) = closest(&name.name, candidates) {
             d = d.with_did_you_mean(s);
         } else {
-            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches and days_since");
+            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since and get");
         }
         d
     }

@@ -1,11 +1,11 @@
 //! One policy's Rego package.
 
-use super::expr::{indent_lines, Emitter};
+use super::expr::{indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
-use crate::ir::{Clause, Condition, Expr, Policy, Schema};
+use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema};
 use crate::syntax::ast::ClauseKind;
 
 /// The Rego source of a policy's package.
@@ -42,7 +42,10 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
             let var = format!("_p_{}", p.name);
-            let binding = vec![format!("{var} := object.get(_params, {}, null)", string_literal(&p.name))];
+            let binding = vec![format!(
+                "{var} := object.get(_params, {}, null)",
+                string_literal(&p.name)
+            )];
             let mut checks = SchemaChecks::new("invalid parameter ", "_malformed").with_bindings(binding);
             checks.named(&p.schema, &var, &p.name);
             for rule in checks.into_rules() {
@@ -58,11 +61,31 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         out.push_str(&let_rule(&mut em, &names::var(var), value));
     }
 
+    // Where evaluating the policy can fail, the failures deny and the clauses run only on
+    // documents where nothing fails (`_evaluable`); elsewhere on conforming ones.
+    let failures = failure_rules(&mut em, policy);
+    let gate = if failures.is_empty() { "_conforms" } else { "_evaluable" };
+    if !failures.is_empty() {
+        section(
+            &mut out,
+            "Evaluation failures: where an operation of the policy fails (a division by zero, ...), the\n\
+             document is denied with a message naming the expression and the cause, and no clause runs.",
+        );
+        for rule in failures {
+            out.push_str(&rule);
+            out.push('\n');
+        }
+        out.push_str("_evaluable if {\n\t_conforms\n\tcount(_failed) == 0\n}\n");
+    }
+
     section(&mut out, "Decisions.");
     out.push_str("deny contains msg if {\n\tsome msg in _malformed\n}\n");
+    if gate == "_evaluable" {
+        out.push_str("\ndeny contains msg if {\n\tsome msg in _failed\n}\n");
+    }
     for clause in policy.clauses.iter().filter(|c| c.kind != ClauseKind::Allow) {
         out.push('\n');
-        out.push_str(&clause_rule(&mut em, clause));
+        out.push_str(&clause_rule(&mut em, clause, gate));
     }
     if !policy.clauses.iter().any(|c| c.kind == ClauseKind::Warn) {
         // `warn` is always a set (LANGUAGE.md §6), empty when the policy has no warn clause.
@@ -71,12 +94,12 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     out.push_str("\ndefault allow := false\n");
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
-            let mut body = vec!["_conforms".to_string(), "count(deny) == 0".to_string()];
+            let mut body = vec![gate.to_string(), "count(deny) == 0".to_string()];
             body.extend(conditions(&mut em, &clause.conditions));
             out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
         }
     } else {
-        out.push_str("\nallow if {\n\t_conforms\n\tcount(deny) == 0\n}\n");
+        out.push_str(&format!("\nallow if {{\n\t{gate}\n\tcount(deny) == 0\n}}\n"));
     }
     let mut violation_body = target.violation_guards.clone();
     violation_body.push("some msg in deny".to_string());
@@ -251,16 +274,72 @@ fn conditions(em: &mut Emitter<'_>, conds: &[Condition]) -> Vec<String> {
     body
 }
 
-fn clause_rule(em: &mut Emitter<'_>, clause: &Clause) -> String {
+fn clause_rule(em: &mut Emitter<'_>, clause: &Clause, gate: &str) -> String {
     let head = match clause.kind {
         ClauseKind::Deny => "deny",
         ClauseKind::Warn => "warn",
         ClauseKind::Allow => return String::new(),
     };
-    let mut body = vec!["_conforms".to_string()];
+    let mut body = vec![gate.to_string()];
     body.extend(conditions(em, &clause.conditions));
     if let Some(parts) = &clause.message {
         body.push(format!("msg := {}", em.format(parts)));
     }
     format!("{head} contains msg if {{\n{}}}\n", indent_lines(&body))
+}
+
+/// The `_failed` rules of a policy: one per way its lets, conditions and messages can fail, each
+/// in the context where the expression is evaluated (the conditions before it in its clause).
+fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
+    let mut found = Vec::new();
+    for (_, value) in &policy.lets {
+        em.failures(value, &[], &mut found);
+    }
+    for clause in &policy.clauses {
+        let mut ctx = Vec::new();
+        for c in &clause.conditions {
+            match c {
+                Condition::Expr(e) => {
+                    em.failures(e, &ctx, &mut found);
+                    ctx.extend(em.cond(e));
+                }
+                Condition::Some { var, collection } => {
+                    em.failures(collection, &ctx, &mut found);
+                    let coll = em.term(collection).text;
+                    ctx.push(format!("some {} in {coll}", names::var(var)));
+                }
+            }
+        }
+        for part in clause.message.iter().flatten() {
+            if let MsgPart::Value(e) | MsgPart::Number(e) = part {
+                em.failures(e, &ctx, &mut found);
+            }
+        }
+    }
+    let policy_name = policy.dotted();
+    let mut rules: Vec<String> = Vec::new();
+    for rule in without_redundant(found) {
+        let body = rule.body();
+        let what = rule.what;
+        let msg = match what {
+            FailedWhat::Here { text, cause } => {
+                string_literal(&format!("cannot evaluate `{text}` (policy {policy_name}): {cause}"))
+            }
+            FailedWhat::Callee { var } => format!(
+                "sprintf({}, {var})",
+                string_literal(&format!(
+                    "cannot evaluate %s (policy {}): %s",
+                    policy_name.replace('%', "%%")
+                ))
+            ),
+        };
+        let mut stmts = vec!["_conforms".to_string()];
+        stmts.extend(body);
+        stmts.push(format!("msg := {msg}"));
+        let rule = format!("_failed contains msg if {{\n{}}}\n", indent_lines(&stmts));
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules
 }
