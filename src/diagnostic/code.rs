@@ -47,7 +47,7 @@ codes! {
     UnknownField = "E0201", "unknown field";
     UnknownVariant = "E0202", "unknown enum value";
     TypeMismatch = "E0203", "operands or values of the wrong type";
-    UnguardedOptional = "E0204", "an optional field is read without a `has` guard";
+    UnguardedOptional = "E0204", "an optional field or a map entry is read without a guard";
     MissingField = "E0205", "a record literal misses a required field";
     UnknownLiteralField = "E0206", "a record literal names a field its type does not have";
     NonScalarInterpolation = "E0207", "only scalars can be interpolated into a message";
@@ -68,6 +68,7 @@ codes! {
     NotCallable = "E0222", "only functions and built-ins can be called";
     UntypedRecord = "E0223", "a record literal needs a known type";
     InvalidParam = "E0224", "invalid policy parameter";
+    PatternNotConstant = "E0225", "a regular expression is not a constant string";
     RedundantHas = "W0201", "`has` on a field that is always present";
     // Graph
     FunctionCycle = "E0301", "functions call each other in a cycle";

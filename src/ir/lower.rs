@@ -657,9 +657,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Builtin { builtin, args } => {
             let on = args.first().map_or(Operands::Other, |a| operands(&a.ty));
+            let mut args_ir: Vec<Expr> = args.iter().map(|a| lower_expr(cx, namer, a)).collect();
+            // The pattern of `matches` is a constant (the type checker sees to it), given to the
+            // engines in the form they both read as OPA does.
+            if *builtin == Builtin::Matches {
+                if let Some(Expr::String(p)) = args_ir.get_mut(1) {
+                    *p = crate::types::canonical_pattern(p).unwrap_or_else(|| p.clone());
+                }
+            }
             let expr = Expr::Builtin {
                 builtin: *builtin,
-                args: args.iter().map(|a| lower_expr(cx, namer, a)).collect(),
+                args: args_ir,
                 on,
             };
             let mut failures = Vec::new();
@@ -806,7 +814,7 @@ fn constant_json(e: &TExpr) -> serde_json::Value {
 /// The schema of a type, with the constraints written on the field or parameter that has it.
 pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
     let pattern = constraints.iter().find_map(|c| match c {
-        FieldConstraint::Pattern(s) => Some(s.clone()),
+        FieldConstraint::Pattern(s) => Some(crate::types::canonical_pattern(s).unwrap_or_else(|| s.clone())),
         _ => None,
     });
     let min = constraints.iter().find_map(|c| match c {
