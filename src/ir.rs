@@ -246,7 +246,7 @@ pub enum Expr {
     Has(Box<Expr>),
     Record(Vec<(String, Expr)>),
     List(Vec<Expr>),
-    /// A float result rounded to 15 significant digits: the language's float arithmetic, which
+    /// A float result rounded to 10 significant digits: the language's float arithmetic, which
     /// engines that compute floats differently (OPA and regorus) agree on.
     Rounded(Box<Expr>),
     /// An operation that can fail at run time.
@@ -338,8 +338,11 @@ impl Failure {
 /// integers for floats at 2^63 ≈ 9.22e18, OPA computes exactly), so it is an evaluation failure.
 pub const INT_LIMIT: f64 = 9e18;
 
-/// The largest magnitude of a `float` result (regorus stops at the largest double, OPA goes on).
-pub const FLOAT_LIMIT: f64 = 1e300;
+/// The largest magnitude of a `float` result (regorus stops at the largest double, OPA goes on):
+/// 2^1000, about 1.07e301. A power of two: engines that compute on decimals (OPA) and on doubles
+/// (regorus) can disagree on which side of the limit a result falls only when it is within 1e-16
+/// of it, which a decimal result never is of a power of two (it could be of `1e300`).
+pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {

@@ -7,10 +7,12 @@
 //!   keeps its own digits after arithmetic. `format_number` writes the shortest decimal both engines
 //!   give for the value (read from `json.marshal`), laid out as JavaScript does: positional from
 //!   1e-7 to 1e21, otherwise `1.5e-7` / `1e+21`.
-//! - Float arithmetic: OPA computes `0.1 + 0.2` as `0.3`, regorus (IEEE doubles) as
-//!   `0.30000000000000004`. `round_number` rounds a result to 15 significant digits (on its decimal
-//!   digits, so a value both engines write alike rounds alike), which both then hold as the same
-//!   number.
+//! - Float arithmetic: OPA computes on decimals (`0.1 + 0.2` is `0.3`, `33.33 / 2.675` has 20
+//!   digits), regorus on IEEE doubles (`0.30000000000000004`). `round_number` rounds a result to
+//!   [`FLOAT_DIGITS`] significant digits, on its decimal digits, which both then hold as the same
+//!   number. The two results differ by about 1e-16 of the value, so their roundings differ only
+//!   when that difference straddles a rounding boundary: with 10 digits, about once in a million
+//!   results (with 15, once in a hundred, which tests/engines.rs catches).
 //! - Upper and lower case: regorus uses Rust's full case mapping (`upper("ß")` is `"SS"`) and
 //!   lower-cases a final sigma as `ς`; OPA maps each character on its own with Go's simple mapping.
 //!   `to_upper`/`to_lower` use the built-in unless the string holds a character on which the two
@@ -30,6 +32,9 @@ use std::sync::OnceLock;
 
 pub const FORMAT_NUMBER: &str = "format_number";
 pub const ROUND_NUMBER: &str = "round_number";
+
+/// The significant digits of a float result (see the module documentation).
+pub const FLOAT_DIGITS: usize = 10;
 pub const TO_UPPER: &str = "to_upper";
 pub const TO_LOWER: &str = "to_lower";
 pub const LIST_GET: &str = "list_get";
@@ -119,22 +124,20 @@ format_number(x) := _layout(_decimal(x)) if {{
 	x > 0
 }}
 
-# A float result rounded to 15 significant digits, the language's float arithmetic (beyond 1e300
-# a result is an evaluation failure, reported where it is computed).
-round_number(x) := x if _small_integer(x)
+# A float result rounded to {digits} significant digits, the language's float arithmetic (beyond
+# the float limit a result is an evaluation failure, reported where it is computed).
+round_number(x) := 0 if x == 0
 
-round_number(x) := x if abs(x) > 1e300
+round_number(x) := x if abs(x) > {limit}
 
 round_number(x) := 0 - _rounded(0 - x) if {{
-	not _small_integer(x)
 	x < 0
-	x >= -1e300
+	x >= -{limit}
 }}
 
 round_number(x) := _rounded(x) if {{
-	not _small_integer(x)
 	x > 0
-	x <= 1e300
+	x <= {limit}
 }}
 
 _small_integer(x) if {{
@@ -143,7 +146,7 @@ _small_integer(x) if {{
 }}
 
 _rounded(a) := to_number(concat("", [substring(d, 0, 1), ".", substring(d, 1, -1), "0e", format_int(e, 10)])) if {{
-	[d, e] := _round15(_decimal(a))
+	[d, e] := _round(_decimal(a))
 }}
 
 # [digits, e] of a positive number: its shortest decimal is 0.digits times 10^(e + 1), with no
@@ -158,12 +161,12 @@ _exponent(s) := 0 if s == ""
 
 _exponent(s) := to_number(trim_left(s, "+")) if s != ""
 
-_round15([d, e]) := [d, e] if count(d) <= 15
+_round([d, e]) := [d, e] if count(d) <= {digits}
 
-_round15([d, e]) := [trim_right(s, "0"), (e + count(s)) - 15] if {{
-	count(d) > 15
-	up := to_number(substring(d, 15, 1)) >= 5
-	s := format_int(to_number(substring(d, 0, 15)) + _carry(up), 10)
+_round([d, e]) := [trim_right(s, "0"), (e + count(s)) - {digits}] if {{
+	count(d) > {digits}
+	up := to_number(substring(d, {digits}, 1)) >= 5
+	s := format_int(to_number(substring(d, 0, {digits})) + _carry(up), 10)
 }}
 
 _carry(true) := 1
@@ -298,6 +301,8 @@ list_get(xs, i, d) := xs[i] if {{
 "#,
         upper = object(&tables.upper),
         lower = object(&tables.lower),
+        digits = FLOAT_DIGITS,
+        limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
     ));
     out
 }
