@@ -35,13 +35,15 @@ def value(engine, query):
     return {"undefined": True} if got is conformance.UNDEFINED else {"value": got}
 
 
-def decide(engine, query):
+def decide(engine, query, package=None):
+    """The decision of one policy; `package` is its document when it was evaluated already."""
     if "path" in query:
         return value(engine, query)
-    try:
-        package = conformance.evaluate(engine, query["policy"], query.get("input"))
-    except conformance.OpaError as exc:
-        return {"error": str(exc)}
+    if package is None:
+        try:
+            package = conformance.evaluate(engine, query["policy"], query.get("input"))
+        except conformance.OpaError as exc:
+            return {"error": str(exc)}
     if package is conformance.UNDEFINED or not isinstance(package, dict):
         return {"error": f"data.{query['policy']} is undefined"}
 
@@ -53,15 +55,55 @@ def decide(engine, query):
     return {"deny": strings("deny"), "warn": strings("warn"), "allow": allow if isinstance(allow, bool) else None}
 
 
+def common_prefix(paths):
+    parts = [p.split(".") for p in paths]
+    prefix = []
+    for segments in zip(*parts):
+        if len(set(segments)) != 1:
+            break
+        prefix.append(segments[0])
+    return ".".join(prefix)
+
+
+def shared_documents(engine, queries):
+    """Policy documents evaluated together: OPA prepares each distinct query (compiling every
+    module), so many policies judged on one input are one evaluation of their common package, not
+    one each. Returns {index: package document}; evaluation errors leave the policies out (each is
+    then evaluated on its own, so that the error names it)."""
+    groups = {}
+    for i, q in enumerate(queries):
+        if "policy" in q and q.get("overrides") is None:
+            groups.setdefault(json.dumps(q.get("input"), sort_keys=True), []).append(i)
+    found = {}
+    for indexes in groups.values():
+        if len(indexes) < 4:
+            continue
+        prefix = common_prefix([queries[i]["policy"] for i in indexes])
+        if not prefix:
+            continue
+        try:
+            root = conformance.evaluate(engine, prefix, queries[indexes[0]].get("input"))
+        except conformance.OpaError:
+            continue
+        for i in indexes:
+            doc = root
+            for segment in queries[i]["policy"][len(prefix) :].strip(".").split("."):
+                if segment:
+                    doc = doc.get(segment, conformance.UNDEFINED) if isinstance(doc, dict) else conformance.UNDEFINED
+            found[i] = doc
+    return found
+
+
 def run_bundle(request):
     bundle = conformance.read_bundle(request["bundle"])
     try:
         base = conformance.new_engine(bundle)
     except conformance.BundleError as exc:
         return [{"error": str(exc)} for _ in request["queries"]]
+    shared = shared_documents(base, request["queries"])
     engines = {}
     answers = []
-    for query in request["queries"]:
+    for index, query in enumerate(request["queries"]):
         overrides = query.get("overrides")
         if overrides is None:
             engine = base
@@ -72,7 +114,7 @@ def run_bundle(request):
                 engine.add_data(overrides, path=f"govc.overrides.{query['policy']}")
                 engines[key] = engine
             engine = engines[key]
-        answers.append(decide(engine, query))
+        answers.append(decide(engine, query, shared.get(index)))
     for engine in engines.values():
         engine.close()
     base.close()

@@ -21,8 +21,14 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// The root documents and the names the bundle imports or reserves (`rego.v1`, `future.keywords`,
-/// Gatekeeper's `lib`).
-const ROOTS_AND_IMPORTS: &[&str] = &["data", "input", "rego", "future", "lib", "system"];
+/// Gatekeeper's `lib`). regorus binds the last segment of `import rego.v1` like any import:
+///
+/// ```rego
+/// package t
+/// import rego.v1
+/// p contains x if { some v1 in [1]; x := v1 }   # regorus: var `v1` used before definition
+/// ```
+const ROOTS_AND_IMPORTS: &[&str] = &["data", "input", "rego", "v1", "future", "keywords", "lib", "system"];
 
 /// Names the generated Rego uses for its own rules and variables without a leading underscore.
 pub const GENERATED: &[&str] = &["deny", "warn", "allow", "violation", "decision", "msg"];
