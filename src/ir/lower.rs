@@ -67,26 +67,39 @@ pub fn lower(a: &Analysis) -> Ir {
         }
     }
 
-    let mut suites: Vec<TestSuite> = Vec::new();
+    // Each test's rule name in its suite's package, first: a test's `let`s are variables of that
+    // package and must not take a rule's name.
+    let mut rules: Vec<(PackagePath, String)> = Vec::new();
     for &t in &test_ids {
         let test = &p.tests[t];
         let mut package = module_path(p, test.module);
         if let Some(last) = package.last_mut() {
             last.push_str("_test");
         }
-        let suite = match suites.iter_mut().position(|s| s.package == package) {
-            Some(i) => &mut suites[i],
-            None => {
-                suites.push(TestSuite {
-                    package,
-                    tests: Vec::new(),
-                });
-                suites.last_mut().expect("just pushed")
-            }
-        };
-        let rule = unique_rule_name(&test.name, suite.tests.iter().map(|t| t.rule.as_str()));
-        let test_ir = lower_test(a, &failing, test, rule);
-        suite.tests.push(test_ir);
+        let taken: Vec<&str> = rules
+            .iter()
+            .filter(|(pkg, _)| *pkg == package)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let rule = unique_rule_name(&test.name, taken.into_iter());
+        rules.push((package, rule));
+    }
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for (&t, (package, rule)) in test_ids.iter().zip(&rules) {
+        let test = &p.tests[t];
+        let siblings: Vec<&str> = rules
+            .iter()
+            .filter(|(pkg, _)| pkg == package)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let test_ir = lower_test(a, &failing, test, rule.clone(), &siblings);
+        match suites.iter_mut().find(|s| &s.package == package) {
+            Some(suite) => suite.tests.push(test_ir),
+            None => suites.push(TestSuite {
+                package: package.clone(),
+                tests: vec![test_ir],
+            }),
+        }
     }
 
     let resources = p
@@ -265,7 +278,16 @@ impl<'a> Namer<'a> {
 
 fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
     let cx = Cx::new(a, failing, &f.locals, &[]);
-    let mut namer = Namer::new(&f.locals, &[]);
+    // The module's functions are rules of its package: no variable of a body takes their names
+    // (regorus refuses `some x in xs` in a package with a rule `x`).
+    let siblings: Vec<&str> = a
+        .program
+        .fns
+        .iter()
+        .filter(|g| g.module == f.module)
+        .map(|g| g.name.as_str())
+        .collect();
+    let mut namer = Namer::new(&f.locals, &siblings);
     let params = f.params.iter().map(|l| namer.var(*l)).collect();
     let body = f
         .body
@@ -363,10 +385,10 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     }
 }
 
-fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String) -> Test {
+fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
     let p = &a.program;
     let cx = Cx::new(a, failing, &test.locals, &[]);
-    let mut namer = Namer::new(&test.locals, &[]);
+    let mut namer = Namer::new(&test.locals, rules);
     let lets = test
         .lets
         .iter()

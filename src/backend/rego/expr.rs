@@ -198,17 +198,19 @@ impl<'t> Emitter<'t> {
             } => {
                 let coll = self.term(collection).text;
                 let inner = self.cond(body);
+                // OPA refuses a declared variable the body never reads ("declared var unused").
+                let bound = if free_vars(body).contains(var) {
+                    names::var(var)
+                } else {
+                    "_".to_string()
+                };
                 match quantifier {
                     Quantifier::Any => {
-                        let mut out = vec![format!("some {} in {coll}", names::var(var))];
+                        let mut out = vec![format!("some {bound} in {coll}")];
                         out.extend(inner);
                         out
                     }
-                    Quantifier::All => vec![format!(
-                        "every {} in {coll} {{\n{}}}",
-                        names::var(var),
-                        indent_lines(&inner)
-                    )],
+                    Quantifier::All => vec![format!("every {bound} in {coll} {{\n{}}}", indent_lines(&inner))],
                 }
             }
             Expr::Partial(p) => self.cond(&p.expr),
@@ -478,15 +480,24 @@ impl<'t> Emitter<'t> {
     /// side of `and` only where the left holds, the right side of `or` only where the left does
     /// not, a quantifier's body for each element (LANGUAGE-REFERENCE, "Evaluation failures").
     pub fn failures(&mut self, e: &Expr, ctx: &[String], out: &mut Vec<FailureRule>) {
+        if !e.can_fail() {
+            return;
+        }
         match e {
             Expr::And(a, b) => {
                 self.failures(a, ctx, out);
+                if !b.can_fail() {
+                    return;
+                }
                 let mut inner = ctx.to_vec();
                 inner.extend(self.cond(a));
                 self.failures(b, &inner, out);
             }
             Expr::Or(a, b) => {
                 self.failures(a, ctx, out);
+                if !b.can_fail() {
+                    return;
+                }
                 let mut inner = ctx.to_vec();
                 let left = self.single_cond(a);
                 inner.push(format!("not {left}"));
@@ -496,6 +507,9 @@ impl<'t> Emitter<'t> {
                 var, collection, body, ..
             } => {
                 self.failures(collection, ctx, out);
+                if !body.can_fail() {
+                    return;
+                }
                 let mut inner = ctx.to_vec();
                 inner.push(format!("some {} in {}", names::var(var), self.term(collection).text));
                 self.failures(body, &inner, out);

@@ -1,12 +1,13 @@
 //! One policy's Rego package.
 
-use super::expr::{indent_lines, without_redundant, Emitter, FailedWhat};
+use super::expr::{free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
-use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema};
+use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema, Var};
 use crate::syntax::ast::ClauseKind;
+use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package.
 pub fn emit_policy(policy: &Policy, target: &Target) -> String {
@@ -95,7 +96,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
             let mut body = vec![gate.to_string(), "count(deny) == 0".to_string()];
-            body.extend(conditions(&mut em, &clause.conditions));
+            body.extend(conditions(&mut em, &clause.conditions, None));
             out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
         }
     } else {
@@ -260,18 +261,40 @@ fn is_boolean(e: &Expr) -> bool {
     ) || matches!(e, Expr::Binary { op, .. } if matches!(op, crate::ir::BinOp::Eq | crate::ir::BinOp::Ne | crate::ir::BinOp::Lt | crate::ir::BinOp::Le | crate::ir::BinOp::Gt | crate::ir::BinOp::Ge))
 }
 
-fn conditions(em: &mut Emitter<'_>, conds: &[Condition]) -> Vec<String> {
+fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPart]>) -> Vec<String> {
     let mut body = Vec::new();
-    for c in conds {
+    for (i, c) in conds.iter().enumerate() {
         match c {
             Condition::Expr(e) => body.extend(em.cond(e)),
             Condition::Some { var, collection } => {
                 let coll = em.term(collection).text;
-                body.push(format!("some {} in {coll}", names::var(var)));
+                // A variable nothing reads is `_`, as OPA wants it.
+                let bound = if reads(&conds[i + 1..], message).contains(var) {
+                    names::var(var)
+                } else {
+                    "_".to_string()
+                };
+                body.push(format!("some {bound} in {coll}"));
             }
         }
     }
     body
+}
+
+/// The locals the conditions and the message read.
+fn reads(conds: &[Condition], message: Option<&[MsgPart]>) -> BTreeSet<Var> {
+    let mut out = BTreeSet::new();
+    for c in conds {
+        match c {
+            Condition::Expr(e) | Condition::Some { collection: e, .. } => out.extend(free_vars(e)),
+        }
+    }
+    for part in message.into_iter().flatten() {
+        if let MsgPart::Value(e) | MsgPart::Number(e) = part {
+            out.extend(free_vars(e));
+        }
+    }
+    out
 }
 
 fn clause_rule(em: &mut Emitter<'_>, clause: &Clause, gate: &str) -> String {
@@ -281,7 +304,7 @@ fn clause_rule(em: &mut Emitter<'_>, clause: &Clause, gate: &str) -> String {
         ClauseKind::Allow => return String::new(),
     };
     let mut body = vec![gate.to_string()];
-    body.extend(conditions(em, &clause.conditions));
+    body.extend(conditions(em, &clause.conditions, clause.message.as_deref()));
     if let Some(parts) = &clause.message {
         body.push(format!("msg := {}", em.format(parts)));
     }
@@ -296,8 +319,21 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
         em.failures(value, &[], &mut found);
     }
     for clause in &policy.clauses {
+        // Whether anything from the `i`th condition on (or the message) can fail: the context of
+        // the conditions before is written only where it is needed.
+        let fails_from = |i: usize| {
+            clause.conditions[i..].iter().any(|c| match c {
+                Condition::Expr(e) | Condition::Some { collection: e, .. } => e.can_fail(),
+            }) || clause.message.iter().flatten().any(|part| match part {
+                MsgPart::Value(e) | MsgPart::Number(e) => e.can_fail(),
+                MsgPart::Text(_) => false,
+            })
+        };
         let mut ctx = Vec::new();
-        for c in &clause.conditions {
+        for (i, c) in clause.conditions.iter().enumerate() {
+            if !fails_from(i) {
+                break;
+            }
             match c {
                 Condition::Expr(e) => {
                     em.failures(e, &ctx, &mut found);
@@ -309,6 +345,9 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
                     ctx.push(format!("some {} in {coll}", names::var(var)));
                 }
             }
+        }
+        if !fails_from(clause.conditions.len()) {
+            continue;
         }
         for part in clause.message.iter().flatten() {
             if let MsgPart::Value(e) | MsgPart::Number(e) = part {

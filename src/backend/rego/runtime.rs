@@ -145,9 +145,9 @@ _small_integer(x) if {{
 	abs(x) < 1000000000000000
 }}
 
-_rounded(a) := to_number(concat("", [substring(d, 0, 1), ".", substring(d, 1, -1), "0e", format_int(e, 10)])) if {{
-	[d, e] := _round(_decimal(a))
-}}
+_rounded(a) := _number(_round(_decimal(a)))
+
+_number([d, e]) := to_number(concat("", [substring(d, 0, 1), ".", substring(d, 1, -1), "0e", format_int(e, 10)]))
 
 # [digits, e] of a positive number: its shortest decimal is 0.digits times 10^(e + 1), with no
 # leading or trailing zero in digits.
