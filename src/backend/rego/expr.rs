@@ -87,6 +87,10 @@ pub struct Emitter<'t> {
     pub target: &'t Target,
     /// Helper rule and function definitions, to be written after the package's own rules.
     pub helpers: Vec<String>,
+    /// A statement in front of every helper that is a rule (one without arguments): a policy's
+    /// `_conforms`, so that evaluating the whole package (`opa eval data.a.b.p`, with strict
+    /// built-in errors) never computes on a malformed document.
+    pub gate: Option<&'static str>,
     counter: usize,
 }
 
@@ -95,6 +99,7 @@ impl<'t> Emitter<'t> {
         Emitter {
             target,
             helpers: Vec::new(),
+            gate: None,
             counter: 0,
         }
     }
@@ -110,11 +115,20 @@ impl<'t> Emitter<'t> {
         format!("{}.{name}", package_ref(&runtime::package(self.target)))
     }
 
+    /// A helper's body: `body`, behind the gate when the helper is a rule.
+    fn gated(&self, free: &BTreeSet<Var>, body: Vec<String>) -> Vec<String> {
+        match self.gate {
+            Some(gate) if free.is_empty() => std::iter::once(gate.to_string()).chain(body).collect(),
+            _ => body,
+        }
+    }
+
     /// A helper that holds (true, or undefined) when any of `bodies` holds.
     fn cond_helper(&mut self, free: &BTreeSet<Var>, bodies: Vec<Vec<String>>) -> String {
         let name = self.fresh("cond");
         let head = call(&name, free);
         for body in bodies {
+            let body = self.gated(free, body);
             self.helpers.push(format!("{head} if {{\n{}}}\n", indent_lines(&body)));
         }
         call(&name, free)
@@ -124,6 +138,7 @@ impl<'t> Emitter<'t> {
     fn bool_helper(&mut self, free: &BTreeSet<Var>, body: Vec<String>) -> String {
         let name = self.fresh("bool");
         let head = call(&name, free);
+        let body = self.gated(free, body);
         self.helpers.push(format!(
             "{head} := true if {{\n{}}} else := false\n",
             indent_lines(&body)
@@ -135,6 +150,7 @@ impl<'t> Emitter<'t> {
     fn value_helper(&mut self, free: &BTreeSet<Var>, body: Vec<String>, result: &str) -> String {
         let name = self.fresh("value");
         let head = call(&name, free);
+        let body = self.gated(free, body);
         self.helpers
             .push(format!("{head} := {result} if {{\n{}}}\n", indent_lines(&body)));
         call(&name, free)

@@ -15,6 +15,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     out.push_str(&metadata(policy));
     out.push_str(&target.module_head(&policy.package));
     let mut em = Emitter::new(target);
+    em.gate = Some("_conforms");
 
     section(&mut out, "The document being judged; `null` when there is none.");
     out.push_str(&format!(
@@ -245,12 +246,15 @@ fn override_checks(policy: &Policy) -> String {
     )
 }
 
+/// A `let` as a rule, defined only on a conforming document (so that evaluating the whole
+/// package never computes on a malformed one: with strict built-in errors, OPA would stop).
 fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
     if is_boolean(value) {
-        let body = em.cond(value);
+        let mut body = vec!["_conforms".to_string()];
+        body.extend(em.cond(value));
         format!("{name} := true if {{\n{}}} else := false\n", indent_lines(&body))
     } else {
-        format!("{name} := {}\n", em.term(value).text)
+        format!("{name} := {} if _conforms\n", em.term(value).text)
     }
 }
 
