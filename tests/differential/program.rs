@@ -472,7 +472,7 @@ impl<'r> Gen<'r> {
     }
 
     fn comparison(&mut self) -> &'static str {
-        *self.rng.pick(&["==", "!=", "<", "<=", ">", ">="])
+        self.rng.pick(&["==", "!=", "<", "<=", ">", ">="])
     }
 
     fn boolean(&mut self, depth: usize, scope: &Scope) -> String {
