@@ -472,7 +472,9 @@ impl<'r> Gen<'r> {
     }
 
     fn comparison(&mut self) -> &'static str {
-        self.rng.pick(&["==", "!=", "<", "<=", ">", ">="])
+        const COMPARISONS: &[&str] = &["==", "!=", "<", "<=", ">", ">="];
+        let op: &&'static str = self.rng.pick(COMPARISONS);
+        op
     }
 
     fn boolean(&mut self, depth: usize, scope: &Scope) -> String {
