@@ -214,3 +214,48 @@ fn every_keyword_built_in_and_generated_name_is_a_safe_user_name() {
         queries.len()
     );
 }
+
+/// A byte-order mark or a carriage return in a doc comment, a title, a message or a test name
+/// (issue 10) never reaches the Rego, YAML or workflow outputs raw: OPA refuses a module holding a
+/// byte-order mark anywhere, and ends a comment at a lone carriage return (turning the rest of the
+/// line into code), which regorus does not.
+#[test]
+fn invisible_characters_never_reach_the_outputs() {
+    let project = tempfile::tempdir().expect("tempdir");
+    let source = "package acme.text\n\n\
+        type D {\n  /// a field\u{FEFF} doc\rwith a carriage return\n  n: int\n}\n\n\
+        resource R {\n  group = \"acme.com\"\n  version = \"v1\"\n  spec: D\n}\n\n\
+        /// doc with a mark \u{FEFF} and a return \r here\n\
+        policy p {\n  title = \"t \\u{FEFF} \\r x\"\n  subject d: R\n  deny \"m \\r \\u{FEFF} {d.spec.n}\" when d.spec.n > 1\n}\n\n\
+        enforce p {\n  ci { files = [\"x/*.yaml\"] }\n  admission { kinds = [\"acme.com/R\"] }\n}\n\n\
+        test \"mark \\u{FEFF} return \\r name\" {\n  expect denied p(R { metadata: { name: \"a\" }, spec: D { n: 2 } }) with \"m \\r \\u{FEFF} 2\"\n}\n";
+    std::fs::write(project.path().join("text.gov"), source).expect("write text.gov");
+    let out = common::build_project(project.path());
+    for (path, file) in &out.tree.files {
+        let text = String::from_utf8_lossy(file);
+        if path.ends_with(".rego") || path.ends_with(".yaml") || path.ends_with(".yml") {
+            assert!(!text.contains('\u{FEFF}'), "{path} holds a byte-order mark");
+            assert!(!text.contains('\r'), "{path} holds a carriage return");
+        }
+        if path.ends_with(".yaml") || path.ends_with(".yml") {
+            for doc in text.split("\n---\n") {
+                let _: serde_json::Value = yaml_serde::from_str(doc).unwrap_or_else(|e| panic!("{path}: {e}"));
+            }
+        }
+    }
+    // Both engines load the bundle and give the message with its characters.
+    let want = BTreeSet::from(["m \r \u{FEFF} 2".to_string()]);
+    let input = json!({"apiVersion": "acme.com/v1", "kind": "R", "metadata": {"name": "a"}, "spec": {"n": 2}});
+    let engine = PolicyEngine::load(&out.bundle, true).expect("regorus loads the bundle");
+    let q = Query {
+        policy: "acme.text.p".into(),
+        input,
+        overrides: None,
+    };
+    assert_eq!(common::engines::regorus(&engine, &q).deny(), want);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_bundle(&out.bundle, dir.path());
+    assert_eq!(opa(&[(dir.path().to_path_buf(), vec![q])])[0][0].deny(), want);
+    let results = govc::testing::run(&out.ir, &out.bundle, None).expect("govc test runs");
+    assert!(results.iter().all(|r| r.passed()), "{results:?}");
+}

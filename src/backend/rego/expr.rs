@@ -91,6 +91,9 @@ pub struct Emitter<'t> {
     /// `_conforms`, so that evaluating the whole package (`opa eval data.a.b.p`, with strict
     /// built-in errors) never computes on a malformed document.
     pub gate: Option<&'static str>,
+    /// Writing the context of a failure rule: negations go through a helper (see
+    /// [`Emitter::context_cond`]).
+    in_context: bool,
     counter: usize,
 }
 
@@ -100,6 +103,7 @@ impl<'t> Emitter<'t> {
             target,
             helpers: Vec::new(),
             gate: None,
+            in_context: false,
             counter: 0,
         }
     }
@@ -174,6 +178,9 @@ impl<'t> Emitter<'t> {
                 if let Expr::Has(path) = inner.as_ref() {
                     return vec![format!("{} == null", self.present(path))];
                 }
+                if self.in_context {
+                    return vec![self.negation(inner)];
+                }
                 let stmt = self.single_cond(inner);
                 vec![format!("not {stmt}")]
             }
@@ -240,6 +247,26 @@ impl<'t> Emitter<'t> {
                 }
             }
         }
+    }
+
+    /// Statements that hold where `e` holds, for the context of a failure rule. There a value may
+    /// be undefined (a `let` whose computation failed, reported on its own), and OPA and regorus
+    /// disagree on a negation that reads one: `not f(l)` with `l` undefined is true for regorus,
+    /// undefined for OPA (which evaluates the rule references of a negated expression first).
+    /// So negations are written `_boolN(..) == false`, whose helper is false where its body is
+    /// undefined, on both engines.
+    pub fn context_cond(&mut self, e: &Expr) -> Vec<String> {
+        let outer = std::mem::replace(&mut self.in_context, true);
+        let out = self.cond(e);
+        self.in_context = outer;
+        out
+    }
+
+    /// `e` does not hold, as a statement both engines read alike (see [`Emitter::context_cond`]).
+    fn negation(&mut self, e: &Expr) -> String {
+        let free = free_vars(e);
+        let body = self.cond(e);
+        format!("{} == false", self.bool_helper(&free, body))
     }
 
     /// One statement that succeeds exactly when `e` is true (a helper when it takes several), so
@@ -506,7 +533,7 @@ impl<'t> Emitter<'t> {
                     return;
                 }
                 let mut inner = ctx.to_vec();
-                inner.extend(self.cond(a));
+                inner.extend(self.context_cond(a));
                 self.failures(b, &inner, out);
             }
             Expr::Or(a, b) => {
@@ -515,8 +542,9 @@ impl<'t> Emitter<'t> {
                     return;
                 }
                 let mut inner = ctx.to_vec();
-                let left = self.single_cond(a);
-                inner.push(format!("not {left}"));
+                let outer = std::mem::replace(&mut self.in_context, true);
+                inner.push(self.negation(a));
+                self.in_context = outer;
                 self.failures(b, &inner, out);
             }
             Expr::Quantified {
@@ -620,11 +648,12 @@ impl Emitter<'_> {
         let mut args = Vec::new();
         for operand in &operands {
             let t = self.term_of(operand).text;
-            // A name, a number or a reference without an index is defined here as it is.
-            let plain = t
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+'));
-            if plain {
+            // Only a number is surely defined: a `let` whose computation failed is not, and OPA and
+            // regorus differ on `not f(x)` when `x` is undefined (true for regorus, not for OPA).
+            let literal = t.starts_with(|c: char| c.is_ascii_digit())
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
+            if literal {
                 args.push(t);
             } else {
                 let var = self.fresh("v");

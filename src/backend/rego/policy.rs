@@ -341,7 +341,7 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
             match c {
                 Condition::Expr(e) => {
                     em.failures(e, &ctx, &mut found);
-                    ctx.extend(em.cond(e));
+                    ctx.extend(em.context_cond(e));
                 }
                 Condition::Some { var, collection } => {
                     em.failures(collection, &ctx, &mut found);
