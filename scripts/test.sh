@@ -4,7 +4,9 @@
 #   1. cargo fmt --check
 #   2. cargo clippy --all-targets -- -D warnings
 #   3. cargo test                 (unit, snapshot and spec tests)
-#   4. for every tests/conformance/*.json: `govc build` the project it names, `govc test` it, then
+#   4. the bounded differential run: random programs and documents judged by regorus and by OPA
+#      (tests/differential.rs; a fixed seed and count, about two minutes)
+#   5. for every tests/conformance/*.json: `govc build` the project it names, `govc test` it, then
 #      tests/opa/conformance.py runs the cases and the bundle's compiled tests in OPA itself
 #
 # Every step runs even when an earlier one failed (except those that need a build that failed),
@@ -87,6 +89,10 @@ step "cargo clippy" cargo clippy --locked --all-targets -- -D warnings
 if step "cargo test: build" build_tests; then
     GOVC=$(cat "$OUT/govc-path")
     step "cargo test" cargo test --locked "${PROFILE[@]}" --no-fail-fast
+    # Issue 10: the same decisions on both engines, for random programs and documents.
+    step "differential: regorus and OPA on random programs (seed 1, 50 programs)" \
+        env GOVC_DIFF_SEED=1 GOVC_DIFF_PROGRAMS=50 \
+        cargo test --locked "${PROFILE[@]}" --test differential -- --ignored --nocapture
 
     shopt -s nullglob
     CASE_FILES=(tests/conformance/*.json)

@@ -11,11 +11,6 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// The first segment of every package govc itself owns: `govc.defaults` (the parameter defaults
-/// in `data.json`), `govc.overrides` (operators' overrides, owned by no bundle) and `govc.log`
-/// (the decision-log mask).
-pub const GOVC_NAMESPACE: &str = "govc";
-
 /// Files of a bundle by their path inside it (`/`-separated), sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bundle {
@@ -93,37 +88,15 @@ fn plan(ir: &Ir) -> Vec<Planned> {
 }
 
 /// What keeps the bundle of a program from being laid out: two declarations compiled to one Rego
-/// package (and file), or a package in the namespace govc keeps for itself.
+/// package (and file). (A project package under `govc`, the namespace govc keeps for itself, is
+/// rejected by name resolution: E0110.)
 pub fn check(ir: &Ir) -> Vec<TargetProblem> {
     let mut problems = Vec::new();
     let mut seen: BTreeMap<&PackagePath, &Origin> = BTreeMap::new();
-    let mut reserved: Vec<PackagePath> = Vec::new();
     let planned = plan(ir);
     for entry in &planned {
         let Some(origin) = &entry.origin else { continue };
         let dotted = entry.package.join(".");
-        if entry.package.first().is_some_and(|p| p == GOVC_NAMESPACE) {
-            // One problem per module, however many of its declarations it would emit.
-            let module = module_of(origin);
-            if !reserved.contains(&module) {
-                problems.push(
-                    TargetProblem::new(
-                        ProblemKind::Clash,
-                        format!(
-                            "package `{}` would put Rego under `data.{GOVC_NAMESPACE}`, which govc keeps for its \
-                             runtime data (parameter defaults and overrides, the decision-log mask)",
-                            module.join(".")
-                        ),
-                        vec![Origin::Module(module.clone())],
-                    )
-                    .with_help(format!(
-                        "rename the package; no package may start with `{GOVC_NAMESPACE}`"
-                    )),
-                );
-                reserved.push(module);
-            }
-            continue;
-        }
         match seen.get(&entry.package) {
             Some(first) => problems.push(
                 TargetProblem::new(
@@ -144,23 +117,6 @@ pub fn check(ir: &Ir) -> Vec<TargetProblem> {
         }
     }
     problems
-}
-
-/// The module a bundle package comes from: a policy's module is its package without the policy
-/// name, a test suite's is its package without `_test`.
-fn module_of(origin: &Origin) -> PackagePath {
-    match origin {
-        Origin::Policy(p) => p[..p.len().saturating_sub(1)].to_vec(),
-        Origin::Tests(p) => {
-            let mut module = p.clone();
-            if let Some(last) = module.last_mut() {
-                *last = last.strip_suffix("_test").unwrap_or(last).to_string();
-            }
-            module
-        }
-        Origin::Module(p) | Origin::FnModule(p) => p.clone(),
-        Origin::Resource { .. } => Vec::new(),
-    }
 }
 
 /// A declaration in a problem's message.
@@ -207,6 +163,22 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         )?;
     }
     let mut own_roots: Vec<PackagePath> = Vec::new();
+    // Roots only the directory form has: what only its tests need.
+    let mut test_roots: Vec<PackagePath> = Vec::new();
+    // The runtime library ships where something calls it: with the policies, or else with the tests.
+    let runtime_path = format!("{}.rego", rego::runtime_package(&target).join("/"));
+    let used = |files: &BTreeMap<String, Vec<u8>>| {
+        files
+            .values()
+            .any(|text| rego::uses_runtime(&String::from_utf8_lossy(text), &target))
+    };
+    if used(&b.files) {
+        insert(&mut b.files, runtime_path, rego::emit_runtime(&target))?;
+        own_roots.push(rego::runtime_package(&target));
+    } else if used(&b.tests) {
+        insert(&mut b.tests, runtime_path, rego::emit_runtime(&target))?;
+        test_roots.push(rego::runtime_package(&target));
+    }
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
         let package: PackagePath = MASK_PACKAGE.iter().map(|s| s.to_string()).collect();
         insert(&mut b.files, mask_file(), mask)?;
@@ -223,6 +195,7 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         .iter()
         .map(|p| p.package.clone())
         .chain(own_roots.iter().cloned())
+        .chain(test_roots)
         .collect();
     let directory_manifest = manifest(&b.files.iter().chain(&b.tests).collect(), directory_roots);
     let tarball_manifest = manifest(&b.files.iter().collect(), tarball_roots);

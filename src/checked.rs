@@ -63,11 +63,22 @@ impl Ty {
     }
 }
 
-/// RFC 3339 date-time, with field ranges and a year from 1678 to 2261 (OPA's time built-ins count
-/// nanoseconds in 64 bits): what a `timestamp` must look like, in documents (the generated Rego
-/// checks it with this pattern, so no time built-in ever fails on a conforming document) and in
-/// literals.
-pub const RFC3339_PATTERN: &str = r"^(167[89]|16[89]\d|1[7-9]\d\d|2[01]\d\d|22[0-5]\d|226[01])-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$";
+/// RFC 3339 date-time as OPA's time built-ins parse it (Go's `time.RFC3339`), with a year from
+/// 1678 to 2261 (they count nanoseconds in 64 bits): what a `timestamp` must look like, in
+/// documents (the generated Rego checks it with this pattern, so no time built-in ever fails on a
+/// conforming document) and in literals. The calendar is checked too: days per month, February 29
+/// only in leap years; no leap second (`:60`, which Go refuses and regorus accepts); `T` and `Z`
+/// upper-case (Go refuses `t` and `z`); ASCII digits only (`\d` is Unicode in Rust's regex).
+pub const RFC3339_PATTERN: &str = concat!(
+    "^(?:",
+    // Any day but February 29, in any year of the range.
+    "(?:167[89]|16[89][0-9]|1[7-9][0-9][0-9]|2[01][0-9][0-9]|22[0-5][0-9]|226[01])-",
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    // February 29 of a leap year: divisible by 4, centuries only when divisible by 400.
+    "|(?:16(?:8[048]|9[26])|1[7-9](?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26])",
+    "|21(?:0[48]|[2468][048]|[13579][26])|22(?:0[48]|1[26]|2[048]|3[26]|4[048]|5[26]|60))-02-29",
+    ")T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+);
 
 /// Whether `s` is a timestamp govc accepts: RFC 3339 syntax and a year OPA can compute with.
 pub fn is_timestamp(s: &str) -> bool {
@@ -356,6 +367,8 @@ pub enum Builtin {
     Contains,
     Matches,
     DaysSince,
+    /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
+    Get,
 }
 
 impl Builtin {
@@ -371,6 +384,7 @@ impl Builtin {
         Builtin::Contains,
         Builtin::Matches,
         Builtin::DaysSince,
+        Builtin::Get,
     ];
 
     pub fn name(self) -> &'static str {
@@ -386,6 +400,7 @@ impl Builtin {
             Builtin::Contains => "contains",
             Builtin::Matches => "matches",
             Builtin::DaysSince => "days_since",
+            Builtin::Get => "get",
         }
     }
 
@@ -403,6 +418,7 @@ impl Builtin {
             Builtin::Contains => "contains(s: string, part: string) -> bool",
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
+            Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
         }
     }
 
@@ -578,8 +594,12 @@ mod tests {
         for ok in [
             "2025-01-31T12:00:00Z",
             "1678-01-01T00:00:00Z",
-            "2261-12-31T23:59:60.5+02:00",
-            "2024-02-29t00:00:00z",
+            "2261-12-31T23:59:59.5+02:00",
+            "2024-02-29T00:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2260-02-29T00:00:00Z",
+            "1680-02-29T00:00:00-01:30",
+            "2025-04-30T00:00:00.123456789012Z",
         ] {
             assert!(is_timestamp(ok), "{ok}");
         }
@@ -589,8 +609,41 @@ mod tests {
             "1600-01-01T00:00:00Z",
             "2025-01-01",
             "2025-01-01T24:00:00Z",
+            // Issue 10: impossible dates and leap seconds made `days_since` undefined.
+            "2019-02-31T00:00:00Z",
+            "2019-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2019-01-01T00:00:60Z",
+            // Go's RFC 3339 parser wants upper-case `T` and `Z`, and a period before fractions.
+            "2024-02-29t00:00:00z",
+            "2024-02-28T00:00:00z",
+            "2019-01-01T00:00:00,5Z",
+            "2019-01-01T00:00:00.Z",
+            "２０１９-01-01T00:00:00Z",
         ] {
             assert!(!is_timestamp(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_calendar_is_the_gregorian_one_in_every_year_of_the_range() {
+        let leap = |y: u32| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        let days = |y: u32, m: u32| match m {
+            2 if leap(y) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        for y in 1670..2270 {
+            for m in 1..=12 {
+                for d in 28..=32 {
+                    let t = format!("{y:04}-{m:02}-{d:02}T00:00:00Z");
+                    let want = (1678..=2261).contains(&y) && d <= days(y, m);
+                    assert_eq!(is_timestamp(&t), want, "{t}");
+                }
+            }
         }
     }
 }

@@ -122,8 +122,32 @@ fn query(e: &mut regorus::Engine, text: &str) -> Result<Option<Value>, String> {
     }
 }
 
+/// A document for regorus. A number written with a fraction but whole (`2.0`) becomes an integer,
+/// as OPA takes it: OPA computes on the decimal `2.0` exactly like on `2`, regorus on a double,
+/// which leaves integers behind above 2^53 (`(9007199254740993 + 2.0) % 7` stops regorus with
+/// "modulo on floating-point number"). Only below 2^53, where the double is the integer the
+/// document wrote: `4.062648845551739e16` is 40626488455517390 for OPA, 40626488455517392 as a
+/// double.
 fn from_json(v: &Value) -> Result<regorus::Value, String> {
-    regorus::Value::from_json_str(&v.to_string()).map_err(|e| format!("converting a value for regorus: {e}"))
+    regorus::Value::from_json_str(&whole_numbers_as_integers(v).to_string())
+        .map_err(|e| format!("converting a value for regorus: {e}"))
+}
+
+fn whole_numbers_as_integers(v: &Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Value::from(f as i64),
+            _ => v.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(whole_numbers_as_integers).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), whole_numbers_as_integers(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A regorus value as JSON (sets become sorted arrays); `None` when undefined.

@@ -41,6 +41,8 @@ pub struct Function {
     pub params: Vec<Var>,
     pub returns_bool: bool,
     pub body: Expr,
+    /// Its body holds an operation that can fail, itself or in a function it calls.
+    pub can_fail: bool,
 }
 
 /// A local variable with its final (unique within its body) name.
@@ -97,7 +99,10 @@ pub struct Clause {
 #[derive(Debug, Clone, Serialize)]
 pub enum MsgPart {
     Text(String),
+    /// A string, boolean, timestamp or enum value, written as is.
     Value(Expr),
+    /// A number, written in the language's own format (the same on every engine).
+    Number(Expr),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,7 +157,7 @@ pub struct SchemaField {
     pub schema: Schema,
 }
 
-/// What kind of values an operator works on, where Rego needs different code for each.
+/// What kind of values an operator or built-in works on, where Rego needs different code for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Operands {
     Number,
@@ -206,10 +211,14 @@ pub enum Expr {
         module: PackagePath,
         name: String,
         args: Vec<Expr>,
+        /// The function can fail (see [`Function::can_fail`]).
+        can_fail: bool,
     },
     Builtin {
         builtin: Builtin,
         args: Vec<Expr>,
+        /// What the first argument is (`count` of a string counts characters).
+        on: Operands,
     },
     Not(Box<Expr>),
     Neg(Box<Expr>),
@@ -237,7 +246,103 @@ pub enum Expr {
     Has(Box<Expr>),
     Record(Vec<(String, Expr)>),
     List(Vec<Expr>),
+    /// A float result rounded to 10 significant digits: the language's float arithmetic, which
+    /// engines that compute floats differently (OPA and regorus) agree on.
+    Rounded(Box<Expr>),
+    /// An operation that can fail at run time.
+    Partial(Box<Partial>),
 }
+
+impl Expr {
+    /// The expressions directly inside this one (message parts included).
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Int(_)
+            | Expr::Float(_)
+            | Expr::Bool(_)
+            | Expr::String(_)
+            | Expr::Subject
+            | Expr::Param(_)
+            | Expr::Let(_)
+            | Expr::Local(_) => Vec::new(),
+            Expr::Format(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    MsgPart::Text(_) => None,
+                    MsgPart::Value(e) | MsgPart::Number(e) => Some(e),
+                })
+                .collect(),
+            Expr::Field { target, .. } => vec![target],
+            Expr::Index { target, index } => vec![target, index],
+            Expr::Call { args, .. } | Expr::Builtin { args, .. } | Expr::List(args) => args.iter().collect(),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) => vec![x],
+            Expr::And(a, b) | Expr::Or(a, b) => vec![a, b],
+            Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            Expr::In {
+                element, collection, ..
+            } => vec![element, collection],
+            Expr::Quantified { collection, body, .. } => vec![collection, body],
+            Expr::Record(fields) => fields.iter().map(|(_, v)| v).collect(),
+            Expr::Partial(p) => vec![&p.expr],
+        }
+    }
+
+    /// Whether evaluating this expression can fail: it holds a [`Partial`] operation or calls a
+    /// function that can fail.
+    pub fn can_fail(&self) -> bool {
+        match self {
+            Expr::Partial(_) | Expr::Call { can_fail: true, .. } => true,
+            other => other.children().into_iter().any(Expr::can_fail),
+        }
+    }
+}
+
+/// An operation that can fail at run time (a division by zero, ...). Its value is the value of
+/// `expr`; the back ends report each way it can fail as a denial naming `text` and the cause, and
+/// run no clause of a policy on a document where one does (LANGUAGE-REFERENCE, "Evaluation
+/// failures").
+#[derive(Debug, Clone, Serialize)]
+pub struct Partial {
+    /// The expression as written, for messages.
+    pub text: String,
+    pub failures: Vec<Failure>,
+    pub expr: Expr,
+}
+
+/// One way a [`Partial`] operation can fail, stated on its `expr`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Failure {
+    /// The right operand of `/` or `%` is zero.
+    DivisionByZero,
+    /// The list argument of `min` or `max` is empty.
+    EmptyList,
+    /// The index is outside the list.
+    IndexOutOfRange,
+    /// The result's magnitude exceeds `limit` (the language's range of `int` or `float`).
+    OutOfRange { limit: f64 },
+}
+
+impl Failure {
+    /// The cause, as messages state it.
+    pub fn cause(self) -> &'static str {
+        match self {
+            Failure::DivisionByZero => "division by zero",
+            Failure::EmptyList => "the list is empty",
+            Failure::IndexOutOfRange => "the index is outside the list",
+            Failure::OutOfRange { .. } => "the result is out of range",
+        }
+    }
+}
+
+/// The largest magnitude of an `int` result: beyond it, engines disagree (regorus leaves 64-bit
+/// integers for floats at 2^63 ≈ 9.22e18, OPA computes exactly), so it is an evaluation failure.
+pub const INT_LIMIT: f64 = 9e18;
+
+/// The largest magnitude of a `float` result (regorus stops at the largest double, OPA goes on):
+/// 2^1000, about 1.07e301. A power of two: engines that compute on decimals (OPA) and on doubles
+/// (regorus) can disagree on which side of the limit a result falls only when it is within 1e-16
+/// of it, which a decimal result never is of a power of two (it could be of `1e300`).
+pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {

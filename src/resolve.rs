@@ -85,6 +85,42 @@ pub struct ItemCounts {
     pub policies: u32,
 }
 
+/// The package roots the compiler owns: `std` is the standard library, and `govc` holds the
+/// bundle's own data and code (`govc.defaults`, `govc.overrides`, `govc.runtime`, `govc.log`). A project
+/// package under either would be merged into them, shadow parameter overrides or be dropped.
+const RESERVED_PACKAGE_ROOTS: &[&str] = &["std", "govc"];
+
+/// E0110 for a project file whose package is under a reserved root.
+fn reserved_package(package: &Path) -> Option<Diagnostic> {
+    let root = &package.segments.first()?.name;
+    if !RESERVED_PACKAGE_ROOTS.contains(&root.as_str()) {
+        return None;
+    }
+    let what = if root == "std" {
+        "the standard library"
+    } else {
+        "the compiled bundle's own data and code"
+    };
+    Some(
+        Diagnostic::error(
+            Code::ReservedPackage,
+            package.span,
+            format!(
+                "package `{}` is under `{root}`, which is reserved for {what}",
+                package.dotted()
+            ),
+        )
+        .with_label("reserved package name")
+        .with_help(format!(
+            "name the package after your organization, e.g. `{}`",
+            std::iter::once("acme")
+                .chain(package.segments.iter().skip(1).map(|s| s.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(".")
+        )),
+    )
+}
+
 impl Names {
     /// Pass 1: modules, item ids, duplicates, imports.
     pub fn collect(files: &[SourceModule], stdlib_files: &[bool], diags: &mut Vec<Diagnostic>) -> Names {
@@ -94,7 +130,13 @@ impl Names {
                 names.files.insert(file.file, FileScope::default());
                 continue;
             };
-            let module = names.module_for(package, stdlib_files.get(file_index).copied().unwrap_or(false));
+            let is_stdlib = stdlib_files.get(file_index).copied().unwrap_or(false);
+            if !is_stdlib {
+                if let Some(d) = reserved_package(package) {
+                    diags.push(d);
+                }
+            }
+            let module = names.module_for(package, is_stdlib);
             names.files.insert(
                 file.file,
                 FileScope {

@@ -30,6 +30,12 @@ const RUNNER_PACKAGE: &str = "govc_runner";
 pub fn run(ir: &Ir, bundle: &crate::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
     let mut engine = PolicyEngine::load(bundle, true)?;
     let (runner, keys) = runner_module(&ir.tests);
+    let target = Target::bundle();
+    let runtime_path = format!("{}.rego", rego::runtime_package(&target).join("/"));
+    let bundled = bundle.files.contains_key(&runtime_path) || bundle.tests.contains_key(&runtime_path);
+    if rego::uses_runtime(&runner, &target) && !bundled {
+        engine.add_module(&runtime_path, &rego::emit_runtime(&target))?;
+    }
     engine.add_module("govc_runner.rego", &runner)?;
     let mut results = Vec::new();
     for (si, suite) in ir.tests.iter().enumerate() {
@@ -84,14 +90,14 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
             let lets: Vec<String> = test
                 .lets
                 .iter()
-                .map(|(v, e)| format!("{} := {}", v.0, em.term(e).text))
+                .map(|(v, e)| format!("{} := {}", rego::var(v), em.term(e).text))
                 .collect();
             for (xi, x) in test.expectations.iter().enumerate() {
                 let key = format!("s{si}_t{ti}_x{xi}");
                 let mut body = lets.clone();
-                body.push(format!("x := {}", em.term(&x.subject).text));
+                body.push(format!("_x := {}", em.term(&x.subject).text));
                 out.push_str(&format!(
-                    "\n{key}_subject := x if {{\n{}}}\n",
+                    "\n{key}_subject := _x if {{\n{}}}\n",
                     rego::indent_lines(&body)
                 ));
                 if !x.overrides.is_empty() {
@@ -101,9 +107,9 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
                         .iter()
                         .map(|(k, v)| format!("{}: {}", rego::string_literal(k), em.term(v).text))
                         .collect();
-                    body.push(format!("x := {{{}}}", fields.join(", ")));
+                    body.push(format!("_x := {{{}}}", fields.join(", ")));
                     out.push_str(&format!(
-                        "\n{key}_overrides := x if {{\n{}}}\n",
+                        "\n{key}_overrides := _x if {{\n{}}}\n",
                         rego::indent_lines(&body)
                     ));
                 }

@@ -9,8 +9,12 @@ mod builtins;
 mod env;
 mod expr;
 mod items;
+mod pattern;
 mod policy;
 mod tests_and_enforce;
+
+/// A constant pattern as the engines are given it (RE2 with the meaning OPA gives it).
+pub use builtins::canonical as canonical_pattern;
 
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;

@@ -290,8 +290,8 @@ fn github_commands_escape_properties_and_messages() {
     assert_eq!(
         lines[0],
         "::error file=dir%2C1/a%3Ab.gov,line=3,col=38,endLine=3,endColumn=47,title=E0221::\
-         invalid regular expression `(100%25%0A` (help: patterns use RE2 syntax, as OPA does; in a \
-         string, write a backslash as `\\\\`)"
+         invalid regular expression `(100%25%0A` (help: patterns use RE2 syntax, as OPA does; a raw \
+         string `r\"...\"` takes a backslash as it is)"
     );
     assert!(
         lines[1].starts_with("::warning file=unused.gov,line=3,col=16,endLine=3,endColumn=21,title=W0101::"),

@@ -273,6 +273,11 @@ fn run(form: RegoForm) {
             let Some(template) = templates.iter().find(|t| t.policy.join(".") == policy) else {
                 continue;
             };
+            // A Constraint's parameters are an object (Gatekeeper's CRD schema says so): overrides
+            // of another shape have no admission counterpart.
+            if case.get("overrides").is_some_and(|o| !o.is_object()) {
+                continue;
+            }
             let expect_deny = case["expect"]
                 .get("deny")
                 .and_then(Value::as_array)

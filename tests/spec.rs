@@ -101,8 +101,10 @@ fn every_stdlib_file_checks_without_diagnostics() {
     }
 }
 
-/// The embedded stdlib, with `file` loaded as a user file in place of its embedded copy (so its
-/// declarations are not duplicates of themselves).
+/// The embedded stdlib, with `file` loaded from disk in place of its embedded copy (so its
+/// declarations are not duplicates of themselves), and an empty project file: a project package
+/// may not be under `std` (E0110), so the file stays a standard library file, whose diagnostics
+/// are reported like any other.
 fn stdlib_only(file: &Path) -> SourceMap {
     let text = std::fs::read_to_string(file).expect("stdlib file is UTF-8");
     let mut sources = SourceMap::new();
@@ -111,7 +113,8 @@ fn stdlib_only(file: &Path) -> SourceMap {
             sources.add(*name, None, embedded.to_string(), true);
         }
     }
-    sources.add(file.display().to_string(), Some(file.to_path_buf()), text, false);
+    sources.add(file.display().to_string(), Some(file.to_path_buf()), text, true);
+    sources.add("check.gov", None, "package spec.stdlib_check\n".to_string(), false);
     sources
 }
 

@@ -62,6 +62,8 @@ codes! {
         "A function, policy or other value stands where a type is expected.";
     CaseCollision = "E0109", "two packages or policies differ only in case, so their outputs collide",
         "Output files are named after packages and policies; on a case-insensitive file system (macOS, Windows) `Foo` and `foo` would be one file. Rename one of them.";
+    ReservedPackage = "E0110", "a project package is under `std` or `govc`, which the compiler owns",
+        "Packages under `std` are the standard library's and packages under `govc` hold the bundle's own data and code (`govc.defaults`, `govc.overrides`, `govc.runtime`, `govc.log`): name the package after your organization.";
     UnusedImport = "W0101", "an import is never used",
         "Nothing in the file uses the imported name: remove the import.";
     // Types
@@ -71,8 +73,8 @@ codes! {
         "The enum has no such value: use one of the values it declares.";
     TypeMismatch = "E0203", "operands or values of the wrong type",
         "The operands or values do not have the types the operation needs (for example, a string compared with an int).";
-    UnguardedOptional = "E0204", "an optional field is read without a `has` guard",
-        "An optional field (`name?: T`) may be absent: read it only where `has x.name` holds, in the same condition block before the read.";
+    UnguardedOptional = "E0204", "an optional field or a map entry is read without a guard",
+        "An optional field (`name?: T`) may be absent: read it only where `has x.name` holds, in the same condition block before the read. A map entry `m[k]` is read where `k in m` holds, or with a default: `get(m, k, default)`.";
     MissingField = "E0205", "a record literal misses a required field",
         "A record literal must give every required field of its type.";
     UnknownLiteralField = "E0206", "a record literal names a field its type does not have",
@@ -106,13 +108,15 @@ codes! {
     InvalidEnforcement = "E0220", "invalid `enforce` settings",
         "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces }`; admission `kinds` must be the `group/Kind` of the policies' resource subject.";
     InvalidPattern = "E0221", "invalid regular expression",
-        "Patterns use RE2 syntax, as OPA does; in a string, a backslash is written `\\\\`.";
+        "Patterns use RE2 syntax, as OPA does. Write them as raw strings, `r\"...\"`, which take a backslash as it is.";
     NotCallable = "E0222", "only functions and built-ins can be called",
         "Only functions (`fn`) and built-ins can be called; policies are enforced and tested, not called.";
     UntypedRecord = "E0223", "a record literal needs a known type",
         "A record literal needs a type: write `Type { ... }`, or use it where its type is known.";
     InvalidParam = "E0224", "invalid policy parameter",
         "A parameter's default must have its type and meet its constraints.";
+    PatternNotConstant = "E0225", "a regular expression is not a constant string",
+        "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph

@@ -2,37 +2,14 @@
 //! dependency graph, names variables, and turns types into schemas.
 
 use super::*;
-use crate::checked::{self as c, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
+use crate::checked::{self as c, Builtin, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
 use crate::graph::{self, Node};
 use crate::project::Analysis;
 use crate::resolve::Named;
+use crate::source::SourceMap;
 use crate::syntax::ast::BinOp as AstOp;
+use crate::syntax::ast::UnaryOp;
 use std::collections::{BTreeSet, HashMap, HashSet};
-
-/// Words that cannot name a Rego variable or rule.
-const RESERVED: &[&str] = &[
-    "as",
-    "contains",
-    "data",
-    "default",
-    "else",
-    "every",
-    "false",
-    "if",
-    "import",
-    "in",
-    "input",
-    "not",
-    "null",
-    "package",
-    "some",
-    "true",
-    "with",
-    "deny",
-    "warn",
-    "allow",
-    "violation",
-];
 
 /// Lowers a checked, error-free analysis to the IR.
 pub fn lower(a: &Analysis) -> Ir {
@@ -61,12 +38,17 @@ pub fn lower(a: &Analysis) -> Ir {
 
     let mut fn_modules: Vec<FnModule> = Vec::new();
     let mut policies = Vec::new();
+    // Functions that can fail, filled in dependency order: a function is lowered after those it calls.
+    let mut failing: HashSet<c::FnId> = HashSet::new();
     for node in &order {
         match node {
             Node::Item(Item::Fn(id)) if used_fns.contains(id) => {
                 let f = &p.fns[id.index()];
                 let package = module_path(p, f.module);
-                let function = lower_fn(p, f);
+                let function = lower_fn(a, &failing, f);
+                if function.can_fail {
+                    failing.insert(*id);
+                }
                 let for_policies = policy_fns.contains(id);
                 match fn_modules.iter_mut().find(|m| m.package == package) {
                     Some(m) => {
@@ -80,31 +62,44 @@ pub fn lower(a: &Analysis) -> Ir {
                     }),
                 }
             }
-            Node::Item(Item::Policy(id)) if emitted.contains(id) => policies.push(lower_policy(p, *id)),
+            Node::Item(Item::Policy(id)) if emitted.contains(id) => policies.push(lower_policy(a, &failing, *id)),
             _ => {}
         }
     }
 
-    let mut suites: Vec<TestSuite> = Vec::new();
+    // Each test's rule name in its suite's package, first: a test's `let`s are variables of that
+    // package and must not take a rule's name.
+    let mut rules: Vec<(PackagePath, String)> = Vec::new();
     for &t in &test_ids {
         let test = &p.tests[t];
         let mut package = module_path(p, test.module);
         if let Some(last) = package.last_mut() {
             last.push_str("_test");
         }
-        let suite = match suites.iter_mut().position(|s| s.package == package) {
-            Some(i) => &mut suites[i],
-            None => {
-                suites.push(TestSuite {
-                    package,
-                    tests: Vec::new(),
-                });
-                suites.last_mut().expect("just pushed")
-            }
-        };
-        let rule = unique_rule_name(&test.name, suite.tests.iter().map(|t| t.rule.as_str()));
-        let test_ir = lower_test(a, test, rule);
-        suite.tests.push(test_ir);
+        let taken: Vec<&str> = rules
+            .iter()
+            .filter(|(pkg, _)| *pkg == package)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let rule = unique_rule_name(&test.name, taken.into_iter());
+        rules.push((package, rule));
+    }
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for (&t, (package, rule)) in test_ids.iter().zip(&rules) {
+        let test = &p.tests[t];
+        let siblings: Vec<&str> = rules
+            .iter()
+            .filter(|(pkg, _)| pkg == package)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        let test_ir = lower_test(a, &failing, test, rule.clone(), &siblings);
+        match suites.iter_mut().find(|s| &s.package == package) {
+            Some(suite) => suite.tests.push(test_ir),
+            None => suites.push(TestSuite {
+                package: package.clone(),
+                tests: vec![test_ir],
+            }),
+        }
     }
 
     let resources = p
@@ -245,7 +240,9 @@ fn unique_rule_name<'a>(name: &str, taken: impl Iterator<Item = &'a str> + Clone
     candidate
 }
 
-/// Gives locals Rego-safe names, unique within one body.
+/// Gives locals names unique within one body (a shadowed name gets a suffix: `x`, `x_2`). Back
+/// ends map these names to their own identifiers (the Rego back end keeps every user name clear
+/// of keywords, built-ins and generated names).
 struct Namer<'a> {
     locals: &'a [c::Local],
     names: HashMap<LocalId, Var>,
@@ -265,11 +262,10 @@ impl<'a> Namer<'a> {
         if let Some(v) = self.names.get(&id) {
             return v.clone();
         }
-        let base = self.locals[id.index()].name.trim_start_matches('_').to_string();
-        let base = if base.is_empty() { "v".to_string() } else { base };
+        let base = self.locals[id.index()].name.clone();
         let mut candidate = base.clone();
         let mut n = 2;
-        while self.used.contains(&candidate) || RESERVED.contains(&candidate.as_str()) {
+        while self.used.contains(&candidate) {
             candidate = format!("{base}_{n}");
             n += 1;
         }
@@ -280,24 +276,37 @@ impl<'a> Namer<'a> {
     }
 }
 
-fn lower_fn(p: &Program, f: &c::FnDef) -> Function {
-    let mut namer = Namer::new(&f.locals, &[]);
+fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
+    let cx = Cx::new(a, failing, &f.locals, &[]);
+    // The module's functions are rules of its package: no variable of a body takes their names
+    // (regorus refuses `some x in xs` in a package with a rule `x`).
+    let siblings: Vec<&str> = a
+        .program
+        .fns
+        .iter()
+        .filter(|g| g.module == f.module)
+        .map(|g| g.name.as_str())
+        .collect();
+    let mut namer = Namer::new(&f.locals, &siblings);
     let params = f.params.iter().map(|l| namer.var(*l)).collect();
     let body = f
         .body
         .as_ref()
-        .map_or(Expr::Bool(false), |b| lower_expr(p, &mut namer, b));
+        .map_or(Expr::Bool(false), |b| lower_expr(&cx, &mut namer, b));
     Function {
         name: f.name.clone(),
         doc: f.doc.clone(),
         params,
         returns_bool: f.ret == Ty::Bool,
+        can_fail: body.can_fail(),
         body,
     }
 }
 
-fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
+fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Policy {
+    let p = &a.program;
     let pol = &p.policies[id.index()];
+    let cx = Cx::new(a, failing, &pol.locals, &pol.params).with_lets(&pol.lets);
     // Lets become package rules: their names are reserved for the whole policy.
     let let_names: Vec<String> = pol
         .lets
@@ -314,7 +323,7 @@ fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
             let v = let_namer.var(*l);
             let mut namer = Namer::new(&pol.locals, &reserved);
             namer.names.extend(let_namer.names.clone());
-            (v, lower_expr(p, &mut namer, e))
+            (v, lower_expr(&cx, &mut namer, e))
         })
         .collect();
     let clauses = pol
@@ -327,9 +336,9 @@ fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
                 .conditions
                 .iter()
                 .map(|cond| match cond {
-                    c::TCondition::Expr(e) => Condition::Expr(lower_expr(p, &mut namer, e)),
+                    c::TCondition::Expr(e) => Condition::Expr(lower_expr(&cx, &mut namer, e)),
                     c::TCondition::Some { var, collection } => {
-                        let collection = lower_expr(p, &mut namer, collection);
+                        let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {
                             var: namer.var(*var),
                             collection,
@@ -337,7 +346,7 @@ fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
                     }
                 })
                 .collect();
-            let message = clause.message.as_ref().map(|m| lower_message(p, &mut namer, m));
+            let message = clause.message.as_ref().map(|m| lower_message(&cx, &mut namer, m));
             Clause {
                 kind: clause.kind,
                 message,
@@ -376,14 +385,15 @@ fn lower_policy(p: &Program, id: c::PolicyId) -> Policy {
     }
 }
 
-fn lower_test(a: &Analysis, test: &c::TestDef, rule: String) -> Test {
+fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
     let p = &a.program;
-    let mut namer = Namer::new(&test.locals, &[]);
+    let cx = Cx::new(a, failing, &test.locals, &[]);
+    let mut namer = Namer::new(&test.locals, rules);
     let lets = test
         .lets
         .iter()
         .map(|(l, e)| {
-            let value = lower_expr(p, &mut namer, e);
+            let value = lower_expr(&cx, &mut namer, e);
             (namer.var(*l), value)
         })
         .collect();
@@ -394,11 +404,11 @@ fn lower_test(a: &Analysis, test: &c::TestDef, rule: String) -> Test {
             kind: x.kind,
             policy: policy_package(p, x.policy),
             policy_has_allow: p.policies[x.policy.index()].has_allow(),
-            subject: lower_expr(p, &mut namer, &x.subject),
+            subject: lower_expr(&cx, &mut namer, &x.subject),
             overrides: x
                 .args
                 .iter()
-                .map(|(n, e)| (n.clone(), lower_expr(p, &mut namer, e)))
+                .map(|(n, e)| (n.clone(), lower_expr(&cx, &mut namer, e)))
                 .collect(),
             message: x.message.clone(),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
@@ -412,12 +422,13 @@ fn lower_test(a: &Analysis, test: &c::TestDef, rule: String) -> Test {
     }
 }
 
-fn lower_message(p: &Program, namer: &mut Namer<'_>, m: &c::TString) -> Vec<MsgPart> {
+fn lower_message(cx: &Cx<'_>, namer: &mut Namer<'_>, m: &c::TString) -> Vec<MsgPart> {
     m.parts
         .iter()
         .map(|part| match part {
             c::TStrPart::Text(t) => MsgPart::Text(t.clone()),
-            c::TStrPart::Interp(e) => MsgPart::Value(lower_expr(p, namer, e)),
+            c::TStrPart::Interp(e) if matches!(e.ty, Ty::Int | Ty::Float) => MsgPart::Number(lower_expr(cx, namer, e)),
+            c::TStrPart::Interp(e) => MsgPart::Value(lower_expr(cx, namer, e)),
         })
         .collect()
 }
@@ -433,14 +444,194 @@ fn operands(ty: &Ty) -> Operands {
     }
 }
 
-fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
-    let mut go = |x: &TExpr| Box::new(lower_expr(p, namer, x));
+/// What lowering an expression needs besides the expression: the program, the sources (for the
+/// text of operations that can fail) and what the constraints of parameters say about their
+/// values.
+struct Cx<'a> {
+    p: &'a Program,
+    sources: &'a SourceMap,
+    /// Functions that can fail.
+    failing: &'a HashSet<c::FnId>,
+    locals: &'a [c::Local],
+    params: &'a [c::ParamDef],
+    /// A policy's `let`s, whose values say what their names hold.
+    lets: &'a [(LocalId, TExpr)],
+}
+
+impl<'a> Cx<'a> {
+    fn new(a: &'a Analysis, failing: &'a HashSet<c::FnId>, locals: &'a [c::Local], params: &'a [c::ParamDef]) -> Self {
+        Cx {
+            p: &a.program,
+            sources: &a.sources,
+            failing,
+            locals,
+            params,
+            lets: &[],
+        }
+    }
+
+    /// The same context, for the bodies of a policy with these `let`s.
+    fn with_lets(self, lets: &'a [(LocalId, TExpr)]) -> Self {
+        Cx { lets, ..self }
+    }
+
+    /// The value a `let` name stands for, or `e` itself.
+    fn resolve(&self, e: &'a TExpr) -> &'a TExpr {
+        match &e.kind {
+            TExprKind::Local(id) if self.locals[id.index()].kind == LocalKind::Let => self
+                .lets
+                .iter()
+                .find(|(l, _)| l == id)
+                .map_or(e, |(_, value)| self.resolve(value)),
+            _ => e,
+        }
+    }
+
+    /// The expression as written, on one line. A span does not cover the parentheses around an
+    /// operand (`(a + b) * c` starts at `a`), so unbalanced ones are restored.
+    fn text(&self, e: &TExpr) -> String {
+        let file = self.sources.get(e.span.file);
+        let written = file
+            .text
+            .get(e.span.start as usize..e.span.end as usize)
+            .unwrap_or_default();
+        let text = written.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (open, close) = (text.matches('(').count(), text.matches(')').count());
+        format!(
+            "{}{text}{}",
+            "(".repeat(close.saturating_sub(open)),
+            ")".repeat(open.saturating_sub(close))
+        )
+    }
+
+    /// The `@` constraints on the value `e` reads: a field's, or a parameter's.
+    fn constraints(&self, e: &'a TExpr) -> &'a [FieldConstraint] {
+        match &self.resolve(e).kind {
+            TExprKind::Field { target, name } => self
+                .p
+                .fields_of(&target.ty)
+                .and_then(|fs| fs.iter().find(|f| &f.name == name))
+                .map_or(&[], |f| f.constraints.as_slice()),
+            TExprKind::Local(id) if self.locals[id.index()].kind == LocalKind::Param => self
+                .params
+                .iter()
+                .find(|p| p.local == *id)
+                .map_or(&[], |p| p.constraints.as_slice()),
+            _ => &[],
+        }
+    }
+
+    /// `(min, max)` from `@min` and `@max`.
+    fn range(&self, e: &'a TExpr) -> (Option<f64>, Option<f64>) {
+        let cs = self.constraints(e);
+        let min = cs.iter().find_map(|c| match c {
+            FieldConstraint::Min(n) => Some(*n),
+            _ => None,
+        });
+        let max = cs.iter().find_map(|c| match c {
+            FieldConstraint::Max(n) => Some(*n),
+            _ => None,
+        });
+        (min, max)
+    }
+
+    /// A bound on the magnitude of a number, when one is known statically.
+    fn bound(&self, e: &'a TExpr) -> Option<f64> {
+        let e = self.resolve(e);
+        match &e.kind {
+            TExprKind::Int(i) => Some((*i as f64).abs()),
+            TExprKind::Float(f) => Some(f.abs()),
+            TExprKind::Field { .. } | TExprKind::Local(_) => match self.range(e) {
+                (Some(min), Some(max)) => Some(min.abs().max(max.abs())),
+                _ => None,
+            },
+            // No document holds 10^12 items; timestamps span 1678 to 2261.
+            TExprKind::Builtin {
+                builtin: Builtin::Count,
+                ..
+            } => Some(1e12),
+            TExprKind::Builtin {
+                builtin: Builtin::DaysSince,
+                ..
+            } => Some(1e6),
+            TExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => self.bound(operand),
+            TExprKind::Binary { op, lhs, rhs } => {
+                let (l, r) = (self.bound(lhs), self.bound(rhs));
+                match op {
+                    AstOp::Add | AstOp::Sub => Some(l? + r?),
+                    AstOp::Mul => Some(l? * r?),
+                    AstOp::Mod => r.or(l),
+                    AstOp::Div => match &self.resolve(rhs).kind {
+                        TExprKind::Int(c) if *c != 0 => Some(l? / (*c as f64).abs()),
+                        TExprKind::Float(c) if *c != 0.0 => Some(l? / c.abs()),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `e` can never be zero: a non-zero constant, or a value whose `@min` or `@max`
+    /// excludes zero.
+    fn excludes_zero(&self, e: &'a TExpr) -> bool {
+        match &self.resolve(e).kind {
+            TExprKind::Int(i) => *i != 0,
+            TExprKind::Float(f) => *f != 0.0,
+            _ => match self.range(e) {
+                (Some(min), _) if min > 0.0 => true,
+                (_, Some(max)) if max < 0.0 => true,
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether the list `e` can never be empty: a non-empty literal, or `@min_items(1)` or more.
+    fn non_empty(&self, e: &'a TExpr) -> bool {
+        match &self.resolve(e).kind {
+            TExprKind::List(items) => !items.is_empty(),
+            _ => self
+                .constraints(e)
+                .iter()
+                .any(|c| matches!(c, FieldConstraint::MinItems(n) if *n >= 1)),
+        }
+    }
+
+    /// `expr` (the lowering of `e`) with the ways it can fail, if any.
+    fn partial(&self, e: &TExpr, failures: Vec<Failure>, expr: Expr) -> Expr {
+        if failures.is_empty() {
+            return expr;
+        }
+        Expr::Partial(Box::new(Partial {
+            text: self.text(e),
+            failures,
+            expr,
+        }))
+    }
+
+    /// Whether the number `e` may leave the range of its type.
+    fn out_of_range(&self, e: &'a TExpr) -> Option<Failure> {
+        let limit = if e.ty == Ty::Float { FLOAT_LIMIT } else { INT_LIMIT };
+        match self.bound(e) {
+            Some(b) if b <= limit => None,
+            _ => Some(Failure::OutOfRange { limit }),
+        }
+    }
+}
+
+fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
+    let p = cx.p;
+    let mut go = |x: &TExpr| Box::new(lower_expr(cx, namer, x));
     match &e.kind {
         TExprKind::Int(i) => Expr::Int(*i),
         TExprKind::Float(f) => Expr::Float(*f),
         TExprKind::Bool(b) => Expr::Bool(*b),
         TExprKind::String(s) => {
-            let parts = lower_message(p, namer, s);
+            let parts = lower_message(cx, namer, s);
             match parts.as_slice() {
                 [] => Expr::String(String::new()),
                 [MsgPart::Text(t)] => Expr::String(t.clone()),
@@ -458,25 +649,75 @@ fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             target: go(target),
             name: name.clone(),
         },
-        TExprKind::Index { target, index } => Expr::Index {
-            target: go(target),
-            index: go(index),
-        },
+        TExprKind::Index { target, index } => {
+            let is_list = matches!(target.ty, Ty::List(_));
+            let expr = Expr::Index {
+                target: go(target),
+                index: go(index),
+            };
+            // A map entry is read only under a guard (the type checker sees to it); a list
+            // position may be outside the list.
+            let in_range = match (&target.kind, &index.kind) {
+                (TExprKind::List(items), TExprKind::Int(i)) => *i >= 0 && (*i as usize) < items.len(),
+                _ => false,
+            };
+            let failures = if is_list && !in_range {
+                vec![Failure::IndexOutOfRange]
+            } else {
+                Vec::new()
+            };
+            cx.partial(e, failures, expr)
+        }
         TExprKind::Call { func, args } => {
             let f = &p.fns[func.index()];
             Expr::Call {
                 module: module_path(p, f.module),
                 name: f.name.clone(),
-                args: args.iter().map(|a| lower_expr(p, namer, a)).collect(),
+                args: args.iter().map(|a| lower_expr(cx, namer, a)).collect(),
+                can_fail: cx.failing.contains(func),
             }
         }
-        TExprKind::Builtin { builtin, args } => Expr::Builtin {
-            builtin: *builtin,
-            args: args.iter().map(|a| lower_expr(p, namer, a)).collect(),
-        },
+        TExprKind::Builtin { builtin, args } => {
+            let on = args.first().map_or(Operands::Other, |a| operands(&a.ty));
+            let mut args_ir: Vec<Expr> = args.iter().map(|a| lower_expr(cx, namer, a)).collect();
+            // The pattern of `matches` is a constant (the type checker sees to it), given to the
+            // engines in the form they both read as OPA does.
+            if *builtin == Builtin::Matches {
+                if let Some(Expr::String(p)) = args_ir.get_mut(1) {
+                    *p = crate::types::canonical_pattern(p).unwrap_or_else(|| p.clone());
+                }
+            }
+            let expr = Expr::Builtin {
+                builtin: *builtin,
+                args: args_ir,
+                on,
+            };
+            let mut failures = Vec::new();
+            if matches!(builtin, Builtin::Min | Builtin::Max) && !args.first().is_some_and(|a| cx.non_empty(a)) {
+                failures.push(Failure::EmptyList);
+            }
+            if *builtin == Builtin::Sum {
+                failures.extend(cx.out_of_range(e));
+            }
+            let expr = cx.partial(e, failures, expr);
+            if *builtin == Builtin::Sum && e.ty == Ty::Float {
+                Expr::Rounded(Box::new(expr))
+            } else {
+                expr
+            }
+        }
         TExprKind::Unary { op, operand } => match op {
             crate::syntax::ast::UnaryOp::Not => Expr::Not(go(operand)),
-            crate::syntax::ast::UnaryOp::Neg => Expr::Neg(go(operand)),
+            crate::syntax::ast::UnaryOp::Neg => {
+                let expr = Expr::Neg(go(operand));
+                // Negating a float is exact; an int may leave the 64-bit range.
+                let failures = if e.ty == Ty::Int {
+                    cx.out_of_range(e).into_iter().collect()
+                } else {
+                    Vec::new()
+                };
+                cx.partial(e, failures, expr)
+            }
         },
         TExprKind::Binary { op, lhs, rhs } => {
             let kind = operands(&lhs.ty);
@@ -502,11 +743,34 @@ fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
                 AstOp::Div => BinOp::Div,
                 AstOp::Mod => BinOp::Mod,
             };
-            Expr::Binary {
+            let expr = Expr::Binary {
                 op,
                 operands: kind,
                 lhs: go(lhs),
                 rhs: go(rhs),
+            };
+            let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
+            if !arithmetic || !matches!(e.ty, Ty::Int | Ty::Float) {
+                return expr;
+            }
+            let mut failures = Vec::new();
+            if matches!(op, BinOp::Div | BinOp::Mod) && !cx.excludes_zero(rhs) {
+                failures.push(Failure::DivisionByZero);
+            }
+            if op == BinOp::Mod {
+                // `a % b` is within both operands; it fails only on operands beyond the range.
+                let bounded = |x: &TExpr| cx.bound(x).is_some_and(|b| b <= INT_LIMIT);
+                if !(bounded(lhs) && bounded(rhs)) {
+                    failures.push(Failure::OutOfRange { limit: INT_LIMIT });
+                }
+            } else {
+                failures.extend(cx.out_of_range(e));
+            }
+            let expr = cx.partial(e, failures, expr);
+            if e.ty == Ty::Float {
+                Expr::Rounded(Box::new(expr))
+            } else {
+                expr
             }
         }
         TExprKind::Quantified {
@@ -521,7 +785,7 @@ fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
                 quantifier: *quantifier,
                 var,
                 collection,
-                body: Box::new(lower_expr(p, namer, body)),
+                body: Box::new(lower_expr(cx, namer, body)),
             }
         }
         TExprKind::Has(path) => Expr::Has(go(path)),
@@ -536,10 +800,10 @@ fn lower_expr(p: &Program, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
                     out.push(("kind".into(), Expr::String(r.name.clone())));
                 }
             }
-            out.extend(fields.iter().map(|(n, v)| (n.clone(), lower_expr(p, namer, v))));
+            out.extend(fields.iter().map(|(n, v)| (n.clone(), lower_expr(cx, namer, v))));
             Expr::Record(out)
         }
-        TExprKind::List(items) => Expr::List(items.iter().map(|i| lower_expr(p, namer, i)).collect()),
+        TExprKind::List(items) => Expr::List(items.iter().map(|i| lower_expr(cx, namer, i)).collect()),
         TExprKind::Error => Expr::Bool(false),
     }
 }
@@ -572,7 +836,7 @@ fn constant_json(e: &TExpr) -> serde_json::Value {
 /// The schema of a type, with the constraints written on the field or parameter that has it.
 pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
     let pattern = constraints.iter().find_map(|c| match c {
-        FieldConstraint::Pattern(s) => Some(s.clone()),
+        FieldConstraint::Pattern(s) => Some(crate::types::canonical_pattern(s).unwrap_or_else(|| s.clone())),
         _ => None,
     });
     let min = constraints.iter().find_map(|c| match c {

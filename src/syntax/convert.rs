@@ -309,6 +309,7 @@ impl Converter {
         Ok(match pair.as_rule() {
             Rule::number => Literal::Number(self.number(&pair)?),
             Rule::string => Literal::String(self.string(pair)?),
+            Rule::raw_string => Literal::String(self.raw_string(&pair)),
             Rule::boolean => Literal::Bool(pair.as_str() == "true"),
             Rule::string_list => Literal::StringList(children(pair).map(|p| self.string(p)).collect::<Result<_>>()?),
             _ => Literal::Ident(self.ident(pair)),
@@ -363,6 +364,21 @@ impl Converter {
             }
         }
         Ok(StringLit { parts, span })
+    }
+
+    /// `r"..."`: the text between the quotes, as it is.
+    fn raw_string(&self, pair: &Pair<'_, Rule>) -> StringLit {
+        let written = pair.as_str();
+        let text = &written[2..written.len() - 1];
+        let parts = if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![StrPart::Text(text.to_string())]
+        };
+        StringLit {
+            parts,
+            span: self.span(pair),
+        }
     }
 
     fn escape(&self, pair: &Pair<'_, Rule>) -> Result<char> {
@@ -662,6 +678,7 @@ impl Converter {
             Rule::number => ExprKind::Number(self.number(&inner)?),
             Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
             Rule::string => ExprKind::String(self.string(inner)?),
+            Rule::raw_string => ExprKind::String(self.raw_string(&inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
             Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
             Rule::has_expr => ExprKind::Has(Box::new(

@@ -68,7 +68,9 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
     if !unexpected.is_empty() {
         d = d.with_note(format!("{} cannot appear here", join_or(&unexpected)));
     }
-    if let Some(help) = hint(&expected) {
+    if let Some(help) = quantifier_hint(error.line(), error.line_col.clone()) {
+        d = d.with_help(help);
+    } else if let Some(help) = hint(&expected) {
         d = d.with_help(help);
     }
     if let Some(h) = habit {
@@ -80,6 +82,25 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
             .with_replacement(token, &h.replacement);
     }
     d
+}
+
+/// `"^[0-9]{2,3}$"`: a regular expression's `{n,m}` read as an interpolation, which stops at the
+/// comma. Names the mistake and the raw string that fixes it.
+fn quantifier_hint(line: &str, pos: pest::error::LineColLocation) -> Option<String> {
+    let col = match pos {
+        pest::error::LineColLocation::Pos((_, c)) | pest::error::LineColLocation::Span((_, c), _) => c,
+    };
+    let before: String = line.chars().take(col.saturating_sub(1)).collect();
+    let rest: String = line.chars().skip(col.saturating_sub(1)).collect();
+    let digits = before.trim_end_matches(|c: char| c.is_ascii_digit());
+    let is_count = rest.starts_with(',') && digits.len() < before.len() && digits.ends_with('{');
+    // Inside a string: an odd number of quotes before the brace.
+    let in_string = digits.matches('"').count() % 2 == 1;
+    (is_count && in_string).then(|| {
+        "`{n,m}` in a string starts an interpolation; write a regular expression as a raw string, \
+         which is never interpolated: `r\"^[0-9]{2,3}$\"`"
+            .to_string()
+    })
 }
 
 /// A declaration that ends (at the next declaration or the end of the file) while a `{` is still

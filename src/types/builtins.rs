@@ -5,7 +5,7 @@ use super::Checker;
 use crate::checked::{Builtin, TExpr, TExprKind, Ty};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
-use crate::syntax::ast::{Expr, ExprKind, StrPart};
+use crate::syntax::ast::{Expr, ExprKind, StrPart, StringLit};
 
 impl Checker<'_> {
     pub(crate) fn builtin(&mut self, env: &mut Env, b: Builtin, args: &[Expr], span: Span) -> TExpr {
@@ -17,6 +17,7 @@ impl Checker<'_> {
             | Builtin::Lower
             | Builtin::Upper
             | Builtin::DaysSince => 1,
+            Builtin::Get => 3,
             _ => 2,
         };
         if args.len() != want {
@@ -93,6 +94,22 @@ impl Checker<'_> {
                 }
                 (vec![a, c], Ty::Bool)
             }
+            Builtin::Get => {
+                let collection = self.expr(env, &args[0], None);
+                let (key, value) = match &collection.ty {
+                    Ty::Map(v) => (Ty::String, (**v).clone()),
+                    Ty::List(v) => (Ty::Int, (**v).clone()),
+                    Ty::Unknown => (Ty::Unknown, Ty::Unknown),
+                    other => {
+                        let other = other.clone();
+                        self.bad_argument(b, &args[0], &other, "a map or a list");
+                        (Ty::Unknown, Ty::Unknown)
+                    }
+                };
+                let k = self.expect_type(env, &args[1], &key, Code::WrongArgument, "argument 2 of `get`");
+                let d = self.expect_type(env, &args[2], &value, Code::WrongArgument, "the default of `get`");
+                (vec![collection, k, d], value)
+            }
         };
         TExpr {
             kind: TExprKind::Builtin {
@@ -117,19 +134,85 @@ impl Checker<'_> {
         );
     }
 
-    /// A regular expression written as a literal is checked at compile time.
+    /// The pattern of `matches` is a constant string, checked at compile time: a pattern from a
+    /// document or a parameter could be invalid at run time and silently disable the clause.
     fn check_literal_pattern(&mut self, arg: &Expr) {
-        if let ExprKind::String(s) = &arg.kind {
-            if let [StrPart::Text(pattern)] = s.parts.as_slice() {
-                if let Some(d) = pattern_error(pattern, arg.span) {
-                    self.error(d);
-                }
-            }
+        let ExprKind::String(s) = &arg.kind else {
+            self.error(
+                Diagnostic::error(
+                    Code::PatternNotConstant,
+                    arg.span,
+                    "the pattern of `matches` must be a constant string",
+                )
+                .with_label("not a string literal")
+                .with_help(
+                    "patterns are checked when the policy compiles; to let operators configure the match, \
+                     compare with `startswith`, `endswith`, `contains` or `in` against a parameter",
+                ),
+            );
+            return;
+        };
+        if let Some(d) = literal_pattern(s).err() {
+            self.error(d);
         }
     }
 }
 
-/// A diagnostic if `pattern` is not a valid regular expression (RE2 syntax, as OPA uses).
+/// The text of a pattern written as a string literal, or the diagnostic: an interpolation
+/// (`"^[0-9]{4}$"` interpolates the number 4), or an invalid regular expression.
+pub(crate) fn literal_pattern(s: &StringLit) -> Result<String, Diagnostic> {
+    if let Some(text) = s.as_plain() {
+        return match pattern_error(&text, s.span) {
+            Some(d) => Err(d),
+            None => Ok(text),
+        };
+    }
+    let mut d = Diagnostic::error(
+        Code::PatternNotConstant,
+        s.span,
+        "a regular expression cannot interpolate: `{...}` in a string is an interpolation",
+    )
+    .with_label("this pattern interpolates");
+    let quantifier = s
+        .parts
+        .iter()
+        .any(|p| matches!(p, StrPart::Interp(e) if matches!(e.kind, ExprKind::Number(_))));
+    d = match raw_form(s) {
+        Some(raw) if quantifier => d
+            .with_note("`{4}` here is the number 4 interpolated, not a repetition count")
+            .with_help(format!(
+                "write the pattern as a raw string, which is never interpolated: `{raw}`"
+            )),
+        Some(raw) => d.with_help(format!(
+            "write the pattern as a raw string, which is never interpolated: `{raw}`"
+        )),
+        None => d.with_help("write the pattern as a raw string, `r\"...\"`, which is never interpolated"),
+    };
+    Err(d)
+}
+
+/// The raw string `r"..."` the author of an interpolating pattern meant, when it can be told.
+fn raw_form(s: &StringLit) -> Option<String> {
+    let mut out = String::from("r\"");
+    for part in &s.parts {
+        match part {
+            StrPart::Text(t) => out.push_str(t),
+            StrPart::Interp(e) => match &e.kind {
+                ExprKind::Number(n) => out.push_str(&format!("{{{}}}", n.text)),
+                ExprKind::Name(i) => out.push_str(&format!("{{{}}}", i.name)),
+                _ => return None,
+            },
+        }
+    }
+    if out[2..].contains(['"', '\n']) {
+        return None;
+    }
+    out.push('"');
+    Some(out)
+}
+
+/// A diagnostic if `pattern` is not a valid regular expression as OPA reads it (RE2 syntax, see
+/// [`super::pattern`]).
 pub(crate) fn pattern_error(pattern: &str, span: Span) -> Option<Diagnostic> {
     let last = pattern_problem(pattern)?;
     Some(
@@ -139,34 +222,36 @@ pub(crate) fn pattern_error(pattern: &str, span: Span) -> Option<Diagnostic> {
             format!("invalid regular expression `{pattern}`"),
         )
         .with_label(last)
-        .with_help("patterns use RE2 syntax, as OPA does; in a string, write a backslash as `\\\\`"),
+        .with_help("patterns use RE2 syntax, as OPA does; a raw string `r\"...\"` takes a backslash as it is"),
     )
 }
 
-/// What is wrong with `pattern`, if anything. Compiling a regex costs far more than checking
-/// the rest of a declaration and projects repeat their patterns, so each is compiled once per
-/// process.
+/// The pattern as the engines are given it: RE2 with the meaning OPA gives it (see
+/// [`super::pattern`]); `None` for an invalid pattern.
+pub fn canonical(pattern: &str) -> Option<String> {
+    checked(pattern).ok()
+}
+
+/// What is wrong with `pattern`, if anything.
 fn pattern_problem(pattern: &str) -> Option<String> {
+    checked(pattern).err()
+}
+
+/// The canonical form of a pattern or its problem. Checking a regex costs far more than checking
+/// the rest of a declaration and projects repeat their patterns, so each is checked once per
+/// process.
+fn checked(pattern: &str) -> Result<String, String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CHECKED: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
+    static CHECKED: OnceLock<Mutex<HashMap<String, Result<String, String>>>> = OnceLock::new();
     let cache = CHECKED.get_or_init(Default::default);
     if let Some(known) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(pattern) {
         return known.clone();
     }
-    let problem = regex::Regex::new(pattern).err().map(|err| {
-        let detail = err.to_string();
-        let last = detail
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid pattern")
-            .trim();
-        last.trim_start_matches("error: ").to_string()
-    });
+    let result = super::pattern::canonical_pattern(pattern);
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(pattern.to_string(), problem.clone());
-    problem
+        .insert(pattern.to_string(), result.clone());
+    result
 }

@@ -71,12 +71,30 @@ impl Env {
     }
 }
 
-/// The key of a field path rooted at a local (`#3.spec.approved_by`), or `None` if the expression
+/// The key of a path rooted at a local (`#3.spec.approved_by`, `#3.labels["team"]`, `#3.labels[#5]`):
+/// fields, and map entries at a constant key or a key held by a local. `None` if the expression
 /// is not such a path.
 pub fn path_key(e: &TExpr) -> Option<String> {
     match &e.kind {
         TExprKind::Local(id) => Some(format!("#{}", id.0)),
         TExprKind::Field { target, name } => path_key(target).map(|k| format!("{k}.{name}")),
+        TExprKind::Index { target, index } => {
+            let entry = entry_key(index)?;
+            path_key(target).map(|k| format!("{k}[{entry}]"))
+        }
+        _ => None,
+    }
+}
+
+/// A map key in a path key: a string constant (quoted) or a local (`#5`).
+fn entry_key(index: &TExpr) -> Option<String> {
+    match &index.kind {
+        TExprKind::String(s) => match s.parts.as_slice() {
+            [] => Some("\"\"".to_string()),
+            [crate::checked::TStrPart::Text(t)] => serde_json::to_string(t).ok(),
+            _ => None,
+        },
+        TExprKind::Local(id) => Some(format!("#{}", id.0)),
         _ => None,
     }
 }
@@ -107,6 +125,16 @@ fn collect_guards(e: &TExpr, out: &mut Vec<String>) {
         } => {
             collect_guards(lhs, out);
             collect_guards(rhs, out);
+        }
+        // `key in map` proves `map[key]` present.
+        TExprKind::Binary {
+            op: crate::syntax::ast::BinOp::In,
+            lhs,
+            rhs,
+        } if matches!(rhs.ty, crate::checked::Ty::Map(_)) => {
+            if let (Some(map), Some(entry)) = (path_key(rhs), entry_key(lhs)) {
+                out.push(format!("{map}[{entry}]"));
+            }
         }
         _ => {}
     }

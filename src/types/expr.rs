@@ -25,7 +25,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Number(n) => {
                 if n.is_int && expected != Some(&Ty::Float) {
-                    texpr(TExprKind::Int(n.value as i64), Ty::Int, span)
+                    // From the text, not the float: above 2^53 a float no longer holds every
+                    // integer (`12345678901234567` would become `...568`).
+                    let exact = n.text.parse::<i64>().unwrap_or(n.value as i64);
+                    texpr(TExprKind::Int(exact), Ty::Int, span)
                 } else {
                     texpr(TExprKind::Float(n.value), Ty::Float, span)
                 }
@@ -423,14 +426,46 @@ impl Checker<'_> {
             }
         };
         let i = self.expect_type(env, index, &key, Code::TypeMismatch, "the index");
-        texpr(
+        let is_map = matches!(t.ty, Ty::Map(_));
+        let e = texpr(
             TExprKind::Index {
                 target: Box::new(t),
                 index: Box::new(i),
             },
             result,
             span,
+        );
+        if is_map {
+            self.require_entry_guard(env, &e);
+        }
+        e
+    }
+
+    /// A map entry may be absent, like an optional field: reading it needs `key in map` before it
+    /// in the same conjunction, or `get(map, key, default)`.
+    fn require_entry_guard(&mut self, env: &Env, e: &TExpr) {
+        if path_key(e).is_some_and(|k| env.is_guarded(&k)) {
+            return;
+        }
+        let TExprKind::Index { target, index } = &e.kind else {
+            return;
+        };
+        let (map, key) = (describe_path(env, target), describe_path(env, index));
+        let shown = describe_path(env, e);
+        let mut d = Diagnostic::error(
+            Code::UnguardedOptional,
+            e.span,
+            format!("`{shown}` may be absent: the map may have no key {key}"),
         )
+        .with_label("map entry read without a guard");
+        d = if path_key(e).is_some() {
+            d.with_help(format!(
+                "test the key first: `{key} in {map} and ...`, or read it with a default: `get({map}, {key}, ...)`"
+            ))
+        } else {
+            d.with_help(format!("read it with a default: `get({map}, {key}, ...)`"))
+        };
+        self.error(d.with_note("a missing key is undefined in Rego and would silently skip the rule"));
     }
 
     /// The element type of a collection iterated by `some`, `all` or `any`.
@@ -711,7 +746,7 @@ impl Checker<'_> {
         if let Some(s) = closest(&name.name, candidates) {
             d = d.with_did_you_mean(s);
         } else {
-            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches and days_since");
+            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since and get");
         }
         d
     }
@@ -913,11 +948,20 @@ impl Checker<'_> {
     }
 }
 
-/// The source form of a guarded path, with locals by name: `d.retention_days`.
+/// The source form of a guarded path, with locals by name: `d.retention_days`,
+/// `d.labels["team"]`.
 fn describe_path(env: &Env, t: &TExpr) -> String {
     match &t.kind {
         TExprKind::Local(id) => env.local(*id).name.clone(),
         TExprKind::Field { target, name } => format!("{}.{name}", describe_path(env, target)),
+        TExprKind::Index { target, index } => {
+            format!("{}[{}]", describe_path(env, target), describe_path(env, index))
+        }
+        TExprKind::String(s) => match s.parts.as_slice() {
+            [] => "\"\"".to_string(),
+            [TStrPart::Text(t)] => serde_json::to_string(t).unwrap_or_else(|_| "...".to_string()),
+            _ => "...".to_string(),
+        },
         _ => "...".to_string(),
     }
 }

@@ -1,6 +1,6 @@
 //! Signatures of types, enums and resources; `@` constraints; `key = value` settings.
 
-use super::builtins::pattern_error;
+use super::builtins::literal_pattern;
 use super::expr::list_names;
 use super::Checker;
 use crate::checked::*;
@@ -106,16 +106,9 @@ impl Checker<'_> {
                     ),
                 },
                 "pattern" => match &c.arg {
-                    Some(Literal::String(s)) if *ty == Ty::String || *ty == Ty::Unknown => match s.as_plain() {
-                        Some(p) => match pattern_error(&p, c.arg_span(c.span)) {
-                            Some(d) => Err(d),
-                            None => Ok(FieldConstraint::Pattern(p)),
-                        },
-                        None => Err(
-                            Diagnostic::error(Code::ConstraintType, s.span, "a pattern cannot interpolate")
-                                .with_label("write the pattern as plain text"),
-                        ),
-                    },
+                    Some(Literal::String(s)) if *ty == Ty::String || *ty == Ty::Unknown => {
+                        literal_pattern(s).map(FieldConstraint::Pattern)
+                    }
                     Some(Literal::String(_)) => Err(mismatch("strings")),
                     _ => Err(
                         Diagnostic::error(Code::ConstraintType, c.span, "`@pattern` takes a string")

@@ -335,7 +335,11 @@ pub(crate) fn constant_violation(constraints: &[FieldConstraint], value: &TExpr)
                         TStrPart::Interp(_) => "",
                     })
                     .collect();
-                if regex::Regex::new(p).is_ok_and(|re| !re.is_match(&text)) {
+                let canonical = super::builtins::canonical(p);
+                if canonical
+                    .and_then(|c| regex::Regex::new(&c).ok())
+                    .is_some_and(|re| !re.is_match(&text))
+                {
                     return Some(format!("does not match the pattern `{p}`"));
                 }
             }

@@ -5,6 +5,8 @@
 use govc::build::{build, BuildOptions, BuildOutput};
 use std::path::{Path, PathBuf};
 
+pub mod engines;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -14,8 +14,8 @@ range-formatting governance/shared.gov
 
 # A selection over two declarations formats both.
 replace governance/shared.gov
-  - fn is_acme_email(address: string) -> bool = matches(address, "^[a-z0-9][a-z0-9._-]*@acme\\.com$")
-  + fn   is_acme_email(address: string) -> bool = matches(address, "^[a-z0-9][a-z0-9._-]*@acme\\.com$")
+  - fn is_acme_email(address: string) -> bool = matches(address, r"^[a-z0-9][a-z0-9._-]*@acme\.com$")
+  + fn   is_acme_email(address: string) -> bool = matches(address, r"^[a-z0-9][a-z0-9._-]*@acme\.com$")
 range-formatting governance/shared.gov
   fn   is_acme_email(<|>address: string)
   fn reports_metric(tests:[<|>BiasTest]
@@ -26,7 +26,7 @@ replace governance/shared.gov
   - fn within_gap(t: BiasTest, gap: float) -> bool = t.value <= t.threshold + gap
   + fn within_gap(t:BiasTest,gap:float)->bool=t.value<=(t.threshold+gap)
 replace governance/shared.gov
-  - fn is_acme_email(address: string) -> bool = matches(address, "^[a-z0-9][a-z0-9._-]*@acme\\.com$")
+  - fn is_acme_email(address: string) -> bool = matches(address, r"^[a-z0-9][a-z0-9._-]*@acme\.com$")
   + fn is_acme_email(address: string) -> bool = matches(address,
 range-formatting governance/shared.gov
   fn within_gap(t:BiasTest,gap:float)-><|>bool

@@ -13,7 +13,7 @@
 use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
-use crate::backend::rego::{emit_fn_module, emit_policy, ParamSource, Target};
+use crate::backend::rego::{emit_fn_module, emit_policy, emit_runtime, uses_runtime, ParamSource, Target};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::checked::AdmissionAction;
 use crate::ir::{Admission, Ir, Policy};
@@ -162,12 +162,15 @@ pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value 
     let rego = yaml_friendly(&emit_policy(policy, &target));
     // INVARIANT: `ir.fn_modules` is in dependency order, which Gatekeeper does not need but a
     // reader does.
-    let libs: Vec<String> = ir
+    let mut libs: Vec<String> = ir
         .fn_modules
         .iter()
         .filter(|m| policy.uses_fn_modules.contains(&m.package))
         .map(|m| yaml_friendly(&emit_fn_module(m, &target)))
         .collect();
+    if uses_runtime(&rego, &target) || libs.iter().any(|l| uses_runtime(l, &target)) {
+        libs.push(yaml_friendly(&emit_runtime(&target)));
+    }
     let mut code_target = Map::new();
     code_target.insert("target".into(), json!("admission.k8s.gatekeeper.sh"));
     match form {

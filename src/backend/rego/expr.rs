@@ -3,11 +3,21 @@
 //! (`or`, `not` of several statements, a boolean as a value, a field of a call's result), a small
 //! helper rule or function is added to the package, taking the local variables it needs as
 //! arguments.
+//!
+//! Two invariants keep the Rego's meaning the one of the `.gov` source on every engine:
+//! - no statement starts with `-`, `(`, `[` or `{` (see [`starts_statement_safely`]), so no
+//!   statement is ever read as continuing the one before, and every compound operand is
+//!   parenthesised;
+//! - where OPA and regorus compute differently (the length of a string, upper and lower case,
+//!   float arithmetic, numbers in messages), the code calls the runtime library
+//!   ([`super::runtime`]) or a form both engines agree on.
 
-use super::syntax::{field_suffix, number_literal, package_ref, string_literal};
+use super::names;
+use super::runtime;
+use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_safely, string_literal};
 use super::Target;
 use crate::checked::Builtin;
-use crate::ir::{BinOp, Expr, MsgPart, Operands, Var};
+use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT};
 use crate::syntax::ast::Quantifier;
 use std::collections::BTreeSet;
 
@@ -31,11 +41,59 @@ impl Term {
     }
 }
 
+/// One way evaluating an expression can fail, found by [`Emitter::failures`]: the statements that
+/// must hold for it to be evaluated (`context`), statements that then hold exactly when it fails
+/// (`test`), and what failed.
+pub struct FailureRule {
+    pub context: Vec<String>,
+    pub test: Vec<String>,
+    pub what: FailedWhat,
+}
+
+impl FailureRule {
+    /// The rule's body: the context, then the test.
+    pub fn body(&self) -> Vec<String> {
+        self.context.iter().chain(&self.test).cloned().collect()
+    }
+}
+
+/// The rules without those another makes redundant: the same failure test of the same operation
+/// in a context that extends the other's (a message repeating a condition's division).
+pub fn without_redundant(rules: Vec<FailureRule>) -> Vec<FailureRule> {
+    let mut kept: Vec<FailureRule> = Vec::new();
+    for rule in rules {
+        let covered = kept
+            .iter()
+            .any(|k| k.what == rule.what && k.test == rule.test && rule.context.starts_with(&k.context));
+        if !covered {
+            kept.retain(|k| !(k.what == rule.what && k.test == rule.test && k.context.starts_with(&rule.context)));
+            kept.push(rule);
+        }
+    }
+    kept
+}
+
+/// What a [`FailureRule`] reports.
+#[derive(PartialEq)]
+pub enum FailedWhat {
+    /// An operation of this body: the expression as written and the cause.
+    Here { text: String, cause: &'static str },
+    /// A called function: the body binds `var` to an `[expression, cause]` pair it reports.
+    Callee { var: String },
+}
+
 /// Emits expressions for one package, collecting the helpers they need.
 pub struct Emitter<'t> {
     pub target: &'t Target,
     /// Helper rule and function definitions, to be written after the package's own rules.
     pub helpers: Vec<String>,
+    /// A statement in front of every helper that is a rule (one without arguments): a policy's
+    /// `_conforms`, so that evaluating the whole package (`opa eval data.a.b.p`, with strict
+    /// built-in errors) never computes on a malformed document.
+    pub gate: Option<&'static str>,
+    /// Writing the context of a failure rule: negations go through a helper (see
+    /// [`Emitter::context_cond`]).
+    in_context: bool,
     counter: usize,
 }
 
@@ -44,20 +102,37 @@ impl<'t> Emitter<'t> {
         Emitter {
             target,
             helpers: Vec::new(),
+            gate: None,
+            in_context: false,
             counter: 0,
         }
     }
 
+    /// A fresh name; generated names start with `_`, which user names never do in Rego.
     fn fresh(&mut self, kind: &str) -> String {
         self.counter += 1;
         format!("_{kind}{}", self.counter)
     }
 
+    /// A function of the runtime library: `data.govc.runtime.<name>` (under `lib.` in Gatekeeper).
+    fn runtime(&self, name: &str) -> String {
+        format!("{}.{name}", package_ref(&runtime::package(self.target)))
+    }
+
+    /// A helper's body: `body`, behind the gate when the helper is a rule.
+    fn gated(&self, free: &BTreeSet<Var>, body: Vec<String>) -> Vec<String> {
+        match self.gate {
+            Some(gate) if free.is_empty() => std::iter::once(gate.to_string()).chain(body).collect(),
+            _ => body,
+        }
+    }
+
     /// A helper that holds (true, or undefined) when any of `bodies` holds.
     fn cond_helper(&mut self, free: &BTreeSet<Var>, bodies: Vec<Vec<String>>) -> String {
         let name = self.fresh("cond");
-        let head = head(&name, free);
+        let head = call(&name, free);
         for body in bodies {
+            let body = self.gated(free, body);
             self.helpers.push(format!("{head} if {{\n{}}}\n", indent_lines(&body)));
         }
         call(&name, free)
@@ -66,7 +141,8 @@ impl<'t> Emitter<'t> {
     /// A helper whose value is `true` when `body` holds and `false` otherwise.
     fn bool_helper(&mut self, free: &BTreeSet<Var>, body: Vec<String>) -> String {
         let name = self.fresh("bool");
-        let head = head(&name, free);
+        let head = call(&name, free);
+        let body = self.gated(free, body);
         self.helpers.push(format!(
             "{head} := true if {{\n{}}} else := false\n",
             indent_lines(&body)
@@ -77,7 +153,8 @@ impl<'t> Emitter<'t> {
     /// A helper computing a value with statements: `result` is bound by `body`.
     fn value_helper(&mut self, free: &BTreeSet<Var>, body: Vec<String>, result: &str) -> String {
         let name = self.fresh("value");
-        let head = head(&name, free);
+        let head = call(&name, free);
+        let body = self.gated(free, body);
         self.helpers
             .push(format!("{head} := {result} if {{\n{}}}\n", indent_lines(&body)));
         call(&name, free)
@@ -101,14 +178,11 @@ impl<'t> Emitter<'t> {
                 if let Expr::Has(path) = inner.as_ref() {
                     return vec![format!("{} == null", self.present(path))];
                 }
-                let stmts = self.cond(inner);
-                match stmts.as_slice() {
-                    [one] if is_simple_statement(one) => vec![format!("not {one}")],
-                    _ => {
-                        let free = free_vars(inner);
-                        vec![format!("not {}", self.cond_helper(&free, vec![stmts]))]
-                    }
+                if self.in_context {
+                    return vec![self.negation(inner)];
                 }
+                let stmt = self.single_cond(inner);
+                vec![format!("not {stmt}")]
             }
             Expr::Binary { op, operands, lhs, rhs } if is_comparison(*op) => {
                 let (l, r) = (self.term(lhs).text, self.term(rhs).text);
@@ -120,13 +194,7 @@ impl<'t> Emitter<'t> {
                 } else {
                     (l, r)
                 };
-                // A statement must not start with `(`: regorus would read it as a call of the
-                // previous line's last name. Bind such an operand first.
-                if l.starts_with('(') {
-                    let tmp = self.fresh("t");
-                    return vec![format!("{tmp} := {l}"), format!("{tmp} {} {r}", comparison(*op))];
-                }
-                vec![format!("{l} {} {r}", comparison(*op))]
+                self.comparison(l, *op, r)
             }
             Expr::In {
                 operands,
@@ -135,11 +203,14 @@ impl<'t> Emitter<'t> {
             } => {
                 let el = self.term(element).text;
                 let coll = self.term(collection).text;
-                if *operands == Operands::Map {
-                    vec![format!("{el} in object.keys({coll})")]
+                let coll = if *operands == Operands::Map {
+                    format!("object.keys({coll})")
                 } else {
-                    vec![format!("{el} in {coll}")]
-                }
+                    coll
+                };
+                let (mut out, el) = self.safe_operand(el);
+                out.push(format!("{el} in {coll}"));
+                out
             }
             Expr::Has(path) => vec![format!("{} != null", self.present(path))],
             Expr::Quantified {
@@ -150,17 +221,86 @@ impl<'t> Emitter<'t> {
             } => {
                 let coll = self.term(collection).text;
                 let inner = self.cond(body);
+                // OPA refuses a declared variable the body never reads ("declared var unused").
+                let bound = if free_vars(body).contains(var) {
+                    names::var(var)
+                } else {
+                    "_".to_string()
+                };
                 match quantifier {
                     Quantifier::Any => {
-                        let mut out = vec![format!("some {} in {coll}", var.0)];
+                        let mut out = vec![format!("some {bound} in {coll}")];
                         out.extend(inner);
                         out
                     }
-                    Quantifier::All => vec![format!("every {} in {coll} {{\n{}}}", var.0, indent_lines(&inner))],
+                    Quantifier::All => vec![format!("every {bound} in {coll} {{\n{}}}", indent_lines(&inner))],
                 }
             }
+            Expr::Partial(p) => self.cond(&p.expr),
             // A boolean value: a field, local, let, parameter, call or built-in.
-            other => vec![self.term(other).text],
+            other => {
+                let t = self.term(other).text;
+                if starts_statement_safely(&t) {
+                    vec![t]
+                } else {
+                    vec![format!("true == {t}")]
+                }
+            }
+        }
+    }
+
+    /// Statements that hold where `e` holds, for the context of a failure rule. There a value may
+    /// be undefined (a `let` whose computation failed, reported on its own), and OPA and regorus
+    /// disagree on a negation that reads one: `not f(l)` with `l` undefined is true for regorus,
+    /// undefined for OPA (which evaluates the rule references of a negated expression first).
+    /// So negations are written `_boolN(..) == false`, whose helper is false where its body is
+    /// undefined, on both engines.
+    pub fn context_cond(&mut self, e: &Expr) -> Vec<String> {
+        let outer = std::mem::replace(&mut self.in_context, true);
+        let out = self.cond(e);
+        self.in_context = outer;
+        out
+    }
+
+    /// `e` does not hold, as a statement both engines read alike (see [`Emitter::context_cond`]).
+    fn negation(&mut self, e: &Expr) -> String {
+        let free = free_vars(e);
+        let body = self.cond(e);
+        format!("{} == false", self.bool_helper(&free, body))
+    }
+
+    /// One statement that succeeds exactly when `e` is true (a helper when it takes several), so
+    /// that it can be negated.
+    fn single_cond(&mut self, e: &Expr) -> String {
+        let stmts = self.cond(e);
+        match stmts.as_slice() {
+            [one] if is_simple_statement(one) => one.clone(),
+            _ => {
+                let free = free_vars(e);
+                self.cond_helper(&free, vec![stmts])
+            }
+        }
+    }
+
+    /// `l op r` as statements that start safely (see [`starts_statement_safely`]): as written, or
+    /// mirrored (`-1 > x` as `x < -1`), or with `l` bound to a variable first.
+    fn comparison(&mut self, l: String, op: BinOp, r: String) -> Vec<String> {
+        if !starts_statement_safely(&l) && starts_statement_safely(&r) {
+            return vec![format!("{r} {} {l}", comparison(mirror(op)))];
+        }
+        let (mut out, l) = self.safe_operand(l);
+        out.push(format!("{l} {} {r}", comparison(op)));
+        out
+    }
+
+    /// An operand that may start a statement: the term itself, or a fresh variable bound to it
+    /// (with the binding statement).
+    fn safe_operand(&mut self, term: String) -> (Vec<String>, String) {
+        if starts_statement_safely(&term) {
+            (Vec::new(), term)
+        } else {
+            let tmp = self.fresh("t");
+            (vec![format!("{tmp} := {term}")], tmp)
         }
     }
 
@@ -200,7 +340,7 @@ impl<'t> Emitter<'t> {
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
-            Expr::Let(v) | Expr::Local(v) => Term::reference(v.0.clone()),
+            Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
                 let t = self.term(target);
                 if t.is_ref {
@@ -222,9 +362,9 @@ impl<'t> Emitter<'t> {
                     Term::value(self.value_helper(&free, body, &format!("_x[{i}]")))
                 }
             }
-            Expr::Call { module, name, args } => {
+            Expr::Call { module, name, args, .. } => {
                 let path = package_ref(&self.target.fn_package(module));
-                let f = format!("{path}{}", field_suffix(name));
+                let f = format!("{path}.{}", names::user_ident(name));
                 if args.is_empty() {
                     Term::reference(f)
                 } else {
@@ -232,7 +372,7 @@ impl<'t> Emitter<'t> {
                     Term::value(format!("{f}({})", args.join(", ")))
                 }
             }
-            Expr::Builtin { builtin, args } => Term::value(self.builtin(*builtin, args)),
+            Expr::Builtin { builtin, args, on } => Term::value(self.builtin(*builtin, args, *on)),
             Expr::Neg(x) => Term::value(format!("(0 - {})", self.term(x).text)),
             Expr::Binary { op, operands, lhs, rhs } if !is_comparison(*op) => {
                 let (l, r) = (self.term(lhs).text, self.term(rhs).text);
@@ -253,6 +393,11 @@ impl<'t> Emitter<'t> {
                 let items: Vec<String> = items.iter().map(|i| self.term(i).text).collect();
                 Term::value(format!("[{}]", items.join(", ")))
             }
+            Expr::Rounded(x) => {
+                let inner = self.term(x).text;
+                Term::value(format!("{}({inner})", self.runtime(runtime::ROUND_NUMBER)))
+            }
+            Expr::Partial(p) => Term::value(self.partial(p)),
             // Booleans computed from conditions.
             Expr::And(..)
             | Expr::Or(..)
@@ -268,7 +413,55 @@ impl<'t> Emitter<'t> {
         }
     }
 
+    /// An operation that can fail, as a term that is undefined where it fails, on every engine and
+    /// without a built-in error: arithmetic through the runtime library (see [`super::runtime`]);
+    /// `min`/`max` of an empty list and an index outside a list are undefined already.
+    fn partial(&mut self, p: &Partial) -> String {
+        match self.checked_operation(p) {
+            Some((function, operands)) => {
+                let args: Vec<String> = operands.iter().map(|o| self.term_of(o).text).collect();
+                format!("{}({})", self.runtime(function), args.join(", "))
+            }
+            None => self.term(&p.expr).text,
+        }
+    }
+
+    /// The runtime function computing `p` and its arguments (the limit last, as a literal).
+    fn checked_operation<'e>(&self, p: &'e Partial) -> Option<(&'static str, Vec<Operand<'e>>)> {
+        let limit = p
+            .failures
+            .iter()
+            .find_map(|f| match f {
+                Failure::OutOfRange { limit } => Some(*limit),
+                _ => None,
+            })
+            .unwrap_or(FLOAT_LIMIT);
+        let limit = Operand::Literal(limit_literal(limit));
+        match &p.expr {
+            Expr::Binary { op, lhs, rhs, .. } => {
+                let function = match op {
+                    BinOp::Add => runtime::ADD,
+                    BinOp::Sub => runtime::SUBTRACT,
+                    BinOp::Mul => runtime::MULTIPLY,
+                    BinOp::Div => runtime::DIVIDE,
+                    BinOp::Mod => runtime::REMAINDER,
+                    _ => return None,
+                };
+                Some((function, vec![Operand::Expr(lhs), Operand::Expr(rhs), limit]))
+            }
+            Expr::Neg(x) => Some((runtime::NEGATE, vec![Operand::Expr(x), limit])),
+            Expr::Builtin {
+                builtin: Builtin::Sum,
+                args,
+                ..
+            } => Some((runtime::TOTAL, vec![Operand::Expr(args.first()?), limit])),
+            _ => None,
+        }
+    }
+
     /// `sprintf` of an interpolated string (or a plain literal when nothing is interpolated).
+    /// Numbers are written by the runtime library, which OPA and regorus agree on (their own
+    /// `%v` of `1e-7` is `1e-07` and `0.0000001`).
     pub fn format(&mut self, parts: &[MsgPart]) -> String {
         let mut fmt = String::new();
         let mut args = Vec::new();
@@ -279,6 +472,11 @@ impl<'t> Emitter<'t> {
                     fmt.push_str("%v");
                     args.push(self.term(v).text);
                 }
+                MsgPart::Number(v) => {
+                    fmt.push_str("%v");
+                    let t = self.term(v).text;
+                    args.push(format!("{}({t})", self.runtime(runtime::FORMAT_NUMBER)));
+                }
             }
         }
         if args.is_empty() {
@@ -287,16 +485,20 @@ impl<'t> Emitter<'t> {
         format!("sprintf({}, [{}])", string_literal(&fmt), args.join(", "))
     }
 
-    fn builtin(&mut self, b: Builtin, args: &[Expr]) -> String {
+    fn builtin(&mut self, b: Builtin, args: &[Expr], on: Operands) -> String {
         let a: Vec<String> = args.iter().map(|x| self.term(x).text).collect();
         let arg = |i: usize| a.get(i).cloned().unwrap_or_default();
         match b {
+            // A string's length in characters: regorus's `count` of a string counts UTF-16
+            // code units (`count("🙂")` is 2 there, 1 in OPA); both split a string into
+            // characters alike.
+            Builtin::Count if on == Operands::String => format!("count(split({}, \"\"))", arg(0)),
             Builtin::Count => format!("count({})", arg(0)),
             Builtin::Sum => format!("sum({})", arg(0)),
             Builtin::Min => format!("min({})", arg(0)),
             Builtin::Max => format!("max({})", arg(0)),
-            Builtin::Lower => format!("lower({})", arg(0)),
-            Builtin::Upper => format!("upper({})", arg(0)),
+            Builtin::Lower => format!("{}({})", self.runtime(runtime::TO_LOWER), arg(0)),
+            Builtin::Upper => format!("{}({})", self.runtime(runtime::TO_UPPER), arg(0)),
             Builtin::StartsWith => format!("startswith({}, {})", arg(0), arg(1)),
             Builtin::EndsWith => format!("endswith({}, {})", arg(0), arg(1)),
             Builtin::Contains => format!("contains({}, {})", arg(0), arg(1)),
@@ -305,8 +507,198 @@ impl<'t> Emitter<'t> {
                 "floor((time.now_ns() - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
                 arg(0)
             ),
+            Builtin::Get if on == Operands::List => format!(
+                "{}({}, {}, {})",
+                self.runtime(runtime::LIST_GET),
+                arg(0),
+                arg(1),
+                arg(2)
+            ),
+            Builtin::Get => format!("object.get({}, {}, {})", arg(0), arg(1), arg(2)),
         }
     }
+
+    /// Every way evaluating `e` can fail, given the statements `ctx` that hold where it is
+    /// evaluated. An operand is evaluated only where the operators before it let it be: the right
+    /// side of `and` only where the left holds, the right side of `or` only where the left does
+    /// not, a quantifier's body for each element (LANGUAGE-REFERENCE, "Evaluation failures").
+    pub fn failures(&mut self, e: &Expr, ctx: &[String], out: &mut Vec<FailureRule>) {
+        if !e.can_fail() {
+            return;
+        }
+        match e {
+            Expr::And(a, b) => {
+                self.failures(a, ctx, out);
+                if !b.can_fail() {
+                    return;
+                }
+                let mut inner = ctx.to_vec();
+                inner.extend(self.context_cond(a));
+                self.failures(b, &inner, out);
+            }
+            Expr::Or(a, b) => {
+                self.failures(a, ctx, out);
+                if !b.can_fail() {
+                    return;
+                }
+                let mut inner = ctx.to_vec();
+                let outer = std::mem::replace(&mut self.in_context, true);
+                inner.push(self.negation(a));
+                self.in_context = outer;
+                self.failures(b, &inner, out);
+            }
+            Expr::Quantified {
+                var, collection, body, ..
+            } => {
+                self.failures(collection, ctx, out);
+                if !body.can_fail() {
+                    return;
+                }
+                let mut inner = ctx.to_vec();
+                inner.push(format!("some {} in {}", names::var(var), self.term(collection).text));
+                self.failures(body, &inner, out);
+            }
+            Expr::Call {
+                module,
+                name,
+                args,
+                can_fail,
+            } => {
+                for a in args {
+                    self.failures(a, ctx, out);
+                }
+                if *can_fail {
+                    let companion = format!("{}.{}", package_ref(&self.target.fn_package(module)), failures_fn(name));
+                    let args: Vec<String> = args.iter().map(|a| self.term(a).text).collect();
+                    let var = self.fresh("failed");
+                    let call = if args.is_empty() {
+                        companion
+                    } else {
+                        format!("{companion}({})", args.join(", "))
+                    };
+                    out.push(FailureRule {
+                        context: ctx.to_vec(),
+                        test: vec![format!("some {var} in {call}")],
+                        what: FailedWhat::Callee { var },
+                    });
+                }
+            }
+            Expr::Partial(p) => {
+                for child in p.expr.children() {
+                    self.failures(child, ctx, out);
+                }
+                self.partial_failures(p, ctx, out);
+            }
+            other => {
+                for child in other.children() {
+                    self.failures(child, ctx, out);
+                }
+            }
+        }
+    }
+
+    /// The failure rules of one operation that can fail.
+    fn partial_failures(&mut self, p: &Partial, ctx: &[String], out: &mut Vec<FailureRule>) {
+        for failure in &p.failures {
+            let tests: Vec<Vec<String>> = match (failure, &p.expr) {
+                (Failure::DivisionByZero, Expr::Binary { rhs, .. }) => {
+                    let r = self.term(rhs).text;
+                    vec![self.comparison(r, BinOp::Eq, "0".to_string())]
+                }
+                (Failure::EmptyList, Expr::Builtin { args, .. }) => {
+                    let list = args.first().map(|a| self.term(a).text).unwrap_or_default();
+                    vec![vec![format!("count({list}) == 0")]]
+                }
+                (Failure::IndexOutOfRange, Expr::Index { target, index }) => {
+                    let (list, i) = (self.term(target).text, self.term(index).text);
+                    let mut tests = Vec::new();
+                    if !matches!(index.as_ref(), Expr::Int(n) if *n >= 0) {
+                        tests.push(self.comparison(i.clone(), BinOp::Lt, "0".to_string()));
+                    }
+                    tests.push(self.comparison(i, BinOp::Ge, format!("count({list})")));
+                    tests
+                }
+                (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                _ => Vec::new(),
+            };
+            for test in tests {
+                out.push(FailureRule {
+                    context: ctx.to_vec(),
+                    test,
+                    what: FailedWhat::Here {
+                        text: p.text.clone(),
+                        cause: failure.cause(),
+                    },
+                });
+            }
+        }
+    }
+}
+
+impl Emitter<'_> {
+    /// Statements that hold when the arithmetic `p` fails otherwise than by a zero divisor (which
+    /// is reported as such): its operands are bound first (an operand that fails is reported on
+    /// its own, not as this operation out of range), then the runtime function computing it is
+    /// undefined.
+    fn out_of_range_test(&mut self, p: &Partial) -> Vec<String> {
+        let Some((function, operands)) = self.checked_operation(p) else {
+            return Vec::new();
+        };
+        let mut test = Vec::new();
+        let mut args = Vec::new();
+        for operand in &operands {
+            let t = self.term_of(operand).text;
+            // Only a number is surely defined: a `let` whose computation failed is not, and OPA and
+            // regorus differ on `not f(x)` when `x` is undefined (true for regorus, not for OPA).
+            let literal = t.starts_with(|c: char| c.is_ascii_digit())
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
+            if literal {
+                args.push(t);
+            } else {
+                let var = self.fresh("v");
+                test.push(format!("{var} := {t}"));
+                args.push(var);
+            }
+        }
+        if p.failures.contains(&Failure::DivisionByZero) {
+            if let Some(divisor) = args.get(1) {
+                test.push(format!("{divisor} != 0"));
+            }
+        }
+        test.push(format!("not {}({})", self.runtime(function), args.join(", ")));
+        test
+    }
+}
+
+/// An argument of a runtime function: an expression, or a literal the emitter writes.
+enum Operand<'e> {
+    Expr(&'e Expr),
+    Literal(String),
+}
+
+impl Emitter<'_> {
+    fn term_of(&mut self, operand: &Operand<'_>) -> Term {
+        match operand {
+            Operand::Expr(e) => self.term(e),
+            Operand::Literal(text) => Term::value(text.clone()),
+        }
+    }
+}
+
+/// A range limit as a Rego number.
+fn limit_literal(limit: f64) -> String {
+    if limit == INT_LIMIT {
+        "9000000000000000000".to_string()
+    } else {
+        number_literal(limit).replace("e+", "e")
+    }
+}
+
+/// The companion of a function that can fail: given the same arguments, the set of
+/// `[expression, cause]` pairs it fails with (`_ratio_failures`).
+pub fn failures_fn(name: &str) -> String {
+    format!("_{}_failures", names::user_ident(name))
 }
 
 fn is_comparison(op: BinOp) -> bool {
@@ -327,6 +719,17 @@ fn comparison(op: BinOp) -> &'static str {
     }
 }
 
+/// The comparison with its operands swapped: `a < b` is `b > a`.
+fn mirror(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
 fn arithmetic(op: BinOp) -> &'static str {
     match op {
         BinOp::Add => "+",
@@ -339,18 +742,18 @@ fn arithmetic(op: BinOp) -> &'static str {
 
 /// A statement that can be negated directly with `not`.
 fn is_simple_statement(s: &str) -> bool {
-    !s.contains('\n') && !s.starts_with("some ") && !s.starts_with("every ") && !s.starts_with("not ")
-}
-
-fn head(name: &str, free: &BTreeSet<Var>) -> String {
-    call(name, free)
+    !s.contains('\n')
+        && !s.starts_with("some ")
+        && !s.starts_with("every ")
+        && !s.starts_with("not ")
+        && !s.contains(":=")
 }
 
 fn call(name: &str, free: &BTreeSet<Var>) -> String {
     if free.is_empty() {
         name.to_string()
     } else {
-        let args: Vec<&str> = free.iter().map(|v| v.0.as_str()).collect();
+        let args: Vec<String> = free.iter().map(names::var).collect();
         format!("{name}({})", args.join(", "))
     }
 }
@@ -376,7 +779,6 @@ pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
 }
 
 fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
-    let mut go = |x: &Expr, bound: &mut Vec<Var>| collect_free(x, bound, out);
     match e {
         Expr::Local(v) => {
             if !bound.contains(v) {
@@ -386,54 +788,15 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
         Expr::Quantified {
             var, collection, body, ..
         } => {
-            go(collection, bound);
+            collect_free(collection, bound, out);
             bound.push(var.clone());
-            go(body, bound);
+            collect_free(body, bound, out);
             bound.pop();
         }
-        Expr::Format(parts) => {
-            for p in parts {
-                if let MsgPart::Value(v) = p {
-                    go(v, bound);
-                }
+        other => {
+            for child in other.children() {
+                collect_free(child, bound, out);
             }
         }
-        Expr::Field { target, .. } => go(target, bound),
-        Expr::Index { target, index } => {
-            go(target, bound);
-            go(index, bound);
-        }
-        Expr::Call { args, .. } | Expr::Builtin { args, .. } | Expr::List(args) => {
-            for a in args {
-                go(a, bound);
-            }
-        }
-        Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) => go(x, bound),
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            go(a, bound);
-            go(b, bound);
-        }
-        Expr::Binary { lhs, rhs, .. } => {
-            go(lhs, bound);
-            go(rhs, bound);
-        }
-        Expr::In {
-            element, collection, ..
-        } => {
-            go(element, bound);
-            go(collection, bound);
-        }
-        Expr::Record(fields) => {
-            for (_, v) in fields {
-                go(v, bound);
-            }
-        }
-        Expr::Int(_)
-        | Expr::Float(_)
-        | Expr::Bool(_)
-        | Expr::String(_)
-        | Expr::Subject
-        | Expr::Param(_)
-        | Expr::Let(_) => {}
     }
 }

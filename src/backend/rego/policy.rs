@@ -1,11 +1,13 @@
 //! One policy's Rego package.
 
-use super::expr::{indent_lines, Emitter};
+use super::expr::{free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
+use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
-use crate::ir::{Clause, Condition, Expr, Policy, Schema};
+use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema, Var};
 use crate::syntax::ast::ClauseKind;
+use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package.
 pub fn emit_policy(policy: &Policy, target: &Target) -> String {
@@ -13,6 +15,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     out.push_str(&metadata(policy));
     out.push_str(&target.module_head(&policy.package));
     let mut em = Emitter::new(target);
+    em.gate = Some("_conforms");
 
     section(&mut out, "The document being judged; `null` when there is none.");
     out.push_str(&format!(
@@ -36,13 +39,15 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
     if !policy.params.is_empty() {
-        out.push_str("\n_malformed contains \"policy parameters are not available\" if not _params\n");
+        out.push_str(&override_checks(policy));
         for p in &policy.params {
+            // A `null` override is checked like any other value ("expected int, found null"):
+            // it must not switch a check off.
             let var = format!("_p_{}", p.name);
-            let binding = vec![
-                format!("{var} := object.get(_params, {}, null)", string_literal(&p.name)),
-                format!("{var} != null"),
-            ];
+            let binding = vec![format!(
+                "{var} := object.get(_params, {}, null)",
+                string_literal(&p.name)
+            )];
             let mut checks = SchemaChecks::new("invalid parameter ", "_malformed").with_bindings(binding);
             checks.named(&p.schema, &var, &p.name);
             for rule in checks.into_rules() {
@@ -55,14 +60,34 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
 
     for (var, value) in &policy.lets {
         section(&mut out, &format!("let {}", var.0));
-        out.push_str(&let_rule(&mut em, &var.0, value));
+        out.push_str(&let_rule(&mut em, &names::var(var), value));
+    }
+
+    // Where evaluating the policy can fail, the failures deny and the clauses run only on
+    // documents where nothing fails (`_evaluable`); elsewhere on conforming ones.
+    let failures = failure_rules(&mut em, policy);
+    let gate = if failures.is_empty() { "_conforms" } else { "_evaluable" };
+    if !failures.is_empty() {
+        section(
+            &mut out,
+            "Evaluation failures: where an operation of the policy fails (a division by zero, ...), the\n\
+             document is denied with a message naming the expression and the cause, and no clause runs.",
+        );
+        for rule in failures {
+            out.push_str(&rule);
+            out.push('\n');
+        }
+        out.push_str("_evaluable if {\n\t_conforms\n\tcount(_failed) == 0\n}\n");
     }
 
     section(&mut out, "Decisions.");
     out.push_str("deny contains msg if {\n\tsome msg in _malformed\n}\n");
+    if gate == "_evaluable" {
+        out.push_str("\ndeny contains msg if {\n\tsome msg in _failed\n}\n");
+    }
     for clause in policy.clauses.iter().filter(|c| c.kind != ClauseKind::Allow) {
         out.push('\n');
-        out.push_str(&clause_rule(&mut em, clause));
+        out.push_str(&clause_rule(&mut em, clause, gate));
     }
     if !policy.clauses.iter().any(|c| c.kind == ClauseKind::Warn) {
         // `warn` is always a set (LANGUAGE.md §6), empty when the policy has no warn clause.
@@ -71,12 +96,12 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     out.push_str("\ndefault allow := false\n");
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
-            let mut body = vec!["_conforms".to_string(), "count(deny) == 0".to_string()];
-            body.extend(conditions(&mut em, &clause.conditions));
+            let mut body = vec![gate.to_string(), "count(deny) == 0".to_string()];
+            body.extend(conditions(&mut em, &clause.conditions, None));
             out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
         }
     } else {
-        out.push_str("\nallow if {\n\t_conforms\n\tcount(deny) == 0\n}\n");
+        out.push_str(&format!("\nallow if {{\n\t{gate}\n\tcount(deny) == 0\n}}\n"));
     }
     let mut violation_body = target.violation_guards.clone();
     violation_body.push("some msg in deny".to_string());
@@ -163,13 +188,10 @@ fn params(policy: &Policy, target: &Target) -> String {
             );
             out.push_str("default _overrides := {}\n\n");
             out.push_str(&format!(
-                "_overrides := o if {{\n\to := {}\n\tis_object(o)\n}}\n\n",
+                "_overrides := {}\n\n",
                 package_ref(&overrides_path(&policy.package))
             ));
-            out.push_str(&format!(
-                "_params := object.union({}, _overrides)\n",
-                package_ref(&defaults_path(&policy.package))
-            ));
+            out.push_str(&merged_params(&package_ref(&defaults_path(&policy.package))));
         }
         ParamSource::Gatekeeper => {
             section(
@@ -182,22 +204,57 @@ fn params(policy: &Policy, target: &Target) -> String {
                 .map(|p| (p.name.clone(), p.default.clone()))
                 .collect();
             out.push_str("default _overrides := {}\n\n");
-            out.push_str("_overrides := o if {\n\to := input.parameters\n\tis_object(o)\n}\n\n");
-            out.push_str(&format!(
-                "_params := object.union({}, _overrides)\n",
-                json_term(&serde_json::Value::Object(defaults))
-            ));
+            out.push_str("_overrides := input.parameters\n\n");
+            out.push_str(&merged_params(&json_term(&serde_json::Value::Object(defaults))));
         }
     }
     out
 }
 
+/// `_params`: the overrides over the defaults. Overrides that are not an object are reported by
+/// [`override_checks`] and leave the defaults in force for the other checks.
+fn merged_params(defaults: &str) -> String {
+    format!(
+        "_params := object.union({defaults}, _overrides) if is_object(_overrides)\n\n\
+         _params := {defaults} if not is_object(_overrides)\n"
+    )
+}
+
+/// Fail closed on the overrides themselves: missing defaults, overrides that are not an object,
+/// and a key that names no parameter (a misspelt name would otherwise be ignored).
+fn override_checks(policy: &Policy) -> String {
+    let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
+    let listed: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
+    format!(
+        "\n_malformed contains \"policy parameters are not available\" if not _params\n\n\
+         _malformed contains msg if {{\n\
+         \tnot is_object(_overrides)\n\
+         \tmsg := sprintf(\"invalid parameters: expected an object, found %v\", [type_name(_overrides)])\n\
+         }}\n\n\
+         _malformed contains msg if {{\n\
+         \tis_object(_overrides)\n\
+         \tsome _name, _ in _overrides\n\
+         \tnot _name in {{{}}}\n\
+         \tmsg := sprintf({}, [_name])\n\
+         }}\n",
+        names.join(", "),
+        string_literal(&format!(
+            "invalid parameter %v: {} has no such parameter (its parameters: {})",
+            policy.dotted().replace('%', "%%"),
+            listed.join(", ")
+        )),
+    )
+}
+
+/// A `let` as a rule, defined only on a conforming document (so that evaluating the whole
+/// package never computes on a malformed one: with strict built-in errors, OPA would stop).
 fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
     if is_boolean(value) {
-        let body = em.cond(value);
+        let mut body = vec!["_conforms".to_string()];
+        body.extend(em.cond(value));
         format!("{name} := true if {{\n{}}} else := false\n", indent_lines(&body))
     } else {
-        format!("{name} := {}\n", em.term(value).text)
+        format!("{name} := {} if _conforms\n", em.term(value).text)
     }
 }
 
@@ -208,30 +265,124 @@ fn is_boolean(e: &Expr) -> bool {
     ) || matches!(e, Expr::Binary { op, .. } if matches!(op, crate::ir::BinOp::Eq | crate::ir::BinOp::Ne | crate::ir::BinOp::Lt | crate::ir::BinOp::Le | crate::ir::BinOp::Gt | crate::ir::BinOp::Ge))
 }
 
-fn conditions(em: &mut Emitter<'_>, conds: &[Condition]) -> Vec<String> {
+fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPart]>) -> Vec<String> {
     let mut body = Vec::new();
-    for c in conds {
+    for (i, c) in conds.iter().enumerate() {
         match c {
             Condition::Expr(e) => body.extend(em.cond(e)),
             Condition::Some { var, collection } => {
                 let coll = em.term(collection).text;
-                body.push(format!("some {} in {coll}", var.0));
+                // A variable nothing reads is `_`, as OPA wants it.
+                let bound = if reads(&conds[i + 1..], message).contains(var) {
+                    names::var(var)
+                } else {
+                    "_".to_string()
+                };
+                body.push(format!("some {bound} in {coll}"));
             }
         }
     }
     body
 }
 
-fn clause_rule(em: &mut Emitter<'_>, clause: &Clause) -> String {
+/// The locals the conditions and the message read.
+fn reads(conds: &[Condition], message: Option<&[MsgPart]>) -> BTreeSet<Var> {
+    let mut out = BTreeSet::new();
+    for c in conds {
+        match c {
+            Condition::Expr(e) | Condition::Some { collection: e, .. } => out.extend(free_vars(e)),
+        }
+    }
+    for part in message.into_iter().flatten() {
+        if let MsgPart::Value(e) | MsgPart::Number(e) = part {
+            out.extend(free_vars(e));
+        }
+    }
+    out
+}
+
+fn clause_rule(em: &mut Emitter<'_>, clause: &Clause, gate: &str) -> String {
     let head = match clause.kind {
         ClauseKind::Deny => "deny",
         ClauseKind::Warn => "warn",
         ClauseKind::Allow => return String::new(),
     };
-    let mut body = vec!["_conforms".to_string()];
-    body.extend(conditions(em, &clause.conditions));
+    let mut body = vec![gate.to_string()];
+    body.extend(conditions(em, &clause.conditions, clause.message.as_deref()));
     if let Some(parts) = &clause.message {
         body.push(format!("msg := {}", em.format(parts)));
     }
     format!("{head} contains msg if {{\n{}}}\n", indent_lines(&body))
+}
+
+/// The `_failed` rules of a policy: one per way its lets, conditions and messages can fail, each
+/// in the context where the expression is evaluated (the conditions before it in its clause).
+fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
+    let mut found = Vec::new();
+    for (_, value) in &policy.lets {
+        em.failures(value, &[], &mut found);
+    }
+    for clause in &policy.clauses {
+        // Whether anything from the `i`th condition on (or the message) can fail: the context of
+        // the conditions before is written only where it is needed.
+        let fails_from = |i: usize| {
+            clause.conditions[i..].iter().any(|c| match c {
+                Condition::Expr(e) | Condition::Some { collection: e, .. } => e.can_fail(),
+            }) || clause.message.iter().flatten().any(|part| match part {
+                MsgPart::Value(e) | MsgPart::Number(e) => e.can_fail(),
+                MsgPart::Text(_) => false,
+            })
+        };
+        let mut ctx = Vec::new();
+        for (i, c) in clause.conditions.iter().enumerate() {
+            if !fails_from(i) {
+                break;
+            }
+            match c {
+                Condition::Expr(e) => {
+                    em.failures(e, &ctx, &mut found);
+                    ctx.extend(em.context_cond(e));
+                }
+                Condition::Some { var, collection } => {
+                    em.failures(collection, &ctx, &mut found);
+                    let coll = em.term(collection).text;
+                    ctx.push(format!("some {} in {coll}", names::var(var)));
+                }
+            }
+        }
+        if !fails_from(clause.conditions.len()) {
+            continue;
+        }
+        for part in clause.message.iter().flatten() {
+            if let MsgPart::Value(e) | MsgPart::Number(e) = part {
+                em.failures(e, &ctx, &mut found);
+            }
+        }
+    }
+    let policy_name = policy.dotted();
+    let mut rules: Vec<String> = Vec::new();
+    for rule in without_redundant(found) {
+        let body = rule.body();
+        let what = rule.what;
+        let msg = match what {
+            FailedWhat::Here { text, cause } => {
+                string_literal(&format!("cannot evaluate `{text}` (policy {policy_name}): {cause}"))
+            }
+            FailedWhat::Callee { var } => format!(
+                "sprintf({}, {var})",
+                string_literal(&format!(
+                    "cannot evaluate %s (policy {}): %s",
+                    policy_name.replace('%', "%%")
+                ))
+            ),
+        };
+        let mut stmts = vec!["_conforms".to_string()];
+        stmts.extend(body);
+        stmts.push(format!("msg := {msg}"));
+        let rule = format!("_failed contains msg if {{\n{}}}\n", indent_lines(&stmts));
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules
 }

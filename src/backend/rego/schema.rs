@@ -76,9 +76,10 @@ impl SchemaChecks {
         self.rules
     }
 
+    /// A fresh variable; generated names start with `_`, which user names never do in Rego.
     fn fresh(&mut self, base: &str) -> String {
         self.counter += 1;
-        format!("{base}{}", self.counter)
+        format!("_{base}{}", self.counter)
     }
 
     /// Adds a rule: when `guards` hold, the message `path: problem` (with `%v` args) is added.

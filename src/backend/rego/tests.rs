@@ -1,6 +1,7 @@
 //! `.gov` tests as Rego tests (`test_…` rules), so `opa test` runs exactly what `govc test` runs.
 
 use super::expr::{indent_lines, Emitter};
+use super::names;
 use super::syntax::{comment, package_ref, string_literal};
 use super::{overrides_path, Target};
 use crate::ir::{Expectation, TestSuite};
@@ -15,7 +16,7 @@ pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
         out.push_str(&comment(&test.name, ""));
         let mut body = Vec::new();
         for (var, value) in &test.lets {
-            body.push(format!("{} := {}", var.0, em.term(value).text));
+            body.push(format!("{} := {}", names::var(var), em.term(value).text));
         }
         for x in &test.expectations {
             body.push(expectation_statement(&mut em, x));

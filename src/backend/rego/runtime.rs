@@ -1,0 +1,308 @@
+//! The runtime library, `package govc.runtime`: the few operations on which OPA (what runs in
+//! production) and regorus (what `govc test` and `govc eval` run) compute differently, written
+//! once with built-ins both engines agree on. Generated code calls it; a bundle ships it when some
+//! module does.
+//!
+//! - Numbers in messages: OPA writes `1e-7` as `1e-07` where regorus writes `0.0000001`, and each
+//!   keeps its own digits after arithmetic. `format_number` writes the shortest decimal both engines
+//!   give for the value (read from `json.marshal`), laid out as JavaScript does: positional from
+//!   1e-7 to 1e21, otherwise `1.5e-7` / `1e+21`.
+//! - Float arithmetic: OPA computes on decimals (`0.1 + 0.2` is `0.3`, `33.33 / 2.675` has 20
+//!   digits), regorus on IEEE doubles (`0.30000000000000004`). `round_number` rounds a result to
+//!   [`FLOAT_DIGITS`] significant digits, on its decimal digits, which both then hold as the same
+//!   number. The two results differ by about 1e-16 of the value, so their roundings differ only
+//!   when that difference straddles a rounding boundary: with 10 digits, about once in a million
+//!   results (with 15, once in a hundred, which tests/engines.rs catches).
+//! - Upper and lower case: regorus uses Rust's full case mapping (`upper("ß")` is `"SS"`) and
+//!   lower-cases a final sigma as `ς`; OPA maps each character on its own with Go's simple mapping.
+//!   `to_upper`/`to_lower` use the built-in unless the string holds a character on which the two
+//!   differ, and then map each character, those from a table of OPA's results
+//!   (`case_table.json`).
+//! - Arithmetic that can fail (LANGUAGE-REFERENCE, "Evaluation failures"): `add`, `subtract`,
+//!   `multiply`, `divide`, `remainder`, `negate` and `total` (of `sum`) are undefined where the
+//!   operation fails (a zero divisor, an operand or result beyond the limit of its type), on both
+//!   engines and without ever evaluating a failing operation: OPA stops on `1 / 0` with strict
+//!   built-in errors, and regorus stops on `1e300 * 1e300` (which OPA computes).
+//! - `list_get`: a list element or a default, for `get(xs, i, default)`.
+
+use super::syntax::string_literal;
+use super::Target;
+use crate::ir::PackagePath;
+use std::sync::OnceLock;
+
+pub const FORMAT_NUMBER: &str = "format_number";
+pub const ROUND_NUMBER: &str = "round_number";
+
+/// The significant digits of a float result (see the module documentation).
+pub const FLOAT_DIGITS: usize = 10;
+pub const TO_UPPER: &str = "to_upper";
+pub const TO_LOWER: &str = "to_lower";
+pub const LIST_GET: &str = "list_get";
+pub const ADD: &str = "add";
+pub const SUBTRACT: &str = "subtract";
+pub const MULTIPLY: &str = "multiply";
+pub const DIVIDE: &str = "divide";
+pub const REMAINDER: &str = "remainder";
+pub const NEGATE: &str = "negate";
+pub const TOTAL: &str = "total";
+
+/// The library's package for a target (`govc.runtime`; `lib.govc.runtime` in Gatekeeper).
+pub fn package(target: &Target) -> PackagePath {
+    target.fn_package(&vec!["govc".to_string(), "runtime".to_string()])
+}
+
+/// Whether emitted Rego calls the library.
+pub fn is_used_by(rego: &str, target: &Target) -> bool {
+    rego.contains(&format!("{}.", super::package_ref(&package(target))))
+}
+
+/// The characters whose case mapping differs between the engines, and OPA's mapping of each.
+struct CaseTables {
+    upper: Vec<(String, String)>,
+    lower: Vec<(String, String)>,
+}
+
+fn case_tables() -> &'static CaseTables {
+    static TABLES: OnceLock<CaseTables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("case_table.json")).expect("case_table.json is valid JSON");
+        let table = |key: &str| -> Vec<(String, String)> {
+            doc[key]
+                .as_object()
+                .expect("case_table.json maps characters")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        };
+        CaseTables {
+            upper: table("upper"),
+            lower: table("lower"),
+        }
+    })
+}
+
+/// A Rego object literal of a case table.
+fn object(table: &[(String, String)]) -> String {
+    let entries: Vec<String> = table
+        .iter()
+        .map(|(k, v)| format!("\t{}: {},", string_literal(k), string_literal(v)))
+        .collect();
+    format!("{{\n{}\n}}", entries.join("\n"))
+}
+
+/// A regular expression matching any of `chars`.
+fn class(chars: impl Iterator<Item = String>) -> String {
+    string_literal(&format!("[{}]", chars.collect::<String>()))
+}
+
+/// The library's Rego source.
+pub fn emit_runtime(target: &Target) -> String {
+    let tables = case_tables();
+    let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
+    // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
+    let lower_special = class(tables.lower.iter().map(|(k, _)| k.clone()).chain(["Σ".to_string()]));
+    let mut out = String::from(
+        "# govc's runtime library: operations on which OPA and regorus (govc test, govc eval) would\n\
+         # compute differently, written so that both compute them alike. Generated by govc.\n",
+    );
+    out.push_str(&target.module_head(&package(target)));
+    out.push_str(&format!(
+        r#"
+# A number as messages write it: integers as digits; other numbers by their shortest decimal
+# (which json.marshal writes alike on both engines), positional from 1e-7 to 1e21 and otherwise
+# with an exponent (`1.5e-7`, `1e+21`).
+format_number(x) := format_int(x, 10) if _small_integer(x)
+
+format_number(x) := concat("", ["-", _layout(_decimal(0 - x))]) if {{
+	not _small_integer(x)
+	x < 0
+}}
+
+format_number(x) := _layout(_decimal(x)) if {{
+	not _small_integer(x)
+	x > 0
+}}
+
+# A float result rounded to {digits} significant digits, the language's float arithmetic (beyond
+# the float limit a result is an evaluation failure, reported where it is computed).
+round_number(x) := 0 if x == 0
+
+round_number(x) := x if abs(x) > {limit}
+
+round_number(x) := 0 - _rounded(0 - x) if {{
+	x < 0
+	x >= -{limit}
+}}
+
+round_number(x) := _rounded(x) if {{
+	x > 0
+	x <= {limit}
+}}
+
+_small_integer(x) if {{
+	x == floor(x)
+	abs(x) < 1000000000000000
+}}
+
+_rounded(a) := _number(_round(_decimal(a)))
+
+_number([d, e]) := to_number(concat("", [substring(d, 0, 1), ".", substring(d, 1, -1), "0e", format_int(e, 10)]))
+
+# [digits, e] of a positive number: its shortest decimal is 0.digits times 10^(e + 1), with no
+# leading or trailing zero in digits.
+_decimal(a) := [trim_right(significant, "0"), (_exponent(m[3]) + count(m[1])) - (1 + (count(all) - count(significant)))] if {{
+	m := regex.find_all_string_submatch_n(`^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$`, json.marshal(a), 1)[0]
+	all := concat("", [m[1], m[2]])
+	significant := trim_left(all, "0")
+}}
+
+_exponent(s) := 0 if s == ""
+
+_exponent(s) := to_number(trim_left(s, "+")) if s != ""
+
+_round([d, e]) := [d, e] if count(d) <= {digits}
+
+_round([d, e]) := [trim_right(s, "0"), (e + count(s)) - {digits}] if {{
+	count(d) > {digits}
+	up := to_number(substring(d, {digits}, 1)) >= 5
+	s := format_int(to_number(substring(d, 0, {digits})) + _carry(up), 10)
+}}
+
+_carry(true) := 1
+
+_carry(false) := 0
+
+_layout([d, e]) := concat("", [substring(d, 0, 1), _fraction(d), "e", _sign(e), format_int(abs(e), 10)]) if {{
+	not _positional(e)
+}}
+
+_layout([d, e]) := concat("", [d, substring("00000000000000000000", 0, (e + 1) - count(d))]) if {{
+	_positional(e)
+	e >= 0
+	count(d) <= e + 1
+}}
+
+_layout([d, e]) := concat("", [substring(d, 0, e + 1), ".", substring(d, e + 1, -1)]) if {{
+	e >= 0
+	count(d) > e + 1
+}}
+
+_layout([d, e]) := concat("", ["0.", substring("000000", 0, (0 - e) - 1), d]) if {{
+	e < 0
+	e > -7
+}}
+
+_positional(e) if {{
+	e > -7
+	e < 21
+}}
+
+_fraction(d) := "" if count(d) == 1
+
+_fraction(d) := concat("", [".", substring(d, 1, -1)]) if count(d) > 1
+
+_sign(e) := "+" if e >= 0
+
+_sign(e) := "-" if e < 0
+
+# Upper and lower case as OPA maps them, character by character.
+to_upper(s) := upper(s) if not regex.match({upper_special}, s)
+
+to_upper(s) := concat("", [object.get(_upper, c, upper(c)) | some c in split(s, "")]) if {{
+	regex.match({upper_special}, s)
+}}
+
+to_lower(s) := lower(s) if not regex.match({lower_special}, s)
+
+to_lower(s) := concat("", [object.get(_lower, c, lower(c)) | some c in split(s, "")]) if {{
+	regex.match({lower_special}, s)
+}}
+
+_upper := {upper}
+
+_lower := {lower}
+
+# Arithmetic that can fail: undefined where an operand or the result is beyond `limit` or a
+# divisor is zero, and computed only where it cannot overflow (the policy reports the failure
+# with its own rule).
+add(a, b, limit) := s if {{
+	abs(a) <= limit
+	abs(b) <= limit
+	s := a + b
+	abs(s) <= limit
+}}
+
+subtract(a, b, limit) := d if {{
+	abs(a) <= limit
+	abs(b) <= limit
+	d := a - b
+	abs(d) <= limit
+}}
+
+multiply(a, b, limit) := p if {{
+	abs(a) <= limit
+	abs(b) <= limit
+	_product_fits(a, b, limit)
+	p := a * b
+}}
+
+_product_fits(_, b, _) if abs(b) <= 1
+
+_product_fits(a, b, limit) if {{
+	abs(b) > 1
+	abs(a) <= limit / abs(b)
+}}
+
+divide(a, b, limit) := q if {{
+	b != 0
+	abs(a) <= limit
+	abs(b) <= limit
+	_quotient_fits(a, b, limit)
+	q := a / b
+}}
+
+_quotient_fits(_, b, _) if abs(b) >= 1
+
+_quotient_fits(a, b, limit) if {{
+	abs(b) < 1
+	abs(a) <= limit * abs(b)
+}}
+
+remainder(a, b, limit) := a % b if {{
+	b != 0
+	abs(a) <= limit
+	abs(b) <= limit
+}}
+
+negate(x, limit) := 0 - x if abs(x) <= limit
+
+total(xs, limit) := s if {{
+	every x in xs {{
+		abs(x) <= limit
+	}}
+	_sum_fits(xs)
+	s := sum(xs)
+	abs(s) <= limit
+}}
+
+_sum_fits(xs) if count(xs) == 0
+
+_sum_fits(xs) if {{
+	count(xs) > 0
+	max([abs(x) | some x in xs]) <= 1e308 / count(xs)
+}}
+
+# xs[i], or d when i is outside the list.
+list_get(xs, i, d) := xs[i] if {{
+	i >= 0
+	i < count(xs)
+}} else := d
+"#,
+        upper = object(&tables.upper),
+        lower = object(&tables.lower),
+        digits = FLOAT_DIGITS,
+        limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
+    ));
+    out
+}

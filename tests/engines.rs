@@ -1,0 +1,288 @@
+//! One meaning on every engine (issue 10): where OPA (production) and regorus (`govc test`,
+//! `govc eval`) compute differently, the generated Rego computes through govc's runtime library or
+//! a form both agree on. Each known divergence is run here on both engines, with many values:
+//!
+//! | in raw Rego | OPA v1.20.2 | regorus 0.14 | govc writes |
+//! | --- | --- | --- | --- |
+//! | `count("🙂")` | 1 | 2 (UTF-16 code units) | `count(split(s, ""))` |
+//! | `sprintf("%v", [0.0000001])` | `1e-07` | `0.0000001` | `runtime.format_number` |
+//! | `0.1 + 0.2` | `0.3` | `0.30000000000000004` | `runtime.round_number` |
+//! | `upper("ß")`, `lower("ΑΣ")` | `ß`, `ασ` | `SS`, `ας` | `runtime.to_upper`, `to_lower` |
+//! | `1e300 * 1e300` | computed | error "numeric overflow" | `runtime.multiply`, a failure |
+//! | `1 / 0` | built-in error (strict) | undefined | `runtime.divide`, a failure |
+//! | `time.parse_rfc3339_ns("2019-01-01T00:00:60Z")` | error | a time | the subject check refuses it |
+//! | `regex.match("^\\d$", "١")` | false | true | `\d` written `[0-9]` |
+//!
+//! The policies that use them are in tests/conformance/soundness (both engines, every case).
+
+mod common;
+
+use common::engines::{opa_values, write_bundle};
+use govc::backend::rego::{emit_runtime, Target};
+use govc::bundle::Bundle;
+use govc::engine::PolicyEngine;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A bundle of the runtime library and one probe module, on both engines: the value of each rule
+/// of the probe for `input`.
+fn both(probe: &str, rules: &[&str], input: &Value) -> Vec<(String, Option<Value>, Option<Value>)> {
+    let target = Target::bundle();
+    let mut bundle = Bundle::default();
+    bundle
+        .files
+        .insert("govc/runtime.rego".into(), emit_runtime(&target).into_bytes());
+    bundle.files.insert("probe.rego".into(), probe.as_bytes().to_vec());
+    let mut engine = PolicyEngine::load(&bundle, false).expect("regorus loads the probe");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_bundle(&bundle, dir.path());
+    let queries: Vec<(String, Value)> = rules.iter().map(|r| (format!("probe.{r}"), input.clone())).collect();
+    let opa = opa_values(dir.path(), &queries);
+    rules
+        .iter()
+        .zip(opa)
+        .map(|(rule, opa)| {
+            let regorus = engine
+                .eval_with_input(&format!("data.probe.{rule}"), input)
+                .unwrap_or_else(|e| panic!("regorus: {rule}: {e}"));
+            let opa = opa.unwrap_or_else(|e| panic!("OPA: {rule}: {e}"));
+            (rule.to_string(), regorus, opa)
+        })
+        .collect()
+}
+
+/// Numbers as JSON gives them to both engines, equal when they are the same number (OPA keeps
+/// `3.0` where regorus writes `3`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        _ => a == b,
+    }
+}
+
+const NUMBERS_PROBE: &str = r#"package probe
+
+import rego.v1
+
+format := [data.govc.runtime.format_number(x) | some x in input.numbers]
+
+round := [data.govc.runtime.round_number(x) | some x in input.numbers]
+
+sums := [data.govc.runtime.round_number(a + b) | some a in input.small; some b in input.small]
+
+products := [data.govc.runtime.round_number(a * b) | some a in input.small; some b in input.small]
+
+quotients := [data.govc.runtime.round_number(data.govc.runtime.divide(a, b, 1.0715086071862673e301)) | some a in input.small; some b in input.small; b != 0]
+
+failed_products := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.multiply(a, b, 1.0715086071862673e301)]
+
+failed_sums := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.add(a, b, 1.0715086071862673e301)]
+
+failed_quotients := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.divide(a, b, 1.0715086071862673e301)]
+"#;
+
+fn numbers() -> Value {
+    let mut numbers: Vec<Value> = [
+        0.0,
+        1.0,
+        -1.0,
+        0.5,
+        0.1,
+        0.2,
+        0.3,
+        1e-7,
+        1e-6,
+        1.5e-7,
+        123456.789,
+        1e20,
+        1e21,
+        1.5e21,
+        1.23e32,
+        -2.5,
+        3.0,
+        1.0 / 3.0,
+        2.0 / 3.0,
+        1e300,
+        1e-300,
+        999999999999999.9,
+        0.30000000000000004,
+        1.0000000000000002,
+        7e-7,
+        6.9e-7,
+        2.675,
+        1e15,
+        1e16,
+        123456789012345.6,
+        -0.000123,
+    ]
+    .iter()
+    .map(|f| json!(f))
+    .collect();
+    numbers.extend([
+        json!(12345678901234567i64),
+        json!(-9223372036854775807i64),
+        json!(100),
+        json!(-42),
+    ]);
+    // Pseudo-random doubles of every magnitude (a fixed linear congruential sequence).
+    let mut state: u64 = 0x2545F4914F6CDD1D;
+    for _ in 0..300 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mantissa = (state >> 11) as f64 / (1u64 << 53) as f64;
+        let exponent = ((state >> 3) % 80) as i32 - 40;
+        let sign = if state & 1 == 0 { 1.0 } else { -1.0 };
+        numbers.push(json!(sign * mantissa * 10f64.powi(exponent)));
+    }
+    json!({
+        "numbers": numbers,
+        "small": [0.1, 0.2, 0.3, 0.7, 1.1, 2.675, 3, 1e-7, 0.5, 100.25, 33.33, 1e15, 0.000001],
+        "edges": [0, 1, -1, 0.5, 1e-300, 1e150, 1e151, 1e200, -1e200, 1e300, 1.5e300, 1e308, 9e18],
+    })
+}
+
+#[test]
+fn numbers_are_written_and_rounded_alike() {
+    let input = numbers();
+    let rules = [
+        "format",
+        "round",
+        "sums",
+        "products",
+        "quotients",
+        "failed_products",
+        "failed_sums",
+        "failed_quotients",
+    ];
+    for (rule, regorus, opa) in both(NUMBERS_PROBE, &rules, &input) {
+        let (regorus, opa) = (regorus.expect("defined on regorus"), opa.expect("defined on OPA"));
+        let (r, o) = (regorus.as_array().expect("a list"), opa.as_array().expect("a list"));
+        assert_eq!(r.len(), o.len(), "{rule}: lengths");
+        let differ: Vec<String> = r
+            .iter()
+            .zip(o)
+            .enumerate()
+            .filter(|(_, (a, b))| !same(a, b))
+            .map(|(i, (a, b))| format!("  #{i}: regorus {a}, OPA {b}"))
+            .collect();
+        assert!(differ.is_empty(), "{rule}: the engines differ:\n{}", differ.join("\n"));
+    }
+    // And what they agree on is what the reference says.
+    let out = both(NUMBERS_PROBE, &["format", "sums"], &input);
+    let format = out[0].1.clone().expect("format");
+    let at = |i: usize| format[i].as_str().expect("a string").to_string();
+    assert_eq!(
+        (at(4), at(7), at(8), at(10), at(11), at(12), at(16), at(22)),
+        (
+            "0.1".to_string(),
+            "1e-7".to_string(),
+            "0.000001".to_string(),
+            "123456.789".to_string(),
+            "100000000000000000000".to_string(),
+            "1e+21".to_string(),
+            "3".to_string(),
+            "0.30000000000000004".to_string()
+        )
+    );
+    let sums = out[1].1.clone().expect("sums");
+    // 0.1 + 0.2 (the first list's items 0 and 1): 0.3 on both engines.
+    assert!(same(&sums[1], &json!(0.3)), "0.1 + 0.2 is {}", sums[1]);
+}
+
+const TEXT_PROBE: &str = r#"package probe
+
+import rego.v1
+
+length := [count(split(s, "")) | some s in input.strings]
+
+upper := [data.govc.runtime.to_upper(s) | some s in input.strings]
+
+lower := [data.govc.runtime.to_lower(s) | some s in input.strings]
+"#;
+
+#[test]
+fn strings_are_measured_and_cased_alike() {
+    let strings = [
+        "",
+        "plain ASCII",
+        "🙂",
+        "aé🙂漢",
+        "ß",
+        "Straße",
+        "ΑΣ",
+        "ΟΔΟΣ ΟΔΟΣ",
+        "İstanbul",
+        "ᾀᾁ",
+        "ﬁne",
+        "ǅ",
+        "e\u{301}",
+        "\u{1F468}\u{200D}\u{1F469}",
+        "line\nbreak\r\n",
+        "𐵐",
+    ];
+    let input = json!({ "strings": strings });
+    for (rule, regorus, opa) in both(TEXT_PROBE, &["length", "upper", "lower"], &input) {
+        assert_eq!(regorus, opa, "{rule}: regorus and OPA differ");
+    }
+    let out = both(TEXT_PROBE, &["length", "upper", "lower"], &input);
+    assert_eq!(out[0].1.as_ref().expect("length")[2], json!(1), "count of 🙂");
+    assert_eq!(
+        out[1].1.as_ref().expect("upper")[4],
+        json!("ß"),
+        "upper of ß, as in OPA"
+    );
+    assert_eq!(
+        out[2].1.as_ref().expect("lower")[6],
+        json!("ασ"),
+        "lower of ΑΣ, as in OPA"
+    );
+}
+
+const CASE_PROBE: &str = r#"package probe
+
+import rego.v1
+
+# Named so as not to shadow the built-ins they call.
+uppers := [upper(c) | some c in input.chars]
+
+lowers := [lower(c) | some c in input.chars]
+"#;
+
+/// `case_table.json` (the runtime library's table) is exactly where the engines' built-in case
+/// mappings differ, over every character of the first two Unicode planes.
+#[test]
+fn the_case_table_is_where_the_engines_differ() {
+    let chars: Vec<String> = (0u32..0x20000)
+        .filter_map(char::from_u32)
+        .map(|c| c.to_string())
+        .collect();
+    let input = json!({ "chars": chars });
+    let out = both(CASE_PROBE, &["uppers", "lowers"], &input);
+    let table: Value =
+        serde_json::from_str(include_str!("../src/backend/rego/case_table.json")).expect("case_table.json");
+    for (rule, regorus, opa) in out {
+        let (regorus, opa) = (regorus.expect("regorus"), opa.expect("OPA"));
+        let mut differ: BTreeMap<String, Value> = BTreeMap::new();
+        for ((c, r), o) in chars
+            .iter()
+            .zip(regorus.as_array().expect("list"))
+            .zip(opa.as_array().expect("list"))
+        {
+            if r != o {
+                differ.insert(c.clone(), o.clone());
+            }
+        }
+        let vendored: BTreeMap<String, Value> = table[rule.trim_end_matches('s')]
+            .as_object()
+            .expect("a table")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(
+            differ, vendored,
+            "the `{rule}` table of src/backend/rego/case_table.json is not where the engines differ (regenerate it)"
+        );
+    }
+}
