@@ -37,6 +37,8 @@ pub enum Ty {
     Float,
     Bool,
     Timestamp,
+    /// A string or an integer (Kubernetes' IntOrString: a port by number or by name, `25%`).
+    IntOrString,
     List(Box<Ty>),
     Map(Box<Ty>),
     Record(TypeId),
@@ -58,7 +60,14 @@ impl Ty {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Enum(_) | Ty::Unknown
+            Ty::String
+                | Ty::Int
+                | Ty::Float
+                | Ty::Bool
+                | Ty::Timestamp
+                | Ty::IntOrString
+                | Ty::Enum(_)
+                | Ty::Unknown
         )
     }
 }
@@ -162,10 +171,25 @@ pub struct ResourceDef {
     pub version: String,
     pub scope: Scope,
     pub plural: String,
+    /// Declared `external = true`: a kind govc does not own (a core kind, another operator's
+    /// CRD); no CustomResourceDefinition is emitted for it.
+    pub external: bool,
+    /// The type of `spec` (`unknown` for an external resource without one).
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
     pub fields: Vec<FieldDef>,
     pub span: Span,
+}
+
+impl ResourceDef {
+    /// The objects' `apiVersion`: `group/version`, or only the version in the core group.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -281,7 +305,7 @@ pub mod settings {
     /// A policy's metadata.
     pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
     /// A `resource` declaration.
-    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural"];
+    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external"];
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
@@ -568,6 +592,7 @@ impl Program {
             Ty::Float => "float".into(),
             Ty::Bool => "bool".into(),
             Ty::Timestamp => "timestamp".into(),
+            Ty::IntOrString => "int_or_string".into(),
             Ty::List(t) => format!("[{}]", self.display(t)),
             Ty::Map(t) => format!("{{string: {}}}", self.display(t)),
             Ty::Record(id) => self.types[id.index()].name.clone(),

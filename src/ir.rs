@@ -19,6 +19,7 @@ pub struct Ir {
     /// Policies in dependency order.
     pub policies: Vec<Policy>,
     pub tests: Vec<TestSuite>,
+    /// The resources govc owns (not the standard library's, not external ones): one CRD each.
     pub resources: Vec<Resource>,
     pub enforcements: Vec<Enforcement>,
 }
@@ -125,6 +126,8 @@ pub enum Schema {
     },
     Bool,
     Timestamp,
+    /// A string or an integer.
+    IntOrString,
     Enum {
         name: String,
         values: Vec<String>,

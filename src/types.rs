@@ -31,6 +31,7 @@ const SCALARS: &[(&str, Ty)] = &[
     ("float", Ty::Float),
     ("bool", Ty::Bool),
     ("timestamp", Ty::Timestamp),
+    ("int_or_string", Ty::IntOrString),
 ];
 
 /// Whether a name is one of the built-in scalar types.
@@ -94,6 +95,7 @@ impl<'a> Checker<'a> {
                 version: String::new(),
                 scope: Scope::Namespaced,
                 plural: String::new(),
+                external: false,
                 spec: Ty::Unknown,
                 fields: Vec::new(),
                 span: placeholder_span,
@@ -264,6 +266,7 @@ impl<'a> Checker<'a> {
         match (actual, expected) {
             (Ty::Unknown, _) | (_, Ty::Unknown) => true,
             (Ty::Int, Ty::Float) => true,
+            (Ty::Int | Ty::String, Ty::IntOrString) => true,
             (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => Self::assignable(a, b),
             (a, b) => a == b,
         }

@@ -458,7 +458,7 @@ impl<'a> Printer<'a> {
     fn resource_decl(&mut self, r: &ResourceDecl, d: &Decl) -> Doc {
         enum Item<'s> {
             Setting(&'s Setting),
-            Field(&'s Ident, &'s TypeExpr),
+            Field(&'s Field),
         }
         let mut items: Vec<(Range<usize>, Item)> = r
             .settings
@@ -467,7 +467,7 @@ impl<'a> Printer<'a> {
             .chain(
                 r.fields
                     .iter()
-                    .map(|(n, t)| (n.span.start as usize..t.span.end as usize, Item::Field(n, t))),
+                    .map(|f| (f.span.range(), Item::Field(f))),
             )
             .collect();
         items.sort_by_key(|(range, _)| range.start);
@@ -487,7 +487,7 @@ impl<'a> Printer<'a> {
             let leading = self.leading(range.start, blank);
             let doc = match item {
                 Item::Setting(s) => self.setting(s, text(" ".repeat(pad))),
-                Item::Field(name, ty) => concat([text(format!("{}: ", name.name)), self.type_expr(ty)]),
+                Item::Field(f) => self.field(f),
             };
             let trailing = self.trailing(range.end);
             block.push(leading, doc, trailing);

@@ -105,7 +105,8 @@ pub fn lower(a: &Analysis) -> Ir {
     let resources = p
         .resources
         .iter()
-        .filter(|r| !p.modules[r.module.index()].is_stdlib)
+        // External resources are someone else's: no CRD is emitted for them.
+        .filter(|r| !p.modules[r.module.index()].is_stdlib && !r.external)
         .map(|r| Resource {
             kind: r.name.clone(),
             doc: r.doc.clone(),
@@ -358,6 +359,18 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     let mut roots = Vec::new();
     collect_policy_exprs(pol, &mut roots);
     let fns = reachable_fns(p, &roots);
+    let subject = match &subject_ty {
+        // The API server validates its own kinds: only what the policy reads is checked, so that
+        // a policy on Pods does not carry a check of all of Kubernetes' pod schema.
+        Ty::Resource(r) if p.resources[r.index()].external => {
+            let mut reads = Reads::default();
+            for e in roots.iter().chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref())) {
+                reads.collect(e);
+            }
+            schema_of(p, &subject_ty, &[], Some(&reads))
+        }
+        _ => schema(p, &subject_ty, &[]),
+    };
     let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
     Policy {
         package: policy_package(p, id),
@@ -368,7 +381,7 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
         controls: pol.controls.clone(),
         owner: pol.owner.clone(),
         subject_type: p.display(&subject_ty),
-        subject: schema(p, &subject_ty, &[]),
+        subject,
         params: pol
             .params
             .iter()
@@ -794,7 +807,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             if let Ty::Resource(id) = &e.ty {
                 let r = &p.resources[id.index()];
                 if !fields.iter().any(|(n, _)| n == "apiVersion") {
-                    out.push(("apiVersion".into(), Expr::String(format!("{}/{}", r.group, r.version))));
+                    out.push(("apiVersion".into(), Expr::String(r.api_version())));
                 }
                 if !fields.iter().any(|(n, _)| n == "kind") {
                     out.push(("kind".into(), Expr::String(r.name.clone())));
@@ -833,8 +846,34 @@ fn constant_json(e: &TExpr) -> serde_json::Value {
     }
 }
 
+/// The fields a policy reads: `(type of the record, field name)` for every field access in its
+/// expressions and the functions it calls.
+#[derive(Default)]
+struct Reads(HashSet<(Ty, String)>);
+
+impl Reads {
+    fn collect(&mut self, e: &TExpr) {
+        graph::visit(e, &mut |x| {
+            if let TExprKind::Field { target, name } = &x.kind {
+                self.0.insert((target.ty.clone(), name.clone()));
+            }
+        });
+    }
+
+    fn has(&self, owner: &Ty, field: &str) -> bool {
+        self.0.contains(&(owner.clone(), field.to_string()))
+    }
+}
+
 /// The schema of a type, with the constraints written on the field or parameter that has it.
 pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
+    schema_of(p, ty, constraints, None)
+}
+
+/// [`schema`], with only the fields in `reads` when it is given (and always a resource's
+/// `apiVersion` and `kind`).
+fn schema_of(p: &Program, ty: &Ty, constraints: &[FieldConstraint], reads: Option<&Reads>) -> Schema {
+    let kept = |f: &&c::FieldDef| reads.is_none_or(|r| r.has(ty, &f.name));
     let pattern = constraints.iter().find_map(|c| match c {
         FieldConstraint::Pattern(s) => Some(crate::types::canonical_pattern(s).unwrap_or_else(|| s.clone())),
         _ => None,
@@ -865,12 +904,13 @@ pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
         },
         Ty::Bool => Schema::Bool,
         Ty::Timestamp => Schema::Timestamp,
+        Ty::IntOrString => Schema::IntOrString,
         Ty::List(t) => Schema::List {
-            items: Box::new(schema(p, t, &[])),
+            items: Box::new(schema_of(p, t, &[], reads)),
             min_items,
         },
         Ty::Map(t) => Schema::Map {
-            values: Box::new(schema(p, t, &[])),
+            values: Box::new(schema_of(p, t, &[], reads)),
         },
         Ty::Enum(id) => {
             let e = &p.enums[id.index()];
@@ -884,15 +924,20 @@ pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
             Schema::Object {
                 name: t.name.clone(),
                 doc: t.doc.clone(),
-                fields: t.fields.iter().map(|f| schema_field(p, f)).collect(),
+                fields: t.fields.iter().filter(kept).map(|f| schema_field(p, f, reads)).collect(),
             }
         }
         Ty::Resource(id) => {
             let r = &p.resources[id.index()];
-            let mut fields: Vec<SchemaField> = r.fields.iter().map(|f| schema_field(p, f)).collect();
+            let mut fields: Vec<SchemaField> = r
+                .fields
+                .iter()
+                .filter(|f| f.name == "apiVersion" || f.name == "kind" || kept(f))
+                .map(|f| schema_field(p, f, reads))
+                .collect();
             for f in &mut fields {
                 match f.name.as_str() {
-                    "apiVersion" => f.schema = Schema::Const(format!("{}/{}", r.group, r.version)),
+                    "apiVersion" => f.schema = Schema::Const(r.api_version()),
                     "kind" => f.schema = Schema::Const(r.name.clone()),
                     _ => {}
                 }
@@ -907,12 +952,12 @@ pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
     }
 }
 
-fn schema_field(p: &Program, f: &c::FieldDef) -> SchemaField {
+fn schema_field(p: &Program, f: &c::FieldDef, reads: Option<&Reads>) -> SchemaField {
     SchemaField {
         name: f.name.clone(),
         required: !f.optional,
         sensitive: f.constraints.contains(&FieldConstraint::Sensitive),
         doc: f.doc.clone(),
-        schema: schema(p, &f.ty, &f.constraints),
+        schema: schema_of(p, &f.ty, &f.constraints, reads),
     }
 }

@@ -62,7 +62,7 @@ fn snippets<'w>(words: impl IntoIterator<Item = &'w &'static str>) -> Vec<Comple
     words.into_iter().map(|w| snippet(w, template(w))).collect()
 }
 
-const SCALAR_TYPES: &[&str] = &["string", "int", "float", "bool", "timestamp"];
+const SCALAR_TYPES: &[&str] = &["string", "int", "float", "bool", "timestamp", "int_or_string"];
 
 /// The completions at byte `offset` of the file at `path` whose text (as the editor has it) is
 /// `text`. Runs at most one analysis, of the text with a placeholder where one is needed.

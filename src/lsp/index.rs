@@ -394,8 +394,8 @@ impl<'a> Builder<'a> {
                 }
             }
             (DeclKind::Resource(r), Some(Item::Resource(id))) => {
-                for (name, _) in &r.fields {
-                    self.push(name.span, Symbol::Field(Owner::Resource(id), name.name.clone()), true);
+                for f in &r.fields {
+                    self.push(f.name.span, Symbol::Field(Owner::Resource(id), f.name.name.clone()), true);
                 }
             }
             _ => {}

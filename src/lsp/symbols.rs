@@ -113,13 +113,13 @@ fn decl_symbol(snapshot: &Snapshot, decl: &Decl) -> DocumentSymbol {
             let fields = r
                 .fields
                 .iter()
-                .map(|(name, ty)| {
+                .map(|f| {
                     s(
-                        name.name.clone(),
-                        Some(format!(": {}", type_text(snapshot, ty.span))),
+                        f.name.name.clone(),
+                        Some(format!(": {}", type_text(snapshot, f.ty.span))),
                         SymbolKind::FIELD,
-                        name.span.to(ty.span),
-                        name.span,
+                        f.name.span.to(f.ty.span),
+                        f.name.span,
                         vec![],
                     )
                 })

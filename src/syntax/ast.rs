@@ -163,8 +163,9 @@ pub struct Variant {
 pub struct ResourceDecl {
     pub name: Ident,
     pub settings: Vec<Setting>,
-    /// `name: Type` items; a resource has exactly one, `spec`.
-    pub fields: Vec<(Ident, TypeExpr)>,
+    /// `name: Type` items: `spec` for a resource govc owns; the object's top-level fields
+    /// (besides `apiVersion`, `kind` and `metadata`) for an external one.
+    pub fields: Vec<Field>,
 }
 
 /// `key = value`, in resources, policy metadata and enforcements.

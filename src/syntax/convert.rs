@@ -279,12 +279,7 @@ impl Converter {
         for p in inner {
             match p.as_rule() {
                 Rule::setting => settings.push(self.setting(p)?),
-                _ => {
-                    let mut parts = children(p);
-                    let field = self.ident(parts.next().expect("field name"));
-                    let ty = self.type_expr(parts.next().expect("field type"));
-                    fields.push((field, ty));
-                }
+                _ => fields.push(self.field(p)?),
             }
         }
         Ok(ResourceDecl { name, settings, fields })

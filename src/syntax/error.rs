@@ -285,7 +285,6 @@ fn describe(rule: Rule) -> &'static str {
         enum_variant => "an enum value",
         setting | setting_value => "a setting `key = value`",
         string_list => "a list of strings",
-        resource_spec => "`spec: Type`",
         fn_param => "a parameter `name: type`",
         param_item => "`param`",
         subject_item => "`subject`",

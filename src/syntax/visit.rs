@@ -94,9 +94,8 @@ macro_rules! visitor {
                         for s in settings {
                             v.visit_setting(s);
                         }
-                        for (field, ty) in fields {
-                            v.visit_ident(field);
-                            v.visit_type_expr(ty);
+                        for field in fields {
+                            v.visit_field(field);
                         }
                     }
                     DeclKind::Fn(FnDecl { name, params, ret, body }) => {

@@ -44,8 +44,21 @@ impl Checker<'_> {
     pub(crate) fn type_signature(&mut self, id: TypeId, module: ModuleId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Type(t) = &decl.kind else { return };
+        let fields = self.field_defs(file.file, &t.fields);
+        self.program.types[id.index()] = TypeDef {
+            module,
+            name: t.name.name.clone(),
+            doc: decl.doc.as_ref().map(|d| d.text.clone()),
+            fields,
+            span: t.name.span,
+        };
+    }
+
+    /// The fields of a type, or of an external resource: resolved, constraints checked, each
+    /// name declared once.
+    fn field_defs(&mut self, file: FileId, written: &[crate::syntax::ast::Field]) -> Vec<FieldDef> {
         let mut fields: Vec<FieldDef> = Vec::new();
-        for f in &t.fields {
+        for f in written {
             if let Some(first) = fields.iter().find(|x| x.name == f.name.name) {
                 let first = first.span;
                 self.error(
@@ -59,7 +72,7 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let ty = self.resolve_type(file.file, &f.ty);
+            let ty = self.resolve_type(file, &f.ty);
             let constraints = self.constraints(&ty, &f.constraints);
             fields.push(FieldDef {
                 name: f.name.name.clone(),
@@ -70,13 +83,7 @@ impl Checker<'_> {
                 span: f.name.span,
             });
         }
-        self.program.types[id.index()] = TypeDef {
-            module,
-            name: t.name.name.clone(),
-            doc: decl.doc.as_ref().map(|d| d.text.clone()),
-            fields,
-            span: t.name.span,
-        };
+        fields
     }
 
     /// Checks `@` constraints against the type they constrain.
@@ -179,6 +186,7 @@ impl Checker<'_> {
         let name = &res.name;
         let mut s = Settings::new(&res.settings, settings::RESOURCE, Code::InvalidResource);
         s.report_unknown(self, "resource");
+        let external = s.boolean(self, "external").unwrap_or(false);
         let group = s.string(self, "group").unwrap_or_default();
         let version = s.string(self, "version").unwrap_or_default();
         let scope = s
@@ -202,16 +210,32 @@ impl Checker<'_> {
             }
         }
         if let Some(setting) = s.get("group") {
-            if !group.is_empty() && !is_dns_subdomain(&group) {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidResource,
-                        setting.value_span,
-                        format!("`{group}` is not a valid API group"),
-                    )
-                    .with_label("expected a DNS name like `ai.acme.com`")
-                    .with_help("a group is lowercase letters, digits, `-` and `.`, and must contain a `.`"),
+            // govc's own resources need a group of their own (a DNS name with a dot); an external
+            // one has the group it has: the core group `""`, `apps`, `batch`, a vendor's.
+            let valid = if external {
+                group.is_empty() || group.split('.').all(is_dns_label)
+            } else {
+                !group.is_empty() && is_dns_subdomain(&group)
+            };
+            if !valid {
+                let mut d = Diagnostic::error(
+                    Code::InvalidResource,
+                    setting.value_span,
+                    if group.is_empty() {
+                        "the core group `\"\"` is not a group govc can own".to_string()
+                    } else {
+                        format!("`{group}` is not a valid API group")
+                    },
                 );
+                d = if external {
+                    d.with_label("expected `\"\"` (the core group) or a DNS name like `apps` or `cert-manager.io`")
+                } else {
+                    d.with_label("expected a DNS name like `ai.acme.com`").with_help(
+                        "a group is lowercase letters, digits, `-` and `.`, and must contain a `.`; \
+                         for a resource govc does not own (`apps`, the core group `\"\"`), add `external = true`",
+                    )
+                };
+                self.error(d);
             }
         }
         if let Some(setting) = s.get("version") {
@@ -251,45 +275,8 @@ impl Checker<'_> {
                 .with_help("rename it, e.g. `ModelDeployment`"),
             );
         }
-        let mut spec = Ty::Unknown;
-        let mut spec_seen: Option<Span> = None;
-        for (field, ty) in &res.fields {
-            if field.name != "spec" {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidResource,
-                        field.span,
-                        format!("a resource has no field `{}`", field.name),
-                    )
-                    .with_label("only `spec: Type` is declared in a resource")
-                    .with_help("`apiVersion`, `kind` and `metadata` are provided; put your fields in the `spec` type"),
-                );
-                continue;
-            }
-            if let Some(first) = spec_seen {
-                self.error(
-                    Diagnostic::error(Code::DuplicateItem, field.span, "`spec` is declared twice")
-                        .with_label("declared again here")
-                        .with_secondary(first, "first declared here"),
-                );
-                continue;
-            }
-            spec_seen = Some(field.span);
-            spec = self.resolve_type(file.file, ty);
-        }
-        if spec_seen.is_none() {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidResource,
-                    name.span,
-                    format!("resource `{}` has no `spec`", name.name),
-                )
-                .with_label("`spec: Type` is required")
-                .with_help("add the type of the object's spec, e.g. `spec: Model`"),
-            );
-        }
         let metadata = self.object_meta();
-        let field = |n: &str, ty: Ty, doc: &str| FieldDef {
+        let provided = |n: &str, ty: Ty, doc: &str| FieldDef {
             name: n.to_string(),
             ty,
             optional: false,
@@ -297,12 +284,70 @@ impl Checker<'_> {
             doc: Some(doc.to_string()),
             span: name.span,
         };
-        let fields = vec![
-            field("apiVersion", Ty::String, "the object's API group and version"),
-            field("kind", Ty::String, "the object's kind"),
-            field("metadata", metadata, "standard object metadata"),
-            field("spec", spec.clone(), "the desired state"),
+        let mut fields = vec![
+            provided("apiVersion", Ty::String, "the object's API group and version"),
+            provided("kind", Ty::String, "the object's kind"),
+            provided("metadata", metadata, "standard object metadata"),
         ];
+        let declared: Vec<&crate::syntax::ast::Field> = res
+            .fields
+            .iter()
+            .filter(|field| {
+                let reserved = ["apiVersion", "kind", "metadata"].contains(&field.name.name.as_str());
+                let foreign = !external && field.name.name != "spec";
+                if reserved || foreign {
+                    let help = if reserved {
+                        "`apiVersion`, `kind` and `metadata` are provided"
+                    } else {
+                        "`apiVersion`, `kind` and `metadata` are provided; put your fields in the `spec` type"
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidResource,
+                            field.name.span,
+                            format!("a resource has no field `{}`", field.name.name),
+                        )
+                        .with_label(if reserved {
+                            "provided for every resource"
+                        } else {
+                            "only `spec: Type` is declared in a resource"
+                        })
+                        .with_help(help),
+                    );
+                }
+                !reserved && !foreign
+            })
+            .collect();
+        let declared: Vec<crate::syntax::ast::Field> = declared.into_iter().cloned().collect();
+        let own = self.field_defs(file.file, &declared);
+        let spec = own
+            .iter()
+            .find(|f| f.name == "spec")
+            .map_or(Ty::Unknown, |f| f.ty.clone());
+        if !external {
+            match res.fields.iter().find(|f| f.name.name == "spec") {
+                None => self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        name.span,
+                        format!("resource `{}` has no `spec`", name.name),
+                    )
+                    .with_label("`spec: Type` is required")
+                    .with_help("add the type of the object's spec, e.g. `spec: Model`"),
+                ),
+                Some(f) if f.optional || !f.constraints.is_empty() => self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        f.name.span,
+                        format!("the `spec` of resource `{}` is required and unconstrained", name.name),
+                    )
+                    .with_label("write `spec: Type`")
+                    .with_help("constrain the fields of the spec's type instead"),
+                ),
+                Some(_) => {}
+            }
+        }
+        fields.extend(own);
         self.program.resources[id.index()] = ResourceDef {
             module,
             name: name.name.clone(),
@@ -311,6 +356,7 @@ impl Checker<'_> {
             version,
             scope,
             plural,
+            external,
             spec,
             fields,
             span: name.span,

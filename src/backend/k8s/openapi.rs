@@ -28,6 +28,10 @@ pub fn structural(schema: &Schema, doc: Option<&str>) -> Value {
         Schema::Bool => {
             out.insert("type".into(), json!("boolean"));
         }
+        Schema::IntOrString => {
+            // Structural schemas write int-or-string as this extension, with no `type`.
+            out.insert("x-kubernetes-int-or-string".into(), json!(true));
+        }
         Schema::Timestamp => {
             out.insert("type".into(), json!("string"));
             out.insert("format".into(), json!("date-time"));

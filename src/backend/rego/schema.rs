@@ -197,6 +197,20 @@ impl SchemaChecks {
                     );
                 }
             }
+            Schema::IntOrString => {
+                self.push(
+                    &with(&[format!("not is_string({value})"), format!("not is_number({value})")]),
+                    path,
+                    "expected int_or_string, found %v",
+                    &[found],
+                );
+                self.push(
+                    &with(&[format!("is_number({value})"), format!("floor({value}) != {value}")]),
+                    path,
+                    "expected int_or_string, found number",
+                    &[],
+                );
+            }
             Schema::Bool => {
                 self.push(
                     &with(&[format!("not is_boolean({value})")]),
