@@ -58,6 +58,7 @@ fn example_manifests() {
             "gatekeeper/constraints/bias-tested.yaml",
             "gatekeeper/constraints/high-risk-approval.yaml",
             "gatekeeper/constraints/no-unencrypted-pii.yaml",
+            "gatekeeper/constraints/retention-limit-warn.yaml",
             "gatekeeper/constraints/retention-limit.yaml",
             "gatekeeper/constraints/trusted-sources.yaml",
             "gatekeeper/templates/accountableowner.yaml",
@@ -65,6 +66,7 @@ fn example_manifests() {
             "gatekeeper/templates/highriskapproval.yaml",
             "gatekeeper/templates/nounencryptedpii.yaml",
             "gatekeeper/templates/retentionlimit.yaml",
+            "gatekeeper/templates/retentionlimitwarn.yaml",
             "gatekeeper/templates/trustedsources.yaml",
         ]
     );
@@ -594,4 +596,37 @@ fn a_kind_must_start_with_a_letter() {
             .contains("would be the Gatekeeper kind `2fa`, but a kind starts with a letter"),
         "{err}"
     );
+}
+
+/// Issue 11: a `warn` clause enforced at admission reaches the user, through a template of the
+/// policy's warnings and a Constraint of its own whose action is `warn` (a dry run stays one).
+#[test]
+fn warnings_reach_admission_through_constraints_that_warn() {
+    let source = format!(
+        "{RESOURCE}policy owned {{\n  subject t: Thing\n  deny \"no owner\" when t.spec.owner == \"\"\n  \
+         warn \"owner {{t.spec.owner}} is not a team\" when not startswith(t.spec.owner, \"team-\")\n}}\n\
+         enforce owned {{ admission {{ kinds = [\"acme.example.com/Thing\"], action = deny }} }}\n\
+         enforce owned {{ admission {{ kinds = [\"acme.example.com/Thing\"], action = dryrun }} }}\n"
+    );
+    let m = project(&source).expect("builds");
+    let action = |path: &str| m.items[path].document["spec"]["enforcementAction"].clone();
+    assert_eq!(action("gatekeeper/constraints/owned.yaml"), "deny");
+    assert_eq!(action("gatekeeper/constraints/owned-warn.yaml"), "warn");
+    assert_eq!(action("gatekeeper/constraints/owned-2.yaml"), "dryrun");
+    assert_eq!(action("gatekeeper/constraints/owned-warn-2.yaml"), "dryrun");
+    let warn = &m.items["gatekeeper/templates/ownedwarn.yaml"].document;
+    assert_eq!(warn["spec"]["crd"]["spec"]["names"]["kind"], "OwnedWarn");
+    assert_eq!(warn["metadata"]["annotations"]["govc.dev/reports"], "warn");
+    let rego = warn["spec"]["targets"][0]["code"][0]["source"]["rego"].as_str().expect("rego");
+    assert!(rego.contains("\tsome msg in warn\n") || rego.contains("    some msg in warn\n"), "{rego}");
+    let deny = &m.items["gatekeeper/templates/owned.yaml"].document;
+    let rego = deny["spec"]["targets"][0]["code"][0]["source"]["rego"].as_str().expect("rego");
+    assert!(rego.contains("    some msg in deny\n"), "{rego}");
+    // A policy without warnings gets no second template.
+    let plain = project(&format!(
+        "{RESOURCE}{}\nenforce owned {{ admission {{ kinds = [\"acme.example.com/Thing\"] }} }}\n",
+        policy("owned")
+    ))
+    .expect("builds");
+    assert!(!plain.items.keys().any(|k| k.contains("warn")));
 }

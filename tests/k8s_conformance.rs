@@ -26,6 +26,8 @@ struct Template {
     constraint_parameters: Value,
     /// `(apiGroup, kind)` pairs its Constraint matches.
     matches: Vec<(String, String)>,
+    /// The template of a policy's warnings: its violations are the bundle's `warn`.
+    warns: bool,
 }
 
 fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
@@ -89,8 +91,10 @@ fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
         let policy = template["metadata"]["annotations"]["govc.dev/policy"]
             .as_str()
             .expect("the policy annotation");
+        let warns = template["metadata"]["annotations"]["govc.dev/reports"] == "warn";
         templates.push(Template {
             policy: policy.split('.').map(str::to_string).collect(),
+            warns,
             engine,
             constraint_parameters: constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
             matches,
@@ -178,8 +182,9 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
     let decision = bundle
         .decide(&template.policy, case.doc, case.overrides)
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let reported = if template.warns { &decision.warn } else { &decision.deny };
     if let Some(expect) = &case.expect_deny {
-        if expect != &decision.deny {
+        if expect != reported {
             problems.push(format!(
                 "the bundle denies {:?}, the case expects {expect:?}",
                 decision.deny
@@ -199,10 +204,9 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
     ] {
         for operation in ["CREATE", "UPDATE"] {
             let got = violations(template, &admission_input(case.doc, &gvk, operation, parameters));
-            if got != decision.deny {
+            if &got != reported {
                 problems.push(format!(
-                    "{operation} {how}: Gatekeeper's violations {got:?} differ from the bundle's deny {:?}",
-                    decision.deny
+                    "{operation} {how}: Gatekeeper's violations {got:?} differ from the bundle's {reported:?}"
                 ));
             }
         }
@@ -270,28 +274,27 @@ fn run(form: RegoForm) {
         let templates = load_templates(&ir, form);
         for case in table["cases"].as_array().expect("cases") {
             let policy = case["policy"].as_str().expect("policy");
-            let Some(template) = templates.iter().find(|t| t.policy.join(".") == policy) else {
-                continue;
-            };
             // A Constraint's parameters are an object (Gatekeeper's CRD schema says so): overrides
             // of another shape have no admission counterpart.
             if case.get("overrides").is_some_and(|o| !o.is_object()) {
                 continue;
             }
-            let expect_deny = case["expect"]
-                .get("deny")
-                .and_then(Value::as_array)
-                .map(|d| d.iter().map(|m| m.as_str().expect("a message").to_string()).collect());
-            check(
-                template,
-                &bundle,
-                Case {
-                    name: case["name"].as_str().expect("name").to_string(),
-                    doc: &case["input"],
-                    overrides: case.get("overrides"),
-                    expect_deny,
-                },
-            );
+            for template in templates.iter().filter(|t| t.policy.join(".") == policy) {
+                let expect_deny = case["expect"]
+                    .get(if template.warns { "warn" } else { "deny" })
+                    .and_then(Value::as_array)
+                    .map(|d| d.iter().map(|m| m.as_str().expect("a message").to_string()).collect());
+                check(
+                    template,
+                    &bundle,
+                    Case {
+                        name: case["name"].as_str().expect("name").to_string(),
+                        doc: &case["input"],
+                        overrides: case.get("overrides"),
+                        expect_deny,
+                    },
+                );
+            }
         }
         if projects.insert(project_name.clone()) {
             for (path, doc) in example_documents(&project) {

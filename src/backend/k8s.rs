@@ -20,8 +20,11 @@
 //! rejects it ("bad import"). Constraints are `constraints.gatekeeper.sh/v1beta1`, served by
 //! every 3.x release.
 //!
-//! Only `violation` reaches Gatekeeper: `warn` clauses are reported by the bundle and in CI, and
-//! a Constraint's `enforcementAction` (`deny`, `warn`, `dryrun`) says what its violations do.
+//! Gatekeeper reads a template's `violation`, and a Constraint's `enforcementAction` (`deny`,
+//! `warn`, `dryrun`) says what its violations do. A policy with `warn` clauses gets a second
+//! template (kind `<Kind>Warn`, annotated `govc.dev/reports: warn`) whose violations are its
+//! warnings, and a Constraint of that kind (`<name>-warn`) with `enforcementAction: warn`, so the
+//! user sees the warnings when the object is admitted.
 
 mod crd;
 mod gatekeeper;

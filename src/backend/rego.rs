@@ -40,6 +40,9 @@ pub struct Target {
     /// Statements that must hold for `violation` to report anything: none in the bundle; in
     /// Gatekeeper, that the request is not a DELETE (see `backend::k8s`).
     pub violation_guards: Vec<String>,
+    /// The rule whose messages `violation` reports: `deny`, or `warn` in the Gatekeeper template
+    /// of a policy's warnings.
+    pub violations_from: &'static str,
 }
 
 /// Where parameter values come from.
@@ -61,6 +64,7 @@ impl Target {
             params: ParamSource::BundleData,
             imports: vec!["rego.v1".to_string()],
             violation_guards: Vec::new(),
+            violations_from: "deny",
         }
     }
 

@@ -7,7 +7,8 @@ its Rego and libs into an OPA engine of their own (as Gatekeeper compiles each t
 own), and evaluates ``violation`` on a Gatekeeper-style input: the document under
 ``input.review.object`` (with ``kind``, ``operation``, ``userInfo``, ``name``, ``namespace``) and
 the Constraint's parameters under ``input.parameters``. The messages must be exactly the
-bundle's ``deny`` for that document, evaluated by the same OPA engine on ``OUT/bundle`` with the
+bundle's ``deny`` for that document (its ``warn`` for the template of a policy's warnings,
+annotated ``govc.dev/reports: warn``), evaluated by the same OPA engine on ``OUT/bundle`` with the
 same parameters (in the bundle: data at ``govc.overrides.<policy package>``).
 
 Each document is judged
@@ -91,9 +92,9 @@ class Bundle:
                 raise UsageError(str(exc)) from None
         return self.engines[key]
 
-    def deny(self, policy, document, overrides):
+    def deny(self, policy, document, overrides, rule="deny"):
         try:
-            value = self.engine(policy, overrides).eval_document(f"{policy}.deny", document)
+            value = self.engine(policy, overrides).eval_document(f"{policy}.{rule}", document)
         except OpaUndefinedError:
             return set()
         return set(value)
@@ -109,6 +110,8 @@ class Template:
         self.path = path
         self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
         self.policy = template["metadata"]["annotations"]["govc.dev/policy"]
+        # The template of a policy's warnings reports its `warn`; the others its `deny`.
+        self.reports = template["metadata"]["annotations"].get("govc.dev/reports", "deny")
         target = template["spec"]["targets"][0]
         if "code" in target:
             source = next(c["source"] for c in target["code"] if c["engine"] == "Rego")
@@ -189,9 +192,10 @@ def admission_input(document, gvk, operation, parameters):
 
 def compare(template, bundle, document, overrides, expect_deny):
     problems = []
-    deny = bundle.deny(template.policy, document, overrides)
+    # The bundle's messages that the template reports as violations: its deny, or its warn.
+    deny = bundle.deny(template.policy, document, overrides, template.reports)
     if expect_deny is not None and set(expect_deny) != deny:
-        problems.append(f"the bundle denies {sorted(deny)}, the case expects {sorted(expect_deny)}")
+        problems.append(f"the bundle's {template.reports} is {sorted(deny)}, the case expects {sorted(expect_deny)}")
     # A malformed document may not say what it is; Gatekeeper would still know its kind.
     gvk = group_version_kind(document) or (template.matches[0][0], "v1", template.matches[0][1])
     with_defaults = dict(template.parameters, **(overrides or {}))
@@ -200,7 +204,7 @@ def compare(template, bundle, document, overrides, expect_deny):
         for operation in OPERATIONS:
             got = template.violations(admission_input(document, gvk, operation, parameters))
             if got != deny:
-                problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's deny {sorted(deny)}")
+                problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's {template.reports} {sorted(deny)}")
     deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults))
     if deleting:
         problems.append(f"a DELETE is judged: {sorted(deleting)}")
@@ -216,19 +220,22 @@ def main(argv=None):
     try:
         bundle = Bundle(os.path.join(args.out, "bundle"))
         templates = load_templates(os.path.join(args.out, "k8s"))
-        by_policy = {t.policy: t for t in templates}
+        by_policy = {}
+        for t in templates:
+            by_policy.setdefault(t.policy, []).append(t)
         comparisons = []
         for cases_file in args.cases:
             with open(cases_file, encoding="utf-8") as f:
                 table = json.load(f)
             for case in table["cases"]:
-                template = by_policy.get(case["policy"])
                 # A Constraint's parameters are an object (Gatekeeper's CRD schema says so):
                 # overrides of another shape have no admission counterpart.
                 overrides = case.get("overrides")
-                if template is not None and (overrides is None or isinstance(overrides, dict)):
-                    expect = case.get("expect", {}).get("deny")
-                    comparisons.append((case["name"], template, case["input"], case.get("overrides"), expect))
+                for template in by_policy.get(case["policy"], []):
+                    if overrides is None or isinstance(overrides, dict):
+                        expect = case.get("expect", {}).get(template.reports)
+                        name = case["name"] + (f" ({template.reports})" if template.reports != "deny" else "")
+                        comparisons.append((name, template, case["input"], overrides, expect))
         for directory in args.documents:
             for path in yaml_files(directory):
                 document = load_yaml(path)

@@ -17,6 +17,7 @@ use crate::backend::rego::{emit_fn_module, emit_policy, emit_runtime, uses_runti
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::checked::AdmissionAction;
 use crate::ir::{Admission, Ir, Policy};
+use crate::syntax::ast::ClauseKind;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -31,13 +32,27 @@ pub enum RegoForm {
     V0,
 }
 
-/// A policy enforced at admission, with everything its manifests are made from.
+/// Which of a policy's decisions a ConstraintTemplate reports as violations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reported {
+    /// Its `deny` messages (malformed documents included), under the admission's action.
+    Deny,
+    /// Its `warn` messages, through Constraints of their own whose action is `warn`: Gatekeeper
+    /// has one action per Constraint, so a policy's warnings need a template of their own to
+    /// reach the user as warnings while its denials deny.
+    Warn,
+}
+
+/// A policy enforced at admission, with everything its manifests are made from: one for its
+/// denials, and one more for its warnings when it has `warn` clauses.
 pub struct Admitted<'a> {
     pub policy: &'a Policy,
-    /// The Constraint kind (`BiasTested`); the template's name is its lowercase form.
+    /// The Constraint kind (`BiasTested`; `BiasTestedWarn` for the warnings); the template's
+    /// name is its lowercase form.
     pub kind: String,
     /// Each `admission` block enforcing the policy: one Constraint each.
     pub admissions: Vec<&'a Admission>,
+    pub reported: Reported,
 }
 
 impl Admitted<'_> {
@@ -49,7 +64,10 @@ impl Admitted<'_> {
     /// The names of the Constraints, one per `admission` block: the policy name as a DNS label,
     /// numbered from the second on.
     pub fn constraint_names(&self) -> Vec<String> {
-        let base = constraint_name(&self.policy.name);
+        let mut base = constraint_name(&self.policy.name);
+        if self.reported == Reported::Warn {
+            base.push_str("-warn");
+        }
         (1..=self.admissions.len())
             .map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") })
             .collect()
@@ -78,9 +96,21 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<TargetProblem>> {
                 policy,
                 kind: policy_kind(&policy.name),
                 admissions: vec![admission],
+                reported: Reported::Deny,
             });
         }
     }
+    let warnings: Vec<Admitted<'_>> = out
+        .iter()
+        .filter(|a| a.policy.clauses.iter().any(|c| c.kind == ClauseKind::Warn))
+        .map(|a| Admitted {
+            policy: a.policy,
+            kind: format!("{}Warn", a.kind),
+            admissions: a.admissions.clone(),
+            reported: Reported::Warn,
+        })
+        .collect();
+    out.extend(warnings);
     let mut kinds: BTreeMap<String, &Policy> = BTreeMap::new();
     for a in &out {
         let dotted = a.policy.dotted();
@@ -135,8 +165,12 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<TargetProblem>> {
     }
 }
 
-/// The Rego [`Target`] of a ConstraintTemplate.
+/// The Rego [`Target`] of a ConstraintTemplate that reports a policy's denials.
 pub fn rego_target(form: RegoForm) -> Target {
+    rego_target_for(form, Reported::Deny)
+}
+
+fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
     Target {
         document: "input.review.object".to_string(),
         fn_prefix: vec!["lib".to_string()],
@@ -152,13 +186,17 @@ pub fn rego_target(form: RegoForm) -> Target {
         // `input.review.object` (when DELETE is sent to it at all, which is opt-in): judging
         // it would keep a non-compliant object from ever being removed.
         violation_guards: vec![r#"object.get(input.review, "operation", "") != "DELETE""#.to_string()],
+        violations_from: match reported {
+            Reported::Deny => "deny",
+            Reported::Warn => "warn",
+        },
     }
 }
 
 /// The ConstraintTemplate of an admitted policy.
 pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value {
     let policy = admitted.policy;
-    let target = rego_target(form);
+    let target = rego_target_for(form, admitted.reported);
     let rego = yaml_friendly(&emit_policy(policy, &target));
     // INVARIANT: `ir.fn_modules` is in dependency order, which Gatekeeper does not need but a
     // reader does.
@@ -194,7 +232,7 @@ pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value 
         "metadata": {
             "name": admitted.template_name(),
             "labels": labels(policy),
-            "annotations": annotations(policy),
+            "annotations": annotations(policy, admitted.reported),
         },
         "spec": {
             "crd": {"spec": {
@@ -221,8 +259,13 @@ pub fn emit_constraints(admitted: &Admitted<'_>) -> Vec<(String, Value)> {
             if !admission.excluded_namespaces.is_empty() {
                 matching["excludedNamespaces"] = json!(admission.excluded_namespaces);
             }
+            // Warnings warn, unless the admission is a dry run.
+            let enforcement = match (admitted.reported, admission.action) {
+                (Reported::Warn, AdmissionAction::Deny) => AdmissionAction::Warn,
+                (_, action) => action,
+            };
             let mut spec = json!({
-                "enforcementAction": action(admission.action),
+                "enforcementAction": action(enforcement),
                 "match": matching,
             });
             // The defaults, spelled out: what is in force is visible in the cluster, and an
@@ -317,11 +360,15 @@ fn labels(policy: &Policy) -> Value {
 
 /// What a cluster operator reading the template needs to know of the policy. The keys
 /// `metadata.gatekeeper.sh/title` and `description` are those of the Gatekeeper library.
-fn annotations(policy: &Policy) -> Value {
+fn annotations(policy: &Policy, reported: Reported) -> Value {
     let mut a = json!({
         "metadata.gatekeeper.sh/title": title(policy),
         format!("{GOVC_PREFIX}policy"): policy.dotted(),
     });
+    if reported == Reported::Warn {
+        // The template of the policy's warnings (see `Reported`).
+        a[format!("{GOVC_PREFIX}reports")] = json!("warn");
+    }
     if let Some(doc) = &policy.doc {
         a["description"] = json!(doc);
     }

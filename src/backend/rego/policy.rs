@@ -104,7 +104,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         out.push_str(&format!("\nallow if {{\n\t{gate}\n\tcount(deny) == 0\n}}\n"));
     }
     let mut violation_body = target.violation_guards.clone();
-    violation_body.push("some msg in deny".to_string());
+    violation_body.push(format!("some msg in {}", target.violations_from));
     if policy.has_allow() {
         out.push_str(&decision_record(policy));
     }
