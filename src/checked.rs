@@ -174,6 +174,9 @@ pub struct ResourceDef {
     /// Declared `external = true`: a kind govc does not own (a core kind, another operator's
     /// CRD); no CustomResourceDefinition is emitted for it.
     pub external: bool,
+    /// `pod_template = "spec.template"`: where the object holds the pod it makes (empty: the
+    /// object is a Pod), so that a policy on `std.k8s.Workload` judges it.
+    pub pod_template: Option<Vec<String>>,
     /// The type of `spec` (`unknown` for an external resource without one).
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
@@ -305,7 +308,7 @@ pub mod settings {
     /// A policy's metadata.
     pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
     /// A `resource` declaration.
-    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external"];
+    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external", "pod_template"];
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
@@ -575,6 +578,25 @@ pub struct Program {
 }
 
 impl Program {
+    /// Whether `ty` is `std.k8s.Workload`: a subject of this type judges every kind that makes
+    /// Pods (the resources with a `pod_template`), through the pod it makes.
+    pub fn is_workload(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(id) => {
+                let t = &self.types[id.index()];
+                t.name == "Workload" && self.modules[t.module.index()].name == "std.k8s"
+            }
+            _ => false,
+        }
+    }
+
+    /// The resources that make Pods, with where each holds its pod template.
+    pub fn pod_makers(&self) -> impl Iterator<Item = (&ResourceDef, &[String])> {
+        self.resources
+            .iter()
+            .filter_map(|r| r.pod_template.as_deref().map(|path| (r, path)))
+    }
+
     /// The fields of a record-like type, or `None` for other types.
     pub fn fields_of(&self, ty: &Ty) -> Option<&[FieldDef]> {
         match ty {

@@ -69,6 +69,17 @@ pub struct Policy {
     pub clauses: Vec<Clause>,
     /// Function modules this policy uses, directly or through other functions.
     pub uses_fn_modules: Vec<PackagePath>,
+    /// For a policy on `std.k8s.Workload`: the kinds that make Pods, each with where it holds
+    /// the pod (empty for a Pod itself). The document judged is the object with that pod as
+    /// its `pod` field.
+    pub pod_view: Option<Vec<PodMaker>>,
+}
+
+/// A kind that makes Pods, and the path of its pod template.
+#[derive(Debug, Clone, Serialize)]
+pub struct PodMaker {
+    pub kind: String,
+    pub path: Vec<String>,
 }
 
 impl Policy {

@@ -96,6 +96,7 @@ impl<'a> Checker<'a> {
                 scope: Scope::Namespaced,
                 plural: String::new(),
                 external: false,
+                pod_template: None,
                 spec: Ty::Unknown,
                 fields: Vec::new(),
                 span: placeholder_span,

@@ -42,8 +42,22 @@ fn the_kinds_are_external_resources_with_their_real_groups() {
         ("Ingress", "networking.k8s.io"),
         ("ClusterRoleBinding", "rbac.authorization.k8s.io"),
     ] {
-        let head = format!("resource {kind} {{\n  external = true\n  group    = \"{group}\"\n");
-        assert!(source.contains(&head), "no `{head}`");
+        let head = format!("resource {kind} {{\n  external");
+        let start = source.find(&head).unwrap_or_else(|| panic!("no `{head}`"));
+        let settings = &source[start..start + 200];
+        assert!(
+            settings.contains(&format!(" = \"{group}\"\n")) && settings.contains("  group "),
+            "{kind} is not in group `{group}`: {settings}"
+        );
+    }
+    // The kinds that make Pods say where their pod template is.
+    for (kind, path) in [
+        ("Pod", "."),
+        ("Deployment", "spec.template"),
+        ("CronJob", "spec.jobTemplate.spec.template"),
+    ] {
+        let start = source.find(&format!("resource {kind} {{")).expect("declared");
+        assert!(source[start..start + 300].contains(&format!("  pod_template = \"{path}\"\n")), "{kind}");
     }
     // OpenAPI's shapes, faithfully: required and optional fields, maps, int-or-string,
     // timestamps, documentation.

@@ -359,17 +359,26 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     let mut roots = Vec::new();
     collect_policy_exprs(pol, &mut roots);
     let fns = reachable_fns(p, &roots);
-    let subject = match &subject_ty {
-        // The API server validates its own kinds: only what the policy reads is checked, so that
-        // a policy on Pods does not carry a check of all of Kubernetes' pod schema.
-        Ty::Resource(r) if p.resources[r.index()].external => {
-            let mut reads = Reads::default();
-            for e in roots.iter().chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref())) {
-                reads.collect(e);
-            }
-            schema_of(p, &subject_ty, &[], Some(&reads))
+    let workload = p.is_workload(&subject_ty);
+    let pod_view = workload.then(|| {
+        p.pod_makers()
+            .map(|(r, path)| PodMaker {
+                kind: r.name.clone(),
+                path: path.to_vec(),
+            })
+            .collect()
+    });
+    // The API server validates its own kinds: only what the policy reads is checked, so that a
+    // policy on Pods does not carry a check of all of Kubernetes' pod schema.
+    let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
+    let subject = if validated_upstream {
+        let mut reads = Reads::default();
+        for e in roots.iter().chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref())) {
+            reads.collect(e);
         }
-        _ => schema(p, &subject_ty, &[]),
+        schema_of(p, &subject_ty, &[], Some(&reads))
+    } else {
+        schema(p, &subject_ty, &[])
     };
     let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
     Policy {
@@ -382,6 +391,7 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
         owner: pol.owner.clone(),
         subject_type: p.display(&subject_ty),
         subject,
+        pod_view,
         params: pol
             .params
             .iter()

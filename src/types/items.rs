@@ -187,6 +187,25 @@ impl Checker<'_> {
         let mut s = Settings::new(&res.settings, settings::RESOURCE, Code::InvalidResource);
         s.report_unknown(self, "resource");
         let external = s.boolean(self, "external").unwrap_or(false);
+        let pod_template = s.string(self, "pod_template").map(|path| {
+            if path == "." {
+                Vec::new()
+            } else {
+                path.split('.').map(str::to_string).collect::<Vec<_>>()
+            }
+        });
+        if let (Some(setting), Some(path)) = (s.get("pod_template"), &pod_template) {
+            if path.iter().any(|seg| !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || seg.is_empty()) {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidResource,
+                        setting.value_span,
+                        "`pod_template` is not a path of fields",
+                    )
+                    .with_label("expected e.g. `spec.template`, or `.` for a Pod itself"),
+                );
+            }
+        }
         let group = s.string(self, "group").unwrap_or_default();
         let version = s.string(self, "version").unwrap_or_default();
         let scope = s
@@ -357,6 +376,7 @@ impl Checker<'_> {
             scope,
             plural,
             external,
+            pod_template,
             spec,
             fields,
             span: name.span,

@@ -141,7 +141,8 @@ impl Checker<'_> {
                     for &(id, pspan) in &policies {
                         let policy = &self.program.policies[id.index()];
                         let subject = policy.subject_ty().cloned();
-                        if !matches!(subject, Some(Ty::Resource(_)) | Some(Ty::Unknown) | None) {
+                        let workload = subject.as_ref().is_some_and(|t| self.program.is_workload(t));
+                        if !workload && !matches!(subject, Some(Ty::Resource(_)) | Some(Ty::Unknown) | None) {
                             let shown = subject.as_ref().map(|t| self.display(t)).unwrap_or_default();
                             let name = policy.name.clone();
                             let policy_span = policy.span;
@@ -199,6 +200,42 @@ impl Checker<'_> {
     ) {
         for &(id, _) in policies {
             let policy = &self.program.policies[id.index()];
+            if policy.subject_ty().is_some_and(|t| self.program.is_workload(t)) {
+                let makers: Vec<(String, String)> = self
+                    .program
+                    .pod_makers()
+                    .map(|(r, _)| (r.group.clone(), r.name.clone()))
+                    .collect();
+                let (name, policy_span) = (policy.name.clone(), policy.span);
+                for written in kinds {
+                    let Some((g, k)) = written.split_once('/') else {
+                        continue; // not `group/Kind`: reported above
+                    };
+                    let g = if g == "v1" { "" } else { g };
+                    if makers.iter().any(|(group, kind)| group == g && kind == k) {
+                        continue;
+                    }
+                    let at = spans
+                        .iter()
+                        .find(|(text, _)| text == written)
+                        .map_or(policy_span, |(_, span)| *span);
+                    let listed: Vec<String> = makers
+                        .iter()
+                        .map(|(g, k)| format!("`{}/{k}`", if g.is_empty() { "v1" } else { g }))
+                        .collect();
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidEnforcement,
+                            at,
+                            format!("`{name}` judges workloads, but `{written}` makes no Pods"),
+                        )
+                        .with_label("not a kind with a pod template")
+                        .with_secondary(policy_span, format!("`{name}` judges `std.k8s.Workload`"))
+                        .with_help(format!("the kinds that make Pods are {}", listed.join(", "))),
+                    );
+                }
+                continue;
+            }
             let Some(Ty::Resource(resource)) = policy.subject_ty() else {
                 continue;
             };

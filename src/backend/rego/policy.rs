@@ -5,7 +5,7 @@ use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
-use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema, Var};
+use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
 use crate::syntax::ast::ClauseKind;
 use std::collections::BTreeSet;
 
@@ -14,14 +14,31 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     let mut out = String::new();
     out.push_str(&metadata(policy));
     out.push_str(&target.module_head(&policy.package));
-    let mut em = Emitter::new(target);
+    // A policy on a workload reads the view built from the object (see `pod_view`).
+    let view_target;
+    let em_target = match policy.pod_view {
+        Some(_) => {
+            view_target = Target {
+                document: "_document".to_string(),
+                ..target.clone()
+            };
+            &view_target
+        }
+        None => target,
+    };
+    let mut em = Emitter::new(em_target);
     em.gate = Some("_conforms");
 
-    section(&mut out, "The document being judged; `null` when there is none.");
-    out.push_str(&format!(
-        "default _document := null\n\n_document := {}\n",
-        target.document
-    ));
+    match &policy.pod_view {
+        None => {
+            section(&mut out, "The document being judged; `null` when there is none.");
+            out.push_str(&format!(
+                "default _document := null\n\n_document := {}\n",
+                target.document
+            ));
+        }
+        Some(makers) => out.push_str(&pod_view(policy, makers, target)),
+    }
 
     if !policy.params.is_empty() {
         out.push_str(&params(policy, target));
@@ -120,6 +137,61 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         let helpers = std::mem::take(&mut em.helpers);
         out.push_str(&helpers.join("\n"));
     }
+    out
+}
+
+/// The document of a policy on `std.k8s.Workload`: the object, with the pod it makes as `pod`
+/// (a Pod's own metadata and spec, a workload's pod template). An object of another kind is
+/// judged as it is, and is malformed.
+fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
+    let mut out = String::new();
+    section(
+        &mut out,
+        "The document being judged: the object, with the pod it makes as `pod` (its pod template,\n\
+         or a Pod's own metadata and spec); `null` when there is none.",
+    );
+    out.push_str(&format!("_object := {}\n", target.document));
+    let kinds: Vec<String> = makers.iter().map(|m| string_literal(&m.kind)).collect();
+    let kinds = format!("{{{}}}", kinds.join(", "));
+    // One rule per path, for the kinds that keep their pod there.
+    let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for m in makers {
+        match paths.iter_mut().find(|(p, _)| *p == m.path.as_slice()) {
+            Some((_, ks)) => ks.push(&m.kind),
+            None => paths.push((&m.path, vec![&m.kind])),
+        }
+    }
+    for (path, ks) in paths {
+        let value = if path.is_empty() {
+            r#"object.filter(_object, ["metadata", "spec"])"#.to_string()
+        } else {
+            let segs: Vec<String> = path.iter().map(|s| string_literal(s)).collect();
+            format!("object.get(_object, [{}], null)", segs.join(", "))
+        };
+        let test = match ks.as_slice() {
+            [one] => format!("_object.kind == {}", string_literal(one)),
+            many => format!(
+                "_object.kind in {{{}}}",
+                many.iter().map(|k| string_literal(k)).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        out.push_str(&format!("\n_pod := {value} if {test}\n"));
+    }
+    out.push_str(&format!(
+        "\ndefault _document := null\n\n\
+         _document := object.union(_object, {{\"pod\": _pod}}) if {{\n\tis_object(_object)\n\t_object.kind in {kinds}\n}}\n\n\
+         _document := _object if {{\n\tis_object(_object)\n\tnot object.get(_object, \"kind\", null) in {kinds}\n}}\n\n\
+         _document := _object if not is_object(_object)\n"
+    ));
+    let listed: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
+    out.push_str(&format!(
+        "\n_malformed contains msg if {{\n\tis_object(_object)\n\tnot object.get(_object, \"kind\", null) in {kinds}\n\tmsg := {}\n}}\n",
+        string_literal(&format!(
+            "malformed {}: kind: must be one of {}",
+            policy.subject_type,
+            listed.join(", ")
+        ))
+    ));
     out
 }
 
