@@ -60,14 +60,7 @@ impl Ty {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Ty::String
-                | Ty::Int
-                | Ty::Float
-                | Ty::Bool
-                | Ty::Timestamp
-                | Ty::IntOrString
-                | Ty::Enum(_)
-                | Ty::Unknown
+            Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::IntOrString | Ty::Enum(_) | Ty::Unknown
         )
     }
 }

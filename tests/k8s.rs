@@ -617,10 +617,17 @@ fn warnings_reach_admission_through_constraints_that_warn() {
     let warn = &m.items["gatekeeper/templates/ownedwarn.yaml"].document;
     assert_eq!(warn["spec"]["crd"]["spec"]["names"]["kind"], "OwnedWarn");
     assert_eq!(warn["metadata"]["annotations"]["govc.dev/reports"], "warn");
-    let rego = warn["spec"]["targets"][0]["code"][0]["source"]["rego"].as_str().expect("rego");
-    assert!(rego.contains("\tsome msg in warn\n") || rego.contains("    some msg in warn\n"), "{rego}");
+    let rego = warn["spec"]["targets"][0]["code"][0]["source"]["rego"]
+        .as_str()
+        .expect("rego");
+    assert!(
+        rego.contains("\tsome msg in warn\n") || rego.contains("    some msg in warn\n"),
+        "{rego}"
+    );
     let deny = &m.items["gatekeeper/templates/owned.yaml"].document;
-    let rego = deny["spec"]["targets"][0]["code"][0]["source"]["rego"].as_str().expect("rego");
+    let rego = deny["spec"]["targets"][0]["code"][0]["source"]["rego"]
+        .as_str()
+        .expect("rego");
     assert!(rego.contains("    some msg in deny\n"), "{rego}");
     // A policy without warnings gets no second template.
     let plain = project(&format!(

@@ -57,7 +57,10 @@ fn the_kinds_are_external_resources_with_their_real_groups() {
         ("CronJob", "spec.jobTemplate.spec.template"),
     ] {
         let start = source.find(&format!("resource {kind} {{")).expect("declared");
-        assert!(source[start..start + 300].contains(&format!("  pod_template = \"{path}\"\n")), "{kind}");
+        assert!(
+            source[start..start + 300].contains(&format!("  pod_template = \"{path}\"\n")),
+            "{kind}"
+        );
     }
     // OpenAPI's shapes, faithfully: required and optional fields, maps, int-or-string,
     // timestamps, documentation.

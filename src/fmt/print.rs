@@ -464,11 +464,7 @@ impl<'a> Printer<'a> {
             .settings
             .iter()
             .map(|s| (s.span.range(), Item::Setting(s)))
-            .chain(
-                r.fields
-                    .iter()
-                    .map(|f| (f.span.range(), Item::Field(f))),
-            )
+            .chain(r.fields.iter().map(|f| (f.span.range(), Item::Field(f))))
             .collect();
         items.sort_by_key(|(range, _)| range.start);
         let pads = self.alignment(

@@ -373,7 +373,10 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
     let subject = if validated_upstream {
         let mut reads = Reads::default();
-        for e in roots.iter().chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref())) {
+        for e in roots
+            .iter()
+            .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
+        {
             reads.collect(e);
         }
         schema_of(p, &subject_ty, &[], Some(&reads))
@@ -934,7 +937,12 @@ fn schema_of(p: &Program, ty: &Ty, constraints: &[FieldConstraint], reads: Optio
             Schema::Object {
                 name: t.name.clone(),
                 doc: t.doc.clone(),
-                fields: t.fields.iter().filter(kept).map(|f| schema_field(p, f, reads)).collect(),
+                fields: t
+                    .fields
+                    .iter()
+                    .filter(kept)
+                    .map(|f| schema_field(p, f, reads))
+                    .collect(),
             }
         }
         Ty::Resource(id) => {

@@ -395,7 +395,11 @@ impl<'a> Builder<'a> {
             }
             (DeclKind::Resource(r), Some(Item::Resource(id))) => {
                 for f in &r.fields {
-                    self.push(f.name.span, Symbol::Field(Owner::Resource(id), f.name.name.clone()), true);
+                    self.push(
+                        f.name.span,
+                        Symbol::Field(Owner::Resource(id), f.name.name.clone()),
+                        true,
+                    );
                 }
             }
             _ => {}

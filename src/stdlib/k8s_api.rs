@@ -68,7 +68,11 @@ const KINDS: &[Kind] = &[
     workload("io.k8s.api.apps.v1.DaemonSet", "daemonsets", "spec.template"),
     workload("io.k8s.api.apps.v1.ReplicaSet", "replicasets", "spec.template"),
     workload("io.k8s.api.batch.v1.Job", "jobs", "spec.template"),
-    workload("io.k8s.api.batch.v1.CronJob", "cronjobs", "spec.jobTemplate.spec.template"),
+    workload(
+        "io.k8s.api.batch.v1.CronJob",
+        "cronjobs",
+        "spec.jobTemplate.spec.template",
+    ),
     kind("io.k8s.api.core.v1.Service", "services", false),
     kind("io.k8s.api.networking.v1.Ingress", "ingresses", false),
     kind("io.k8s.api.core.v1.Namespace", "namespaces", true),

@@ -195,7 +195,10 @@ impl Checker<'_> {
             }
         });
         if let (Some(setting), Some(path)) = (s.get("pod_template"), &pod_template) {
-            if path.iter().any(|seg| !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || seg.is_empty()) {
+            if path
+                .iter()
+                .any(|seg| !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || seg.is_empty())
+            {
                 self.error(
                     Diagnostic::error(
                         Code::InvalidResource,
