@@ -32,6 +32,9 @@ fn sources() -> Vec<Source> {
     for dir in ["examples", "stdlib"] {
         collect_gov_files(&root.join(dir), &mut paths);
     }
+    // The generated Kubernetes kinds (2,600 lines, tests/std_k8s.rs) use no syntax the other
+    // files do not; truncating each of their lines would take this file past an hour.
+    paths.retain(|p| !p.ends_with(govc::stdlib::k8s_api::OUTPUT));
     assert!(
         paths.len() >= 5,
         "expected the example and stdlib files, found {paths:?}"
