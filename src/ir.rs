@@ -344,6 +344,11 @@ pub const INT_LIMIT: f64 = 9e18;
 /// of it, which a decimal result never is of a power of two (it could be of `1e300`).
 pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 
+/// The smallest magnitude of a non-zero `float` result, 2^-1000 (about 9.33e-302): a result
+/// closer to zero is zero. Below it regorus's doubles lose digits (and reach zero at about
+/// 5e-324) where OPA's decimals go on (`1e-300 * 1e-300` is `1e-600` in OPA, `0` in regorus).
+pub const FLOAT_TINY: f64 = 9.332636185032189e-302;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {
     /// The Rego package of the compiled tests: the module path plus `_test`.

@@ -75,6 +75,8 @@ products := [data.govc.runtime.round_number(a * b) | some a in input.small; some
 
 quotients := [data.govc.runtime.round_number(data.govc.runtime.divide(a, b, 1.0715086071862673e301)) | some a in input.small; some b in input.small; b != 0]
 
+edge_products := [data.govc.runtime.round_number(p) | some a in input.edges; some b in input.edges; p := data.govc.runtime.multiply(a, b, 1.0715086071862673e301)]
+
 failed_products := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.multiply(a, b, 1.0715086071862673e301)]
 
 failed_sums := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.add(a, b, 1.0715086071862673e301)]
@@ -139,7 +141,9 @@ fn numbers() -> Value {
     json!({
         "numbers": numbers,
         "small": [0.1, 0.2, 0.3, 0.7, 1.1, 2.675, 3, 1e-7, 0.5, 100.25, 33.33, 1e15, 0.000001],
-        "edges": [0, 1, -1, 0.5, 1e-300, 1e150, 1e151, 1e200, -1e200, 1e300, 1.5e300, 1e308, 9e18],
+        // Products of the tiny edges underflow doubles (1e-300 * 1e-300 is 0 in regorus, 1e-600
+        // in OPA; 1e-160 * 1e-150 is a subnormal double): closer to zero than 2^-1000 is zero.
+        "edges": [0, 1, -1, 0.5, 1e-300, -1e-300, 1e-160, 1e-150, 1e-151, 1e150, 1e151, 1e200, -1e200, 1e300, 1.5e300, 1e308, 9e18],
     })
 }
 
@@ -152,6 +156,7 @@ fn numbers_are_written_and_rounded_alike() {
         "sums",
         "products",
         "quotients",
+        "edge_products",
         "failed_products",
         "failed_sums",
         "failed_quotients",

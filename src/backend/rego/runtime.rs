@@ -12,7 +12,8 @@
 //!   [`FLOAT_DIGITS`] significant digits, on its decimal digits, which both then hold as the same
 //!   number. The two results differ by about 1e-16 of the value, so their roundings differ only
 //!   when that difference straddles a rounding boundary: with 10 digits, about once in a million
-//!   results (with 15, once in a hundred, which tests/engines.rs catches).
+//!   results (with 15, once in a hundred, which tests/engines.rs catches). A result closer to zero
+//!   than [`crate::ir::FLOAT_TINY`] is zero: below it doubles lose digits where decimals do not.
 //! - Upper and lower case: regorus uses Rust's full case mapping (`upper("ß")` is `"SS"`) and
 //!   lower-cases a final sigma as `ς`; OPA maps each character on its own with Go's simple mapping.
 //!   `to_upper`/`to_lower` use the built-in unless the string holds a character on which the two
@@ -125,18 +126,19 @@ format_number(x) := _layout(_decimal(x)) if {{
 }}
 
 # A float result rounded to {digits} significant digits, the language's float arithmetic (beyond
-# the float limit a result is an evaluation failure, reported where it is computed).
-round_number(x) := 0 if x == 0
+# the float limit a result is an evaluation failure, reported where it is computed; closer to
+# zero than {tiny} it is zero).
+round_number(x) := 0 if abs(x) < {tiny}
 
 round_number(x) := x if abs(x) > {limit}
 
 round_number(x) := 0 - _rounded(0 - x) if {{
-	x < 0
+	x <= -{tiny}
 	x >= -{limit}
 }}
 
 round_number(x) := _rounded(x) if {{
-	x > 0
+	x >= {tiny}
 	x <= {limit}
 }}
 
@@ -303,6 +305,7 @@ list_get(xs, i, d) := xs[i] if {{
         lower = object(&tables.lower),
         digits = FLOAT_DIGITS,
         limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
+        tiny = super::syntax::number_literal(crate::ir::FLOAT_TINY),
     ));
     out
 }
