@@ -32,11 +32,11 @@ fn main() {
         .find_map(|a| a.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sources = govc::project::load(&root.join("examples/ai-governance")).expect("the example loads");
-    let analysis = govc::project::analyze(sources);
-    let out = govc::build::build(
+    let sources = govc::driver::project::load(&root.join("examples/ai-governance")).expect("the example loads");
+    let analysis = govc::driver::project::analyze(sources);
+    let out = govc::driver::build::build(
         &analysis,
-        &govc::build::BuildOptions::for_project(&root.join("examples/ai-governance")),
+        &govc::driver::build::BuildOptions::for_project(&root.join("examples/ai-governance")),
     )
     .expect("the example builds");
     let entry = ledger::entry(&analysis, &out.ir, &out.bundle);

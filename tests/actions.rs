@@ -15,7 +15,7 @@
 mod common;
 
 use govc::backend::actions::{self, pins};
-use govc::build::{build, BuildOptions};
+use govc::driver::build::{build, BuildOptions};
 use govc::diagnostic::github::{escape_data, escape_property};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,7 +105,7 @@ impl Repo {
         }
         let out = project_dir.join("dist");
         let output = build_at(&project_dir, &out, None);
-        govc::output::write_atomically(&out, &output.tree, &project_dir).expect("write output");
+        govc::driver::output::write_atomically(&out, &output.tree, &project_dir).expect("write output");
         let workflow_text = tree_workflow(&output);
         let installed = dir.path().join(".github/workflows/governance.yml");
         std::fs::create_dir_all(installed.parent().expect("parent")).expect("mkdir");
@@ -195,9 +195,9 @@ fn copy_gov_files(from: &Path, to: &Path) {
     }
 }
 
-fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::build::BuildOutput {
-    let sources = govc::project::load(project).expect("project loads");
-    let analysis = govc::project::analyze(sources);
+fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::driver::build::BuildOutput {
+    let sources = govc::driver::project::load(project).expect("project loads");
+    let analysis = govc::driver::project::analyze(sources);
     assert!(
         !analysis.has_errors(),
         "{} has errors:\n{}",
@@ -213,7 +213,7 @@ fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::build
     build(&analysis, &options).expect("build succeeds")
 }
 
-fn tree_workflow(output: &govc::build::BuildOutput) -> String {
+fn tree_workflow(output: &govc::driver::build::BuildOutput) -> String {
     let bytes = output
         .tree
         .files

@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// The manifests of a project: only the front end and this target, not the whole build.
 fn manifests(dir: &Path, rego: RegoForm) -> Result<Manifests, K8sError> {
-    let analysis = govc::project::analyze(govc::project::load(dir).expect("the project loads"));
+    let analysis = govc::driver::project::analyze(govc::driver::project::load(dir).expect("the project loads"));
     if analysis.has_errors() {
         panic!(
             "{} has errors:\n{}",

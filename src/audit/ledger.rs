@@ -8,9 +8,9 @@
 //! line, each revision once). `govc audit ingest` copies both, and any `--ledger` file, into the
 //! evidence database.
 
-use crate::bundle::Bundle;
+use crate::backend::bundle::Bundle;
 use crate::ir::{Ir, Policy, Schema};
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::syntax::ast::DeclKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -146,7 +146,7 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
         Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match crate::driver::build::build(&analysis, &crate::driver::build::BuildOptions::for_project(&args.project.dir)) {
         Ok(o) => o,
         Err(e) => return failure(e),
     };

@@ -4,7 +4,7 @@
 use super::*;
 use crate::checked::{self as c, Builtin, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
 use crate::graph::{self, Node};
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::resolve::Named;
 use crate::source::SourceMap;
 use crate::syntax::ast::BinOp as AstOp;

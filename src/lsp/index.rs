@@ -8,7 +8,7 @@
 //! joined.
 
 use crate::checked::*;
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::resolve::Named;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, SourceModule, TypeExpr};

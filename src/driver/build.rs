@@ -4,12 +4,12 @@
 //! that a project that checks clean also builds.
 
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::bundle::{self, Bundle};
+use crate::backend::bundle::{self, Bundle};
 use crate::checked::Program;
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::ir::{self, Ir};
-use crate::output::OutputTree;
-use crate::project::Analysis;
+use crate::driver::output::OutputTree;
+use crate::driver::project::Analysis;
 use crate::span::Span;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +55,7 @@ pub struct BuildOutput {
 /// Adds to `analysis` the diagnostics of everything a build would reject that the front end does
 /// not see: the back ends' names and paths (located at the declarations they come from) and, when
 /// `project_dir` is given, `govc.toml` (which is added to the sources, named from `base` like
-/// the `.gov` files: see [`crate::project::load_named_from`]). The back ends are asked only when
+/// the `.gov` files: see [`crate::driver::project::load_named_from`]). The back ends are asked only when
 /// the front end found no error: they need an error-free program.
 pub fn check(analysis: &mut Analysis, project_dir: Option<&Path>, base: Option<&Path>) {
     let mut diags: Vec<Diagnostic> = Vec::new();
@@ -66,7 +66,7 @@ pub fn check(analysis: &mut Analysis, project_dir: Option<&Path>, base: Option<&
         diags.extend(problems.iter().map(|p| locate(&analysis.program, p)));
     }
     if let Some(dir) = project_dir {
-        if let Err(e) = crate::config::load(dir) {
+        if let Err(e) = crate::driver::config::load(dir) {
             diags.push(config_diagnostic(analysis, dir, base, e));
         }
     }
@@ -134,9 +134,9 @@ fn config_diagnostic(
     analysis: &mut Analysis,
     dir: &Path,
     base: Option<&Path>,
-    e: crate::config::ConfigError,
+    e: crate::driver::config::ConfigError,
 ) -> Diagnostic {
-    let name = crate::project::display_name(&e.path, dir, base);
+    let name = crate::driver::project::display_name(&e.path, dir, base);
     let (text, span) = e.located.clone().unwrap_or_default();
     let file = analysis.sources.add(name, Some(e.path.clone()), text, false);
     Diagnostic::error(Code::InvalidConfig, Span::new(file, span.start, span.end), e.message)
@@ -178,7 +178,7 @@ pub fn build(analysis: &Analysis, options: &BuildOptions) -> Result<BuildOutput,
 /// The runtime OPA configuration, the Kubernetes audit policy and the controls report: the
 /// evidence each release carries.
 fn add_audit_outputs(ir: &Ir, bundle: &Bundle, options: &BuildOptions, tree: &mut OutputTree) -> Result<(), String> {
-    let config = crate::config::load(&options.project_dir).map_err(|e| e.to_string())?;
+    let config = crate::driver::config::load(&options.project_dir).map_err(|e| e.to_string())?;
     tree.add(
         "opa/config.yaml",
         crate::backend::opa_config::emit_opa_config(&config, bundle.has_mask()),
