@@ -63,6 +63,20 @@ impl Ty {
     }
 }
 
+/// The built-in scalar types, by the name a program writes.
+pub const SCALARS: &[(&str, Ty)] = &[
+    ("string", Ty::String),
+    ("int", Ty::Int),
+    ("float", Ty::Float),
+    ("bool", Ty::Bool),
+    ("timestamp", Ty::Timestamp),
+];
+
+/// Whether a name is one of the built-in scalar types (no declaration may take it).
+pub fn is_reserved_type_name(name: &str) -> bool {
+    SCALARS.iter().any(|(n, _)| *n == name)
+}
+
 /// RFC 3339 date-time as OPA's time built-ins parse it (Go's `time.RFC3339`), with a year from
 /// 1678 to 2261 (they count nanoseconds in 64 bits): what a `timestamp` must look like, in
 /// documents (the generated Rego checks it with this pattern, so no time built-in ever fails on a

@@ -120,8 +120,6 @@ pub fn run() -> ExitCode {
     }
 }
 
-pub use report::project_name;
-
 /// The project directory argument shared by the subcommands.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ProjectArg {

@@ -5,10 +5,12 @@
 
 mod lower;
 
-pub use lower::lower;
+pub use lower::{lower, LowerInput};
 
-use crate::checked::{AdmissionAction, Builtin, Severity};
-use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
+// The words the IR shares with the front end: each is defined once, where the language first
+// needs it, and re-exported here, so that back ends name them through the IR only.
+pub use crate::checked::{AdmissionAction, Builtin, Severity, RFC3339_PATTERN};
+pub use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
 use serde::Serialize;
 
 /// The whole program as the back ends see it.

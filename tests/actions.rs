@@ -15,8 +15,8 @@
 mod common;
 
 use govc::backend::actions::{self, pins};
-use govc::driver::build::{build, BuildOptions};
 use govc::diagnostic::github::{escape_data, escape_property};
+use govc::driver::build::{resolve_and_build, BuildOptions};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -210,7 +210,7 @@ fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::drive
         repo_root: repo_root.map(Path::to_path_buf),
         ..BuildOptions::default()
     };
-    build(&analysis, &options).expect("build succeeds")
+    resolve_and_build(&analysis, &options).expect("build succeeds")
 }
 
 fn tree_workflow(output: &govc::driver::build::BuildOutput) -> String {

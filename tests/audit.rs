@@ -112,9 +112,10 @@ fn govc_toml_points_decision_logs_at_a_service() {
     std::fs::write(project.join("govc.toml"), "[bundle]\nservice = \"x\"\n").expect("write");
     let sources = govc::driver::project::load(project).expect("loads");
     let analysis = govc::driver::project::analyze(sources);
-    let err = govc::driver::build::build(&analysis, &govc::driver::build::BuildOptions::for_project(project))
-        .err()
-        .expect("an unknown key fails the build");
+    let err =
+        govc::driver::build::resolve_and_build(&analysis, &govc::driver::build::BuildOptions::for_project(project))
+            .err()
+            .expect("an unknown key fails the build");
     assert!(err.contains("unknown field `service`"), "{err}");
 }
 

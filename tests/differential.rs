@@ -61,7 +61,7 @@ fn compile(source: &str) -> Result<govc::backend::bundle::Bundle, String> {
             false,
         ));
     }
-    let ir = govc::ir::lower(&analysis);
+    let ir = analysis.lower();
     govc::backend::bundle::build(&ir).map_err(|e| e.0)
 }
 

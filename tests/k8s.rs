@@ -20,7 +20,7 @@ fn manifests(dir: &Path, rego: RegoForm) -> Result<Manifests, K8sError> {
             govc::diagnostic::human::render(&analysis.diagnostics, &analysis.sources, false)
         );
     }
-    k8s::build(&govc::ir::lower(&analysis), &K8sOptions { rego })
+    k8s::build(&analysis.lower(), &K8sOptions { rego })
 }
 
 fn example(rego: RegoForm) -> Manifests {

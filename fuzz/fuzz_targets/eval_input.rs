@@ -23,7 +23,7 @@ fn with_engine(f: impl FnOnce(&mut PolicyEngine, &str)) {
             let analysis = govc::driver::project::analyze(sources);
             assert!(!analysis.has_errors(), "the example checks");
             let options = govc::driver::build::BuildOptions::for_project(&dir);
-            let output = govc::driver::build::build(&analysis, &options).expect("the example builds");
+            let output = govc::driver::build::resolve_and_build(&analysis, &options).expect("the example builds");
             PolicyEngine::load(&output.bundle, false).expect("the bundle loads")
         });
         f(engine, RULE);

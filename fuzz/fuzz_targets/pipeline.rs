@@ -38,7 +38,7 @@ fn run(data: &[u8]) {
         ..govc::driver::build::BuildOptions::default()
     };
     // A layout conflict (two packages in one file) is a reported error, not a crash.
-    let Ok(output) = govc::driver::build::build(&analysis, &options) else {
+    let Ok(output) = govc::driver::build::resolve_and_build(&analysis, &options) else {
         return;
     };
     if let Err(e) = govc::runtime::engine::PolicyEngine::load(&output.bundle, true) {

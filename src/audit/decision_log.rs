@@ -7,8 +7,8 @@
 
 use super::redact::{self, Maskable};
 use crate::backend::bundle::Bundle;
-use crate::runtime::engine::{Decision, PolicyEngine};
 use crate::ir::Policy;
+use crate::runtime::engine::{Decision, PolicyEngine};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;

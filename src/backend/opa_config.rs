@@ -3,7 +3,7 @@
 //! setting it takes from `govc.toml` is described in docs/deploy.md.
 
 use super::mask::MASK_DECISION;
-use crate::driver::config::Config;
+use crate::config::Config;
 use serde_json::json;
 
 /// The name of the bundle in OPA's configuration (it appears in decision logs).

@@ -49,7 +49,7 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
         gatekeeper_rego: args.gatekeeper_rego,
         repo_root: ctx.explicit_repo_root().map(PathBuf::from),
     };
-    let output = match crate::driver::build::build(&analysis, &options) {
+    let output = match crate::driver::build::resolve_and_build(&analysis, &options) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");

@@ -30,7 +30,10 @@ pub fn run(args: TestArgs, ctx: &Ctx) -> ExitCode {
         Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
-    let output = match crate::driver::build::build(&analysis, &crate::driver::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match crate::driver::build::resolve_and_build(
+        &analysis,
+        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
+    ) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");

@@ -445,7 +445,7 @@ impl<'a> Visit<'a> for Builder<'a> {
     fn visit_type_expr(&mut self, t: &'a TypeExpr) {
         match &t.kind {
             ast::TypeExprKind::Named(path) => {
-                if path.segments.len() == 1 && crate::types::is_reserved_type_name(&path.segments[0].name) {
+                if path.segments.len() == 1 && crate::checked::is_reserved_type_name(&path.segments[0].name) {
                     return;
                 }
                 self.item_path(&path.segments);

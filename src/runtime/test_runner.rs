@@ -4,9 +4,9 @@
 //! which keeps `opa test` and `govc test` honest with each other.
 
 use crate::backend::rego::{self, Target};
-use crate::runtime::engine::{Decision, PolicyEngine};
+use crate::ir::ExpectKind;
 use crate::ir::{Expectation, Ir, TestSuite};
-use crate::syntax::ast::ExpectKind;
+use crate::runtime::engine::{Decision, PolicyEngine};
 use serde_json::Value;
 
 /// The result of one test.

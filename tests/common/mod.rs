@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use govc::driver::build::{build, BuildOptions, BuildOutput};
+use govc::driver::build::{resolve_and_build, BuildOptions, BuildOutput};
 use std::path::{Path, PathBuf};
 
 pub mod engines;
@@ -23,5 +23,5 @@ pub fn build_project(dir: &Path) -> BuildOutput {
             govc::diagnostic::human::render(&analysis.diagnostics, &analysis.sources, false)
         );
     }
-    build(&analysis, &BuildOptions::for_project(dir)).expect("build succeeds")
+    resolve_and_build(&analysis, &BuildOptions::for_project(dir)).expect("build succeeds")
 }
