@@ -257,6 +257,14 @@ fn example_workflow() -> String {
     tree_workflow(&build_at(&example_dir(), &example_dir().join("dist"), Some(&root)))
 }
 
+/// The workflow of a project of this repository, built as `scripts/test.sh` builds the
+/// conformance projects: in place, the repository's root as the root.
+fn repository_workflow(project: &str) -> String {
+    let root = common::root();
+    let dir = root.join(project);
+    tree_workflow(&build_at(&dir, &dir.join("dist"), Some(&root)))
+}
+
 /// A project's workflow built in place, with `dir`'s parent as the repository root.
 fn fixture_workflow(dir: &Path) -> String {
     let root = dir.parent().expect("parent");
@@ -418,6 +426,9 @@ fn every_workflow() -> Vec<(&'static str, String)> {
         ("mixed", fixture_workflow(&fixture("mixed"))),
         ("hostile", fixture_workflow(&fixture("hostile"))),
         ("no-ci", fixture_workflow(no_ci.path())),
+        // The other projects of the conformance suite (tests/conformance/*.json).
+        ("constructs", repository_workflow("tests/conformance/constructs")),
+        ("soundness", repository_workflow("tests/conformance/soundness")),
     ]
 }
 
