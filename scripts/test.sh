@@ -117,13 +117,8 @@ if step "cargo test: build" build_tests; then
         step "$name: govc test $project" "$GOVC" test "$project"
         step "$name: OPA conformance cases" "$PY" tests/opa/conformance.py --bundle "$OUT/$name/bundle" --cases "$cases"
         step "$name: OPA runs the compiled tests" "$PY" tests/opa/conformance.py --bundle "$OUT/$name/bundle" --opa-test
-        # GitHub Actions (issue 5): the generated workflow passes actionlint and GitHub's schemas.
-        WORKFLOW="$OUT/$name/.github/workflows/governance.yml"
-        if [[ -f "$WORKFLOW" ]]; then
-            step "$name: actionlint" "$VENV/bin/actionlint" -no-color "$WORKFLOW"
-            step "$name: GitHub workflow schema" "$VENV/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$WORKFLOW"
-            step "$name: workflow jobs have timeouts" "$VENV/bin/check-jsonschema" --builtin-schema custom.github-workflows-require-timeout "$WORKFLOW"
-        fi
+        # GitHub Actions (issue 5): actionlint and GitHub's workflow schemas check the workflow of
+        # every project here in `cargo test` (tests/actions.rs), not again here.
         # Kubernetes (issue 4): CRDs, Gatekeeper templates and Constraints, in both Rego forms.
         if [[ -d "$OUT/$name/k8s/gatekeeper/templates" ]]; then
             step "$name: govc build --gatekeeper-rego v0" "$GOVC" build "$project" --out "$OUT/$name-v0" --gatekeeper-rego v0
@@ -134,6 +129,7 @@ if step "cargo test: build" build_tests; then
             for out in "$OUT/$name" "$OUT/$name-v0"; do
                 form=$([[ $out == *-v0 ]] && echo v0 || echo v1)
                 step "$name: kubernetes-validate --strict (CRDs, $form)" kubernetes-validate --strict --quiet "$out"/k8s/crds/*.yaml
+                # Only here (jsonschema against the vendored CRD); tests/k8s.rs does not repeat it.
                 step "$name: Gatekeeper's schemas ($form)" "$PY" tests/validate/k8s_manifests.py --k8s "$out/k8s" \
                     --gatekeeper-crd "$ROOT/tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml"
                 step "$name: Gatekeeper conformance on OPA ($form)" "$PY" tests/k8s/gatekeeper_conformance.py --out "$out" \
@@ -152,8 +148,8 @@ if step "cargo test: build" build_tests; then
         step "govc init: actionlint" "$VENV/bin/actionlint" -no-color "$OUT/init/new-project/dist/.github/workflows/governance.yml"
         step "govc init: kubernetes-validate --strict (CRDs)" kubernetes-validate --strict --quiet "$OUT"/init/new-project/dist/k8s/crds/*.yaml
     fi
-    # Editor (issue 6): the formatter leaves the repository unchanged.
-    step "govc fmt --check ." "$GOVC" fmt --check .
+    # Editor (issue 6): that the repository's `.gov` files are formatted is checked by `cargo test`
+    # (tests/fmt.rs), not again here.
     # Editors (issue 17): Neovim and Emacs (eglot) against the real server, headless.
     step "editors/neovim: nvim --headless" env GOVC="$GOVC" bash editors/neovim/test.sh
     step "editors/emacs: emacs --batch with eglot" env GOVC="$GOVC" bash editors/emacs/test.sh

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod audit_policy;
+pub mod bundle;
 pub mod k8s;
 pub mod mask;
 pub mod opa_config;

@@ -1,6 +1,8 @@
 //! The checked program: every declaration resolved and typed. This is what the front end hands to
 //! the dependency graph, the IR lowering and the language server.
 
+#![deny(missing_docs)]
+
 use crate::span::Span;
 use crate::syntax::ast::{BinOp, ClauseKind, ExpectKind, Quantifier, UnaryOp};
 use serde::Serialize;
@@ -11,6 +13,7 @@ macro_rules! id_type {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         pub struct $name(pub u32);
         impl $name {
+            /// The position in the [`Program`]'s vector of such declarations.
             pub fn index(self) -> usize { self.0 as usize }
         }
     )*};
@@ -21,9 +24,13 @@ id_type! {
     ModuleId;
     /// A record `type`.
     TypeId;
+    /// An `enum`.
     EnumId;
+    /// A `resource`.
     ResourceId;
+    /// A helper function.
     FnId;
+    /// A policy.
     PolicyId;
     /// A local binding: subject, parameter, `let`, function parameter or quantified variable.
     LocalId;
@@ -32,15 +39,25 @@ id_type! {
 /// A semantic type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Ty {
+    /// `string`.
     String,
+    /// `int`: a whole number.
     Int,
+    /// `float`.
     Float,
+    /// `bool`.
     Bool,
+    /// `timestamp`: an RFC 3339 date-time.
     Timestamp,
+    /// `[T]`.
     List(Box<Ty>),
+    /// `{string: T}`.
     Map(Box<Ty>),
+    /// A record `type`.
     Record(TypeId),
+    /// An `enum`.
     Enum(EnumId),
+    /// A `resource`: a Kubernetes object whose `spec` has a record type.
     Resource(ResourceId),
     /// A record literal with no type, allowed only as the subject of `expect rejected`.
     Untyped,
@@ -50,6 +67,7 @@ pub enum Ty {
 }
 
 impl Ty {
+    /// `int` or `float` (or `unknown`, which fits anywhere).
     pub fn is_numeric(&self) -> bool {
         matches!(self, Ty::Int | Ty::Float | Ty::Unknown)
     }
@@ -61,6 +79,20 @@ impl Ty {
             Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Enum(_) | Ty::Unknown
         )
     }
+}
+
+/// The built-in scalar types, by the name a program writes.
+pub const SCALARS: &[(&str, Ty)] = &[
+    ("string", Ty::String),
+    ("int", Ty::Int),
+    ("float", Ty::Float),
+    ("bool", Ty::Bool),
+    ("timestamp", Ty::Timestamp),
+];
+
+/// Whether a name is one of the built-in scalar types (no declaration may take it).
+pub fn is_reserved_type_name(name: &str) -> bool {
+    SCALARS.iter().any(|(n, _)| *n == name)
 }
 
 /// RFC 3339 date-time as OPA's time built-ins parse it (Go's `time.RFC3339`), with a year from
@@ -90,89 +122,138 @@ pub fn is_timestamp(s: &str) -> bool {
 /// A named declaration of a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Item {
+    /// A record `type`.
     Type(TypeId),
+    /// An `enum`.
     Enum(EnumId),
+    /// A `resource`.
     Resource(ResourceId),
+    /// A helper function (`fn`).
     Fn(FnId),
+    /// A `policy`.
     Policy(PolicyId),
 }
 
+/// A module: the files that declare one `package`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
     /// `a.b.c`.
     pub name: String,
+    /// The `package` name of its first file, for diagnostics.
     pub span: Span,
+    /// The modules it imports.
     pub imports: Vec<ModuleId>,
+    /// Part of the embedded standard library (`std.*`).
     pub is_stdlib: bool,
 }
 
+/// A field of a record type or of a resource's record view.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldDef {
+    /// The field's name, as in documents.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// Declared `name?:`: may be absent.
     pub optional: bool,
+    /// Its `@` constraints.
     pub constraints: Vec<FieldConstraint>,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
 /// A checked `@` constraint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum FieldConstraint {
+    /// `@pattern(re)`: a string matches the regular expression.
     Pattern(String),
+    /// `@min(n)`: a number is at least `n`.
     Min(f64),
+    /// `@max(n)`: a number is at most `n`.
     Max(f64),
+    /// `@min_items(n)`: a list has at least `n` elements.
     MinItems(u64),
     /// `@sensitive`: the value must never reach a decision log.
     Sensitive,
 }
 
+/// A record `type`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its fields, in declaration order.
     pub fields: Vec<FieldDef>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// An `enum`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnumDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its values, in declaration order.
     pub variants: Vec<String>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// Where a resource's objects live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
+    /// Objects live in a namespace (the default).
     Namespaced,
+    /// Objects are cluster-wide.
     Cluster,
 }
 
+/// A `resource`: a Kubernetes custom resource type.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceDef {
+    /// The module that declares it.
     pub module: ModuleId,
     /// The Kubernetes kind, e.g. `ModelDeployment`.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The API group (`ai.acme.com`).
     pub group: String,
+    /// The API version (`v1`).
     pub version: String,
+    /// Namespaced or cluster-scoped.
     pub scope: Scope,
+    /// The plural name in API paths, given or derived from the kind.
     pub plural: String,
+    /// The type of its `spec`.
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
     pub fields: Vec<FieldDef>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// A local binding of a body.
 #[derive(Debug, Clone, Serialize)]
 pub struct Local {
+    /// The name as written.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// What binds it.
     pub kind: LocalKind,
+    /// Where it is bound.
     pub span: Span,
 }
 
@@ -190,34 +271,53 @@ impl Local {
     }
 }
 
+/// What binds a local.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LocalKind {
+    /// The policy's `subject`.
     Subject,
+    /// A policy `param`.
     Param,
+    /// A `let` of a policy or test.
     Let,
+    /// A function parameter.
     FnParam,
     /// Bound by `some x in xs`, `all x in xs: ...` or `any x in xs: ...`.
     Bound,
 }
 
+/// A helper function (`fn`).
 #[derive(Debug, Clone, Serialize)]
 pub struct FnDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its parameters, in order (locals of this function).
     pub params: Vec<LocalId>,
+    /// Its return type.
     pub ret: Ty,
+    /// Its body, once checked (`None` when it could not be).
     pub body: Option<TExpr>,
+    /// Every local of the body, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// A policy's `severity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// `low`.
     Low,
+    /// `medium` (the default).
     Medium,
+    /// `high`.
     High,
+    /// `critical`.
     Critical,
 }
 
@@ -249,6 +349,7 @@ pub trait SettingWord: Copy + PartialEq + 'static {
 }
 
 impl Severity {
+    /// The word, as written and as the outputs carry it.
     pub fn as_str(self) -> &'static str {
         self.word()
     }
@@ -290,88 +391,144 @@ pub mod settings {
     pub const TARGETS: &[&str] = &["ci", "admission"];
 }
 
+/// A policy `param`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamDef {
+    /// The local that names it in the policy's body.
     pub local: LocalId,
+    /// The name as declared.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// Its `@` constraints.
     pub constraints: Vec<FieldConstraint>,
+    /// Its default value (a constant).
     pub default: TExpr,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
+/// A `policy`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The `title` setting.
     pub title: Option<String>,
+    /// The `severity` setting (`medium` when not set).
     pub severity: Severity,
+    /// The `controls` setting.
     pub controls: Vec<String>,
+    /// The `owner` setting.
     pub owner: Option<String>,
+    /// Its `param`s, in order.
     pub params: Vec<ParamDef>,
+    /// The local of its `subject`; `None` when it declares none (an error).
     pub subject: Option<LocalId>,
+    /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
+    /// Its `deny`, `warn` and `allow` clauses, in order.
     pub clauses: Vec<TClause>,
+    /// Every local of the policy, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
 impl PolicyDef {
+    /// The type of its subject, if it declares one.
     pub fn subject_ty(&self) -> Option<&Ty> {
         self.subject.map(|l| &self.locals[l.index()].ty)
     }
 
+    /// Whether it has an `allow` clause (an access decision).
     pub fn has_allow(&self) -> bool {
         self.clauses.iter().any(|c| c.kind == ClauseKind::Allow)
     }
 }
 
+/// A checked `deny`, `warn` or `allow` clause.
 #[derive(Debug, Clone, Serialize)]
 pub struct TClause {
+    /// `deny`, `warn` or `allow`.
     pub kind: ClauseKind,
+    /// The message of `deny` and `warn`.
     pub message: Option<TString>,
+    /// Its conditions, all of which must hold.
     pub conditions: Vec<TCondition>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// One condition of a clause.
 #[derive(Debug, Clone, Serialize)]
 pub enum TCondition {
+    /// A boolean expression that must be true.
     Expr(TExpr),
-    Some { var: LocalId, collection: TExpr },
+    /// `some var in collection`.
+    Some {
+        /// The variable bound to each element.
+        var: LocalId,
+        /// The list (or map, over its keys).
+        collection: TExpr,
+    },
 }
 
+/// A checked string literal, maybe interpolated.
 #[derive(Debug, Clone, Serialize)]
 pub struct TString {
+    /// Text and interpolated expressions, in order.
     pub parts: Vec<TStrPart>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// A piece of a string literal.
 #[derive(Debug, Clone, Serialize)]
 pub enum TStrPart {
+    /// Literal text (escapes decoded).
     Text(String),
+    /// An interpolated `{expr}`.
     Interp(TExpr),
 }
 
+/// A built-in function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Builtin {
+    /// `count`.
     Count,
+    /// `sum`.
     Sum,
+    /// `min`.
     Min,
+    /// `max`.
     Max,
+    /// `lower`.
     Lower,
+    /// `upper`.
     Upper,
+    /// `startswith`.
     StartsWith,
+    /// `endswith`.
     EndsWith,
+    /// `contains`.
     Contains,
+    /// `matches`.
     Matches,
+    /// `days_since`.
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
     Get,
 }
 
 impl Builtin {
+    /// Every built-in.
     pub const ALL: &'static [Builtin] = &[
         Builtin::Count,
         Builtin::Sum,
@@ -387,6 +544,7 @@ impl Builtin {
         Builtin::Get,
     ];
 
+    /// The name programs call it by.
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Count => "count",
@@ -422,6 +580,7 @@ impl Builtin {
         }
     }
 
+    /// The built-in of a name, if any.
     pub fn from_name(name: &str) -> Option<Builtin> {
         Builtin::ALL.iter().copied().find(|b| b.name() == name)
     }
@@ -430,123 +589,198 @@ impl Builtin {
 /// A checked expression with its type.
 #[derive(Debug, Clone, Serialize)]
 pub struct TExpr {
+    /// What it is.
     pub kind: TExprKind,
+    /// Its type (`unknown` after an error).
     pub ty: Ty,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The forms of a checked expression.
 #[derive(Debug, Clone, Serialize)]
 pub enum TExprKind {
+    /// An integer literal.
     Int(i64),
+    /// A float literal.
     Float(f64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A string literal, maybe interpolated.
     String(TString),
+    /// A local: subject, parameter, `let`, function parameter or bound variable.
     Local(LocalId),
+    /// An enum value: the enum and the value's name.
     Variant(EnumId, String),
+    /// `target.name`.
     Field {
+        /// The record or map read.
         target: Box<TExpr>,
+        /// The field's name.
         name: String,
     },
+    /// `target[index]`.
     Index {
+        /// The list or map read.
         target: Box<TExpr>,
+        /// The position or key.
         index: Box<TExpr>,
     },
+    /// A call of a helper function.
     Call {
+        /// The function called.
         func: FnId,
+        /// The arguments, in order.
         args: Vec<TExpr>,
     },
+    /// A call of a built-in.
     Builtin {
+        /// Which built-in.
         builtin: Builtin,
+        /// The arguments, in order.
         args: Vec<TExpr>,
     },
+    /// `not x` or `-x`.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand.
         operand: Box<TExpr>,
     },
+    /// A binary operation, `and`, `or` and `in` included.
     Binary {
+        /// The operator.
         op: BinOp,
+        /// The left operand.
         lhs: Box<TExpr>,
+        /// The right operand.
         rhs: Box<TExpr>,
     },
+    /// `all var in collection: body` or `any ...`.
     Quantified {
+        /// `all` or `any`.
         quantifier: Quantifier,
+        /// The variable bound to each element.
         var: LocalId,
+        /// The list (or map, over its keys).
         collection: Box<TExpr>,
+        /// The condition on each element.
         body: Box<TExpr>,
     },
     /// `has path`: whether every field along the path is present.
     Has(Box<TExpr>),
     /// A record or map literal; fields in written order.
     Record {
+        /// The fields, in written order.
         fields: Vec<(String, TExpr)>,
     },
+    /// A list literal.
     List(Vec<TExpr>),
     /// An expression that had an error (already reported).
     Error,
 }
 
+/// An `enforce` declaration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enforcement {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The policies it enforces.
     pub policies: Vec<PolicyId>,
+    /// Its `ci { ... }` target.
     pub ci: Option<CiTarget>,
+    /// Its `admission { ... }` target.
     pub admission: Option<AdmissionTarget>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The `ci { ... }` target of an `enforce`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CiTarget {
+    /// The `files` globs, relative to the project.
     pub files: Vec<String>,
+    /// `sarif = true`: the workflow uploads SARIF.
     pub sarif: bool,
 }
 
+/// What a violation does at admission: the `action` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AdmissionAction {
+    /// `deny`: a violation refuses the object.
     Deny,
+    /// `warn`: a violation is returned as a warning.
     Warn,
+    /// `dryrun`: violations are only recorded by Gatekeeper's audit.
     Dryrun,
 }
 
+/// The `admission { ... }` target of an `enforce`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmissionTarget {
     /// `group/Kind`, core group written `v1/Kind`.
     pub kinds: Vec<String>,
+    /// What a violation does.
     pub action: AdmissionAction,
+    /// The namespaces matched (empty: all).
     pub namespaces: Vec<String>,
+    /// The namespaces never matched.
     pub excluded_namespaces: Vec<String>,
 }
 
+/// A `test` declaration.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name, as written in quotes.
     pub name: String,
+    /// Its `expect` lines, in order.
     pub expectations: Vec<TExpectation>,
+    /// Every local of the test, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// One `expect` line of a test.
 #[derive(Debug, Clone, Serialize)]
 pub struct TExpectation {
+    /// What is expected.
     pub kind: ExpectKind,
+    /// The policy judged.
     pub policy: PolicyId,
+    /// The document it judges.
     pub subject: TExpr,
+    /// Parameter values given for this expectation, by name.
     pub args: Vec<(String, TExpr)>,
+    /// The exact message expected, if given.
     pub message: Option<String>,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// The whole checked program.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Program {
+    /// Every module, indexed by [`ModuleId`].
     pub modules: Vec<Module>,
+    /// Every record type, indexed by [`TypeId`].
     pub types: Vec<TypeDef>,
+    /// Every enum, indexed by [`EnumId`].
     pub enums: Vec<EnumDef>,
+    /// Every resource, indexed by [`ResourceId`].
     pub resources: Vec<ResourceDef>,
+    /// Every function, indexed by [`FnId`].
     pub fns: Vec<FnDef>,
+    /// Every policy, indexed by [`PolicyId`].
     pub policies: Vec<PolicyDef>,
+    /// Every `enforce`, in declaration order.
     pub enforcements: Vec<Enforcement>,
+    /// Every `test`, in declaration order.
     pub tests: Vec<TestDef>,
 }
 

@@ -7,8 +7,8 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// [`count`] for nouns whose plural adds `s`: `1 test`, `3 tests`.
-pub fn count_s(n: usize, noun: &str) -> String {
-    if n == 1 {
+pub fn count_s<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
@@ -26,5 +26,6 @@ mod tests {
         assert_eq!(count(2, "policy", "policies"), "2 policies");
         assert_eq!(count_s(1, "control"), "1 control");
         assert_eq!(count_s(7, "control"), "7 controls");
+        assert_eq!(count_s(0u64, "decision"), "0 decisions");
     }
 }

@@ -25,19 +25,6 @@ use crate::syntax::ast::{Decl, DeclKind, SourceModule, TypeExpr, TypeExprKind};
 
 pub use env::Env;
 
-const SCALARS: &[(&str, Ty)] = &[
-    ("string", Ty::String),
-    ("int", Ty::Int),
-    ("float", Ty::Float),
-    ("bool", Ty::Bool),
-    ("timestamp", Ty::Timestamp),
-];
-
-/// Whether a name is one of the built-in scalar types.
-pub fn is_reserved_type_name(name: &str) -> bool {
-    SCALARS.iter().any(|(n, _)| *n == name)
-}
-
 /// Type-checks the program. `files` are the parsed files, `names` their resolution.
 pub fn check(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>) -> Program {
     let mut checker = Checker::new(files, names);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use std::process::Command;
 
 fn example() -> std::path::PathBuf {
@@ -86,7 +86,7 @@ fn manifest_has_revision_roots_and_rego_version() {
 #[test]
 fn the_tarball_holds_the_deployable_files_without_tests() {
     let out = common::build_project(&example());
-    let gz = govc::bundle::tarball(&out.bundle.files);
+    let gz = govc::backend::bundle::tarball(&out.bundle.files);
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz.as_slice()));
     let mut names = Vec::new();
     for entry in archive.entries().expect("a tar archive") {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

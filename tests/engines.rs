@@ -18,9 +18,9 @@
 mod common;
 
 use common::engines::{opa_values, write_bundle};
+use govc::backend::bundle::Bundle;
 use govc::backend::rego::{emit_runtime, Target};
-use govc::bundle::Bundle;
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@
 //! the whole file under a minute in a debug build.
 
 use govc::diagnostic::{human, Code, Diagnostic};
-use govc::project;
+use govc::driver::project;
 use govc::source::SourceMap;
 use govc::span::Span;
 use std::path::{Path, PathBuf};

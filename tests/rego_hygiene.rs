@@ -9,7 +9,7 @@ mod common;
 
 use common::engines::{opa, write_bundle, Query, Verdict};
 use govc::backend::rego::opa_builtins;
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -256,6 +256,6 @@ fn invisible_characters_never_reach_the_outputs() {
     let dir = tempfile::tempdir().expect("tempdir");
     write_bundle(&out.bundle, dir.path());
     assert_eq!(opa(&[(dir.path().to_path_buf(), vec![q])])[0][0].deny(), want);
-    let results = govc::testing::run(&out.ir, &out.bundle, None).expect("govc test runs");
+    let results = govc::runtime::test_runner::run(&out.ir, &out.bundle, None).expect("govc test runs");
     assert!(results.iter().all(|r| r.passed()), "{results:?}");
 }

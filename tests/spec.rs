@@ -2,7 +2,7 @@
 //! diagnostic, and so do the shipped example project and the standard library.
 
 use govc::diagnostic::human;
-use govc::project::{self, Analysis};
+use govc::driver::project::{self, Analysis};
 use govc::source::SourceMap;
 use std::path::{Path, PathBuf};
 

@@ -85,7 +85,7 @@ fn stdlib() -> &'static (SourceMap, Vec<SourceModule>, Vec<Diagnostic>) {
     static STDLIB: OnceLock<(SourceMap, Vec<SourceModule>, Vec<Diagnostic>)> = OnceLock::new();
     STDLIB.get_or_init(|| {
         let mut sources = SourceMap::new();
-        govc::project::add_stdlib(&mut sources);
+        govc::driver::project::add_stdlib(&mut sources);
         let mut modules = Vec::new();
         let mut diags = Vec::new();
         for (id, file) in sources.files() {
@@ -100,7 +100,7 @@ fn stdlib() -> &'static (SourceMap, Vec<SourceModule>, Vec<Diagnostic>) {
 /// Runs the front end over one file (with the standard library) and checks what every
 /// diagnostic must satisfy: its spans point inside a file, on character boundaries, and it
 /// renders.
-pub fn analyze(text: &str) -> govc::project::Analysis {
+pub fn analyze(text: &str) -> govc::driver::project::Analysis {
     let (stdlib_sources, stdlib_modules, stdlib_diags) = stdlib();
     let mut sources = stdlib_sources.clone();
     let file = sources.add("fuzz.gov", None, text.to_string(), false);
@@ -108,7 +108,7 @@ pub fn analyze(text: &str) -> govc::project::Analysis {
     let mut modules = stdlib_modules.clone();
     modules.push(module);
     diags.extend(stdlib_diags.iter().cloned());
-    let analysis = govc::project::analyze_parsed(sources, modules, diags);
+    let analysis = govc::driver::project::analyze_parsed(sources, modules, diags);
     for d in &analysis.diagnostics {
         let spans = std::iter::once(d.primary.span)
             .chain(d.secondary.iter().map(|l| l.span))

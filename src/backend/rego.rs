@@ -11,7 +11,7 @@ mod policy;
 mod runtime;
 mod schema;
 mod syntax;
-mod tests;
+mod test_rules;
 
 pub use expr::{indent_lines, Emitter};
 pub use functions::emit_fn_module;
@@ -19,7 +19,7 @@ pub use names::{is_reserved, opa_builtins, user_ident, var, KEYWORDS as REGO_KEY
 pub use policy::emit_policy;
 pub use runtime::{emit_runtime, is_used_by as uses_runtime, package as runtime_package};
 pub use syntax::{package_ref, string_literal};
-pub use tests::emit_test_suite;
+pub use test_rules::emit_test_suite;
 
 use crate::ir::PackagePath;
 

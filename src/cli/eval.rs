@@ -4,8 +4,8 @@
 
 use super::documents;
 use crate::diagnostic::suggest::closest;
-use crate::engine::Decision;
 use crate::ir::Policy;
+use crate::runtime::engine::Decision;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,7 +63,10 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
         Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match crate::driver::build::resolve_and_build(
+        &analysis,
+        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
+    ) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -83,7 +86,7 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
     if let Err(e) = check_params(policy, &overrides) {
         return usage(e);
     }
-    let engine = match crate::engine::PolicyEngine::load(&output.bundle, false) {
+    let engine = match crate::runtime::engine::PolicyEngine::load(&output.bundle, false) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

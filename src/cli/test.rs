@@ -30,14 +30,17 @@ pub fn run(args: TestArgs, ctx: &Ctx) -> ExitCode {
         Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match crate::driver::build::resolve_and_build(
+        &analysis,
+        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
+    ) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let results = match crate::testing::run(&output.ir, &output.bundle, args.filter.as_deref()) {
+    let results = match crate::runtime::test_runner::run(&output.ir, &output.bundle, args.filter.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,17 +4,28 @@
 use super::*;
 use crate::checked::{self as c, Builtin, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
 use crate::graph::{self, Node};
-use crate::project::Analysis;
-use crate::resolve::Named;
 use crate::source::SourceMap;
 use crate::syntax::ast::BinOp as AstOp;
 use crate::syntax::ast::UnaryOp;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Lowers a checked, error-free analysis to the IR.
-pub fn lower(a: &Analysis) -> Ir {
-    let p = &a.program;
-    let order = a.graph.order();
+/// What lowering reads, gathered by the driver from the front end's result.
+pub struct LowerInput<'a> {
+    /// The checked program, free of errors.
+    pub program: &'a Program,
+    /// Its declarations in dependency order (the graph's order).
+    pub order: &'a [Node],
+    /// The policies some module imports: emitted even when the standard library declares them.
+    pub imported_policies: &'a HashSet<c::PolicyId>,
+    /// The sources: the text of an operation that can fail goes into its failure message, and a
+    /// test expectation's line into the test's report.
+    pub sources: &'a SourceMap,
+}
+
+/// Lowers a checked, error-free program to the IR.
+pub fn lower(a: &LowerInput<'_>) -> Ir {
+    let p = a.program;
+    let order = a.order;
     let emitted = emitted_policies(a);
     let test_ids: Vec<usize> = (0..p.tests.len())
         .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
@@ -40,7 +51,7 @@ pub fn lower(a: &Analysis) -> Ir {
     let mut policies = Vec::new();
     // Functions that can fail, filled in dependency order: a function is lowered after those it calls.
     let mut failing: HashSet<c::FnId> = HashSet::new();
-    for node in &order {
+    for node in order {
         match node {
             Node::Item(Item::Fn(id)) if used_fns.contains(id) => {
                 let f = &p.fns[id.index()];
@@ -144,8 +155,8 @@ pub fn lower(a: &Analysis) -> Ir {
 
 /// The policies a build emits: every policy of the project, and the stdlib policies the project
 /// imports, enforces or tests.
-fn emitted_policies(a: &Analysis) -> HashSet<c::PolicyId> {
-    let p = &a.program;
+fn emitted_policies(a: &LowerInput<'_>) -> HashSet<c::PolicyId> {
+    let p = a.program;
     let mut out: HashSet<c::PolicyId> = (0..p.policies.len() as u32)
         .map(c::PolicyId)
         .filter(|id| !p.modules[p.policies[id.index()].module.index()].is_stdlib)
@@ -156,13 +167,7 @@ fn emitted_policies(a: &Analysis) -> HashSet<c::PolicyId> {
     for t in p.tests.iter().filter(|t| !p.modules[t.module.index()].is_stdlib) {
         out.extend(t.expectations.iter().map(|x| x.policy));
     }
-    for scope in a.names.files.values() {
-        for imported in scope.imports.values() {
-            if let Named::Item(Item::Policy(id)) = imported.target {
-                out.insert(id);
-            }
-        }
-    }
+    out.extend(a.imported_policies.iter().copied());
     out
 }
 
@@ -276,7 +281,7 @@ impl<'a> Namer<'a> {
     }
 }
 
-fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
+fn lower_fn(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
     let cx = Cx::new(a, failing, &f.locals, &[]);
     // The module's functions are rules of its package: no variable of a body takes their names
     // (regorus refuses `some x in xs` in a package with a rule `x`).
@@ -303,8 +308,8 @@ fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function 
     }
 }
 
-fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Policy {
-    let p = &a.program;
+fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Policy {
+    let p = a.program;
     let pol = &p.policies[id.index()];
     let cx = Cx::new(a, failing, &pol.locals, &pol.params).with_lets(&pol.lets);
     // Lets become package rules: their names are reserved for the whole policy.
@@ -385,8 +390,8 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     }
 }
 
-fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
-    let p = &a.program;
+fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
+    let p = a.program;
     let cx = Cx::new(a, failing, &test.locals, &[]);
     let mut namer = Namer::new(&test.locals, rules);
     let lets = test
@@ -459,10 +464,15 @@ struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(a: &'a Analysis, failing: &'a HashSet<c::FnId>, locals: &'a [c::Local], params: &'a [c::ParamDef]) -> Self {
+    fn new(
+        a: &'a LowerInput<'a>,
+        failing: &'a HashSet<c::FnId>,
+        locals: &'a [c::Local],
+        params: &'a [c::ParamDef],
+    ) -> Self {
         Cx {
-            p: &a.program,
-            sources: &a.sources,
+            p: a.program,
+            sources: a.sources,
             failing,
             locals,
             params,

@@ -8,7 +8,7 @@
 //! joined.
 
 use crate::checked::*;
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::resolve::Named;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, SourceModule, TypeExpr};
@@ -445,7 +445,7 @@ impl<'a> Visit<'a> for Builder<'a> {
     fn visit_type_expr(&mut self, t: &'a TypeExpr) {
         match &t.kind {
             ast::TypeExprKind::Named(path) => {
-                if path.segments.len() == 1 && crate::types::is_reserved_type_name(&path.segments[0].name) {
+                if path.segments.len() == 1 && crate::checked::is_reserved_type_name(&path.segments[0].name) {
                     return;
                 }
                 self.item_path(&path.segments);

@@ -229,10 +229,14 @@ pub struct LetBinding {
     pub span: Span,
 }
 
+/// The kind of a policy clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ClauseKind {
+    /// `deny "message" when ...`: blocks.
     Deny,
+    /// `warn "message" when ...`: reported, never blocks.
     Warn,
+    /// `allow when ...`: grants access (the policy's `allow` decision).
     Allow,
 }
 
@@ -282,12 +286,18 @@ pub enum TestItem {
     Expect(Expectation),
 }
 
+/// What an `expect` line of a test expects of a policy's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ExpectKind {
+    /// `expect denied`: at least one denial.
     Denied,
+    /// `expect warned`: at least one warning.
     Warned,
+    /// `expect passes`: no denial.
     Passes,
+    /// `expect allowed`: access is allowed.
     Allowed,
+    /// `expect rejected`: the document does not conform to the subject type.
     Rejected,
 }
 
@@ -379,9 +389,12 @@ pub enum BinOp {
     Mod,
 }
 
+/// The quantifier of `all x in xs: e` and `any x in xs: e`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Quantifier {
+    /// `all`: every element satisfies the body.
     All,
+    /// `any`: some element satisfies the body.
     Any,
 }
 

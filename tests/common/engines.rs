@@ -1,8 +1,8 @@
 //! Both engines on the same bundle: regorus (govc's embedded engine) in process, and OPA itself
 //! through `tests/opa/decide.py` (the OPA Go library, PyPI `opa-golib-python-bindings`).
 
-use govc::bundle::Bundle;
-use govc::engine::PolicyEngine;
+use govc::backend::bundle::Bundle;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write as _;

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use govc::build::{build, BuildOptions, BuildOutput};
+use govc::driver::build::{resolve_and_build, BuildOptions, BuildOutput};
 use std::path::{Path, PathBuf};
 
 pub mod engines;
@@ -14,8 +14,8 @@ pub fn root() -> PathBuf {
 
 /// Checks and builds a project; panics with the rendered diagnostics if it has errors.
 pub fn build_project(dir: &Path) -> BuildOutput {
-    let sources = govc::project::load(dir).expect("project loads");
-    let analysis = govc::project::analyze(sources);
+    let sources = govc::driver::project::load(dir).expect("project loads");
+    let analysis = govc::driver::project::analyze(sources);
     if analysis.has_errors() {
         panic!(
             "{} has errors:\n{}",
@@ -23,5 +23,5 @@ pub fn build_project(dir: &Path) -> BuildOutput {
             govc::diagnostic::human::render(&analysis.diagnostics, &analysis.sources, false)
         );
     }
-    build(&analysis, &BuildOptions::for_project(dir)).expect("build succeeds")
+    resolve_and_build(&analysis, &BuildOptions::for_project(dir)).expect("build succeeds")
 }

@@ -15,7 +15,7 @@ use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{emit_fn_module, emit_policy, emit_runtime, uses_runtime, ParamSource, Target};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::checked::AdmissionAction;
+use crate::ir::AdmissionAction;
 use crate::ir::{Admission, Ir, Policy};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -16,9 +16,9 @@ use super::names;
 use super::runtime;
 use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_safely, string_literal};
 use super::Target;
-use crate::checked::Builtin;
+use crate::ir::Builtin;
+use crate::ir::Quantifier;
 use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT};
-use crate::syntax::ast::Quantifier;
 use std::collections::BTreeSet;
 
 /// Nanoseconds in a day, for `days_since`.

@@ -5,8 +5,8 @@ use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
+use crate::ir::ClauseKind;
 use crate::ir::{Clause, Condition, Expr, MsgPart, Policy, Schema, Var};
-use crate::syntax::ast::ClauseKind;
 use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package.

@@ -205,8 +205,19 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The IR of an analysis without errors: what the back ends read.
+    pub fn lower(&self) -> crate::ir::Ir {
+        crate::ir::lower(&crate::ir::LowerInput {
+            program: &self.program,
+            order: &self.graph.order(),
+            imported_policies: &self.names.imported_policies(),
+            sources: &self.sources,
+        })
     }
 }
 
@@ -302,4 +313,17 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
         diags.append(&mut d);
     }
     modules
+}
+
+/// A project's name for reports: its directory's name.
+pub fn project_name(dir: &std::path::Path) -> String {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let dir = if dir.is_file() {
+        dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
+    } else {
+        dir
+    };
+    dir.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "project".into())
 }

@@ -1,8 +1,8 @@
 //! The embedded Rego engine (regorus), loaded with a compiled bundle: what `govc test` and
 //! `govc eval` evaluate, so what is tested is what is deployed.
 
+use crate::backend::bundle::Bundle;
 use crate::backend::rego::{overrides_path, package_ref};
-use crate::bundle::Bundle;
 use crate::ir::PackagePath;
 use serde::Serialize;
 use serde_json::Value;

@@ -4,9 +4,9 @@
 //! which keeps `opa test` and `govc test` honest with each other.
 
 use crate::backend::rego::{self, Target};
-use crate::engine::{Decision, PolicyEngine};
+use crate::ir::ExpectKind;
 use crate::ir::{Expectation, Ir, TestSuite};
-use crate::syntax::ast::ExpectKind;
+use crate::runtime::engine::{Decision, PolicyEngine};
 use serde_json::Value;
 
 /// The result of one test.
@@ -27,7 +27,7 @@ impl TestResult {
 const RUNNER_PACKAGE: &str = "govc_runner";
 
 /// Runs the tests whose name (or `suite › name`) contains `filter`.
-pub fn run(ir: &Ir, bundle: &crate::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
+pub fn run(ir: &Ir, bundle: &crate::backend::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
     let mut engine = PolicyEngine::load(bundle, true)?;
     let (runner, keys) = runner_module(&ir.tests);
     let target = Target::bundle();

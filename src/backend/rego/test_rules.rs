@@ -4,8 +4,8 @@ use super::expr::{indent_lines, Emitter};
 use super::names;
 use super::syntax::{comment, package_ref, string_literal};
 use super::{overrides_path, Target};
+use crate::ir::ExpectKind;
 use crate::ir::{Expectation, TestSuite};
-use crate::syntax::ast::ExpectKind;
 
 /// The Rego source of a module's tests.
 pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
