@@ -267,6 +267,14 @@ impl SettingWord for Scope {
     const WORDS: &'static [(Self, &'static str)] = &[(Scope::Namespaced, "namespaced"), (Scope::Cluster, "cluster")];
 }
 
+impl SettingWord for AdmissionEngine {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (AdmissionEngine::Gatekeeper, "gatekeeper"),
+        (AdmissionEngine::Cel, "cel"),
+        (AdmissionEngine::Both, "both"),
+    ];
+}
+
 impl SettingWord for AdmissionAction {
     const WORDS: &'static [(Self, &'static str)] = &[
         (AdmissionAction::Deny, "deny"),
@@ -285,7 +293,7 @@ pub mod settings {
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
-    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces"];
+    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces", "engine"];
     /// The targets of an `enforce`.
     pub const TARGETS: &[&str] = &["ci", "admission"];
 }
@@ -508,6 +516,29 @@ pub enum AdmissionAction {
     Dryrun,
 }
 
+/// What enforces a policy at admission: Gatekeeper (a ConstraintTemplate and Constraints), the
+/// API server itself (a ValidatingAdmissionPolicy in CEL and its binding), or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdmissionEngine {
+    #[default]
+    Gatekeeper,
+    Cel,
+    Both,
+}
+
+impl AdmissionEngine {
+    /// Whether Gatekeeper's manifests are generated.
+    pub fn gatekeeper(self) -> bool {
+        matches!(self, AdmissionEngine::Gatekeeper | AdmissionEngine::Both)
+    }
+
+    /// Whether a ValidatingAdmissionPolicy is generated.
+    pub fn cel(self) -> bool {
+        matches!(self, AdmissionEngine::Cel | AdmissionEngine::Both)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmissionTarget {
     /// `group/Kind`, core group written `v1/Kind`.
@@ -515,6 +546,7 @@ pub struct AdmissionTarget {
     pub action: AdmissionAction,
     pub namespaces: Vec<String>,
     pub excluded_namespaces: Vec<String>,
+    pub engine: AdmissionEngine,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -7,8 +7,9 @@ mod lower;
 
 pub use lower::lower;
 
-use crate::checked::{AdmissionAction, Builtin, Severity};
-use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
+// Re-exported so that back ends name what they read through the IR alone.
+pub use crate::checked::{AdmissionAction, AdmissionEngine, Builtin, Severity, RFC3339_PATTERN};
+pub use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
 use serde::Serialize;
 
 /// The whole program as the back ends see it.
@@ -398,6 +399,8 @@ pub struct Admission {
     pub action: AdmissionAction,
     pub namespaces: Vec<String>,
     pub excluded_namespaces: Vec<String>,
+    /// Gatekeeper, a ValidatingAdmissionPolicy (CEL), or both.
+    pub engine: AdmissionEngine,
 }
 
 /// A clause kind as written.

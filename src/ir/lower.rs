@@ -129,6 +129,7 @@ pub fn lower(a: &Analysis) -> Ir {
                 action: ad.action,
                 namespaces: ad.namespaces.clone(),
                 excluded_namespaces: ad.excluded_namespaces.clone(),
+                engine: ad.engine,
             }),
         })
         .collect();
