@@ -160,6 +160,7 @@ class Vap:
 
     def __init__(self, env, path, document):
         self.path = path
+        self.env = env
         self.name = document["metadata"]["name"]
         self.policy = document["metadata"]["annotations"]["govc.dev/policy"]
         spec = document["spec"]
@@ -173,22 +174,33 @@ class Vap:
         except Exception as exc:  # the CEL runtime's compile error
             raise UsageError(f"{path}: the CEL runtime rejects an expression: {exc}") from None
 
-    def messages(self, bound):
-        """The messages of the validations that fail, split per binding; raises on a CEL error."""
+    def variables_of(self, bound):
+        """The VAP's variables, evaluated in order; one that fails to evaluate is left out."""
         variables = {}
         for name, program in self.variables:
             value = program.eval(data=dict(bound, variables=variables))
             if value.type() != cel.Type.ERROR:
                 variables[name] = value.plain_value()
-        data = dict(bound, variables=variables)
+        return variables
+
+    def messages(self, bound, variables=None, activation=None):
+        """The messages of the validations that fail, split per binding; raises on a CEL error.
+        With an `activation` (the bound variables, converted once, as the API server does),
+        every variable is evaluated in it, and then every validation."""
+        if activation is None:
+            variables = self.variables_of(bound)
+            activation = self.env.Activation(dict(bound, variables=variables))
+        else:
+            for _, program in self.variables:
+                program.eval(activation)
         out = set()
         for expression, message, text in self.validations:
-            result = expression.eval(data=data)
+            result = expression.eval(activation)
             if result.type() == cel.Type.ERROR:
                 raise RuntimeError(f"{self.name}: validation error: {result.plain_value()}")
             if result.plain_value() is True:
                 continue
-            msg = message.eval(data=data)
+            msg = message.eval(activation)
             if msg.type() != cel.Type.STRING:
                 raise RuntimeError(f"{self.name}: messageExpression {text} gives {msg.plain_value()}")
             out.update(m for m in msg.plain_value().split(SEPARATOR) if m)
@@ -334,11 +346,15 @@ def load_json(path):
 def bench(policy_vaps, bound, bundle, policy, case, n):
     """Median seconds of one decision on each engine."""
     engine = bundle.engine(policy, case.get("overrides"))
+    # The API server converts the request's objects once per request and evaluates every
+    # expression in that activation: that is what is timed (the conversion included).
+    variables = {kind: vap.variables_of(bound) for kind, vap in policy_vaps.items()}
     cel_times, opa_times = [], []
     for _ in range(n):
         start = time.perf_counter()
-        for vap in policy_vaps.values():
-            vap.messages(bound)
+        for kind, vap in policy_vaps.items():
+            activation = vap.env.Activation(dict(bound, variables=variables[kind]))
+            vap.messages(bound, activation=activation)
         cel_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         for rule in ("deny", "warn"):
