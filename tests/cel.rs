@@ -75,10 +75,16 @@ fn with_policy(body: &str, engine: &str) -> String {
 fn constructs_without_a_faithful_translation_are_named() {
     for (body, construct) in [
         ("deny \"x\" when t.spec.score * 2.0 > 1.0", "float arithmetic"),
-        ("deny \"x\" when has t.spec.since and days_since(t.spec.since) > 3", "`days_since`"),
+        (
+            "deny \"x\" when has t.spec.since and days_since(t.spec.since) > 3",
+            "`days_since`",
+        ),
         ("deny \"x\" when lower(t.spec.owner) == \"x\"", "`lower`"),
         ("deny \"x\" when 10 % t.spec.n > 1", "`10 % t.spec.n`"),
-        ("deny \"score {t.spec.score}\" when t.spec.score > 1.0", "a float interpolated into a message"),
+        (
+            "deny \"score {t.spec.score}\" when t.spec.score > 1.0",
+            "a float interpolated into a message",
+        ),
         (
             "deny \"x\" when all a in t.spec.tags: all b in t.spec.tags: all c in t.spec.tags: a != c or b != c",
             "3 nested quantifiers",

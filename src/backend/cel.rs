@@ -234,11 +234,12 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
 
 /// The messages of a clause whose conditions before the first `some` hold: one per binding.
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
-    let Some(j) = conds.iter().position(|c| matches!(c, Condition::Some { .. })) else {
+    let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
+        Condition::Some { var, collection } => Some((j, var, collection)),
+        Condition::Expr(_) => None,
+    });
+    let Some((j, var, collection)) = first_some else {
         return t.message(parts);
-    };
-    let Condition::Some { var, collection } = &conds[j] else {
-        unreachable!("found above")
     };
     let rest = &conds[j + 1..];
     t.iterate(var, collection, |t, coll, it| {

@@ -547,24 +547,24 @@ impl<'a> Translator<'a> {
     }
 
     fn builtin(&mut self, builtin: Builtin, args: &[Expr], on: Operands) -> Result<String, Untranslatable> {
-        let arg = |t: &mut Self, i: usize| -> Result<String, Untranslatable> {
-            match args.get(i) {
-                Some(a) => t.operand(a),
-                None => Err(untranslatable("a built-in call", "an argument is missing")),
-            }
+        // INVARIANT: the type checker gave every built-in call its arguments.
+        let nth = |i: usize| {
+            args.get(i)
+                .ok_or_else(|| untranslatable("a built-in call", "an argument is missing"))
         };
+        let arg = |t: &mut Self, i: usize| -> Result<String, Untranslatable> { t.operand(nth(i)?) };
         Ok(match builtin {
-            Builtin::Count => format!("size({})", self.expr(&args[0])?),
-            Builtin::StartsWith => format!("{}.startsWith({})", arg(self, 0)?, self.expr(&args[1])?),
-            Builtin::EndsWith => format!("{}.endsWith({})", arg(self, 0)?, self.expr(&args[1])?),
-            Builtin::Contains => format!("{}.contains({})", arg(self, 0)?, self.expr(&args[1])?),
+            Builtin::Count => format!("size({})", self.expr(nth(0)?)?),
+            Builtin::StartsWith => format!("{}.startsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::EndsWith => format!("{}.endsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Contains => format!("{}.contains({})", arg(self, 0)?, self.expr(nth(1)?)?),
             // The pattern is a constant RE2 pattern in the form OPA reads it; CEL's `matches` is
             // RE2 too, and like OPA's `regex.match` it searches (unanchored).
-            Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(&args[1])?),
+            Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(nth(1)?)?),
             Builtin::Min | Builtin::Max => {
-                let list = self.operand(&args[0])?;
+                let list = arg(self, 0)?;
                 let f = if builtin == Builtin::Min { "min" } else { "max" };
-                match self.schema(&args[0]) {
+                match self.schema(nth(0)?) {
                     Some(Schema::List { items, .. }) if is_float(&items) => {
                         format!("{list}.map(x, double(x)).{f}()")
                     }
@@ -572,18 +572,18 @@ impl<'a> Translator<'a> {
                 }
             }
             Builtin::Sum => {
-                let list = self.operand(&args[0])?;
+                let list = arg(self, 0)?;
                 format!("{list}.map(x, int(x)).sum()")
             }
             Builtin::Get => {
-                let (coll, key, default) = (arg(self, 0)?, arg(self, 1)?, self.expr(&args[2])?);
+                let (coll, key, default) = (arg(self, 0)?, arg(self, 1)?, self.expr(nth(2)?)?);
                 let raw = match on {
                     Operands::List => {
                         format!("{key} >= 0 && {key} < size({coll}) ? {coll}[{key}] : {default}")
                     }
                     _ => format!("{key} in {coll} ? {coll}[{key}] : {default}"),
                 };
-                match self.schema(&args[2]) {
+                match self.schema(nth(2)?) {
                     Some(Schema::Number { integer: true, .. }) => format!("int({raw})"),
                     Some(Schema::Number { integer: false, .. }) => format!("double({raw})"),
                     _ => format!("({raw})"),
