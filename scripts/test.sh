@@ -136,6 +136,13 @@ if step "cargo test: build" build_tests; then
                     --cases "$cases" "${DOCS[@]}"
             done
         fi
+        # ValidatingAdmissionPolicies (issue 12): valid manifests, and the same decisions on
+        # Google's CEL runtime as the bundle's on OPA for every case of a policy enforced in CEL.
+        if [[ -d "$OUT/$name/k8s/vap/policies" ]]; then
+            step "$name: kubernetes-validate --strict (VAPs, bindings, params CRDs)" kubernetes-validate --strict --quiet \
+                "$OUT/$name"/k8s/vap/policies/*.yaml "$OUT/$name"/k8s/vap/bindings/*.yaml "$OUT/$name"/k8s/vap/params/crds/*.yaml
+            step "$name: VAP differential: CEL runtime vs OPA" "$PY" tests/cel/vap_differential.py --out "$OUT/$name" --cases "$cases"
+        fi
     done
     # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema
     # (issue 17: also from a project in a subfolder, named from the repository root).

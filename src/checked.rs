@@ -368,6 +368,14 @@ impl SettingWord for Scope {
     const WORDS: &'static [(Self, &'static str)] = &[(Scope::Namespaced, "namespaced"), (Scope::Cluster, "cluster")];
 }
 
+impl SettingWord for AdmissionEngine {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (AdmissionEngine::Gatekeeper, "gatekeeper"),
+        (AdmissionEngine::Cel, "cel"),
+        (AdmissionEngine::Both, "both"),
+    ];
+}
+
 impl SettingWord for AdmissionAction {
     const WORDS: &'static [(Self, &'static str)] = &[
         (AdmissionAction::Deny, "deny"),
@@ -386,7 +394,7 @@ pub mod settings {
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
-    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces"];
+    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces", "engine"];
     /// The targets of an `enforce`.
     pub const TARGETS: &[&str] = &["ci", "admission"];
 }
@@ -716,6 +724,32 @@ pub enum AdmissionAction {
     Dryrun,
 }
 
+/// What enforces a policy at admission: Gatekeeper (a ConstraintTemplate and Constraints), the
+/// API server itself (a ValidatingAdmissionPolicy in CEL and its binding), or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdmissionEngine {
+    /// A ConstraintTemplate and its Constraints, enforced by Gatekeeper (the default).
+    #[default]
+    Gatekeeper,
+    /// A ValidatingAdmissionPolicy and its binding, enforced by the API server in CEL.
+    Cel,
+    /// Both, deciding alike.
+    Both,
+}
+
+impl AdmissionEngine {
+    /// Whether Gatekeeper's manifests are generated.
+    pub fn gatekeeper(self) -> bool {
+        matches!(self, AdmissionEngine::Gatekeeper | AdmissionEngine::Both)
+    }
+
+    /// Whether a ValidatingAdmissionPolicy is generated.
+    pub fn cel(self) -> bool {
+        matches!(self, AdmissionEngine::Cel | AdmissionEngine::Both)
+    }
+}
+
 /// The `admission { ... }` target of an `enforce`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmissionTarget {
@@ -727,6 +761,8 @@ pub struct AdmissionTarget {
     pub namespaces: Vec<String>,
     /// The namespaces never matched.
     pub excluded_namespaces: Vec<String>,
+    /// What enforces it: Gatekeeper, a ValidatingAdmissionPolicy, or both.
+    pub engine: AdmissionEngine,
 }
 
 /// A `test` declaration.

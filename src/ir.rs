@@ -11,7 +11,7 @@ pub use lower::{lower, LowerInput};
 
 // The words the IR shares with the front end: each is defined once, where the language first
 // needs it, and re-exported here, so that back ends name them through the IR only.
-pub use crate::checked::{AdmissionAction, Builtin, Severity, RFC3339_PATTERN};
+pub use crate::checked::{AdmissionAction, AdmissionEngine, Builtin, Severity, RFC3339_PATTERN};
 pub use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
 use serde::Serialize;
 
@@ -564,6 +564,8 @@ pub struct Admission {
     pub namespaces: Vec<String>,
     /// The namespaces never matched.
     pub excluded_namespaces: Vec<String>,
+    /// Gatekeeper, a ValidatingAdmissionPolicy (CEL), or both.
+    pub engine: AdmissionEngine,
 }
 
 /// A clause kind as written.

@@ -25,9 +25,9 @@
 
 mod crd;
 mod gatekeeper;
-mod names;
-mod openapi;
-mod yaml;
+pub(crate) mod names;
+pub(crate) mod openapi;
+pub(crate) mod yaml;
 
 pub use gatekeeper::{rego_target, RegoForm};
 
@@ -204,6 +204,6 @@ pub fn build(ir: &Ir, options: &K8sOptions) -> Result<Manifests, K8sError> {
 }
 
 /// The labels every generated object carries.
-fn managed_labels() -> Value {
+pub(crate) fn managed_labels() -> Value {
     json!({"app.kubernetes.io/managed-by": "govc"})
 }

@@ -106,7 +106,7 @@ codes! {
     InvalidResource = "E0219", "invalid `resource` declaration",
         "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional.";
     InvalidEnforcement = "E0220", "invalid `enforce` settings",
-        "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces }`; admission `kinds` must be the `group/Kind` of the policies' resource subject.";
+        "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces, engine }`; admission `kinds` must be the `group/Kind` of the policies' resource subject, `engine` is `gatekeeper` (the default), `cel` or `both`.";
     InvalidPattern = "E0221", "invalid regular expression",
         "Patterns use RE2 syntax, as OPA does. Write them as raw strings, `r\"...\"`, which take a backslash as it is.";
     NotCallable = "E0222", "only functions and built-ins can be called",
@@ -142,6 +142,8 @@ codes! {
         "Kubernetes and Gatekeeper hold generated names to their rules: a Constraint kind (the policy name in UpperCamelCase) starts with a letter and its lowercase form has at most 63 characters; a CRD's names are DNS labels. Rename the declaration.";
     OutputClash = "E0503", "two declarations would produce the same output",
         "Two declarations would be written to the same file, Rego package or Kubernetes object name. Rename one of them.";
+    NoCelTranslation = "E0504", "a policy enforced with `engine = cel` uses a construct CEL cannot express faithfully",
+        "A ValidatingAdmissionPolicy must decide exactly as the OPA bundle does. The construct named has no faithful CEL translation (float arithmetic, `days_since`, `lower`/`upper`, an operation that can fail at run time, a float in a message) or would exceed Kubernetes' CEL cost budget: enforce the policy with `engine = gatekeeper`, or rewrite the expression (docs/cel.md lists what translates).";
 }
 
 impl std::fmt::Display for Code {

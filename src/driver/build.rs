@@ -99,6 +99,7 @@ pub fn check(analysis: &mut Analysis, project_dir: Option<&Path>, base: Option<&
         let ir = analysis.lower();
         let mut problems = bundle::check(&ir);
         problems.extend(crate::backend::k8s::check(&ir));
+        problems.extend(crate::backend::cel::check(&ir));
         diags.extend(problems.iter().map(|p| locate(&analysis.program, p)));
     }
     if let Some(dir) = project_dir {
@@ -118,6 +119,7 @@ fn locate(program: &Program, problem: &TargetProblem) -> Diagnostic {
     let code = match problem.kind {
         ProblemKind::Name => Code::TargetName,
         ProblemKind::Clash => Code::OutputClash,
+        ProblemKind::Untranslatable => Code::NoCelTranslation,
     };
     let mut spans = problem.about.iter().filter_map(|o| origin_span(program, o));
     // INVARIANT: every origin names a declaration of the program the IR was lowered from.
@@ -125,6 +127,7 @@ fn locate(program: &Program, problem: &TargetProblem) -> Diagnostic {
     let mut d = Diagnostic::error(code, primary, problem.message.clone()).with_label(match problem.kind {
         ProblemKind::Name => "named here",
         ProblemKind::Clash => "declared here",
+        ProblemKind::Untranslatable => "no faithful CEL translation",
     });
     for other in spans {
         d = d.with_secondary(other, "and here");
@@ -142,13 +145,18 @@ fn origin_span(program: &Program, origin: &Origin) -> Option<Span> {
         let dotted = path.join(".");
         program.modules.iter().find(|m| m.name == dotted).map(|m| m.span)
     };
+    let policy_named = |path: &[String]| {
+        let dotted = path.join(".");
+        (0..program.policies.len())
+            .find(|&i| program.policy_path(crate::checked::PolicyId(i as u32)) == dotted)
+            .map(|i| &program.policies[i])
+    };
     match origin {
-        Origin::Policy(path) => {
-            let dotted = path.join(".");
-            (0..program.policies.len())
-                .find(|&i| program.policy_path(crate::checked::PolicyId(i as u32)) == dotted)
-                .map(|i| program.policies[i].span)
-        }
+        Origin::Policy(path) => policy_named(path).map(|p| p.span),
+        Origin::Clause { policy, index } => policy_named(policy).and_then(|p| p.clauses.get(*index)).map(|c| c.span),
+        Origin::Let { policy, index } => policy_named(policy)
+            .and_then(|p| p.lets.get(*index))
+            .map(|(_, e)| e.span),
         Origin::Module(path) | Origin::FnModule(path) => module_named(path),
         Origin::Tests(path) => {
             let mut module = path.clone();
@@ -196,6 +204,7 @@ pub fn build(analysis: &Analysis, inputs: &BuildInputs) -> Result<BuildOutput, S
     };
     let manifests = crate::backend::k8s::build(&ir, &k8s_options).map_err(|e| e.0)?;
     tree.add_dir("k8s", &manifests.files());
+    tree.add_dir("k8s", &crate::backend::cel::build(&ir)?);
     add_audit_outputs(&ir, &bundle, inputs, &mut tree);
     let ledger = crate::audit::ledger::entries(&policy_sources(analysis), &ir, &bundle);
     tree.add(

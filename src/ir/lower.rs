@@ -140,6 +140,7 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
                 action: ad.action,
                 namespaces: ad.namespaces.clone(),
                 excluded_namespaces: ad.excluded_namespaces.clone(),
+                engine: ad.engine,
             }),
         })
         .collect();

@@ -11,7 +11,9 @@
 
 use super::index::{body_locals, body_of_decl, variant_doc_of, BodyView, Owner};
 use super::workspace::{Snapshot, Workspace};
-use crate::checked::{settings, AdmissionAction, Builtin, Item, Program, Scope, SettingWord, Severity, Ty};
+use crate::checked::{
+    settings, AdmissionAction, AdmissionEngine, Builtin, Item, Program, Scope, SettingWord, Severity, Ty,
+};
 use crate::resolve::Named;
 use crate::span::FileId;
 use crate::syntax::ast::{self, Decl, Expr, ExprKind, Ident, SourceModule, TypeExpr};
@@ -103,6 +105,7 @@ pub fn completion(ws: &mut Workspace, path: &Path, text: &str, offset: usize) ->
             "severity" => Severity::words(),
             "scope" => Scope::words(),
             "action" => AdmissionAction::words(),
+            "engine" => AdmissionEngine::words(),
             _ => Vec::new(),
         };
         if !values.is_empty() {

@@ -134,6 +134,10 @@ impl Checker<'_> {
                         .ident(self, "action", &AdmissionAction::words())
                         .and_then(|w| AdmissionAction::from_word(&w))
                         .unwrap_or(AdmissionAction::Deny);
+                    let engine = s
+                        .ident(self, "engine", &AdmissionEngine::words())
+                        .and_then(|w| AdmissionEngine::from_word(&w))
+                        .unwrap_or_default();
                     let namespaces = self.namespaces(&s, "namespaces");
                     let excluded_namespaces = self.namespaces(&s, "excluded_namespaces");
                     let kind_spans = s.get("kinds").map(string_spans).unwrap_or_default();
@@ -163,6 +167,7 @@ impl Checker<'_> {
                         action,
                         namespaces,
                         excluded_namespaces,
+                        engine,
                     });
                 }
                 other => {

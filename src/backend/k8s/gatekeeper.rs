@@ -63,7 +63,9 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<TargetProblem>> {
     let mut out: Vec<Admitted<'_>> = Vec::new();
     let mut errors = Vec::new();
     for enforcement in &ir.enforcements {
-        let Some(admission) = &enforcement.admission else {
+        // An admission block enforced by the API server alone (`engine = cel`) has no Gatekeeper
+        // manifests: the CEL back end writes its ValidatingAdmissionPolicy.
+        let Some(admission) = enforcement.admission.as_ref().filter(|a| a.engine.gatekeeper()) else {
             continue;
         };
         for package in &enforcement.policies {
