@@ -699,8 +699,14 @@ mod tests {
         assert_eq!(user_name("owner"), "owner");
         assert_eq!(user_name("namespace"), "namespace_");
         assert_eq!(user_name("_wellformed"), "_wellformed_");
-        assert_eq!(select("object.metadata", "namespace"), r#"object.metadata["namespace"]"#);
-        assert_eq!(select("object.metadata.labels", "model-id"), r#"object.metadata.labels["model-id"]"#);
+        assert_eq!(
+            select("object.metadata", "namespace"),
+            r#"object.metadata["namespace"]"#
+        );
+        assert_eq!(
+            select("object.metadata.labels", "model-id"),
+            r#"object.metadata.labels["model-id"]"#
+        );
         assert_eq!(has_field("x", "model-id"), r#""model-id" in x"#);
     }
 
@@ -709,7 +715,10 @@ mod tests {
         assert_eq!(double_literal(20.0), "20.0");
         assert_eq!(double_literal(0.05), "0.05");
         assert_eq!(string_literal("a \"b\" \\ \n é"), r#""a \"b\" \\ \n é""#);
-        assert_eq!(json_literal(&serde_json::json!({"a": [1, 2.5, null, true]})), r#"{"a": [1, 2.5, null, true]}"#);
+        assert_eq!(
+            json_literal(&serde_json::json!({"a": [1, 2.5, null, true]})),
+            r#"{"a": [1, 2.5, null, true]}"#
+        );
     }
 
     #[test]
