@@ -21,7 +21,7 @@ definition tests/models_test.gov
   expect passes bias_tested(m, <|>max_gap = 0.01)
 
 definition governance/enforce.gov
-  enforce <|>bias_tested {
+  enforce <|>bias_tested, high_risk_approval, accountable_owner {
 
 # A keyword has no definition.
 definition governance/data.gov

@@ -689,3 +689,47 @@ fn mentions(text: &str, name: &str) -> bool {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .any(|w| w == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_cel_reserves_or_govc_uses_are_renamed() {
+        assert_eq!(user_name("owner"), "owner");
+        assert_eq!(user_name("namespace"), "namespace_");
+        assert_eq!(user_name("_wellformed"), "_wellformed_");
+        assert_eq!(
+            select("object.metadata", "namespace"),
+            r#"object.metadata["namespace"]"#
+        );
+        assert_eq!(
+            select("object.metadata.labels", "model-id"),
+            r#"object.metadata.labels["model-id"]"#
+        );
+        assert_eq!(has_field("x", "model-id"), r#""model-id" in x"#);
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(double_literal(20.0), "20.0");
+        assert_eq!(double_literal(0.05), "0.05");
+        assert_eq!(string_literal("a \"b\" \\ \n é"), r#""a \"b\" \\ \n é""#);
+        assert_eq!(
+            json_literal(&serde_json::json!({"a": [1, 2.5, null, true]})),
+            r#"{"a": [1, 2.5, null, true]}"#
+        );
+    }
+
+    #[test]
+    fn operands_are_parenthesized_unless_atomic() {
+        assert!(atomic("object.spec.items"));
+        assert!(atomic(r#"size(x) "#.trim()));
+        assert!(atomic(r#""a b - c""#));
+        assert!(!atomic("a + b"));
+        assert!(!atomic("-1"));
+        assert!(!atomic("!x"));
+        assert!(mentions("(item.sku)", "item"));
+        assert!(!mentions("items.size()", "item"));
+    }
+}
