@@ -251,6 +251,14 @@ pub enum Expr {
     Rounded(Box<Expr>),
     /// An operation that can fail at run time.
     Partial(Box<Partial>),
+    /// The instant a timestamp (an RFC 3339 string) names, as an integer: nanoseconds since
+    /// 1970-01-01T00:00:00Z. Time arithmetic computes on instants; a duration is an integer of
+    /// nanoseconds already.
+    Instant(Box<Expr>),
+    /// The timestamp of an instant (nanoseconds), as RFC 3339 text in UTC
+    /// (`2026-03-02T09:00:00Z`, fractions of a second without trailing zeros): how a computed
+    /// timestamp is held, like a document's.
+    TimeText(Box<Expr>),
 }
 
 impl Expr {
@@ -275,7 +283,9 @@ impl Expr {
             Expr::Field { target, .. } => vec![target],
             Expr::Index { target, index } => vec![target, index],
             Expr::Call { args, .. } | Expr::Builtin { args, .. } | Expr::List(args) => args.iter().collect(),
-            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) => vec![x],
+            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) | Expr::Instant(x) | Expr::TimeText(x) => {
+                vec![x]
+            }
             Expr::And(a, b) | Expr::Or(a, b) => vec![a, b],
             Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             Expr::In {
@@ -344,6 +354,11 @@ pub const INT_LIMIT: f64 = 9e18;
 /// of it, which a decimal result never is of a power of two (it could be of `1e300`).
 pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 
+/// The largest magnitude of an instant computed by time arithmetic (nanoseconds from 1970): both
+/// engines' time functions count nanoseconds in 64 bits (±9.223e18, years 1677 to 2262), so a
+/// timestamp moved beyond ±9.22e18 is an evaluation failure.
+pub const TIME_LIMIT: f64 = 9.22e18;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {
     /// The Rego package of the compiled tests: the module path plus `_test`.
@@ -369,6 +384,8 @@ pub struct Expectation {
     pub subject: Expr,
     pub overrides: Vec<(String, Expr)>,
     pub message: Option<String>,
+    /// `at T`: the timestamp `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     /// Line of the expectation in its file, for reports.
     pub line: usize,
 }

@@ -298,6 +298,8 @@ pub struct Expectation {
     pub subject: Expr,
     pub args: Vec<NamedArg>,
     pub message: Option<StringLit>,
+    /// `at T`: the time `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     pub span: Span,
 }
 
@@ -388,6 +390,8 @@ pub enum Quantifier {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ExprKind {
     Number(Number),
+    /// A duration literal, `90d` or `1h30m`.
+    Duration(DurationLit),
     Bool(bool),
     String(StringLit),
     Name(Ident),
@@ -425,6 +429,13 @@ pub enum ExprKind {
         fields: Vec<RecordField>,
     },
     List(Vec<Expr>),
+}
+
+/// A duration literal: its length in nanoseconds, and the text as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationLit {
+    pub nanos: i64,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
