@@ -113,8 +113,22 @@ fn class(chars: impl Iterator<Item = String>) -> String {
     string_literal(&format!("[{}]", chars.collect::<String>()))
 }
 
+/// Whether emitted Rego calls the time functions of the library.
+pub fn uses_time(rego: &str, target: &Target) -> bool {
+    let pkg = super::package_ref(&package(target));
+    [NOW, "time_", WHOLE_UNITS]
+        .iter()
+        .any(|name| rego.contains(&format!("{pkg}.{name}")))
+}
+
 /// The library's Rego source.
 pub fn emit_runtime(target: &Target) -> String {
+    emit_runtime_with(target, true)
+}
+
+/// The library's Rego source, with its time functions or without them (a Gatekeeper template
+/// ships only what its policy needs).
+pub fn emit_runtime_with(target: &Target, time: bool) -> String {
     let tables = case_tables();
     let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
     // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
@@ -321,7 +335,20 @@ list_get(xs, i, d) := xs[i] if {{
         digits = FLOAT_DIGITS,
         limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
     ));
-    out.push_str(&TIME_LIBRARY.replace("{clock}", CLOCK_DATA));
+    // Gatekeeper admits no data reference outside `data.lib` and `data.inventory`: admission
+    // reads the clock.
+    let now = match target.params {
+        super::ParamSource::BundleData => format!(
+            "# The current time: the one a test or `govc eval --now` fixes, else the clock.\n\
+             now := t if {{\n\tt := {CLOCK_DATA}\n\tis_string(t)\n}} else := time_text(time.now_ns())\n"
+        ),
+        super::ParamSource::Gatekeeper => {
+            "# The current time: the clock.\nnow := time_text(time.now_ns())\n".to_string()
+        }
+    };
+    if time {
+        out.push_str(&TIME_LIBRARY.replace("{now}", &now));
+    }
     out
 }
 
@@ -329,12 +356,7 @@ list_get(xs, i, d) := xs[i] if {{
 /// given is valid (a checked document, a literal, or text they wrote), every zone a constant name
 /// both engines know (checked at compile time).
 const TIME_LIBRARY: &str = r#"
-# The current time: the one a test or `govc eval --now` fixes, else the clock.
-now := t if {
-	t := {clock}
-	is_string(t)
-} else := time_text(time.now_ns())
-
+{now}
 # The clock and calendar of timestamp t in time zone z.
 time_hour(t, z) := c[0] if {
 	c := time.clock([time.parse_rfc3339_ns(t), z])
