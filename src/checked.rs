@@ -342,7 +342,15 @@ pub struct TClause {
 #[derive(Debug, Clone, Serialize)]
 pub enum TCondition {
     Expr(TExpr),
-    Some { var: LocalId, collection: TExpr },
+    Some {
+        var: LocalId,
+        collection: TExpr,
+    },
+    /// `let x = e` in a block: `x` holds `e` for the conditions after it and the message.
+    Let {
+        var: LocalId,
+        value: TExpr,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -108,7 +108,16 @@ pub enum MsgPart {
 #[derive(Debug, Clone, Serialize)]
 pub enum Condition {
     Expr(Expr),
-    Some { var: Var, collection: Expr },
+    Some {
+        var: Var,
+        collection: Expr,
+    },
+    /// `let var = value` in a block: `var` holds `value` for the conditions after it and the
+    /// message (a local binding; it never fails to hold).
+    Let {
+        var: Var,
+        value: Expr,
+    },
 }
 
 /// The shape a JSON document must have: what the fail-closed checks, CRDs and parameter schemas

@@ -686,7 +686,7 @@ impl<'a> Printer<'a> {
         for (i, cond) in c.conditions.iter().enumerate() {
             let span = match cond {
                 Condition::Expr(e) => e.span,
-                Condition::Some { span, .. } => *span,
+                Condition::Some { span, .. } | Condition::Let { span, .. } => *span,
             };
             let blank = if block.len == 0 { Blank::Never } else { Blank::Preserve };
             let leading = self.leading(span.start as usize, blank);
@@ -696,6 +696,7 @@ impl<'a> Printer<'a> {
                 Condition::Some { var, collection, .. } => {
                     concat([text(format!("some {} in ", var.name)), self.expr(collection)])
                 }
+                Condition::Let { name, value, .. } => self.binding(text(format!("let {} =", name.name)), value, 1),
             };
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);

@@ -171,7 +171,9 @@ fn collect_policy_exprs(pol: &c::PolicyDef, out: &mut Vec<TExpr>) {
     for clause in &pol.clauses {
         for cond in &clause.conditions {
             match cond {
-                c::TCondition::Expr(e) | c::TCondition::Some { collection: e, .. } => out.push(e.clone()),
+                c::TCondition::Expr(e)
+                | c::TCondition::Some { collection: e, .. }
+                | c::TCondition::Let { value: e, .. } => out.push(e.clone()),
             }
         }
         if let Some(m) = &clause.message {
@@ -337,6 +339,13 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
                 .iter()
                 .map(|cond| match cond {
                     c::TCondition::Expr(e) => Condition::Expr(lower_expr(&cx, &mut namer, e)),
+                    c::TCondition::Let { var, value } => {
+                        let value = lower_expr(&cx, &mut namer, value);
+                        Condition::Let {
+                            var: namer.var(*var),
+                            value,
+                        }
+                    }
                     c::TCondition::Some { var, collection } => {
                         let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {

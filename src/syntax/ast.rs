@@ -254,6 +254,12 @@ pub enum Condition {
         collection: Expr,
         span: Span,
     },
+    /// `let x = e`: binds `x` for the conditions after it and the message.
+    Let {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

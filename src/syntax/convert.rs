@@ -573,6 +573,13 @@ impl Converter {
             let collection = self.expr(parts.next().expect("some collection"))?;
             return Ok(Condition::Some { var, collection, span });
         }
+        if pair.as_rule() == Rule::let_item {
+            let span = self.span(&pair);
+            let mut parts = children(pair);
+            let name = self.ident(parts.next().expect("let name"));
+            let value = self.expr(parts.next().expect("let value"))?;
+            return Ok(Condition::Let { name, value, span });
+        }
         Ok(Condition::Expr(self.expr(pair)?))
     }
 

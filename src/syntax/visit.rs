@@ -255,6 +255,11 @@ macro_rules! visitor {
                         v.visit_binding(var);
                         v.visit_span(span);
                     }
+                    Condition::Let { name, value, span } => {
+                        v.visit_expr(value);
+                        v.visit_binding(name);
+                        v.visit_span(span);
+                    }
                 }
             }
 
