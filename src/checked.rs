@@ -49,6 +49,9 @@ pub enum Ty {
     Bool,
     /// `timestamp`: an RFC 3339 date-time.
     Timestamp,
+    /// A length of time (`90d`), a whole number of nanoseconds; only in expressions (no document
+    /// or parameter holds one).
+    Duration,
     /// `[T]`.
     List(Box<Ty>),
     /// `{string: T}`.
@@ -486,6 +489,13 @@ pub enum TCondition {
         /// The list (or map, over its keys).
         collection: TExpr,
     },
+    /// `let x = e` in a block: `x` holds `e` for the conditions after it and the message.
+    Let {
+        /// The local it binds.
+        var: LocalId,
+        /// Its value.
+        value: TExpr,
+    },
 }
 
 /// A checked string literal, maybe interpolated.
@@ -533,6 +543,22 @@ pub enum Builtin {
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
     Get,
+    /// `now()`: the current time (fixed by `expect ... at T`, `govc eval --now`).
+    Now,
+    /// `hour(t, zone)`, 0–23, on the clock of an IANA time zone.
+    Hour,
+    /// `minute(t, zone)`, 0–59.
+    Minute,
+    /// `weekday(t, zone)`: 1 (Monday) to 7 (Sunday), as ISO 8601 numbers them.
+    Weekday,
+    /// `date(t, zone)`: the calendar date, `"2026-03-02"`.
+    Date,
+    /// `format_time(t, zone)`: RFC 3339 text with the zone's offset.
+    FormatTime,
+    /// `in_days(d)`: the whole days in a duration (toward zero).
+    InDays,
+    /// `in_hours(d)`: the whole hours in a duration (toward zero).
+    InHours,
 }
 
 impl Builtin {
@@ -550,6 +576,14 @@ impl Builtin {
         Builtin::Matches,
         Builtin::DaysSince,
         Builtin::Get,
+        Builtin::Now,
+        Builtin::Hour,
+        Builtin::Minute,
+        Builtin::Weekday,
+        Builtin::Date,
+        Builtin::FormatTime,
+        Builtin::InDays,
+        Builtin::InHours,
     ];
 
     /// The name programs call it by.
@@ -567,6 +601,14 @@ impl Builtin {
             Builtin::Matches => "matches",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
+            Builtin::Now => "now",
+            Builtin::Hour => "hour",
+            Builtin::Minute => "minute",
+            Builtin::Weekday => "weekday",
+            Builtin::Date => "date",
+            Builtin::FormatTime => "format_time",
+            Builtin::InDays => "in_days",
+            Builtin::InHours => "in_hours",
         }
     }
 
@@ -585,6 +627,14 @@ impl Builtin {
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
+            Builtin::Now => "now() -> timestamp",
+            Builtin::Hour => "hour(t: timestamp, zone: string) -> int",
+            Builtin::Minute => "minute(t: timestamp, zone: string) -> int",
+            Builtin::Weekday => "weekday(t: timestamp, zone: string) -> int",
+            Builtin::Date => "date(t: timestamp, zone: string) -> string",
+            Builtin::FormatTime => "format_time(t: timestamp, zone: string) -> string",
+            Builtin::InDays => "in_days(d: duration) -> int",
+            Builtin::InHours => "in_hours(d: duration) -> int",
         }
     }
 
@@ -795,6 +845,8 @@ pub struct TExpectation {
     pub args: Vec<(String, TExpr)>,
     /// The exact message expected, if given.
     pub message: Option<String>,
+    /// `at T`: the time `now()` reads.
+    pub at: Option<TExpr>,
     /// Where it is written.
     pub span: Span,
 }
@@ -838,6 +890,7 @@ impl Program {
             Ty::Float => "float".into(),
             Ty::Bool => "bool".into(),
             Ty::Timestamp => "timestamp".into(),
+            Ty::Duration => "duration".into(),
             Ty::List(t) => format!("[{}]", self.display(t)),
             Ty::Map(t) => format!("{{string: {}}}", self.display(t)),
             Ty::Record(id) => self.types[id.index()].name.clone(),

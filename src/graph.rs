@@ -74,9 +74,9 @@ impl DepGraph {
             for c in &pol.clauses {
                 for cond in &c.conditions {
                     match cond {
-                        TCondition::Expr(e) | TCondition::Some { collection: e, .. } => {
-                            add_expr_edges(&mut graph, from, e)
-                        }
+                        TCondition::Expr(e)
+                        | TCondition::Some { collection: e, .. }
+                        | TCondition::Let { value: e, .. } => add_expr_edges(&mut graph, from, e),
                     }
                 }
                 if let Some(m) = &c.message {

@@ -155,6 +155,14 @@ pub enum Condition {
         /// The list (or map, over its keys) it ranges over.
         collection: Expr,
     },
+    /// `let var = value` in a block: `var` holds `value` for the conditions after it and the
+    /// message (a local binding; it never fails to hold).
+    Let {
+        /// The local it binds.
+        var: Var,
+        /// Its value.
+        value: Expr,
+    },
 }
 
 /// The shape a JSON document must have: what the fail-closed checks, CRDs and parameter schemas
@@ -377,6 +385,14 @@ pub enum Expr {
     Rounded(Box<Expr>),
     /// An operation that can fail at run time.
     Partial(Box<Partial>),
+    /// The instant a timestamp (an RFC 3339 string) names, as an integer: nanoseconds since
+    /// 1970-01-01T00:00:00Z. Time arithmetic computes on instants; a duration is an integer of
+    /// nanoseconds already.
+    Instant(Box<Expr>),
+    /// The timestamp of an instant (nanoseconds), as RFC 3339 text in UTC
+    /// (`2026-03-02T09:00:00Z`, fractions of a second without trailing zeros): how a computed
+    /// timestamp is held, like a document's.
+    TimeText(Box<Expr>),
 }
 
 impl Expr {
@@ -401,7 +417,9 @@ impl Expr {
             Expr::Field { target, .. } => vec![target],
             Expr::Index { target, index } => vec![target, index],
             Expr::Call { args, .. } | Expr::Builtin { args, .. } | Expr::List(args) => args.iter().collect(),
-            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) => vec![x],
+            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) | Expr::Instant(x) | Expr::TimeText(x) => {
+                vec![x]
+            }
             Expr::And(a, b) | Expr::Or(a, b) => vec![a, b],
             Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             Expr::In {
@@ -480,6 +498,11 @@ pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 /// 5e-324) where OPA's decimals go on (`1e-300 * 1e-300` is `1e-600` in OPA, `0` in regorus).
 pub const FLOAT_TINY: f64 = 9.332636185032189e-302;
 
+/// The largest magnitude of an instant computed by time arithmetic (nanoseconds from 1970): both
+/// engines' time functions count nanoseconds in 64 bits (±9.223e18, years 1677 to 2262), so a
+/// timestamp moved beyond ±9.22e18 is an evaluation failure.
+pub const TIME_LIMIT: f64 = 9.22e18;
+
 /// The tests of one module, compiled into one Rego test package.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {
@@ -517,6 +540,8 @@ pub struct Expectation {
     pub overrides: Vec<(String, Expr)>,
     /// The exact message expected (`expect denied p(x) with "..."`).
     pub message: Option<String>,
+    /// `at T`: the timestamp `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     /// Line of the expectation in its file, for reports.
     pub line: usize,
 }

@@ -399,6 +399,7 @@ fn paren(expr: &str) -> String {
 fn show(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Number(n) => n.text.clone(),
+        ExprKind::Duration(d) => d.text.clone(),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::String(s) => {
             let parts: Vec<String> = s
@@ -524,6 +525,14 @@ fn quantifiers_has_and_literals() {
     assert_eq!(paren("[1, -2, 0.25,]"), "[1, -2, 0.25]");
     assert_eq!(paren("T { a: 1, b: { c: true } }"), "T {a: 1, b: {c: true}}");
     assert_eq!(paren("acme.T { a: 1; b: [] }"), "acme.T {a: 1, b: []}");
+}
+
+#[test]
+fn durations_are_literals() {
+    assert_eq!(paren("now() - t > 90d"), "((now() - t) > 90d)");
+    assert_eq!(paren("t + n * 1h30m"), "(t + (n * 1h30m))");
+    assert_eq!(paren("-12h"), "(-12h)");
+    assert_eq!(paren("1d12h30m15s"), "1d12h30m15s");
 }
 
 #[test]

@@ -31,7 +31,7 @@ use crate::backend::k8s::names::{api_group, constraint_name, is_dns_label, polic
 use crate::backend::k8s::{managed_labels, openapi::structural, yaml, GOVC_PREFIX};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, Policy};
-use expr::{json_literal, select, string_literal, user_name, Translator, Untranslatable};
+use expr::{json_literal, select, string_literal, untranslatable, user_name, Translator, Untranslatable};
 use schema::{Check, SchemaChecks};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -229,6 +229,10 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
         Condition::Some { var, collection } => t.iterate(var, collection, |t, coll, it| {
             Ok(format!("{coll}.exists({it}, {})", conditions(t, rest)?))
         }),
+        Condition::Let { .. } => Err(untranslatable(
+            "`let` in a block",
+            "block-local bindings are not translated to CEL yet: use a policy-level `let`",
+        )),
     }
 }
 
@@ -236,7 +240,7 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
     let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
         Condition::Some { var, collection } => Some((j, var, collection)),
-        Condition::Expr(_) => None,
+        Condition::Expr(_) | Condition::Let { .. } => None,
     });
     let Some((j, var, collection)) = first_some else {
         return t.message(parts);

@@ -117,6 +117,8 @@ codes! {
         "A parameter's default must have its type and meet its constraints.";
     PatternNotConstant = "E0225", "a regular expression is not a constant string",
         "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
+    InvalidTimeZone = "E0240", "a time zone is not a constant IANA name",
+        "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph

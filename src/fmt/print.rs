@@ -686,7 +686,7 @@ impl<'a> Printer<'a> {
         for (i, cond) in c.conditions.iter().enumerate() {
             let span = match cond {
                 Condition::Expr(e) => e.span,
-                Condition::Some { span, .. } => *span,
+                Condition::Some { span, .. } | Condition::Let { span, .. } => *span,
             };
             let blank = if block.len == 0 { Blank::Never } else { Blank::Preserve };
             let leading = self.leading(span.start as usize, blank);
@@ -696,6 +696,7 @@ impl<'a> Printer<'a> {
                 Condition::Some { var, collection, .. } => {
                     concat([text(format!("some {} in ", var.name)), self.expr(collection)])
                 }
+                Condition::Let { name, value, .. } => self.binding(text(format!("let {} =", name.name)), value, 1),
             };
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
@@ -792,6 +793,10 @@ impl<'a> Printer<'a> {
         }));
         let call = self.call(text(x.policy.dotted()), x.policy.span.end as usize, &args);
         let mut parts = vec![text(format!("expect {} ", x.kind.as_str())), call];
+        if let Some(at) = &x.at {
+            parts.push(text(" at "));
+            parts.push(self.expr(at));
+        }
         if let Some(m) = &x.message {
             parts.push(text(" with "));
             parts.push(text(self.raw(m.span.range())));
@@ -804,6 +809,7 @@ impl<'a> Printer<'a> {
     pub fn expr(&mut self, e: &Expr) -> Doc {
         match &e.kind {
             ExprKind::Number(n) => text(n.text.clone()),
+            ExprKind::Duration(d) => text(d.text.clone()),
             ExprKind::Bool(b) => text(b.to_string()),
             ExprKind::String(s) => self.string(s),
             ExprKind::Name(i) => text(i.name.clone()),
@@ -1040,7 +1046,7 @@ fn starts_ambiguously(e: &Expr) -> bool {
 /// An expression without records, lists or quantifiers: it reads well on one line.
 fn is_simple(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Name(_) => true,
+        ExprKind::Number(_) | ExprKind::Duration(_) | ExprKind::Bool(_) | ExprKind::Name(_) => true,
         ExprKind::String(s) => s.parts.iter().all(|p| match p {
             StrPart::Text(_) => true,
             StrPart::Interp(e) => is_simple(e),

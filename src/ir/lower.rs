@@ -177,7 +177,9 @@ fn collect_policy_exprs(pol: &c::PolicyDef, out: &mut Vec<TExpr>) {
     for clause in &pol.clauses {
         for cond in &clause.conditions {
             match cond {
-                c::TCondition::Expr(e) | c::TCondition::Some { collection: e, .. } => out.push(e.clone()),
+                c::TCondition::Expr(e)
+                | c::TCondition::Some { collection: e, .. }
+                | c::TCondition::Let { value: e, .. } => out.push(e.clone()),
             }
         }
         if let Some(m) = &clause.message {
@@ -343,6 +345,13 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
                 .iter()
                 .map(|cond| match cond {
                     c::TCondition::Expr(e) => Condition::Expr(lower_expr(&cx, &mut namer, e)),
+                    c::TCondition::Let { var, value } => {
+                        let value = lower_expr(&cx, &mut namer, value);
+                        Condition::Let {
+                            var: namer.var(*var),
+                            value,
+                        }
+                    }
                     c::TCondition::Some { var, collection } => {
                         let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {
@@ -417,6 +426,7 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
                 .map(|(n, e)| (n.clone(), lower_expr(&cx, &mut namer, e)))
                 .collect(),
             message: x.message.clone(),
+            at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -441,7 +451,7 @@ fn lower_message(cx: &Cx<'_>, namer: &mut Namer<'_>, m: &c::TString) -> Vec<MsgP
 
 fn operands(ty: &Ty) -> Operands {
     match ty {
-        Ty::Int | Ty::Float => Operands::Number,
+        Ty::Int | Ty::Float | Ty::Duration => Operands::Number,
         Ty::String | Ty::Enum(_) => Operands::String,
         Ty::List(_) => Operands::List,
         Ty::Map(_) => Operands::Map,
@@ -634,6 +644,38 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// `t ± d`, `d + t` (a timestamp) and `t1 - t2` (a duration), computed on instants. Moving a
+/// timestamp can leave the range the engines' time functions hold (an evaluation failure); the
+/// difference of two timestamps never leaves it.
+fn lower_time_arithmetic(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr, op: BinOp, lhs: &TExpr, rhs: &TExpr) -> Expr {
+    let mut operand = |x: &TExpr| {
+        let v = lower_expr(cx, namer, x);
+        if x.ty == Ty::Timestamp {
+            Expr::Instant(Box::new(v))
+        } else {
+            v
+        }
+    };
+    let (l, r) = (operand(lhs), operand(rhs));
+    // `d + t` as `t + d`: the instant first.
+    let (l, r) = if rhs.ty == Ty::Timestamp && lhs.ty == Ty::Duration {
+        (r, l)
+    } else {
+        (l, r)
+    };
+    let expr = Expr::Binary {
+        op,
+        operands: Operands::Number,
+        lhs: Box::new(l),
+        rhs: Box::new(r),
+    };
+    if e.ty == Ty::Duration {
+        return expr;
+    }
+    let moved = cx.partial(e, vec![Failure::OutOfRange { limit: TIME_LIMIT }], expr);
+    Expr::TimeText(Box::new(moved))
+}
+
 fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
     let p = cx.p;
     let mut go = |x: &TExpr| Box::new(lower_expr(cx, namer, x));
@@ -722,7 +764,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             crate::syntax::ast::UnaryOp::Neg => {
                 let expr = Expr::Neg(go(operand));
                 // Negating a float is exact; an int may leave the 64-bit range.
-                let failures = if e.ty == Ty::Int {
+                let failures = if matches!(e.ty, Ty::Int | Ty::Duration) {
                     cx.out_of_range(e).into_iter().collect()
                 } else {
                     Vec::new()
@@ -754,14 +796,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
                 AstOp::Div => BinOp::Div,
                 AstOp::Mod => BinOp::Mod,
             };
+            let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
+            if arithmetic && (lhs.ty == Ty::Timestamp || rhs.ty == Ty::Timestamp) {
+                return lower_time_arithmetic(cx, namer, e, op, lhs, rhs);
+            }
             let expr = Expr::Binary {
                 op,
                 operands: kind,
                 lhs: go(lhs),
                 rhs: go(rhs),
             };
-            let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
-            if !arithmetic || !matches!(e.ty, Ty::Int | Ty::Float) {
+            if !arithmetic || !matches!(e.ty, Ty::Int | Ty::Float | Ty::Duration) {
                 return expr;
             }
             let mut failures = Vec::new();
@@ -876,6 +921,8 @@ pub fn schema(p: &Program, ty: &Ty, constraints: &[FieldConstraint]) -> Schema {
         },
         Ty::Bool => Schema::Bool,
         Ty::Timestamp => Schema::Timestamp,
+        // No document or parameter holds a duration (`duration` is not a type name).
+        Ty::Duration => Schema::Any,
         Ty::List(t) => Schema::List {
             items: Box::new(schema(p, t, &[])),
             min_items,

@@ -334,7 +334,7 @@ impl<'a> Visit<'a> for Locator<'a> {
         let mark = self.binders.len();
         if let Some(m) = &c.message {
             self.binders.extend(c.conditions.iter().filter_map(|cond| match cond {
-                ast::Condition::Some { var, .. } => Some(var),
+                ast::Condition::Some { var, .. } | ast::Condition::Let { name: var, .. } => Some(var),
                 ast::Condition::Expr(_) => None,
             }));
             self.visit_string(m);
@@ -343,7 +343,12 @@ impl<'a> Visit<'a> for Locator<'a> {
         for cond in &c.conditions {
             match cond {
                 ast::Condition::Expr(e) => self.visit_expr(e),
-                ast::Condition::Some { var, collection, .. } => {
+                ast::Condition::Some { var, collection, .. }
+                | ast::Condition::Let {
+                    name: var,
+                    value: collection,
+                    ..
+                } => {
                     self.visit_expr(collection);
                     self.binders.push(var);
                 }

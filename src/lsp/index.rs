@@ -208,6 +208,7 @@ impl<'p> BodyView<'p> {
                         match cond {
                             TCondition::Expr(e) => view.add(e),
                             TCondition::Some { collection, .. } => view.add(collection),
+                            TCondition::Let { value, .. } => view.add(value),
                         }
                     }
                 }

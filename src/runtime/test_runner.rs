@@ -113,6 +113,11 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
                         rego::indent_lines(&body)
                     ));
                 }
+                if let Some(at) = &x.at {
+                    let mut body = lets.clone();
+                    body.push(format!("_x := {}", em.term(at).text));
+                    out.push_str(&format!("\n{key}_at := _x if {{\n{}}}\n", rego::indent_lines(&body)));
+                }
                 keys.insert((si, ti, xi), key);
             }
         }
@@ -131,7 +136,15 @@ fn judge(engine: &mut PolicyEngine, x: &Expectation, key: &str) -> Result<(), St
     } else {
         engine.eval(&format!("data.{RUNNER_PACKAGE}.{key}_overrides"))?
     };
-    let d = engine.decide(&x.policy, &subject, overrides.as_ref())?;
+    let now = match &x.at {
+        None => None,
+        Some(_) => Some(
+            engine
+                .eval(&format!("data.{RUNNER_PACKAGE}.{key}_at"))?
+                .ok_or("the time after `at` is undefined")?,
+        ),
+    };
+    let d = engine.decide_at(&x.policy, &subject, overrides.as_ref(), now.as_ref())?;
     check(x, &d)
 }
 

@@ -258,6 +258,12 @@ pub enum Condition {
         collection: Expr,
         span: Span,
     },
+    /// `let x = e`: binds `x` for the conditions after it and the message.
+    Let {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -308,6 +314,8 @@ pub struct Expectation {
     pub subject: Expr,
     pub args: Vec<NamedArg>,
     pub message: Option<StringLit>,
+    /// `at T`: the time `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     pub span: Span,
 }
 
@@ -401,6 +409,8 @@ pub enum Quantifier {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ExprKind {
     Number(Number),
+    /// A duration literal, `90d` or `1h30m`.
+    Duration(DurationLit),
     Bool(bool),
     String(StringLit),
     Name(Ident),
@@ -438,6 +448,13 @@ pub enum ExprKind {
         fields: Vec<RecordField>,
     },
     List(Vec<Expr>),
+}
+
+/// A duration literal: its length in nanoseconds, and the text as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationLit {
+    pub nanos: i64,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

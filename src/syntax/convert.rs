@@ -34,6 +34,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_in
             | Rule::kw_expect
             | Rule::kw_with
+            | Rule::kw_at
             | Rule::kw_has
             | Rule::EOI
     )
@@ -330,6 +331,58 @@ impl Converter {
         })
     }
 
+    /// `1h30m`: units largest first, each at most once, the total within 64-bit nanoseconds.
+    fn duration(&self, pair: &Pair<'_, Rule>) -> Result<DurationLit> {
+        let text = pair.as_str();
+        let bad = |label: &str, help: &str| {
+            Diagnostic::error(
+                Code::InvalidNumber,
+                self.span(pair),
+                format!("invalid duration `{text}`"),
+            )
+            .with_label(label.to_string())
+            .with_help(help.to_string())
+        };
+        let mut nanos: i64 = 0;
+        let mut last_unit = i64::MAX;
+        let mut digits = String::new();
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let unit = match c {
+                'd' => 86_400_000_000_000,
+                'h' => 3_600_000_000_000,
+                'm' => 60_000_000_000,
+                _ => 1_000_000_000,
+            };
+            if unit >= last_unit {
+                return Err(bad(
+                    "units out of order",
+                    "write the units largest first, each once: `1d12h`, `1h30m`",
+                ));
+            }
+            last_unit = unit;
+            let part = digits
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(unit))
+                .and_then(|n| nanos.checked_add(n));
+            nanos = part.ok_or_else(|| {
+                bad(
+                    "out of range",
+                    "a duration must be shorter than about 292 years (64-bit nanoseconds)",
+                )
+            })?;
+            digits.clear();
+        }
+        Ok(DurationLit {
+            nanos,
+            text: text.to_string(),
+        })
+    }
+
     fn bad_number(&self, pair: &Pair<'_, Rule>) -> Diagnostic {
         Diagnostic::error(
             Code::InvalidNumber,
@@ -520,6 +573,13 @@ impl Converter {
             let collection = self.expr(parts.next().expect("some collection"))?;
             return Ok(Condition::Some { var, collection, span });
         }
+        if pair.as_rule() == Rule::let_item {
+            let span = self.span(&pair);
+            let mut parts = children(pair);
+            let name = self.ident(parts.next().expect("let name"));
+            let value = self.expr(parts.next().expect("let value"))?;
+            return Ok(Condition::Let { name, value, span });
+        }
         Ok(Condition::Expr(self.expr(pair)?))
     }
 
@@ -559,12 +619,14 @@ impl Converter {
         let mut kind = ExpectKind::Passes;
         let mut call = None;
         let mut message = None;
+        let mut at = None;
         for p in children(pair) {
             match p.as_rule() {
                 Rule::expect_kind => {
                     kind = ExpectKind::from_word(p.as_str()).expect("an expectation of the lexicon");
                 }
                 Rule::policy_call => call = Some(p),
+                Rule::expect_at => at = Some(self.expr(children(p).next().expect("time"))?),
                 _ => message = Some(self.string(p)?),
             }
         }
@@ -585,6 +647,7 @@ impl Converter {
             subject,
             args,
             message,
+            at,
             span,
         })
     }
@@ -676,6 +739,7 @@ impl Converter {
         let span = self.span(&inner);
         let kind = match inner.as_rule() {
             Rule::number => ExprKind::Number(self.number(&inner)?),
+            Rule::duration => ExprKind::Duration(self.duration(&inner)?),
             Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
             Rule::string => ExprKind::String(self.string(inner)?),
             Rule::raw_string => ExprKind::String(self.raw_string(&inner)),

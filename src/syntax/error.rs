@@ -321,6 +321,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_in => "`in`",
         kw_expect => "`expect`",
         kw_with => "`with`",
+        kw_at | expect_at => "`at`",
+        duration => "a duration like `90d`",
         kw_has => "`has`",
         _ => "something else",
     }

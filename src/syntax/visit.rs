@@ -255,13 +255,21 @@ macro_rules! visitor {
                         v.visit_binding(var);
                         v.visit_span(span);
                     }
+                    Condition::Let { name, value, span } => {
+                        v.visit_expr(value);
+                        v.visit_binding(name);
+                        v.visit_span(span);
+                    }
                 }
             }
 
             pub fn expectation<'a, V: $Visit<'a> + ?Sized>(v: &mut V, x: &'a $($mut_)? Expectation) {
-                let Expectation { kind: _, policy, subject, args, message, span } = x;
+                let Expectation { kind: _, policy, subject, args, message, at, span } = x;
                 v.visit_policy_ref(policy);
                 v.visit_expr(subject);
+                if let Some(at) = at {
+                    v.visit_expr(at);
+                }
                 for NamedArg { name, value } in args {
                     v.visit_ident(name);
                     v.visit_expr(value);
@@ -285,7 +293,7 @@ macro_rules! visitor {
             pub fn expr<'a, V: $Visit<'a> + ?Sized>(v: &mut V, expr: &'a $($mut_)? Expr) {
                 let Expr { kind, span } = expr;
                 match kind {
-                    ExprKind::Number(_) | ExprKind::Bool(_) => {}
+                    ExprKind::Number(_) | ExprKind::Duration(_) | ExprKind::Bool(_) => {}
                     ExprKind::String(s) => v.visit_string(s),
                     ExprKind::Name(name) => v.visit_ident(name),
                     ExprKind::Field { target, field } => {

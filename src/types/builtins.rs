@@ -3,6 +3,7 @@
 use super::env::Env;
 use super::Checker;
 use crate::checked::{Builtin, TExpr, TExprKind, Ty};
+use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind, StrPart, StringLit};
@@ -16,7 +17,10 @@ impl Checker<'_> {
             | Builtin::Max
             | Builtin::Lower
             | Builtin::Upper
-            | Builtin::DaysSince => 1,
+            | Builtin::DaysSince
+            | Builtin::InDays
+            | Builtin::InHours => 1,
+            Builtin::Now => 0,
             Builtin::Get => 3,
             _ => 2,
         };
@@ -110,6 +114,39 @@ impl Checker<'_> {
                 let d = self.expect_type(env, &args[2], &value, Code::WrongArgument, "the default of `get`");
                 (vec![collection, k, d], value)
             }
+            Builtin::Now => (Vec::new(), Ty::Timestamp),
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date | Builtin::FormatTime => {
+                let t = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::Timestamp,
+                    Code::WrongArgument,
+                    &format!("argument 1 of `{name}`"),
+                );
+                let zone = self.expect_type(
+                    env,
+                    &args[1],
+                    &Ty::String,
+                    Code::WrongArgument,
+                    &format!("the time zone of `{name}`"),
+                );
+                self.check_time_zone(name, &args[1]);
+                let ty = match b {
+                    Builtin::Date | Builtin::FormatTime => Ty::String,
+                    _ => Ty::Int,
+                };
+                (vec![t, zone], ty)
+            }
+            Builtin::InDays | Builtin::InHours => {
+                let d = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::Duration,
+                    Code::WrongArgument,
+                    &format!("the argument of `{name}`"),
+                );
+                (vec![d], Ty::Int)
+            }
         };
         TExpr {
             kind: TExprKind::Builtin {
@@ -134,6 +171,45 @@ impl Checker<'_> {
         );
     }
 
+    /// The time zone of a time built-in is a constant IANA name (`"Europe/Paris"`), checked at
+    /// compile time: OPA and regorus stop with an error on an unknown zone, which would silently
+    /// disable the clause at run time.
+    fn check_time_zone(&mut self, builtin: &str, arg: &Expr) {
+        let ExprKind::String(s) = &arg.kind else {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidTimeZone,
+                    arg.span,
+                    format!("the time zone of `{builtin}` must be a constant string"),
+                )
+                .with_label("not a string literal")
+                .with_help("write the zone's IANA name, e.g. `\"Europe/Paris\"` or `\"UTC\"`"),
+            );
+            return;
+        };
+        let Some(zone) = s.as_plain() else {
+            self.error(
+                Diagnostic::error(Code::InvalidTimeZone, arg.span, "a time zone cannot interpolate")
+                    .with_label("this zone interpolates")
+                    .with_help("write the zone's IANA name, e.g. `\"Europe/Paris\"`"),
+            );
+            return;
+        };
+        if is_time_zone(&zone) {
+            return;
+        }
+        let mut d = Diagnostic::error(Code::InvalidTimeZone, arg.span, format!("unknown time zone `{zone}`"))
+            .with_label("not an IANA time zone name");
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+        d = match closest(&zone, names) {
+            Some(s) => d.with_did_you_mean(s),
+            None => {
+                d.with_help("time zones are IANA names like `\"Europe/Paris\"`, `\"America/New_York\"` or `\"UTC\"`")
+            }
+        };
+        self.error(d);
+    }
+
     /// The pattern of `matches` is a constant string, checked at compile time: a pattern from a
     /// document or a parameter could be invalid at run time and silently disable the clause.
     fn check_literal_pattern(&mut self, arg: &Expr) {
@@ -156,6 +232,12 @@ impl Checker<'_> {
             self.error(d);
         }
     }
+}
+
+/// Whether `zone` is an IANA time zone name both engines know (`Local` and the empty name, which
+/// mean the machine's own zone, are not: a decision must not depend on where it runs).
+pub(crate) fn is_time_zone(zone: &str) -> bool {
+    zone != "Local" && zone.parse::<chrono_tz::Tz>().is_ok()
 }
 
 /// The text of a pattern written as a string literal, or the diagnostic: an interpolation

@@ -9,6 +9,19 @@ use crate::resolve::{LookupError, Named};
 use crate::span::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident, Path, RecordField, StrPart, StringLit, UnaryOp};
 
+/// The type of `l op r` when it is arithmetic on times: `timestamp ± duration`, `duration +
+/// timestamp`, `timestamp - timestamp`, `duration ± duration`, `duration * int`, `int * duration`.
+fn time_arithmetic(op: BinOp, l: &Ty, r: &Ty) -> Option<Ty> {
+    use Ty::{Duration, Int, Timestamp};
+    match (op, l, r) {
+        (BinOp::Add | BinOp::Sub, Timestamp, Duration) | (BinOp::Add, Duration, Timestamp) => Some(Timestamp),
+        (BinOp::Sub, Timestamp, Timestamp) => Some(Duration),
+        (BinOp::Add | BinOp::Sub, Duration, Duration) => Some(Duration),
+        (BinOp::Mul, Duration, Int) | (BinOp::Mul, Int, Duration) => Some(Duration),
+        _ => None,
+    }
+}
+
 fn texpr(kind: TExprKind, ty: Ty, span: Span) -> TExpr {
     TExpr { kind, ty, span }
 }
@@ -33,6 +46,8 @@ impl Checker<'_> {
                     texpr(TExprKind::Float(n.value), Ty::Float, span)
                 }
             }
+            // A duration is its number of nanoseconds.
+            ExprKind::Duration(d) => texpr(TExprKind::Int(d.nanos), Ty::Duration, span),
             ExprKind::Bool(b) => texpr(TExprKind::Bool(*b), Ty::Bool, span),
             ExprKind::String(s) => {
                 let t = self.string(env, s);
@@ -490,7 +505,7 @@ impl Checker<'_> {
             UnaryOp::Not => (self.condition(env, operand), Ty::Bool),
             UnaryOp::Neg => {
                 let t = self.expr(env, operand, None);
-                if !t.ty.is_numeric() {
+                if !t.ty.is_numeric() && t.ty != Ty::Duration {
                     let ty = self.display(&t.ty);
                     self.error(
                         Diagnostic::error(Code::TypeMismatch, operand.span, format!("cannot negate a `{ty}`"))
@@ -574,8 +589,14 @@ impl Checker<'_> {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let same = both_numeric
                     || (*lt == Ty::String && *rt == Ty::String)
-                    || (*lt == Ty::Timestamp && *rt == Ty::Timestamp);
+                    || (*lt == Ty::Timestamp && *rt == Ty::Timestamp)
+                    || (*lt == Ty::Duration && *rt == Ty::Duration);
                 same.then_some(Ty::Bool)
+            }
+            // Time arithmetic: an instant moved by a duration, the duration between two
+            // instants, durations added and scaled.
+            BinOp::Add | BinOp::Sub | BinOp::Mul if time_arithmetic(op, lt, rt).is_some() => {
+                time_arithmetic(op, lt, rt)
             }
             BinOp::In => match rt {
                 Ty::List(elem) if Self::assignable(lt, elem) || Self::assignable(elem, lt) => Some(Ty::Bool),
@@ -610,7 +631,7 @@ impl Checker<'_> {
             ),
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => (
                 format!("cannot order `{ls}` and `{rs}` with `{sym}`"),
-                "`<`, `<=`, `>` and `>=` compare two numbers, two strings or two timestamps".to_string(),
+                "`<`, `<=`, `>` and `>=` compare two numbers, two strings, two timestamps or two durations".to_string(),
             ),
             BinOp::In => (
                 format!("cannot test whether a `{ls}` is in a `{rs}`"),
@@ -626,7 +647,9 @@ impl Checker<'_> {
             ),
             _ => (
                 format!("cannot apply `{sym}` to `{ls}` and `{rs}`"),
-                if op == BinOp::Add {
+                if lt == &Ty::Timestamp || rt == &Ty::Timestamp || lt == &Ty::Duration || rt == &Ty::Duration {
+                    "a timestamp plus or minus a duration is a timestamp, `t1 - t2` is a duration, durations add, subtract and multiply by an `int` (`3 * 30d`)".to_string()
+                } else if op == BinOp::Add {
                     "`+` adds numbers, joins strings or concatenates lists of the same type".to_string()
                 } else {
                     format!("`{sym}` takes two numbers")
@@ -746,7 +769,7 @@ impl Checker<'_> {
         if let Some(s) = closest(&name.name, candidates) {
             d = d.with_did_you_mean(s);
         } else {
-            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since and get");
+            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since, get, now, hour, minute, weekday, date, format_time, in_days and in_hours");
         }
         d
     }

@@ -272,6 +272,11 @@ impl Checker<'_> {
                                     collection: coll,
                                 });
                             }
+                            Condition::Let { name, value, .. } => {
+                                let t = self.expr(&mut env, value, None);
+                                let local = env.bind(&name.name, t.ty.clone(), LocalKind::Bound, name.span);
+                                conditions.push(TCondition::Let { var: local, value: t });
+                            }
                         }
                     }
                     let message = clause.message.as_ref().map(|m| self.string(&mut env, m));

@@ -499,12 +499,16 @@ impl Checker<'_> {
                 .with_secondary(policy.span, "policy declared here"),
             );
         }
+        let at =
+            x.at.as_ref()
+                .map(|t| self.expect_type(env, t, &Ty::Timestamp, Code::TypeMismatch, "the time after `at`"));
         Some(TExpectation {
             kind: x.kind,
             policy: policy_id,
             subject,
             args,
             message,
+            at,
             span: x.span,
         })
     }

@@ -17,7 +17,7 @@ pub struct Untranslatable {
     pub why: String,
 }
 
-fn untranslatable(construct: impl Into<String>, why: impl Into<String>) -> Untranslatable {
+pub(super) fn untranslatable(construct: impl Into<String>, why: impl Into<String>) -> Untranslatable {
     Untranslatable {
         construct: construct.into(),
         why: why.into(),
@@ -237,7 +237,8 @@ impl<'a> Translator<'a> {
             }),
             Expr::Float(_) => Some(float()),
             Expr::Bool(_) => Some(Schema::Bool),
-            Expr::String(_) | Expr::Format(_) => Some(Schema::String { pattern: None }),
+            Expr::String(_) | Expr::Format(_) | Expr::TimeText(_) => Some(Schema::String { pattern: None }),
+            Expr::Instant(_) => None,
             Expr::Subject => Some(self.policy.subject.clone()),
             Expr::Param(name) => self
                 .policy
@@ -312,6 +313,12 @@ impl<'a> Translator<'a> {
             Expr::Bool(b) => b.to_string(),
             Expr::String(s) => string_literal(s),
             Expr::Format(parts) => self.message(parts)?,
+            Expr::Instant(_) | Expr::TimeText(_) => {
+                return Err(untranslatable(
+                    "time arithmetic",
+                    "durations and timestamps computed from them are not translated to CEL yet",
+                ))
+            }
             Expr::Subject => "object".into(),
             Expr::Param(name) => format!("variables.{}", user_name(name)),
             Expr::Let(v) => format!("variables.{}", user_name(&v.0)),
@@ -599,10 +606,22 @@ impl<'a> Translator<'a> {
                     "Kubernetes' CEL maps ASCII letters only (`lowerAscii`), the language maps every character",
                 ))
             }
-            Builtin::DaysSince => {
+            Builtin::DaysSince | Builtin::Now => {
                 return Err(untranslatable(
-                    "`days_since`",
+                    format!("`{}`", builtin.name()),
                     "a ValidatingAdmissionPolicy has no clock: CEL at admission cannot read the current time",
+                ))
+            }
+            Builtin::Hour
+            | Builtin::Minute
+            | Builtin::Weekday
+            | Builtin::Date
+            | Builtin::FormatTime
+            | Builtin::InDays
+            | Builtin::InHours => {
+                return Err(untranslatable(
+                    format!("`{}`", builtin.name()),
+                    "time zones and durations are not translated to CEL yet",
                 ))
             }
         })

@@ -18,11 +18,13 @@ use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_
 use super::Target;
 use crate::ir::Builtin;
 use crate::ir::Quantifier;
-use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT};
+use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT, TIME_LIMIT};
 use std::collections::BTreeSet;
 
-/// Nanoseconds in a day, for `days_since`.
+/// Nanoseconds in a day, for `days_since` and `in_days`.
 const NS_PER_DAY: &str = "86400000000000";
+/// Nanoseconds in an hour, for `in_hours`.
+const NS_PER_HOUR: &str = "3600000000000";
 
 /// A Rego term and whether it is a plain reference (`a.b[c]`), which may be extended with
 /// `.field` or `[index]`.
@@ -398,6 +400,11 @@ impl<'t> Emitter<'t> {
                 Term::value(format!("{}({inner})", self.runtime(runtime::ROUND_NUMBER)))
             }
             Expr::Partial(p) => Term::value(self.partial(p)),
+            Expr::Instant(t) => Term::value(format!("time.parse_rfc3339_ns({})", self.term(t).text)),
+            Expr::TimeText(ns) => {
+                let ns = self.term(ns).text;
+                Term::value(format!("{}({ns})", self.runtime(runtime::TIME_TEXT)))
+            }
             // Booleans computed from conditions.
             Expr::And(..)
             | Expr::Or(..)
@@ -504,7 +511,8 @@ impl<'t> Emitter<'t> {
             Builtin::Contains => format!("contains({}, {})", arg(0), arg(1)),
             Builtin::Matches => format!("regex.match({}, {})", arg(1), arg(0)),
             Builtin::DaysSince => format!(
-                "floor((time.now_ns() - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
+                "floor((time.parse_rfc3339_ns({}) - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
+                self.runtime(runtime::NOW),
                 arg(0)
             ),
             Builtin::Get if on == Operands::List => format!(
@@ -515,6 +523,19 @@ impl<'t> Emitter<'t> {
                 arg(2)
             ),
             Builtin::Get => format!("object.get({}, {}, {})", arg(0), arg(1), arg(2)),
+            Builtin::Now => self.runtime(runtime::NOW),
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date | Builtin::FormatTime => {
+                let function = match b {
+                    Builtin::Hour => runtime::TIME_HOUR,
+                    Builtin::Minute => runtime::TIME_MINUTE,
+                    Builtin::Weekday => runtime::TIME_WEEKDAY,
+                    Builtin::Date => runtime::TIME_DATE,
+                    _ => runtime::TIME_FORMAT,
+                };
+                format!("{}({}, {})", self.runtime(function), arg(0), arg(1))
+            }
+            Builtin::InDays => format!("{}({}, {NS_PER_DAY})", self.runtime(runtime::WHOLE_UNITS), arg(0)),
+            Builtin::InHours => format!("{}({}, {NS_PER_HOUR})", self.runtime(runtime::WHOLE_UNITS), arg(0)),
         }
     }
 
@@ -688,8 +709,9 @@ impl Emitter<'_> {
 
 /// A range limit as a Rego number.
 fn limit_literal(limit: f64) -> String {
-    if limit == INT_LIMIT {
-        "9000000000000000000".to_string()
+    if limit == INT_LIMIT || limit == TIME_LIMIT {
+        // Exact integers: an instant compared with them must not be rounded.
+        format!("{}", limit as i64)
     } else {
         number_literal(limit).replace("e+", "e")
     }

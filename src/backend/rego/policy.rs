@@ -280,6 +280,12 @@ fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPa
                 };
                 body.push(format!("some {bound} in {coll}"));
             }
+            Condition::Let { var, value } => {
+                // A binding nothing reads is not written (OPA refuses an unused local).
+                if reads(&conds[i + 1..], message).contains(var) {
+                    body.push(format!("{} := {}", names::var(var), em.term(value).text));
+                }
+            }
         }
     }
     body
@@ -290,7 +296,9 @@ fn reads(conds: &[Condition], message: Option<&[MsgPart]>) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
     for c in conds {
         match c {
-            Condition::Expr(e) | Condition::Some { collection: e, .. } => out.extend(free_vars(e)),
+            Condition::Expr(e) | Condition::Some { collection: e, .. } | Condition::Let { value: e, .. } => {
+                out.extend(free_vars(e))
+            }
         }
     }
     for part in message.into_iter().flatten() {
@@ -327,7 +335,9 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
         // the conditions before is written only where it is needed.
         let fails_from = |i: usize| {
             clause.conditions[i..].iter().any(|c| match c {
-                Condition::Expr(e) | Condition::Some { collection: e, .. } => e.can_fail(),
+                Condition::Expr(e) | Condition::Some { collection: e, .. } | Condition::Let { value: e, .. } => {
+                    e.can_fail()
+                }
             }) || clause.message.iter().flatten().any(|part| match part {
                 MsgPart::Value(e) | MsgPart::Number(e) => e.can_fail(),
                 MsgPart::Text(_) => false,
@@ -342,6 +352,10 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
                 Condition::Expr(e) => {
                     em.failures(e, &ctx, &mut found);
                     ctx.extend(em.context_cond(e));
+                }
+                Condition::Let { var, value } => {
+                    em.failures(value, &ctx, &mut found);
+                    ctx.push(format!("{} := {}", names::var(var), em.term(value).text));
                 }
                 Condition::Some { var, collection } => {
                     em.failures(collection, &ctx, &mut found);

@@ -25,6 +25,11 @@
 //!   engines and without ever evaluating a failing operation: OPA stops on `1 / 0` with strict
 //!   built-in errors, and regorus stops on `1e300 * 1e300` (which OPA computes).
 //! - `list_get`: a list element or a default, for `get(xs, i, default)`.
+//! - Time: `now` (the clock, or the time a test or `govc eval --now` fixes at `data.govc.now`),
+//!   the clock and calendar of a timestamp in a time zone (`time_hour`, `time_minute`,
+//!   `time_weekday`, `time_date`), and timestamps as text (`time_text`, `time_format`), written
+//!   with `time.clock`, `time.date` and `time.weekday`, on which the engines agree, rather than
+//!   `time.format`, whose layouts they implement apart (Go's and chrono's).
 
 use super::syntax::string_literal;
 use super::Target;
@@ -46,6 +51,18 @@ pub const DIVIDE: &str = "divide";
 pub const REMAINDER: &str = "remainder";
 pub const NEGATE: &str = "negate";
 pub const TOTAL: &str = "total";
+pub const NOW: &str = "now";
+pub const TIME_TEXT: &str = "time_text";
+pub const TIME_HOUR: &str = "time_hour";
+pub const TIME_MINUTE: &str = "time_minute";
+pub const TIME_WEEKDAY: &str = "time_weekday";
+pub const TIME_DATE: &str = "time_date";
+pub const TIME_FORMAT: &str = "time_format";
+pub const WHOLE_UNITS: &str = "whole_units";
+
+/// Where a fixed current time is read from (`expect ... at T`, `govc eval --now T`): an RFC 3339
+/// string at `data.govc.now`, outside the bundle's roots.
+pub const CLOCK_DATA: &str = "data.govc.now";
 
 /// The library's package for a target (`govc.runtime`; `lib.govc.runtime` in Gatekeeper).
 pub fn package(target: &Target) -> PackagePath {
@@ -97,8 +114,22 @@ fn class(chars: impl Iterator<Item = String>) -> String {
     string_literal(&format!("[{}]", chars.collect::<String>()))
 }
 
+/// Whether emitted Rego calls the time functions of the library.
+pub fn uses_time(rego: &str, target: &Target) -> bool {
+    let pkg = super::package_ref(&package(target));
+    [NOW, "time_", WHOLE_UNITS]
+        .iter()
+        .any(|name| rego.contains(&format!("{pkg}.{name}")))
+}
+
 /// The library's Rego source.
 pub fn emit_runtime(target: &Target) -> String {
+    emit_runtime_with(target, true)
+}
+
+/// The library's Rego source, with its time functions or without them (a Gatekeeper template
+/// ships only what its policy needs).
+pub fn emit_runtime_with(target: &Target, time: bool) -> String {
     let tables = case_tables();
     let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
     // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
@@ -307,5 +338,90 @@ list_get(xs, i, d) := xs[i] if {{
         limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
         tiny = super::syntax::number_literal(crate::ir::FLOAT_TINY),
     ));
+    // Gatekeeper admits no data reference outside `data.lib` and `data.inventory`: admission
+    // reads the clock.
+    let now = match target.params {
+        super::ParamSource::BundleData => format!(
+            "# The current time: the one a test or `govc eval --now` fixes, else the clock.\n\
+             now := t if {{\n\tt := {CLOCK_DATA}\n\tis_string(t)\n}} else := time_text(time.now_ns())\n"
+        ),
+        super::ParamSource::Gatekeeper => {
+            "# The current time: the clock.\nnow := time_text(time.now_ns())\n".to_string()
+        }
+    };
+    if time {
+        out.push_str(&TIME_LIBRARY.replace("{now}", &now));
+    }
     out
 }
+
+/// The time functions of the library (see the module documentation). Every timestamp they are
+/// given is valid (a checked document, a literal, or text they wrote), every zone a constant name
+/// both engines know (checked at compile time).
+const TIME_LIBRARY: &str = r#"
+{now}
+# The clock and calendar of timestamp t in time zone z.
+time_hour(t, z) := c[0] if {
+	c := time.clock([time.parse_rfc3339_ns(t), z])
+}
+
+time_minute(t, z) := c[1] if {
+	c := time.clock([time.parse_rfc3339_ns(t), z])
+}
+
+# 1 (Monday) to 7 (Sunday), as ISO 8601 numbers the days.
+time_weekday(t, z) := _weekdays[time.weekday([time.parse_rfc3339_ns(t), z])]
+
+_weekdays := {"Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6, "Sunday": 7}
+
+time_date(t, z) := _date_text(time.parse_rfc3339_ns(t), z)
+
+# Timestamp t as RFC 3339 text with the offset of zone z (minutes; `Z` for no offset).
+time_format(t, z) := _time_text(time.parse_rfc3339_ns(t), z)
+
+# An instant (nanoseconds since 1970) as RFC 3339 text in UTC.
+time_text(ns) := _time_text(ns, "UTC")
+
+_time_text(ns, z) := concat("", [_date_text(ns, z), "T", _clock_text(ns, z), _nanos_text(_sub_second(ns)), _offset_text(ns, z)])
+
+_date_text(ns, z) := concat("-", [format_int(d[0], 10), _two(d[1]), _two(d[2])]) if {
+	d := time.date([ns, z])
+}
+
+_clock_text(ns, z) := concat(":", [_two(c[0]), _two(c[1]), _two(c[2])]) if {
+	c := time.clock([ns, z])
+}
+
+_two(n) := format_int(n, 10) if n >= 10
+
+_two(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+
+# The nanoseconds past the second (the remainder has the sign of the instant on both engines).
+_sub_second(ns) := ((ns % 1000000000) + 1000000000) % 1000000000
+
+_nanos_text(0) := ""
+
+_nanos_text(f) := concat("", [".", trim_right(substring(format_int(f + 1000000000, 10), 1, 9), "0")]) if f != 0
+
+# The zone's offset at the instant: its wall clock read as UTC, minus the instant.
+_offset_text(ns, z) := _offset(_offset_seconds(ns, z))
+
+_offset_seconds(ns, z) := (local - (ns - _sub_second(ns))) / 1000000000 if {
+	local := time.parse_rfc3339_ns(concat("", [_date_text(ns, z), "T", _clock_text(ns, z), "Z"]))
+}
+
+_offset(0) := "Z"
+
+_offset(s) := concat("", ["+", _hours_minutes(s)]) if s > 0
+
+_offset(s) := concat("", ["-", _hours_minutes(0 - s)]) if s < 0
+
+_hours_minutes(s) := concat(":", [_two(h), _two(m)]) if {
+	minutes := floor(s / 60)
+	h := floor(minutes / 60)
+	m := minutes - (h * 60)
+}
+
+# The whole units in duration d, rounded toward zero (d and unit in nanoseconds).
+whole_units(d, unit) := (d - (d % unit)) / unit
+"#;
