@@ -516,3 +516,39 @@ fn gatekeeper_violations_carry_details_and_deny_only_templates_have_no_allow() {
         assert!(!rego.contains("default allow"), "{path}");
     }
 }
+
+/// Whether some node of a schema keeps unknown fields.
+fn preserves_unknown_fields(schema: &Value) -> bool {
+    match schema {
+        Value::Object(o) => {
+            o.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true))
+                || o.values().any(preserves_unknown_fields)
+        }
+        Value::Array(a) => a.iter().any(preserves_unknown_fields),
+        _ => false,
+    }
+}
+
+/// The documented choice (LANGUAGE-REFERENCE, Resources): CRDs prune undeclared fields, and every
+/// field a policy can read is declared, maps keep all their keys.
+#[test]
+fn crds_prune_only_what_no_policy_can_read() {
+    let m = example(RegoForm::V1);
+    for (path, manifest) in m.items.iter().filter(|(p, _)| p.starts_with("crds/")) {
+        let schema = &manifest.document["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        assert!(!preserves_unknown_fields(schema), "{path}");
+    }
+    let source = RESOURCE.replace(
+        "type Spec { owner: string }",
+        "type Spec { owner: string, labels: {string: string}, extra?: {string: [int]} }",
+    );
+    let m = project(&source).expect("the manifests build");
+    let crd = &m.items["crds/things.acme.example.com.yaml"].document;
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    assert_eq!(spec["properties"]["labels"]["additionalProperties"]["type"], "string");
+    assert_eq!(
+        spec["properties"]["extra"]["additionalProperties"]["items"]["type"],
+        "integer"
+    );
+    assert!(!preserves_unknown_fields(crd));
+}
