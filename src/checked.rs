@@ -655,6 +655,38 @@ pub struct TExpr {
     pub span: Span,
 }
 
+impl TExpr {
+    /// The expressions directly inside this one, interpolations of a string included: the one
+    /// place that knows the shape of each form, for every walk over checked expressions.
+    pub fn children(&self) -> Vec<&TExpr> {
+        match &self.kind {
+            TExprKind::String(s) => s
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    TStrPart::Interp(x) => Some(x),
+                    TStrPart::Text(_) => None,
+                })
+                .collect(),
+            TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
+            TExprKind::Index { target, index } => vec![target, index],
+            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
+                args.iter().collect()
+            }
+            TExprKind::Unary { operand, .. } => vec![operand],
+            TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
+            TExprKind::Int(_)
+            | TExprKind::Float(_)
+            | TExprKind::Bool(_)
+            | TExprKind::Local(_)
+            | TExprKind::Variant(..)
+            | TExprKind::Error => Vec::new(),
+        }
+    }
+}
+
 /// The forms of a checked expression.
 #[derive(Debug, Clone, Serialize)]
 pub enum TExprKind {

@@ -243,6 +243,21 @@ pub(crate) fn analyze_checked(dir: &Path, warnings: Warnings, ctx: &Ctx) -> Resu
     Ok(loaded)
 }
 
+/// Loads, checks and builds a project in memory, for a command that runs its bundle (`test`,
+/// `eval`, `audit ingest`): prints what stops it, returning the exit code to stop with.
+pub(crate) fn build_checked(
+    dir: &Path,
+    warnings: Warnings,
+    ctx: &Ctx,
+) -> Result<crate::driver::build::BuildOutput, ExitCode> {
+    let loaded = analyze_checked(dir, warnings, ctx)?;
+    crate::driver::build::resolve_and_build(&loaded.analysis, &crate::driver::build::BuildOptions::for_project(dir))
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        })
+}
+
 /// Loads and analyzes a project: the front end, then what a build would reject ([`crate::driver::build::check`]).
 /// File names are relative to the repository root. A usage error when the project cannot be read.
 pub(crate) fn analyze(dir: &Path, ctx: &Ctx) -> Result<Loaded, ExitCode> {

@@ -41,28 +41,13 @@ fn tool(name: &str) -> PathBuf {
     panic!("`{name}` is not installed (looked in .venv/bin and on the PATH): run `bash scripts/setup-python.sh`");
 }
 
-/// A Python that can import `opa_bindings`, for the fake `opa`.
-fn python_with_opa() -> PathBuf {
-    let candidates = [common::root().join(".venv/bin/python"), PathBuf::from("python3")];
-    for python in candidates {
-        let ok = Command::new(&python)
-            .args(["-c", "import opa_bindings"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return python;
-        }
-    }
-    panic!("no Python can import opa_bindings (PyPI opa-golib-python-bindings): run `bash scripts/setup-python.sh`");
-}
-
 /// A directory holding `opa`: the fake, run by a Python that has the OPA engine.
 fn fake_opa_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = common::root().join("tests/actions/fake-opa");
     let wrapper = format!(
         "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
-        python_with_opa().display(),
+        common::engines::python_with_opa().display(),
         script.display()
     );
     let opa = dir.path().join("opa");

@@ -5,6 +5,8 @@
 //! `stdlib/` are already formatted. The command line is tested for `--check`, writing, broken
 //! files and `.govfmtignore`.
 
+mod common;
+
 use govc::fmt::{format_text, shape, FormatError};
 use govc::span::FileId;
 use govc::syntax::parse_file;
@@ -29,29 +31,11 @@ fn formatted_fixtures() {
     });
 }
 
-/// Every `.gov` file below `dir`, sorted.
-fn gov_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable directory") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "gov") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn repository_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     ["examples", "stdlib", "tests"]
         .iter()
-        .flat_map(|d| gov_files(&root.join(d)))
+        .flat_map(|d| common::gov_files(&root.join(d)))
         .collect()
 }
 
@@ -96,7 +80,7 @@ fn examples_and_stdlib_are_formatted() {
     // Every `.gov` file of the repository that .govfmtignore does not list.
     for path in ["examples", "stdlib", "editors/testdata"]
         .iter()
-        .flat_map(|d| gov_files(&root.join(d)))
+        .flat_map(|d| common::gov_files(&root.join(d)))
     {
         let text = std::fs::read_to_string(&path).expect("UTF-8 source");
         let formatted = format_text(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

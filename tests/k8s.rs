@@ -469,3 +469,86 @@ fn a_kind_must_start_with_a_letter() {
         "{err}"
     );
 }
+
+#[test]
+fn crd_plurals_are_english() {
+    let source = RESOURCE.replace("resource Thing {", "resource TrainingData {")
+        + r#"
+resource ModelPolicy {
+  group   = "acme.example.com"
+  version = "v1"
+  spec: Spec
+}
+
+resource ModelAccess {
+  group   = "acme.example.com"
+  version = "v1"
+  spec: Spec
+}
+"#;
+    let m = project(&source).expect("the manifests build");
+    for (plural, kind) in [
+        ("trainingdata", "TrainingData"),
+        ("modelpolicies", "ModelPolicy"),
+        ("modelaccesses", "ModelAccess"),
+    ] {
+        let path = format!("crds/{plural}.acme.example.com.yaml");
+        let crd = &m.items.get(&path).unwrap_or_else(|| panic!("no {path}")).document;
+        assert_eq!(crd["metadata"]["name"], format!("{plural}.acme.example.com"));
+        assert_eq!(crd["spec"]["names"]["plural"], plural);
+        assert_eq!(crd["spec"]["names"]["kind"], kind);
+    }
+}
+
+#[test]
+fn gatekeeper_violations_carry_details_and_deny_only_templates_have_no_allow() {
+    let m = example(RegoForm::V1);
+    for (path, manifest) in m.items.iter().filter(|(p, _)| p.starts_with("gatekeeper/templates/")) {
+        let rego = manifest.document["spec"]["targets"][0]["code"][0]["source"]["rego"]
+            .as_str()
+            .expect("the template's Rego");
+        assert!(
+            rego.contains(r#"violation contains {"msg": msg, "details": {"policy": "#),
+            "{path}"
+        );
+        // No policy of the example has `allow` clauses.
+        assert!(!rego.contains("allow if"), "{path}");
+        assert!(!rego.contains("default allow"), "{path}");
+    }
+}
+
+/// Whether some node of a schema keeps unknown fields.
+fn preserves_unknown_fields(schema: &Value) -> bool {
+    match schema {
+        Value::Object(o) => {
+            o.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true))
+                || o.values().any(preserves_unknown_fields)
+        }
+        Value::Array(a) => a.iter().any(preserves_unknown_fields),
+        _ => false,
+    }
+}
+
+/// The documented choice (LANGUAGE-REFERENCE, Resources): CRDs prune undeclared fields, and every
+/// field a policy can read is declared, maps keep all their keys.
+#[test]
+fn crds_prune_only_what_no_policy_can_read() {
+    let m = example(RegoForm::V1);
+    for (path, manifest) in m.items.iter().filter(|(p, _)| p.starts_with("crds/")) {
+        let schema = &manifest.document["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        assert!(!preserves_unknown_fields(schema), "{path}");
+    }
+    let source = RESOURCE.replace(
+        "type Spec { owner: string }",
+        "type Spec { owner: string, labels: {string: string}, extra?: {string: [int]} }",
+    );
+    let m = project(&source).expect("the manifests build");
+    let crd = &m.items["crds/things.acme.example.com.yaml"].document;
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    assert_eq!(spec["properties"]["labels"]["additionalProperties"]["type"], "string");
+    assert_eq!(
+        spec["properties"]["extra"]["additionalProperties"]["items"]["type"],
+        "integer"
+    );
+    assert!(!preserves_unknown_fields(crd));
+}

@@ -7,11 +7,13 @@
 //! Mutations are deterministic (a fixed-seed xorshift generator, written here); the counts keep
 //! the whole file under a minute in a debug build.
 
+mod common;
+
 use govc::diagnostic::{human, Code, Diagnostic};
 use govc::driver::project;
 use govc::source::SourceMap;
 use govc::span::Span;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Truncations: every line boundary, plus a cut every this many bytes.
 const TRUNCATION_STRIDE: usize = 23;
@@ -30,7 +32,7 @@ fn sources() -> Vec<Source> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();
     for dir in ["examples", "stdlib"] {
-        collect_gov_files(&root.join(dir), &mut paths);
+        paths.extend(common::gov_files(&root.join(dir)));
     }
     assert!(
         paths.len() >= 5,
@@ -51,18 +53,6 @@ fn sources() -> Vec<Source> {
             }
         })
         .collect()
-}
-
-fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect_gov_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gov") {
-            out.push(path);
-        }
-    }
-    out.sort();
 }
 
 /// xorshift64*: a fixed-seed generator, so every run tests the same variants.

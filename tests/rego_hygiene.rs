@@ -174,17 +174,7 @@ fn every_keyword_built_in_and_generated_name_is_a_safe_user_name() {
         for segment in policy.split('.').skip(1) {
             doc = &doc[segment];
         }
-        let set = |key: &str| -> BTreeSet<String> {
-            doc[key]
-                .as_array()
-                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        Verdict::Decided {
-            deny: set("deny"),
-            warn: set("warn"),
-            allow: doc["allow"].as_bool(),
-        }
+        common::engines::verdict_of(doc.clone())
     };
     let mut failures = Vec::new();
     for ((q, (name, message)), on_opa) in queries.iter().zip(expected.values()).zip(opa_verdicts) {

@@ -2,6 +2,8 @@
 //! snapshot-tested in a compact, readable form (`tests/snapshots/syntax/`), together with the
 //! parse diagnostics. Explicit assertions pin down operator precedence and the spans of nodes.
 
+mod common;
+
 use govc::span::FileId;
 use govc::syntax::ast::{BinOp, Expr, ExprKind, Quantifier, SourceModule, StrPart, UnaryOp};
 use govc::syntax::parse_file;
@@ -210,7 +212,7 @@ fn every_gov_file_of_the_repository_parses() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["tests/syntax", "tests/diagnostics", "tests/fmt", "examples", "stdlib"] {
-        collect_gov_files(&root.join(dir), &mut files);
+        files.extend(common::gov_files(&root.join(dir)));
     }
     assert!(files.len() > 50, "only {} files found", files.len());
     let syntax_codes = ["E0001", "E0002", "E0003", "E0004"];
@@ -269,17 +271,6 @@ fn expressions_nest_up_to_one_limit() {
         assert!(first > 30, "{family} reach the limit at only {first}");
         for n in first..first + 5 {
             assert!(limited(n), "{family}: {n} is under the limit but {first} is not");
-        }
-    }
-}
-
-fn collect_gov_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect_gov_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gov") {
-            out.push(path);
         }
     }
 }

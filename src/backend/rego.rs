@@ -40,6 +40,12 @@ pub struct Target {
     /// Statements that must hold for `violation` to report anything: none in the bundle; in
     /// Gatekeeper, that the request is not a DELETE (see `backend::k8s`).
     pub violation_guards: Vec<String>,
+    /// Gatekeeper's convention: a violation is `{"msg", "details"}`, with the policy, severity and
+    /// controls in `details`; in the bundle they are keys beside `msg`.
+    pub violation_details: bool,
+    /// Whether a policy without `allow` clauses still has an `allow` rule: in the bundle (every
+    /// decision has one), not in Gatekeeper, which reads only `violation`.
+    pub allow_without_clauses: bool,
 }
 
 /// Where parameter values come from.
@@ -61,6 +67,8 @@ impl Target {
             params: ParamSource::BundleData,
             imports: vec!["rego.v1".to_string()],
             violation_guards: Vec::new(),
+            violation_details: false,
+            allow_without_clauses: true,
         }
     }
 

@@ -143,16 +143,9 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
             return usage(format!("`{}` does not exist", path.display()));
         }
     }
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
-        Ok(loaded) => loaded.analysis,
-        Err(code) => return code,
-    };
-    let output = match crate::driver::build::resolve_and_build(
-        &analysis,
-        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
-    ) {
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
-        Err(e) => return failure(e),
+        Err(code) => return code,
     };
     // Oldest first, the current build last: it is the newest state of each policy.
     let mut entries = Vec::new();

@@ -71,19 +71,9 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
-        Ok(loaded) => loaded.analysis,
-        Err(code) => return code,
-    };
-    let output = match crate::driver::build::resolve_and_build(
-        &analysis,
-        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
-    ) {
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let Some(policy) = output.ir.policies.iter().find(|p| p.dotted() == args.policy) else {
         let known: Vec<String> = output.ir.policies.iter().map(|p| p.dotted()).collect();

@@ -26,19 +26,9 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs, ctx: &Ctx) -> ExitCode {
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show, ctx) {
-        Ok(loaded) => loaded.analysis,
-        Err(code) => return code,
-    };
-    let output = match crate::driver::build::resolve_and_build(
-        &analysis,
-        &crate::driver::build::BuildOptions::for_project(&args.project.dir),
-    ) {
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Show, ctx) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let results = match crate::runtime::test_runner::run(&output.ir, &output.bundle, args.filter.as_deref()) {
         Ok(r) => r,

@@ -248,31 +248,8 @@ impl<'p> BodyView<'p> {
 
     fn add(&mut self, e: &'p TExpr) {
         self.exprs.entry((e.span.start, e.span.end)).or_insert(e);
-        match &e.kind {
-            TExprKind::String(s) => self.add_string(s),
-            TExprKind::Field { target, .. } | TExprKind::Has(target) => self.add(target),
-            TExprKind::Index { target, index } => {
-                self.add(target);
-                self.add(index);
-            }
-            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } => args.iter().for_each(|a| self.add(a)),
-            TExprKind::Unary { operand, .. } => self.add(operand),
-            TExprKind::Binary { lhs, rhs, .. } => {
-                self.add(lhs);
-                self.add(rhs);
-            }
-            TExprKind::Quantified { collection, body, .. } => {
-                self.add(collection);
-                self.add(body);
-            }
-            TExprKind::Record { fields } => fields.iter().for_each(|(_, v)| self.add(v)),
-            TExprKind::List(items) => items.iter().for_each(|i| self.add(i)),
-            TExprKind::Int(_)
-            | TExprKind::Float(_)
-            | TExprKind::Bool(_)
-            | TExprKind::Local(_)
-            | TExprKind::Variant(..)
-            | TExprKind::Error => {}
+        for child in e.children() {
+            self.add(child);
         }
     }
 }

@@ -49,6 +49,19 @@ pub struct SourceModule {
     pub unparsed: Vec<Ident>,
 }
 
+impl SourceModule {
+    /// A module of `file` with nothing in it yet.
+    pub fn empty(file: FileId) -> SourceModule {
+        SourceModule {
+            file,
+            package: None,
+            imports: Vec::new(),
+            decls: Vec::new(),
+            unparsed: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Import {
     pub module: Path,

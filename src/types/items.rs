@@ -187,7 +187,7 @@ impl Checker<'_> {
             .unwrap_or(Scope::Namespaced);
         let plural = s
             .string(self, "plural")
-            .unwrap_or_else(|| format!("{}s", name.name.to_lowercase()));
+            .unwrap_or_else(|| crate::english::plural(&name.name.to_lowercase()));
         for key in ["group", "version"] {
             if s.get(key).is_none() {
                 self.error(

@@ -140,7 +140,8 @@ fn run_decide(request: &Value) -> Vec<Vec<Value>> {
     serde_json::from_slice(&out.stdout).expect("decide.py answers JSON")
 }
 
-fn verdict_of(v: Value) -> Verdict {
+/// The verdict in an engine's JSON answer: its `error`, or its `deny`, `warn` and `allow`.
+pub fn verdict_of(v: Value) -> Verdict {
     if let Some(e) = v.get("error").and_then(Value::as_str) {
         return Verdict::Failed(e.to_string());
     }

@@ -156,6 +156,11 @@ pub fn rego_target(form: RegoForm) -> Target {
         // `input.review.object` (when DELETE is sent to it at all, which is opt-in): judging
         // it would keep a non-compliant object from ever being removed.
         violation_guards: vec![r#"object.get(input.review, "operation", "") != "DELETE""#.to_string()],
+        // Gatekeeper's convention: what a violation says beyond its message goes in `details`,
+        // which Gatekeeper keeps in audit results and admission responses.
+        violation_details: true,
+        // Gatekeeper reads only `violation`: a policy without `allow` clauses needs no `allow`.
+        allow_without_clauses: false,
     }
 }
 

@@ -93,14 +93,16 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         // `warn` is always a set (LANGUAGE.md §6), empty when the policy has no warn clause.
         out.push_str("\nwarn := set()\n");
     }
-    out.push_str("\ndefault allow := false\n");
+    if policy.has_allow() || target.allow_without_clauses {
+        out.push_str("\ndefault allow := false\n");
+    }
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
             let mut body = vec![gate.to_string(), "count(deny) == 0".to_string()];
             body.extend(conditions(&mut em, &clause.conditions, None));
             out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
         }
-    } else {
+    } else if target.allow_without_clauses {
         out.push_str(&format!("\nallow if {{\n\t{gate}\n\tcount(deny) == 0\n}}\n"));
     }
     let mut violation_body = target.violation_guards.clone();
@@ -108,11 +110,19 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     if policy.has_allow() {
         out.push_str(&decision_record(policy));
     }
-    out.push_str(&format!(
-        "\nviolation contains {{\"msg\": msg, \"policy\": {}, \"severity\": {}, \"controls\": {}}} if {{\n{}}}\n",
+    let about = format!(
+        "\"policy\": {}, \"severity\": {}, \"controls\": {}",
         string_literal(&policy.dotted()),
         string_literal(policy.severity.as_str()),
         json_term(&serde_json::json!(policy.controls)),
+    );
+    let record = if target.violation_details {
+        format!("{{\"msg\": msg, \"details\": {{{about}}}}}")
+    } else {
+        format!("{{\"msg\": msg, {about}}}")
+    };
+    out.push_str(&format!(
+        "\nviolation contains {record} if {{\n{}}}\n",
         indent_lines(&violation_body),
     ));
     if !em.helpers.is_empty() {
