@@ -339,7 +339,12 @@ pub struct TClause {
 #[derive(Debug, Clone, Serialize)]
 pub enum TCondition {
     Expr(TExpr),
-    Some { var: LocalId, collection: TExpr },
+    /// `some x in xs`, or `some k, v in m` (`key` a map's key or a list's index).
+    Some {
+        key: Option<LocalId>,
+        var: LocalId,
+        collection: TExpr,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -470,6 +475,8 @@ pub enum TExprKind {
     },
     Quantified {
         quantifier: Quantifier,
+        /// The key (a map's) or index (a list's), when the quantifier names one.
+        key: Option<LocalId>,
         var: LocalId,
         collection: Box<TExpr>,
         body: Box<TExpr>,

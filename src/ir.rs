@@ -108,7 +108,12 @@ pub enum MsgPart {
 #[derive(Debug, Clone, Serialize)]
 pub enum Condition {
     Expr(Expr),
-    Some { var: Var, collection: Expr },
+    /// `some var in collection`, with `key` bound to the map key or list index when named.
+    Some {
+        key: Option<Var>,
+        var: Var,
+        collection: Expr,
+    },
 }
 
 /// The shape a JSON document must have: what the fail-closed checks, CRDs and parameter schemas
@@ -238,6 +243,8 @@ pub enum Expr {
     },
     Quantified {
         quantifier: Quantifier,
+        /// The map key or list index, when the quantifier names one.
+        key: Option<Var>,
         var: Var,
         collection: Box<Expr>,
         body: Box<Expr>,

@@ -337,9 +337,10 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
                 .iter()
                 .map(|cond| match cond {
                     c::TCondition::Expr(e) => Condition::Expr(lower_expr(&cx, &mut namer, e)),
-                    c::TCondition::Some { var, collection } => {
+                    c::TCondition::Some { key, var, collection } => {
                         let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {
+                            key: key.map(|k| namer.var(k)),
                             var: namer.var(*var),
                             collection,
                         }
@@ -775,14 +776,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Quantified {
             quantifier,
+            key,
             var,
             collection,
             body,
         } => {
             let collection = go(collection);
+            let key = key.map(|k| namer.var(k));
             let var = namer.var(*var);
             Expr::Quantified {
                 quantifier: *quantifier,
+                key,
                 var,
                 collection,
                 body: Box::new(lower_expr(cx, namer, body)),

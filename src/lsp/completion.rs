@@ -330,9 +330,9 @@ impl<'a> Visit<'a> for Locator<'a> {
         // conditions hold.
         let mark = self.binders.len();
         if let Some(m) = &c.message {
-            self.binders.extend(c.conditions.iter().filter_map(|cond| match cond {
-                ast::Condition::Some { var, .. } => Some(var),
-                ast::Condition::Expr(_) => None,
+            self.binders.extend(c.conditions.iter().flat_map(|cond| match cond {
+                ast::Condition::Some { key, var, .. } => key.iter().chain([var]).collect(),
+                ast::Condition::Expr(_) => Vec::new(),
             }));
             self.visit_string(m);
             self.binders.truncate(mark);
@@ -340,8 +340,11 @@ impl<'a> Visit<'a> for Locator<'a> {
         for cond in &c.conditions {
             match cond {
                 ast::Condition::Expr(e) => self.visit_expr(e),
-                ast::Condition::Some { var, collection, .. } => {
+                ast::Condition::Some {
+                    key, var, collection, ..
+                } => {
                     self.visit_expr(collection);
+                    self.binders.extend(key);
                     self.binders.push(var);
                 }
             }
@@ -368,12 +371,18 @@ impl<'a> Visit<'a> for Locator<'a> {
                 self.found = Some(Found::RecordField { decl, record: e });
             }
             ExprKind::Quantified {
-                var, collection, body, ..
+                key,
+                var,
+                collection,
+                body,
+                ..
             } => {
                 self.visit_expr(collection);
+                let mark = self.binders.len();
+                self.binders.extend(key);
                 self.binders.push(var);
                 self.visit_expr(body);
-                self.binders.pop();
+                self.binders.truncate(mark);
             }
             _ => walk::expr(self, e),
         }

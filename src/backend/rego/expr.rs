@@ -215,18 +215,14 @@ impl<'t> Emitter<'t> {
             Expr::Has(path) => vec![format!("{} != null", self.present(path))],
             Expr::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
             } => {
                 let coll = self.term(collection).text;
                 let inner = self.cond(body);
-                // OPA refuses a declared variable the body never reads ("declared var unused").
-                let bound = if free_vars(body).contains(var) {
-                    names::var(var)
-                } else {
-                    "_".to_string()
-                };
+                let bound = bound_vars(key.as_ref(), var, &free_vars(body));
                 match quantifier {
                     Quantifier::Any => {
                         let mut out = vec![format!("some {bound} in {coll}")];
@@ -548,14 +544,21 @@ impl<'t> Emitter<'t> {
                 self.failures(b, &inner, out);
             }
             Expr::Quantified {
-                var, collection, body, ..
+                key,
+                var,
+                collection,
+                body,
+                ..
             } => {
                 self.failures(collection, ctx, out);
                 if !body.can_fail() {
                     return;
                 }
                 let mut inner = ctx.to_vec();
-                inner.push(format!("some {} in {}", names::var(var), self.term(collection).text));
+                let mut reads = free_vars(body);
+                reads.insert(var.clone());
+                let bound = bound_vars(key.as_ref(), var, &reads);
+                inner.push(format!("some {bound} in {}", self.term(collection).text));
                 self.failures(body, &inner, out);
             }
             Expr::Call {
@@ -771,6 +774,22 @@ pub fn indent_lines(stmts: &[String]) -> String {
     out
 }
 
+/// What `some` or `every` binds: `v`, or `k, v` (a map's key or a list's index and the value);
+/// a variable not in `reads` is `_`, as OPA refuses a declared variable nothing reads.
+pub fn bound_vars(key: Option<&Var>, var: &Var, reads: &BTreeSet<Var>) -> String {
+    let name = |v: &Var| {
+        if reads.contains(v) {
+            names::var(v)
+        } else {
+            "_".to_string()
+        }
+    };
+    match key {
+        Some(k) => format!("{}, {}", name(k), name(var)),
+        None => name(var),
+    }
+}
+
 /// The local variables an expression reads that it does not bind itself.
 pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
@@ -786,12 +805,18 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
             }
         }
         Expr::Quantified {
-            var, collection, body, ..
+            key,
+            var,
+            collection,
+            body,
+            ..
         } => {
             collect_free(collection, bound, out);
+            let depth = bound.len();
+            bound.extend(key.iter().cloned());
             bound.push(var.clone());
             collect_free(body, bound, out);
-            bound.pop();
+            bound.truncate(depth);
         }
         other => {
             for child in other.children() {
