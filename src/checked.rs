@@ -374,6 +374,19 @@ pub enum Builtin {
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
     Get,
+    Trim,
+    TrimPrefix,
+    TrimSuffix,
+    Split,
+    Join,
+    Replace,
+    /// Lists as sets: sorted, without duplicates.
+    Union,
+    Intersection,
+    Difference,
+    Subset,
+    /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
+    Quantity,
 }
 
 impl Builtin {
@@ -390,6 +403,17 @@ impl Builtin {
         Builtin::Matches,
         Builtin::DaysSince,
         Builtin::Get,
+        Builtin::Trim,
+        Builtin::TrimPrefix,
+        Builtin::TrimSuffix,
+        Builtin::Split,
+        Builtin::Join,
+        Builtin::Replace,
+        Builtin::Union,
+        Builtin::Intersection,
+        Builtin::Difference,
+        Builtin::Subset,
+        Builtin::Quantity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -406,6 +430,17 @@ impl Builtin {
             Builtin::Matches => "matches",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
+            Builtin::Trim => "trim",
+            Builtin::TrimPrefix => "trim_prefix",
+            Builtin::TrimSuffix => "trim_suffix",
+            Builtin::Split => "split",
+            Builtin::Join => "join",
+            Builtin::Replace => "replace",
+            Builtin::Union => "union",
+            Builtin::Intersection => "intersection",
+            Builtin::Difference => "difference",
+            Builtin::Subset => "subset",
+            Builtin::Quantity => "quantity",
         }
     }
 
@@ -424,6 +459,49 @@ impl Builtin {
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
+            Builtin::Trim => "trim(s: string) -> string",
+            Builtin::TrimPrefix => "trim_prefix(s: string, prefix: string) -> string",
+            Builtin::TrimSuffix => "trim_suffix(s: string, suffix: string) -> string",
+            Builtin::Split => "split(s: string, separator: string) -> [string]",
+            Builtin::Join => "join(parts: [string], separator: string) -> string",
+            Builtin::Replace => "replace(s: string, old: string, new: string) -> string",
+            Builtin::Union => "union(a: [T], b: [T]) -> [T]",
+            Builtin::Intersection => "intersection(a: [T], b: [T]) -> [T]",
+            Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
+            Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
+            Builtin::Quantity => "quantity(s: string) -> float",
+        }
+    }
+
+    /// What the built-in does, in a sentence, for hovers and completions.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Builtin::Count => "the number of elements of a list or map, or of characters of a string",
+            Builtin::Sum => "the sum of a list of numbers",
+            Builtin::Min => "the smallest number of a non-empty list",
+            Builtin::Max => "the largest number of a non-empty list",
+            Builtin::Lower => "the string in lower case",
+            Builtin::Upper => "the string in upper case",
+            Builtin::StartsWith => "whether `s` starts with `prefix`",
+            Builtin::EndsWith => "whether `s` ends with `suffix`",
+            Builtin::Contains => "whether `part` occurs in `s`",
+            Builtin::Matches => "whether `s` matches the regular expression (a constant or a parameter)",
+            Builtin::DaysSince => "whole days from `t` until now",
+            Builtin::Get => "the entry at `key`, or `default` when there is none",
+            Builtin::Trim => "`s` without leading and trailing spaces, tabs and line breaks",
+            Builtin::TrimPrefix => "`s` without `prefix` at its start, if it is there",
+            Builtin::TrimSuffix => "`s` without `suffix` at its end, if it is there",
+            Builtin::Split => "the parts of `s` between occurrences of `separator`",
+            Builtin::Join => "the parts joined with `separator` between them",
+            Builtin::Replace => "`s` with every occurrence of `old` replaced by `new`",
+            Builtin::Union => "the elements in `a` or in `b`, sorted, without duplicates",
+            Builtin::Intersection => "the elements in both `a` and `b`, sorted, without duplicates",
+            Builtin::Difference => "the elements of `a` not in `b`, sorted, without duplicates",
+            Builtin::Subset => "whether every element of `a` is in `b`",
+            Builtin::Quantity => {
+                "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
+                 malformed text is an evaluation failure"
+            }
         }
     }
 

@@ -327,6 +327,8 @@ pub enum Failure {
     IndexOutOfRange,
     /// The result's magnitude exceeds `limit` (the language's range of `int` or `float`).
     OutOfRange { limit: f64 },
+    /// The argument of `quantity` is not a Kubernetes quantity.
+    NotAQuantity,
 }
 
 impl Failure {
@@ -337,6 +339,7 @@ impl Failure {
             Failure::EmptyList => "the list is empty",
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
+            Failure::NotAQuantity => "not a Kubernetes quantity",
         }
     }
 }

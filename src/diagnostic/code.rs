@@ -117,6 +117,8 @@ codes! {
         "A parameter's default must have its type and meet its constraints.";
     PatternNotConstant = "E0225", "a regular expression is not a constant string",
         "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
+    InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",
+        "A quantity is a number with an optional suffix, as Kubernetes writes them: `500m`, `0.5`, `128974848`, `1e3`, `2Ki`, `1.5Gi`, `1G`. The binary suffixes are `Ki Mi Gi Ti Pi Ei`, the decimal ones `n u m k M G T P E` (`m` is milli, `M` mega; `K` is not a suffix), and an exponent is `e` or `E` with an integer.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph

@@ -700,6 +700,10 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             if *builtin == Builtin::Sum {
                 failures.extend(cx.out_of_range(e));
             }
+            // A literal quantity is checked at compile time.
+            if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
+                failures.push(Failure::NotAQuantity);
+            }
             let expr = cx.partial(e, failures, expr);
             if *builtin == Builtin::Sum && e.ty == Ty::Float {
                 Expr::Rounded(Box::new(expr))

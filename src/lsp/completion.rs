@@ -565,6 +565,7 @@ fn visible_items(snapshot: &Snapshot, file: FileId) -> Vec<CompletionItem> {
     items.extend(Builtin::ALL.iter().map(|b| {
         let mut item = keyword(b.name(), CompletionItemKind::FUNCTION);
         item.detail = Some(b.signature().to_string());
+        item.documentation = Some(Documentation::String(b.summary().to_string()));
         item.sort_text = Some(format!("3{}", b.name()));
         item
     }));

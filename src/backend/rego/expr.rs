@@ -511,6 +511,18 @@ impl<'t> Emitter<'t> {
                 arg(2)
             ),
             Builtin::Get => format!("object.get({}, {}, {})", arg(0), arg(1), arg(2)),
+            // ASCII whitespace, which both engines trim alike (their Unicode tables may differ).
+            Builtin::Trim => format!("trim({}, \" \\t\\n\\r\\f\\u000b\")", arg(0)),
+            Builtin::TrimPrefix => format!("trim_prefix({}, {})", arg(0), arg(1)),
+            Builtin::TrimSuffix => format!("trim_suffix({}, {})", arg(0), arg(1)),
+            Builtin::Split => format!("split({}, {})", arg(0), arg(1)),
+            Builtin::Join => format!("concat({}, {})", arg(1), arg(0)),
+            Builtin::Replace => format!("replace({}, {}, {})", arg(0), arg(1), arg(2)),
+            Builtin::Union => format!("{}({}, {})", self.runtime(runtime::SET_UNION), arg(0), arg(1)),
+            Builtin::Intersection => format!("{}({}, {})", self.runtime(runtime::SET_INTERSECTION), arg(0), arg(1)),
+            Builtin::Difference => format!("{}({}, {})", self.runtime(runtime::SET_DIFFERENCE), arg(0), arg(1)),
+            Builtin::Subset => format!("{}({}, {})", self.runtime(runtime::IS_SUBSET), arg(0), arg(1)),
+            Builtin::Quantity => format!("{}({})", self.runtime(runtime::QUANTITY), arg(0)),
         }
     }
 
@@ -622,6 +634,14 @@ impl<'t> Emitter<'t> {
                     tests
                 }
                 (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
+                    let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {text}"),
+                        format!("not {}({var})", self.runtime(runtime::IS_QUANTITY)),
+                    ]]
+                }
                 _ => Vec::new(),
             };
             for test in tests {
