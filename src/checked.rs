@@ -485,7 +485,7 @@ impl Builtin {
             Builtin::StartsWith => "whether `s` starts with `prefix`",
             Builtin::EndsWith => "whether `s` ends with `suffix`",
             Builtin::Contains => "whether `part` occurs in `s`",
-            Builtin::Matches => "whether `s` matches the regular expression (a constant or a parameter)",
+            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
             Builtin::DaysSince => "whole days from `t` until now",
             Builtin::Get => "the entry at `key`, or `default` when there is none",
             Builtin::Trim => "`s` without leading and trailing spaces, tabs and line breaks",
