@@ -482,8 +482,10 @@ pub struct TClause {
 pub enum TCondition {
     /// A boolean expression that must be true.
     Expr(TExpr),
-    /// `some var in collection`.
+    /// `some x in xs`, or `some k, v in m` (`key` a map's key or a list's index).
     Some {
+        /// The map key or list index, when named.
+        key: Option<LocalId>,
         /// The variable bound to each element.
         var: LocalId,
         /// The list (or map, over its keys).
@@ -559,6 +561,28 @@ pub enum Builtin {
     InDays,
     /// `in_hours(d)`: the whole hours in a duration (toward zero).
     InHours,
+    /// `trim(s)`: without leading and trailing ASCII whitespace.
+    Trim,
+    /// `trim_prefix(s, prefix)`.
+    TrimPrefix,
+    /// `trim_suffix(s, suffix)`.
+    TrimSuffix,
+    /// `split(s, separator)`.
+    Split,
+    /// `join(parts, separator)`.
+    Join,
+    /// `replace(s, old, new)`.
+    Replace,
+    /// `union(a, b)`: lists as sets, sorted, without duplicates.
+    Union,
+    /// `intersection(a, b)`.
+    Intersection,
+    /// `difference(a, b)`.
+    Difference,
+    /// `subset(a, b)`.
+    Subset,
+    /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
+    Quantity,
 }
 
 impl Builtin {
@@ -584,6 +608,17 @@ impl Builtin {
         Builtin::FormatTime,
         Builtin::InDays,
         Builtin::InHours,
+        Builtin::Trim,
+        Builtin::TrimPrefix,
+        Builtin::TrimSuffix,
+        Builtin::Split,
+        Builtin::Join,
+        Builtin::Replace,
+        Builtin::Union,
+        Builtin::Intersection,
+        Builtin::Difference,
+        Builtin::Subset,
+        Builtin::Quantity,
     ];
 
     /// The name programs call it by.
@@ -609,6 +644,17 @@ impl Builtin {
             Builtin::FormatTime => "format_time",
             Builtin::InDays => "in_days",
             Builtin::InHours => "in_hours",
+            Builtin::Trim => "trim",
+            Builtin::TrimPrefix => "trim_prefix",
+            Builtin::TrimSuffix => "trim_suffix",
+            Builtin::Split => "split",
+            Builtin::Join => "join",
+            Builtin::Replace => "replace",
+            Builtin::Union => "union",
+            Builtin::Intersection => "intersection",
+            Builtin::Difference => "difference",
+            Builtin::Subset => "subset",
+            Builtin::Quantity => "quantity",
         }
     }
 
@@ -635,6 +681,57 @@ impl Builtin {
             Builtin::FormatTime => "format_time(t: timestamp, zone: string) -> string",
             Builtin::InDays => "in_days(d: duration) -> int",
             Builtin::InHours => "in_hours(d: duration) -> int",
+            Builtin::Trim => "trim(s: string) -> string",
+            Builtin::TrimPrefix => "trim_prefix(s: string, prefix: string) -> string",
+            Builtin::TrimSuffix => "trim_suffix(s: string, suffix: string) -> string",
+            Builtin::Split => "split(s: string, separator: string) -> [string]",
+            Builtin::Join => "join(parts: [string], separator: string) -> string",
+            Builtin::Replace => "replace(s: string, old: string, new: string) -> string",
+            Builtin::Union => "union(a: [T], b: [T]) -> [T]",
+            Builtin::Intersection => "intersection(a: [T], b: [T]) -> [T]",
+            Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
+            Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
+            Builtin::Quantity => "quantity(s: string) -> float",
+        }
+    }
+
+    /// What the built-in does, in a sentence, for hovers and completions.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Builtin::Count => "the number of elements of a list or map, or of characters of a string",
+            Builtin::Sum => "the sum of a list of numbers",
+            Builtin::Min => "the smallest number of a non-empty list",
+            Builtin::Max => "the largest number of a non-empty list",
+            Builtin::Lower => "the string in lower case",
+            Builtin::Upper => "the string in upper case",
+            Builtin::StartsWith => "whether `s` starts with `prefix`",
+            Builtin::EndsWith => "whether `s` ends with `suffix`",
+            Builtin::Contains => "whether `part` occurs in `s`",
+            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
+            Builtin::DaysSince => "whole days from `t` until now",
+            Builtin::Get => "the entry at `key`, or `default` when there is none",
+            Builtin::Now => "the current time (fixed by `expect ... at T` and `govc eval --now`)",
+            Builtin::Hour => "the hour of `t` (0-23) on the clock of the IANA time zone `zone`",
+            Builtin::Minute => "the minute of `t` (0-59) in the IANA time zone `zone`",
+            Builtin::Weekday => "the weekday of `t` in `zone`: 1 (Monday) to 7 (Sunday)",
+            Builtin::Date => "the calendar date of `t` in `zone`, as `2026-03-02`",
+            Builtin::FormatTime => "`t` as RFC 3339 text with the offset of `zone`",
+            Builtin::InDays => "the whole days in a duration (toward zero)",
+            Builtin::InHours => "the whole hours in a duration (toward zero)",
+            Builtin::Trim => "`s` without leading and trailing spaces, tabs and line breaks",
+            Builtin::TrimPrefix => "`s` without `prefix` at its start, if it is there",
+            Builtin::TrimSuffix => "`s` without `suffix` at its end, if it is there",
+            Builtin::Split => "the parts of `s` between occurrences of `separator`",
+            Builtin::Join => "the parts joined with `separator` between them",
+            Builtin::Replace => "`s` with every occurrence of `old` replaced by `new`",
+            Builtin::Union => "the elements in `a` or in `b`, sorted, without duplicates",
+            Builtin::Intersection => "the elements in both `a` and `b`, sorted, without duplicates",
+            Builtin::Difference => "the elements of `a` not in `b`, sorted, without duplicates",
+            Builtin::Subset => "whether every element of `a` is in `b`",
+            Builtin::Quantity => {
+                "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
+                 malformed text is an evaluation failure"
+            }
         }
     }
 
@@ -750,6 +847,8 @@ pub enum TExprKind {
     Quantified {
         /// `all` or `any`.
         quantifier: Quantifier,
+        /// The key (a map's) or index (a list's), when the quantifier names one.
+        key: Option<LocalId>,
         /// The variable bound to each element.
         var: LocalId,
         /// The list (or map, over its keys).

@@ -148,8 +148,11 @@ pub enum MsgPart {
 pub enum Condition {
     /// A boolean expression that must be true.
     Expr(Expr),
-    /// `some var in collection`: the clause holds for each element that satisfies the rest.
+    /// `some var in collection`, with `key` bound to the map key or list index when named: the
+    /// clause holds for each element that satisfies the rest.
     Some {
+        /// The map key or list index, when named.
+        key: Option<Var>,
         /// The variable bound to each element.
         var: Var,
         /// The list (or map, over its keys) it ranges over.
@@ -367,6 +370,8 @@ pub enum Expr {
     Quantified {
         /// `all` or `any`.
         quantifier: Quantifier,
+        /// The map key or list index, when the quantifier names one.
+        key: Option<Var>,
         /// The variable bound to each element.
         var: Var,
         /// The list (or map, over its keys).
@@ -469,6 +474,8 @@ pub enum Failure {
         /// [`INT_LIMIT`] or [`FLOAT_LIMIT`].
         limit: f64,
     },
+    /// The argument of `quantity` is not a Kubernetes quantity.
+    NotAQuantity,
 }
 
 impl Failure {
@@ -479,6 +486,7 @@ impl Failure {
             Failure::EmptyList => "the list is empty",
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
+            Failure::NotAQuantity => "not a Kubernetes quantity",
         }
     }
 }

@@ -291,3 +291,108 @@ fn the_case_table_is_where_the_engines_differ() {
         );
     }
 }
+
+const QUANTITY_PROBE: &str = r#"package probe
+
+import rego.v1
+
+quantities := {s: data.govc.runtime.quantity(s) | some s in input.strings}
+
+valid := {s: data.govc.runtime.is_quantity(s) | some s in input.strings}
+
+# OPA's own parsers, which do not read quantities as Kubernetes does (see below).
+opa_units := {s: units.parse(s) | some s in input.strings; regex.match(`^[0-9]+(m|M|k|K|Ki|ki|Mi|Gi)?$`, s)}
+
+opa_bytes := {s: units.parse_bytes(s) | some s in input.strings; regex.match(`^[0-9]+(m|M|k|K|Ki|ki|Mi|Gi)?$`, s)}
+
+sets := [
+	data.govc.runtime.set_union(input.a, input.b),
+	data.govc.runtime.set_intersection(input.a, input.b),
+	data.govc.runtime.set_difference(input.a, input.b),
+	data.govc.runtime.is_subset(input.a, input.b),
+	data.govc.runtime.is_subset(input.b, input.a),
+]
+"#;
+
+/// Kubernetes quantities (issue 11): `runtime.quantity` gives the value `resource.Quantity` gives
+/// (govc's reading, `govc::types::quantity::parse`) on both engines, and is undefined exactly on
+/// malformed text. OPA's `units.parse` and `units.parse_bytes` read other suffixes: `1K`, `1ki`
+/// are quantities there, `m` is mega for `units.parse_bytes`, and `n`/`u` are refused.
+#[test]
+fn quantities_are_read_as_kubernetes_reads_them() {
+    use govc::types::quantity::parse;
+    let strings = [
+        "500m",
+        "0.5",
+        "1Gi",
+        "128974848",
+        "1e3",
+        "1E3",
+        "2Ki",
+        "1.5G",
+        "1M",
+        "1m",
+        "1k",
+        "1E",
+        "1Ei",
+        "+1",
+        "-1.5Mi",
+        "1.",
+        ".5",
+        "100n",
+        "3u",
+        "1e-3",
+        "0.1m",
+        "0.3",
+        "007",
+        "1.10Ti",
+        "9Pi",
+        "12e+2",
+        "1K",
+        "1gi",
+        "1KiB",
+        "1GB",
+        "1 Gi",
+        "",
+        ".",
+        "abc",
+        "1e",
+        "1e100",
+        "5e2m",
+        "--1",
+        "١",
+        "1ki",
+    ];
+    let input = json!({ "strings": strings.to_vec(), "a": ["b", "a", "c", "a"], "b": ["d", "c", "b"] });
+    let rules = ["quantities", "valid", "opa_units", "opa_bytes", "sets"];
+    let out = both(QUANTITY_PROBE, &rules, &input);
+    let (_, regorus, opa) = &out[0];
+    let (regorus, opa) = (
+        regorus.clone().expect("regorus quantities"),
+        opa.clone().expect("OPA quantities"),
+    );
+    for s in strings {
+        let want = parse(s).map(|v| json!(v));
+        for (engine, got) in [("regorus", regorus.get(s)), ("OPA", opa.get(s))] {
+            match (&want, got) {
+                (Some(w), Some(g)) => assert!(same(w, g), "{engine}: quantity({s:?}) is {g}, expected {w}"),
+                (None, None) => {}
+                _ => panic!("{engine}: quantity({s:?}) is {got:?}, expected {want:?}"),
+            }
+        }
+    }
+    let (_, regorus, opa) = &out[1];
+    assert_eq!(regorus, opa, "is_quantity: regorus and OPA differ");
+    // What OPA's own built-ins would have read differently, kept here so a change shows.
+    let opa_units = out[2].2.clone().expect("OPA units.parse");
+    assert_eq!(opa_units["1K"], json!(1000), "units.parse reads K");
+    assert_eq!(opa_units["1ki"], json!(1024), "units.parse reads ki");
+    let opa_bytes = out[3].2.clone().expect("OPA units.parse_bytes");
+    assert_eq!(opa_bytes["1m"], json!(1000000), "units.parse_bytes reads m as mega");
+    let (_, regorus, opa) = &out[4];
+    assert_eq!(regorus, opa, "set operations: regorus and OPA differ");
+    assert_eq!(
+        opa.clone().expect("sets"),
+        json!([["a", "b", "c", "d"], ["b", "c"], ["a"], false, false])
+    );
+}

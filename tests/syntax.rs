@@ -424,12 +424,14 @@ fn show(e: &Expr) -> String {
         ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
         ExprKind::Quantified {
             quantifier,
+            key,
             var,
             collection,
             body,
         } => {
             let q = if *quantifier == Quantifier::All { "all" } else { "any" };
-            format!("({q} {} in {}: {})", var.name, show(collection), show(body))
+            let key = key.as_ref().map(|k| format!("{}, ", k.name)).unwrap_or_default();
+            format!("({q} {key}{} in {}: {})", var.name, show(collection), show(body))
         }
         ExprKind::Has(path) => format!("(has {})", show(path)),
         ExprKind::Record { ty, fields } => {

@@ -226,7 +226,15 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
                 Ok(format!("{head} && {}", conditions(t, rest)?))
             }
         }
-        Condition::Some { var, collection } => t.iterate(var, collection, |t, coll, it| {
+        Condition::Some { key: Some(_), .. } => Err(untranslatable(
+            "`some k, v in m`",
+            "iteration over a map's entries or a list's indices is not translated to CEL yet",
+        )),
+        Condition::Some {
+            key: None,
+            var,
+            collection,
+        } => t.iterate(var, collection, |t, coll, it| {
             Ok(format!("{coll}.exists({it}, {})", conditions(t, rest)?))
         }),
         Condition::Let { .. } => Err(untranslatable(
@@ -239,7 +247,7 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
 /// The messages of a clause whose conditions before the first `some` hold: one per binding.
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
     let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
-        Condition::Some { var, collection } => Some((j, var, collection)),
+        Condition::Some { var, collection, .. } => Some((j, var, collection)),
         Condition::Expr(_) | Condition::Let { .. } => None,
     });
     let Some((j, var, collection)) = first_some else {

@@ -119,6 +119,8 @@ codes! {
         "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
     InvalidTimeZone = "E0240", "a time zone is not a constant IANA name",
         "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
+    InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",
+        "A quantity is a number with an optional suffix, as Kubernetes writes them: `500m`, `0.5`, `128974848`, `1e3`, `2Ki`, `1.5Gi`, `1G`. The binary suffixes are `Ki Mi Gi Ti Pi Ei`, the decimal ones `n u m k M G T P E` (`m` is milli, `M` mega; `K` is not a suffix), and an exponent is `e` or `E` with an integer.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph

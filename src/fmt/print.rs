@@ -693,9 +693,12 @@ impl<'a> Printer<'a> {
             let doc = match cond {
                 Condition::Expr(e) if i > 0 && starts_ambiguously(e) => concat([text("("), self.expr(e), text(")")]),
                 Condition::Expr(e) => self.expr(e),
-                Condition::Some { var, collection, .. } => {
-                    concat([text(format!("some {} in ", var.name)), self.expr(collection)])
-                }
+                Condition::Some {
+                    key, var, collection, ..
+                } => concat([
+                    text(format!("some {} in ", bound_names(key.as_ref(), var))),
+                    self.expr(collection),
+                ]),
                 Condition::Let { name, value, .. } => self.binding(text(format!("let {} =", name.name)), value, 1),
             };
             let trailing = self.trailing(span.end as usize);
@@ -842,6 +845,7 @@ impl<'a> Printer<'a> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
@@ -851,7 +855,7 @@ impl<'a> Printer<'a> {
                     Quantifier::Any => "any",
                 };
                 group(concat([
-                    text(format!("{word} {} in ", var.name)),
+                    text(format!("{word} {} in ", bound_names(key.as_ref(), var))),
                     self.operand(collection, precedence(collection) == QUANTIFIER),
                     text(":"),
                     nest(concat([line(), self.expr(body)])),
@@ -868,7 +872,12 @@ impl<'a> Printer<'a> {
                 for f in fields {
                     let leading = self.leading_in_list(f.span.start as usize);
                     let value = self.expr(&f.value);
-                    let item = concat([text(format!("{}: ", f.name.name)), value]);
+                    let key = if f.quoted {
+                        self.raw(f.name.span.range()).to_string()
+                    } else {
+                        f.name.name.clone()
+                    };
+                    let item = concat([text(format!("{key}: ")), value]);
                     let trailing = self.trailing(f.span.end as usize);
                     seq.push(leading, item, trailing);
                 }
@@ -1071,5 +1080,13 @@ fn is_huggable(e: &Expr) -> bool {
             None => false,
         },
         _ => false,
+    }
+}
+
+/// The names `some` or a quantifier binds, as written: `x`, or `k, v`.
+fn bound_names(key: Option<&crate::syntax::ast::Ident>, var: &crate::syntax::ast::Ident) -> String {
+    match key {
+        Some(k) => format!("{}, {}", k.name, var.name),
+        None => var.name.clone(),
     }
 }

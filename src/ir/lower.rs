@@ -352,9 +352,10 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
                             value,
                         }
                     }
-                    c::TCondition::Some { var, collection } => {
+                    c::TCondition::Some { key, var, collection } => {
                         let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {
+                            key: key.map(|k| namer.var(k)),
                             var: namer.var(*var),
                             collection,
                         }
@@ -752,6 +753,10 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             if *builtin == Builtin::Sum {
                 failures.extend(cx.out_of_range(e));
             }
+            // A literal quantity is checked at compile time.
+            if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
+                failures.push(Failure::NotAQuantity);
+            }
             let expr = cx.partial(e, failures, expr);
             if *builtin == Builtin::Sum && e.ty == Ty::Float {
                 Expr::Rounded(Box::new(expr))
@@ -831,14 +836,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Quantified {
             quantifier,
+            key,
             var,
             collection,
             body,
         } => {
             let collection = go(collection);
+            let key = key.map(|k| namer.var(k));
             let var = namer.var(*var);
             Expr::Quantified {
                 quantifier: *quantifier,
+                key,
                 var,
                 collection,
                 body: Box::new(lower_expr(cx, namer, body)),

@@ -265,8 +265,10 @@ pub struct Clause {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Condition {
     Expr(Expr),
-    /// `some x in xs`: binds `x` for the conditions after it.
+    /// `some x in xs`: binds `x` for the conditions after it; `some k, v in m` binds a map's
+    /// key (a list's index) as `key` and its value as `var`.
     Some {
+        key: Option<Ident>,
         var: Ident,
         collection: Expr,
         span: Span,
@@ -450,6 +452,8 @@ pub enum ExprKind {
     },
     Quantified {
         quantifier: Quantifier,
+        /// `all k, v in m: ...`: the key (or list index), when one is named.
+        key: Option<Ident>,
         var: Ident,
         collection: Box<Expr>,
         body: Box<Expr>,
@@ -472,7 +476,10 @@ pub struct DurationLit {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordField {
+    /// The key; its span covers the quotes of a quoted key.
     pub name: Ident,
+    /// Written as a string, `"model-id": ...` (a map key that is not a name).
+    pub quoted: bool,
     pub value: Expr,
     pub span: Span,
 }

@@ -181,6 +181,19 @@ impl Converter {
         }
     }
 
+    /// The names bound by `some` or a quantifier: `x` (no key) or `k, v`; `parts` is left at the
+    /// collection.
+    fn bound_names<'i>(
+        &self,
+        parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'i, Rule>>>,
+    ) -> (Option<Ident>, Ident) {
+        let first = self.ident(parts.next().expect("a bound name"));
+        match parts.next_if(|p| p.as_rule() == Rule::ident) {
+            Some(second) => (Some(first), self.ident(second)),
+            None => (None, first),
+        }
+    }
+
     fn path(&self, pair: Pair<'_, Rule>) -> Path {
         let span = self.span(&pair);
         Path {
@@ -568,10 +581,15 @@ impl Converter {
     fn condition(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
         if pair.as_rule() == Rule::some_binding {
             let span = self.span(&pair);
-            let mut parts = children(pair);
-            let var = self.ident(parts.next().expect("some variable"));
+            let mut parts = children(pair).peekable();
+            let (key, var) = self.bound_names(&mut parts);
             let collection = self.expr(parts.next().expect("some collection"))?;
-            return Ok(Condition::Some { var, collection, span });
+            return Ok(Condition::Some {
+                key,
+                var,
+                collection,
+                span,
+            });
         }
         if pair.as_rule() == Rule::let_item {
             let span = self.span(&pair);
@@ -730,6 +748,28 @@ impl Converter {
         Ok(expr)
     }
 
+    /// `all x in xs: e`, `any k, v in m: e`. A function of its own, so that the frame of
+    /// [`Self::primary_body`], on the stack once per level of nesting, stays small.
+    #[inline(never)]
+    fn quantifier(&self, pair: Pair<'_, Rule>) -> Result<ExprKind> {
+        let mut parts = children(pair).peekable();
+        let quantifier = if parts.next().expect("quantifier").as_str() == "all" {
+            Quantifier::All
+        } else {
+            Quantifier::Any
+        };
+        let (key, var) = self.bound_names(&mut parts);
+        let collection = Box::new(self.expr(parts.next().expect("collection"))?);
+        let body = Box::new(self.expr(parts.next().expect("quantifier body"))?);
+        Ok(ExprKind::Quantified {
+            quantifier,
+            key,
+            var,
+            collection,
+            body,
+        })
+    }
+
     fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         self.nested(1, &pair, || self.primary_body(pair.clone()))
     }
@@ -748,23 +788,7 @@ impl Converter {
             Rule::has_expr => ExprKind::Has(Box::new(
                 self.postfix_expr(children(inner).next().expect("has operand"))?,
             )),
-            Rule::quantifier => {
-                let mut parts = children(inner);
-                let quantifier = if parts.next().expect("quantifier").as_str() == "all" {
-                    Quantifier::All
-                } else {
-                    Quantifier::Any
-                };
-                let var = self.ident(parts.next().expect("quantifier variable"));
-                let collection = Box::new(self.expr(parts.next().expect("collection"))?);
-                let body = Box::new(self.expr(parts.next().expect("quantifier body"))?);
-                ExprKind::Quantified {
-                    quantifier,
-                    var,
-                    collection,
-                    body,
-                }
-            }
+            Rule::quantifier => self.quantifier(inner)?,
             Rule::reference => {
                 let mut parts = children(inner);
                 let path = self.path(parts.next().expect("a name"));
@@ -788,14 +812,34 @@ impl Converter {
         Ok(Expr { kind, span })
     }
 
+    /// A quoted key of a record literal: its text, which cannot interpolate.
+    fn quoted_key(&self, pair: Pair<'_, Rule>) -> Result<Ident> {
+        let lit = self.string(pair)?;
+        match lit.as_plain() {
+            Some(name) => Ok(Ident { name, span: lit.span }),
+            None => Err(
+                Diagnostic::error(Code::Syntax, lit.span, "a quoted key cannot interpolate")
+                    .with_label("`{...}` here is an interpolation")
+                    .with_help("write the key as constant text; `{{` and `}}` are literal braces"),
+            ),
+        }
+    }
+
     fn record_body(&self, pair: Pair<'_, Rule>) -> Result<Vec<RecordField>> {
         children(pair)
             .map(|f| {
                 let span = self.span(&f);
                 let mut parts = children(f);
-                let name = self.ident(parts.next().expect("field name"));
+                let key = parts.next().expect("field name");
+                let quoted = key.as_rule() == Rule::string;
+                let name = if quoted { self.quoted_key(key)? } else { self.ident(key) };
                 let value = self.expr(parts.next().expect("field value"))?;
-                Ok(RecordField { name, value, span })
+                Ok(RecordField {
+                    name,
+                    quoted,
+                    value,
+                    span,
+                })
             })
             .collect()
     }

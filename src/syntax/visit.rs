@@ -250,8 +250,11 @@ macro_rules! visitor {
             pub fn condition<'a, V: $Visit<'a> + ?Sized>(v: &mut V, condition: &'a $($mut_)? Condition) {
                 match condition {
                     Condition::Expr(e) => v.visit_expr(e),
-                    Condition::Some { var, collection, span } => {
+                    Condition::Some { key, var, collection, span } => {
                         v.visit_expr(collection);
+                        if let Some(key) = key {
+                            v.visit_binding(key);
+                        }
                         v.visit_binding(var);
                         v.visit_span(span);
                     }
@@ -315,8 +318,11 @@ macro_rules! visitor {
                         v.visit_expr(lhs);
                         v.visit_expr(rhs);
                     }
-                    ExprKind::Quantified { quantifier: _, var, collection, body } => {
+                    ExprKind::Quantified { quantifier: _, key, var, collection, body } => {
                         v.visit_expr(collection);
+                        if let Some(key) = key {
+                            v.visit_binding(key);
+                        }
                         v.visit_binding(var);
                         v.visit_expr(body);
                     }
@@ -325,7 +331,7 @@ macro_rules! visitor {
                         if let Some(ty) = ty {
                             v.visit_path(ty);
                         }
-                        for RecordField { name, value, span } in fields {
+                        for RecordField { name, value, span, .. } in fields {
                             v.visit_ident(name);
                             v.visit_expr(value);
                             v.visit_span(span);

@@ -19,9 +19,11 @@ impl Checker<'_> {
             | Builtin::Upper
             | Builtin::DaysSince
             | Builtin::InDays
-            | Builtin::InHours => 1,
+            | Builtin::InHours
+            | Builtin::Trim
+            | Builtin::Quantity => 1,
             Builtin::Now => 0,
-            Builtin::Get => 3,
+            Builtin::Get | Builtin::Replace => 3,
             _ => 2,
         };
         if args.len() != want {
@@ -58,7 +60,7 @@ impl Checker<'_> {
                 };
                 (vec![t], ty)
             }
-            Builtin::Lower | Builtin::Upper => {
+            Builtin::Lower | Builtin::Upper | Builtin::Trim => {
                 let t = self.expect_type(
                     env,
                     &args[0],
@@ -67,6 +69,83 @@ impl Checker<'_> {
                     &format!("the argument of `{name}`"),
                 );
                 (vec![t], Ty::String)
+            }
+            Builtin::TrimPrefix | Builtin::TrimSuffix | Builtin::Split | Builtin::Replace => {
+                let targs = self.string_arguments(env, b, args);
+                let ty = if b == Builtin::Split {
+                    Ty::List(Box::new(Ty::String))
+                } else {
+                    Ty::String
+                };
+                (targs, ty)
+            }
+            Builtin::Join => {
+                let parts = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::List(Box::new(Ty::String)),
+                    Code::WrongArgument,
+                    "argument 1 of `join`",
+                );
+                let sep = self.expect_type(env, &args[1], &Ty::String, Code::WrongArgument, "argument 2 of `join`");
+                (vec![parts, sep], Ty::String)
+            }
+            Builtin::Union | Builtin::Intersection | Builtin::Difference | Builtin::Subset => {
+                let a = self.expr(env, &args[0], None);
+                let elem = match &a.ty {
+                    Ty::List(e) if e.is_scalar() => Some((**e).clone()),
+                    Ty::Unknown => None,
+                    other => {
+                        let other = other.clone();
+                        self.bad_argument(
+                            b,
+                            &args[0],
+                            &other,
+                            "a list of strings, numbers, booleans, timestamps or enum values",
+                        );
+                        None
+                    }
+                };
+                let list = Ty::List(Box::new(elem.clone().unwrap_or(Ty::Unknown)));
+                let c = self.expect_type(
+                    env,
+                    &args[1],
+                    &list,
+                    Code::WrongArgument,
+                    &format!("argument 2 of `{name}`"),
+                );
+                // `union([], xs)`: the type is the one of the list that has one.
+                let list = match (&elem, &c.ty) {
+                    (None | Some(Ty::Unknown), Ty::List(_)) => c.ty.clone(),
+                    _ => list,
+                };
+                let ty = if b == Builtin::Subset { Ty::Bool } else { list };
+                (vec![a, c], ty)
+            }
+            Builtin::Quantity => {
+                let t = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::String,
+                    Code::WrongArgument,
+                    "the argument of `quantity`",
+                );
+                if let ExprKind::String(s) = &args[0].kind {
+                    if let Some(text) = s.as_plain() {
+                        if crate::types::quantity::parse(&text).is_none() {
+                            self.error(
+                                Diagnostic::error(
+                                    Code::InvalidQuantity,
+                                    args[0].span,
+                                    format!("`{text}` is not a Kubernetes quantity"),
+                                )
+                                .with_label("not a quantity")
+                                .with_help(crate::types::quantity::HELP),
+                            );
+                        }
+                    }
+                }
+                (vec![t], Ty::Float)
             }
             Builtin::DaysSince => {
                 let t = self.expect_type(
@@ -156,6 +235,17 @@ impl Checker<'_> {
             ty,
             span,
         }
+    }
+
+    /// Arguments that are all strings.
+    fn string_arguments(&mut self, env: &mut Env, b: Builtin, args: &[Expr]) -> Vec<TExpr> {
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let what = format!("argument {} of `{}`", i + 1, b.name());
+                self.expect_type(env, a, &Ty::String, Code::WrongArgument, &what)
+            })
+            .collect()
     }
 
     fn bad_argument(&mut self, b: Builtin, arg: &Expr, got: &Ty, want: &str) {

@@ -78,6 +78,7 @@ impl Checker<'_> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(env, *op, lhs, rhs, span),
             ExprKind::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
@@ -85,12 +86,18 @@ impl Checker<'_> {
                 let coll = self.expr(env, collection, None);
                 let elem = self.element_type(&coll, collection.span);
                 let mark = env.mark();
+                self.distinct_bound_names(key.as_ref(), var);
+                let key = key.as_ref().map(|k| {
+                    let ty = Self::key_type(&coll);
+                    env.bind(&k.name, ty, LocalKind::Bound, k.span)
+                });
                 let id = env.bind(&var.name, elem, LocalKind::Bound, var.span);
                 let body = self.condition(env, body);
                 env.restore(mark);
                 texpr(
                     TExprKind::Quantified {
                         quantifier: *quantifier,
+                        key,
                         var: id,
                         collection: Box::new(coll),
                         body: Box::new(body),
@@ -484,6 +491,36 @@ impl Checker<'_> {
     }
 
     /// The element type of a collection iterated by `some`, `all` or `any`.
+    /// `some k, v in m` names two different variables.
+    pub(crate) fn distinct_bound_names(
+        &mut self,
+        key: Option<&crate::syntax::ast::Ident>,
+        var: &crate::syntax::ast::Ident,
+    ) {
+        if let Some(key) = key.filter(|k| k.name == var.name) {
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateDeclaration,
+                    var.span,
+                    format!("`{}` is bound twice", var.name),
+                )
+                .with_label("the key is bound to this name already")
+                .with_note(format!("the key is `{}` here", key.name))
+                .with_help("name the key and the value differently, or write `_` for the one you do not read"),
+            );
+        }
+    }
+
+    /// The type of the key `some k, v in coll` binds: a map's keys are strings, a list's indices
+    /// ints (a collection of another type is reported by [`Self::element_type`]).
+    pub(crate) fn key_type(coll: &TExpr) -> Ty {
+        match &coll.ty {
+            Ty::List(_) => Ty::Int,
+            Ty::Map(_) => Ty::String,
+            _ => Ty::Unknown,
+        }
+    }
+
     pub(crate) fn element_type(&mut self, coll: &TExpr, span: Span) -> Ty {
         match &coll.ty {
             Ty::List(t) | Ty::Map(t) => (**t).clone(),

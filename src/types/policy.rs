@@ -263,11 +263,18 @@ impl Checker<'_> {
                                 env.add_guards(guards_of(&t));
                                 conditions.push(TCondition::Expr(t));
                             }
-                            Condition::Some { var, collection, .. } => {
+                            Condition::Some {
+                                key, var, collection, ..
+                            } => {
                                 let coll = self.expr(&mut env, collection, None);
                                 let elem = self.element_type(&coll, collection.span);
+                                self.distinct_bound_names(key.as_ref(), var);
+                                let key = key
+                                    .as_ref()
+                                    .map(|k| env.bind(&k.name, Self::key_type(&coll), LocalKind::Bound, k.span));
                                 let local = env.bind(&var.name, elem, LocalKind::Bound, var.span);
                                 conditions.push(TCondition::Some {
+                                    key,
                                     var: local,
                                     collection: coll,
                                 });

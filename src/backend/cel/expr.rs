@@ -357,10 +357,17 @@ impl<'a> Translator<'a> {
             }
             Expr::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
             } => {
+                if key.is_some() {
+                    return Err(untranslatable(
+                        "a quantifier over keys and values",
+                        "iteration over a map's entries or a list's indices is not translated to CEL yet",
+                    ));
+                }
                 let macro_name = match quantifier {
                     Quantifier::All => "all",
                     Quantifier::Any => "exists",
@@ -610,6 +617,22 @@ impl<'a> Translator<'a> {
                 return Err(untranslatable(
                     format!("`{}`", builtin.name()),
                     "a ValidatingAdmissionPolicy has no clock: CEL at admission cannot read the current time",
+                ))
+            }
+            Builtin::Trim
+            | Builtin::TrimPrefix
+            | Builtin::TrimSuffix
+            | Builtin::Split
+            | Builtin::Join
+            | Builtin::Replace
+            | Builtin::Union
+            | Builtin::Intersection
+            | Builtin::Difference
+            | Builtin::Subset
+            | Builtin::Quantity => {
+                return Err(untranslatable(
+                    format!("`{}`", builtin.name()),
+                    "this built-in is not translated to CEL yet",
                 ))
             }
             Builtin::Hour

@@ -1,6 +1,6 @@
 //! One policy's Rego package.
 
-use super::expr::{free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
+use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
@@ -280,14 +280,9 @@ fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPa
     for (i, c) in conds.iter().enumerate() {
         match c {
             Condition::Expr(e) => body.extend(em.cond(e)),
-            Condition::Some { var, collection } => {
+            Condition::Some { key, var, collection } => {
                 let coll = em.term(collection).text;
-                // A variable nothing reads is `_`, as OPA wants it.
-                let bound = if reads(&conds[i + 1..], message).contains(var) {
-                    names::var(var)
-                } else {
-                    "_".to_string()
-                };
+                let bound = bound_vars(key.as_ref(), var, &reads(&conds[i + 1..], message));
                 body.push(format!("some {bound} in {coll}"));
             }
             Condition::Let { var, value } => {
@@ -367,10 +362,12 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
                     em.failures(value, &ctx, &mut found);
                     ctx.push(format!("{} := {}", names::var(var), em.term(value).text));
                 }
-                Condition::Some { var, collection } => {
+                Condition::Some { key, var, collection } => {
                     em.failures(collection, &ctx, &mut found);
                     let coll = em.term(collection).text;
-                    ctx.push(format!("some {} in {coll}", names::var(var)));
+                    let mut read = reads(&clause.conditions[i + 1..], clause.message.as_deref());
+                    read.insert(var.clone());
+                    ctx.push(format!("some {} in {coll}", bound_vars(key.as_ref(), var, &read)));
                 }
             }
         }

@@ -30,10 +30,16 @@
 //!   `time_weekday`, `time_date`), and timestamps as text (`time_text`, `time_format`), written
 //!   with `time.clock`, `time.date` and `time.weekday`, on which the engines agree, rather than
 //!   `time.format`, whose layouts they implement apart (Go's and chrono's).
+//! - Lists as sets (`union`, `intersection`, `difference`, `subset`): through Rego sets, whose
+//!   elements both engines iterate in sorted order, so the resulting lists are the same.
+//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::types::quantity`]);
+//!   OPA's `units.parse` reads other suffixes (`K`, `ki`) and refuses `n` and `u`. Undefined on
+//!   malformed text, which `is_quantity` tells (the policy reports it as an evaluation failure).
 
 use super::syntax::string_literal;
 use super::Target;
 use crate::ir::PackagePath;
+use crate::types::quantity;
 use std::sync::OnceLock;
 
 pub const FORMAT_NUMBER: &str = "format_number";
@@ -63,6 +69,12 @@ pub const WHOLE_UNITS: &str = "whole_units";
 /// Where a fixed current time is read from (`expect ... at T`, `govc eval --now T`): an RFC 3339
 /// string at `data.govc.now`, outside the bundle's roots.
 pub const CLOCK_DATA: &str = "data.govc.now";
+pub const SET_UNION: &str = "set_union";
+pub const SET_INTERSECTION: &str = "set_intersection";
+pub const SET_DIFFERENCE: &str = "set_difference";
+pub const IS_SUBSET: &str = "is_subset";
+pub const QUANTITY: &str = "quantity";
+pub const IS_QUANTITY: &str = "is_quantity";
 
 /// The library's package for a target (`govc.runtime`; `lib.govc.runtime` in Gatekeeper).
 pub fn package(target: &Target) -> PackagePath {
@@ -120,6 +132,12 @@ pub fn uses_time(rego: &str, target: &Target) -> bool {
     [NOW, "time_", WHOLE_UNITS]
         .iter()
         .any(|name| rego.contains(&format!("{pkg}.{name}")))
+}
+
+/// A Rego object literal of suffixes and their numbers.
+fn suffix_object<'a>(entries: impl Iterator<Item = (&'a str, String)>) -> String {
+    let entries: Vec<String> = entries.map(|(s, n)| format!("{}: {n}", string_literal(s))).collect();
+    format!("{{{}}}", entries.join(", "))
 }
 
 /// The library's Rego source.
@@ -326,6 +344,44 @@ _sum_fits(xs) if {{
 	max([abs(x) | some x in xs]) <= 1e308 / count(xs)
 }}
 
+# Lists as sets: sorted lists without duplicates.
+set_union(a, b) := [x | some x in ({{y | some y in a}} | {{y | some y in b}})]
+
+set_intersection(a, b) := [x | some x in ({{y | some y in a}} & {{y | some y in b}})]
+
+set_difference(a, b) := [x | some x in ({{y | some y in a}} - {{y | some y in b}})]
+
+is_subset(a, b) := count({{y | some y in a}} - {{y | some y in b}}) == 0
+
+# A Kubernetes quantity in base units (`500m` is 0.5, `1Ki` 1024), undefined when malformed.
+is_quantity(s) := regex.match({quantity_re}, s)
+
+quantity(s) := _quantity_signed(m[1], _quantity_magnitude(_quantity_digits(m), m[5])) if {{
+	m := regex.find_all_string_submatch_n({quantity_re}, s, 1)[0]
+}}
+
+_quantity_digits(m) := concat("", [_or_zero(trim_left(m[2], "0")), ".", _or_zero(concat("", [m[3], m[4]]))])
+
+_or_zero(s) := "0" if s == ""
+
+_or_zero(s) := s if s != ""
+
+_quantity_magnitude(d, suffix) := to_number(d) * _binary_suffix[suffix]
+
+_quantity_magnitude(d, suffix) := to_number(concat("", [d, "e", format_int(_decimal_suffix[suffix], 10)]))
+
+_quantity_magnitude(d, suffix) := to_number(concat("", [d, "e", trim_left(substring(suffix, 1, -1), "+")])) if {{
+	regex.match(`^[eE][+-]?[0-9]`, suffix)
+}}
+
+_quantity_signed("-", x) := 0 - x
+
+_quantity_signed(sign, x) := x if sign != "-"
+
+_binary_suffix := {binary}
+
+_decimal_suffix := {decimal}
+
 # xs[i], or d when i is outside the list.
 list_get(xs, i, d) := xs[i] if {{
 	i >= 0
@@ -337,6 +393,9 @@ list_get(xs, i, d) := xs[i] if {{
         digits = FLOAT_DIGITS,
         limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
         tiny = super::syntax::number_literal(crate::ir::FLOAT_TINY),
+        quantity_re = format!("`{}`", quantity::PATTERN),
+        binary = suffix_object(quantity::BINARY_SUFFIXES.iter().map(|(s, p)| (*s, 1024u64.pow(*p).to_string()))),
+        decimal = suffix_object(quantity::DECIMAL_SUFFIXES.iter().map(|(s, e)| (*s, e.to_string()))),
     ));
     // Gatekeeper admits no data reference outside `data.lib` and `data.inventory`: admission
     // reads the clock.
