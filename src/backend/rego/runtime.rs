@@ -32,14 +32,14 @@
 //!   `time.format`, whose layouts they implement apart (Go's and chrono's).
 //! - Lists as sets (`union`, `intersection`, `difference`, `subset`): through Rego sets, whose
 //!   elements both engines iterate in sorted order, so the resulting lists are the same.
-//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::types::quantity`]);
+//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::ir::quantity`]);
 //!   OPA's `units.parse` reads other suffixes (`K`, `ki`) and refuses `n` and `u`. Undefined on
 //!   malformed text, which `is_quantity` tells (the policy reports it as an evaluation failure).
 
 use super::syntax::string_literal;
 use super::Target;
+use crate::ir::quantity;
 use crate::ir::PackagePath;
-use crate::types::quantity;
 use std::sync::OnceLock;
 
 pub const FORMAT_NUMBER: &str = "format_number";
