@@ -23,6 +23,8 @@ pub mod english;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
+pub mod kube_names;
+pub mod limits;
 pub mod lsp;
 pub mod report;
 pub mod resolve;

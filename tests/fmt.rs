@@ -41,6 +41,11 @@ fn repository_files() -> Vec<PathBuf> {
 
 #[test]
 fn formatting_is_idempotent_and_keeps_the_syntax_tree() {
+    // On the compiler's stack, as `govc fmt` runs: some files nest to the limit.
+    govc::limits::on_stack(formatting_is_idempotent_on_every_file);
+}
+
+fn formatting_is_idempotent_on_every_file() {
     let mut checked = 0;
     for path in repository_files() {
         let text = std::fs::read_to_string(&path).expect("UTF-8 source");
@@ -189,6 +194,40 @@ fn govfmtignore_skips_listed_paths() {
     .expect("write");
     let (code, stdout, stderr) = govc(&["fmt", "--check", "."], dir.path());
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+}
+
+/// `govc fmt DIR` formats the files the compiler reads from DIR, symbolic links included (one
+/// walker for both): a linked shared folder and a linked file are listed, each file once.
+#[cfg(unix)]
+#[test]
+fn fmt_formats_the_files_the_project_loader_reads_through_symbolic_links() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shared = dir.path().join("shared");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&shared).expect("mkdir");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(shared.join("s.gov"), UNFORMATTED).expect("write");
+    std::fs::write(dir.path().join("single.gov"), UNFORMATTED).expect("write");
+    std::fs::write(project.join("a.gov"), FORMATTED).expect("write");
+    std::os::unix::fs::symlink(&shared, project.join("linked")).expect("symlink");
+    std::os::unix::fs::symlink(dir.path().join("single.gov"), project.join("single.gov")).expect("symlink");
+    // A loop back to the project is not followed.
+    std::os::unix::fs::symlink(&project, project.join("loop")).expect("symlink");
+    let sources = govc::project::gov_files(&project).expect("walk");
+    assert_eq!(
+        sources,
+        [
+            project.join("a.gov"),
+            project.join("linked/s.gov"),
+            project.join("single.gov")
+        ]
+    );
+    let (code, stdout, stderr) = govc(&["fmt", "--check", "project"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "project/linked/s.gov\nproject/single.gov\n");
+    let (code, _, stderr) = govc(&["fmt", "project"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(shared.join("s.gov")).expect("read"), FORMATTED);
 }
 
 #[test]

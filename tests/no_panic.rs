@@ -376,8 +376,8 @@ fn tokens(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Pathologically deep nesting is reported or parsed, never a stack overflow (which would abort
-/// the process, not panic).
+/// Pathologically deep nesting and long chains (some past the limits of `govc::limits`) are
+/// reported or checked, never a stack overflow (which would abort the process, not panic).
 #[test]
 fn deep_nesting_does_not_overflow_the_stack() {
     let depth = 20_000;
@@ -391,6 +391,11 @@ fn deep_nesting_does_not_overflow_the_stack() {
         format!("{}x{}", "\"{".repeat(depth), "}\"".repeat(depth)),
         format!("{}x", "all y in z: ".repeat(depth)),
         "x + ".repeat(depth) + "x",
+        "x and ".repeat(depth) + "x",
+        "x".to_string() + &".y".repeat(depth),
+        "x".to_string() + &"[0]".repeat(depth),
+        "x".to_string() + &"(0)".repeat(depth),
+        "x".to_string() + &".y".repeat(4 * depth),
     ];
     for body in bodies {
         let text = format!(
@@ -398,9 +403,8 @@ fn deep_nesting_does_not_overflow_the_stack() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        // The default stack of a spawned thread.
-        let outcome = std::thread::Builder::new()
-            .stack_size(2 << 20)
+        // The compiler's stack, as the command line and the language server run it.
+        let outcome = govc::limits::compiler_thread("deep")
             .spawn(move || {
                 let mut sources = SourceMap::new();
                 project::add_stdlib(&mut sources);

@@ -1,17 +1,16 @@
 //! What the fuzz targets share: running an input on a deep stack, and the front end over one
 //! file with the standard library.
 //!
-//! **Nesting cap.** Deeply nested input (long postfix chains `a.x.x…`, deep parentheses, deep
-//! types) still overflows the stack of the recursive passes: that is a known limit, tracked on
-//! its own (recursion limits), not something the fuzzers should keep rediscovering. So every
-//! input runs on a thread with a [`STACK`] stack, and inputs are capped at [`MAX_INPUT`] bytes
-//! (`-max_len` in `scripts/fuzz.sh`): nothing that short can nest deep enough to overflow it. A
-//! crash these targets report is therefore never a plain recursion-depth overflow.
+//! **Stack.** The compiler walks syntax trees recursively and runs on a thread with a large
+//! stack (`govc::limits::STACK`, sized for the deepest tree the parser accepts); the targets do
+//! the same, on one thread with a [`STACK`] stack, and inputs are capped at [`MAX_INPUT`] bytes
+//! (`-max_len` in `scripts/fuzz.sh`), far below the limits of `govc::limits`. A crash these
+//! targets report is therefore never a plain recursion-depth overflow.
 //!
 //! **Output cap.** The `pipeline` target also skips inputs whose brackets nest deeper than
-//! [`MAX_BUILD_NESTING`]: deeply nested subject types make the generated output grow with the
-//! square of the depth (another known issue, tracked with the recursion limits), which would
-//! turn every such input into a timeout.
+//! [`MAX_BUILD_NESTING`]: the fail-closed checks of a subject type grow with the square of its
+//! depth (bounded by `govc::limits::MAX_NESTING`: 600 KB of output at the limit), which would
+//! make such inputs slow.
 
 use govc::diagnostic::Diagnostic;
 use govc::source::SourceMap;

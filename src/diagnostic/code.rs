@@ -43,6 +43,8 @@ codes! {
         "Every `.gov` file starts with `package a.b.c`, which names the module its declarations belong to.";
     InvalidNumber = "E0004", "number literal out of range",
         "Integers must fit in 64 bits and floats must be finite.";
+    TooDeep = "E0005", "an expression or a type nests too deeply, or an expression is too long",
+        "Expressions and types nest at most 128 levels deep (parentheses, lists, records, call arguments, indexes, interpolations, quantifiers, `not`, `-`, `has`, list and map types); chains of operators or of `.field`, `[index]` and `(args)` may be up to 50,000 long. Name a part with `let` or move it into a helper function or a named type.";
     // Names
     UnknownType = "E0101", "unknown type",
         "A type name must be a built-in type (`string`, `int`, `float`, `bool`, `timestamp`) or a `type`, `enum` or `resource` declared in the package or imported.";

@@ -36,13 +36,11 @@ pub fn load_named_from(dir: &Path, base: Option<&Path>) -> Result<SourceMap, Loa
     if !dir.exists() {
         return Err(LoadError(format!("`{}` does not exist", dir.display())));
     }
-    let mut paths = Vec::new();
-    if dir.is_file() {
-        paths.push(dir.to_path_buf());
+    let paths = if dir.is_file() {
+        vec![dir.to_path_buf()]
     } else {
-        collect_gov_files(dir, &mut paths)?;
-    }
-    paths.sort();
+        gov_files(dir)?
+    };
     let root = if dir.is_file() {
         dir.parent().unwrap_or(dir)
     } else {
@@ -124,6 +122,15 @@ pub fn add_stdlib(sources: &mut SourceMap) {
     for (name, text) in crate::stdlib::FILES {
         sources.add(*name, None, text.to_string(), true);
     }
+}
+
+/// The `.gov` files of the project directory `dir`, sorted by path: what [`load`] reads, and
+/// what `govc fmt DIR` formats.
+pub fn gov_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut paths = Vec::new();
+    collect_gov_files(dir, &mut paths)?;
+    paths.sort();
+    Ok(paths)
 }
 
 /// The `.gov` files below `dir`, in a deterministic order. Symbolic links are followed, to files
@@ -295,11 +302,16 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|ids| {
-                s.spawn(move || {
-                    ids.iter()
-                        .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
-                        .collect::<Vec<_>>()
-                })
+                // A syntax tree is as deep as the parser allows: built and dropped on a stack
+                // sized for it.
+                crate::limits::compiler_thread("govc-parse")
+                    .spawn_scoped(s, move || {
+                        ids.iter()
+                            .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
+                            .collect::<Vec<_>>()
+                    })
+                    // INVARIANT: only address space is reserved; failing that leaves nothing to run on.
+                    .expect("start a parser thread")
             })
             .collect();
         handles

@@ -464,6 +464,9 @@ fn operands(ty: &Ty) -> Operands {
 /// What lowering an expression needs besides the expression: the program, the sources (for the
 /// text of operations that can fail) and what the constraints of parameters say about their
 /// values.
+/// The longest text of an expression in a failure message.
+const MAX_FAILURE_TEXT: usize = 200;
+
 struct Cx<'a> {
     p: &'a Program,
     sources: &'a SourceMap,
@@ -473,6 +476,10 @@ struct Cx<'a> {
     params: &'a [c::ParamDef],
     /// A policy's `let`s, whose values say what their names hold.
     lets: &'a [(LocalId, TExpr)],
+    /// [`Cx::bound`] of each expression asked about, by address: a chain `a + b + c…` asks about
+    /// every node of itself, which would take the square of its length without this. Every
+    /// expression asked about lives for `'a`, so an address names one expression.
+    bounds: std::cell::RefCell<HashMap<*const TExpr, Option<f64>>>,
 }
 
 impl<'a> Cx<'a> {
@@ -489,12 +496,17 @@ impl<'a> Cx<'a> {
             locals,
             params,
             lets: &[],
+            bounds: Default::default(),
         }
     }
 
     /// The same context, for the bodies of a policy with these `let`s.
     fn with_lets(self, lets: &'a [(LocalId, TExpr)]) -> Self {
-        Cx { lets, ..self }
+        Cx {
+            lets,
+            bounds: Default::default(),
+            ..self
+        }
     }
 
     /// The value a `let` name stands for, or `e` itself.
@@ -511,13 +523,25 @@ impl<'a> Cx<'a> {
 
     /// The expression as written, on one line. A span does not cover the parentheses around an
     /// operand (`(a + b) * c` starts at `a`), so unbalanced ones are restored.
+    ///
+    /// At most [`MAX_FAILURE_TEXT`] characters, then `...`: every node of a chain `a + b + c…` has
+    /// a text, so whole texts would make the output grow with the square of the chain's length.
     fn text(&self, e: &TExpr) -> String {
         let file = self.sources.get(e.span.file);
         let written = file
             .text
             .get(e.span.start as usize..e.span.end as usize)
             .unwrap_or_default();
-        let text = written.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Enough of the source for the text after its whitespace is collapsed.
+        let mut read = written.len().min(4 * MAX_FAILURE_TEXT);
+        while !written.is_char_boundary(read) {
+            read -= 1;
+        }
+        let text = written[..read].split_whitespace().collect::<Vec<_>>().join(" ");
+        if read < written.len() || text.chars().count() > MAX_FAILURE_TEXT {
+            let kept: String = text.chars().take(MAX_FAILURE_TEXT).collect();
+            return format!("{}...", kept.trim_end());
+        }
         let (open, close) = (text.matches('(').count(), text.matches(')').count());
         format!(
             "{}{text}{}",
@@ -559,6 +583,16 @@ impl<'a> Cx<'a> {
 
     /// A bound on the magnitude of a number, when one is known statically.
     fn bound(&self, e: &'a TExpr) -> Option<f64> {
+        let key: *const TExpr = e;
+        if let Some(known) = self.bounds.borrow().get(&key) {
+            return *known;
+        }
+        let bound = self.compute_bound(e);
+        self.bounds.borrow_mut().insert(key, bound);
+        bound
+    }
+
+    fn compute_bound(&self, e: &'a TExpr) -> Option<f64> {
         let e = self.resolve(e);
         match &e.kind {
             TExprKind::Int(i) => Some((*i as f64).abs()),

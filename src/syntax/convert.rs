@@ -5,6 +5,7 @@ use super::ast::*;
 use super::lexicon::Precedence;
 use super::Rule;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::{MAX_NESTING, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 use pest::iterators::Pair;
 use std::iter::Peekable;
@@ -40,11 +41,6 @@ fn is_keyword_token(rule: Rule) -> bool {
     )
 }
 
-/// Prefix and infix operators, the elements of an `expr` pair besides its operands.
-fn is_operator(rule: Rule) -> bool {
-    matches!(rule, Rule::prefix_op | Rule::infix_op)
-}
-
 /// The meaningful children of a pair: keyword tokens and end-of-input are dropped.
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword_token(p.as_rule()))
@@ -54,15 +50,25 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 pub struct Converter {
     file: FileId,
     offset: usize,
-    /// The nesting of the expression being converted, counted as [`MAX_NESTING`] counts it.
+    /// How deeply the expression or type being converted nests, as [`MAX_NESTING`] counts it.
     nesting: std::cell::Cell<usize>,
+    /// How deep the syntax tree being built is on the way to the node being converted: nesting
+    /// plus every operator and postfix link of the enclosing chains, bounded by [`MAX_TREE_DEPTH`].
+    depth: std::cell::Cell<usize>,
 }
 
-/// How deeply expressions may nest, counting one per expression and per primary on the way in
-/// and one per operator of each enclosing expression (the depth of the tree those operators make).
-/// Every stage after the parser walks trees recursively: this keeps them within the stack of an
-/// ordinary thread (2 MiB) even in a debug build, while leaving real policies far below the limit.
-const MAX_NESTING: usize = 128;
+/// What a step down the tree is: a level of nesting (which also makes the tree one deeper), or
+/// links of a chain, which make the tree deeper without nesting.
+#[derive(Clone, Copy)]
+enum Step {
+    /// One level of expression nesting (see [`crate::limits`]), whose own chain of operators
+    /// is this long.
+    Expr(usize),
+    /// One level of type nesting.
+    Type,
+    /// This many operators or postfix links of one chain.
+    Chain(usize),
+}
 
 impl Converter {
     pub fn new(file: FileId, offset: usize) -> Self {
@@ -70,22 +76,52 @@ impl Converter {
             file,
             offset,
             nesting: std::cell::Cell::new(0),
+            depth: std::cell::Cell::new(0),
         }
     }
 
-    /// Runs `convert` one `cost` deeper, or reports an expression nested too deeply at `pair`.
-    fn nested<T>(&self, cost: usize, pair: &Pair<'_, Rule>, convert: impl FnOnce() -> Result<T>) -> Result<T> {
-        let outer = self.nesting.get();
-        if outer + cost > MAX_NESTING {
-            return Err(
-                Diagnostic::error(Code::Syntax, self.span(pair), "expression nested too deeply")
-                    .with_label(format!("nesting passes the limit of {MAX_NESTING} here"))
-                    .with_help("split it up with `let` bindings or helper functions"),
-            );
+    /// Runs `convert` one `step` further down the tree, or reports at `pair` that the step
+    /// passes [`MAX_NESTING`] or [`MAX_TREE_DEPTH`]. The limits are checked before anything
+    /// below is converted, so no stage ever holds a tree past them.
+    fn deeper<T>(&self, step: Step, pair: &Pair<'_, Rule>, convert: impl FnOnce() -> Result<T>) -> Result<T> {
+        let (outer_nesting, outer_depth) = (self.nesting.get(), self.depth.get());
+        let (nesting, depth) = match step {
+            Step::Expr(links) => (outer_nesting + 1, outer_depth + 1 + links),
+            Step::Type => (outer_nesting + 1, outer_depth + 1),
+            Step::Chain(links) => (outer_nesting, outer_depth + links),
+        };
+        let help = match step {
+            Step::Type => "give the inner part a name with a `type` declaration",
+            _ => "name a part with `let`, or move it into a helper function",
+        };
+        let error = if nesting > MAX_NESTING {
+            let what = if matches!(step, Step::Type) {
+                "type"
+            } else {
+                "expression"
+            };
+            Some((
+                format!("{what} nested too deeply"),
+                format!("this is level {nesting}; the limit is {MAX_NESTING}"),
+            ))
+        } else if depth > MAX_TREE_DEPTH {
+            Some((
+                "expression too long".to_string(),
+                format!("here the expression passes {MAX_TREE_DEPTH} operators, links and levels"),
+            ))
+        } else {
+            None
+        };
+        if let Some((message, label)) = error {
+            return Err(Diagnostic::error(Code::TooDeep, self.span(pair), message)
+                .with_label(label)
+                .with_help(help));
         }
-        self.nesting.set(outer + cost);
+        self.nesting.set(nesting);
+        self.depth.set(depth);
         let result = convert();
-        self.nesting.set(outer);
+        self.nesting.set(outer_nesting);
+        self.depth.set(outer_depth);
         result
     }
 
@@ -221,7 +257,7 @@ impl Converter {
                 Rule::docs => doc = self.docs(p),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::optional_mark => optional = true,
-                Rule::type_expr => ty = Some(self.type_expr(p)),
+                Rule::type_expr => ty = Some(self.type_expr(p)?),
                 Rule::constraint => constraints.push(self.constraint(p)?),
                 _ => {}
             }
@@ -244,23 +280,25 @@ impl Converter {
         Ok(Constraint { name, arg, span })
     }
 
-    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
-        let span = self.span(&pair);
-        let inner = children(pair).next().expect("type expression");
-        let kind = match inner.as_rule() {
-            Rule::list_type => {
-                let elem = children(inner).next().expect("list element type");
-                TypeExprKind::List(Box::new(self.type_expr(elem)))
-            }
-            Rule::map_type => {
-                let mut parts = children(inner);
-                let key = self.ident(parts.next().expect("map key"));
-                let value = self.type_expr(parts.next().expect("map value"));
-                TypeExprKind::Map(key, Box::new(value))
-            }
-            _ => TypeExprKind::Named(self.path(inner)),
-        };
-        TypeExpr { kind, span }
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> Result<TypeExpr> {
+        self.deeper(Step::Type, &pair, || {
+            let span = self.span(&pair);
+            let inner = children(pair.clone()).next().expect("type expression");
+            let kind = match inner.as_rule() {
+                Rule::list_type => {
+                    let elem = children(inner).next().expect("list element type");
+                    TypeExprKind::List(Box::new(self.type_expr(elem)?))
+                }
+                Rule::map_type => {
+                    let mut parts = children(inner);
+                    let key = self.ident(parts.next().expect("map key"));
+                    let value = self.type_expr(parts.next().expect("map value"))?;
+                    TypeExprKind::Map(key, Box::new(value))
+                }
+                _ => TypeExprKind::Named(self.path(inner)),
+            };
+            Ok(TypeExpr { kind, span })
+        })
     }
 
     fn enum_decl(&self, pair: Pair<'_, Rule>) -> EnumDecl {
@@ -296,7 +334,7 @@ impl Converter {
                 _ => {
                     let mut parts = children(p);
                     let field = self.ident(parts.next().expect("field name"));
-                    let ty = self.type_expr(parts.next().expect("field type"));
+                    let ty = self.type_expr(parts.next().expect("field type"))?;
                     fields.push((field, ty));
                 }
             }
@@ -480,10 +518,10 @@ impl Converter {
                 Rule::fn_param => {
                     let mut parts = children(p);
                     let name = self.ident(parts.next().expect("param name"));
-                    let ty = self.type_expr(parts.next().expect("param type"));
+                    let ty = self.type_expr(parts.next().expect("param type"))?;
                     params.push(FnParam { name, ty });
                 }
-                Rule::type_expr => ret = Some(self.type_expr(p)),
+                Rule::type_expr => ret = Some(self.type_expr(p)?),
                 Rule::expr => body = Some(self.expr(p)?),
                 _ => {}
             }
@@ -517,7 +555,7 @@ impl Converter {
                     match p.as_rule() {
                         Rule::docs => doc = self.docs(p),
                         Rule::ident => name = Some(self.ident(p)),
-                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::type_expr => ty = Some(self.type_expr(p)?),
                         Rule::constraint => constraints.push(self.constraint(p)?),
                         _ => default = Some(self.expr(p)?),
                     }
@@ -534,7 +572,7 @@ impl Converter {
             Rule::subject_item => {
                 let mut parts = children(pair);
                 let name = self.ident(parts.next().expect("subject name"));
-                let ty = self.type_expr(parts.next().expect("subject type"));
+                let ty = self.type_expr(parts.next().expect("subject type"))?;
                 PolicyItem::Subject(SubjectDecl { name, ty, span })
             }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
@@ -673,9 +711,14 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        // The operators of one expression nest as deep as there are of them (`a + b + c`).
-        let operators = pair.clone().into_inner().filter(|p| is_operator(p.as_rule())).count();
-        self.nested(1 + operators, &pair, || {
+        // The infix operators of one expression make a tree as deep as there are of them
+        // (`a + b + c`); prefix operators are levels of nesting, counted as they are read.
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::infix_op)
+            .count();
+        self.deeper(Step::Expr(operators), &pair, || {
             self.operation(&mut pair.clone().into_inner().peekable(), 0)
         })
     }
@@ -693,7 +736,7 @@ impl Converter {
         let first = items.next().expect("an expression has an operand");
         let mut lhs = if first.as_rule() == Rule::prefix_op {
             let op = UnaryOp::from_symbol(first.as_str()).expect("a prefix operator of the lexicon");
-            let operand = self.operation(items, op.precedence() - 1)?;
+            let operand = self.deeper(Step::Expr(0), &first, || self.operation(items, op.precedence() - 1))?;
             let span = self.span(&first).to(operand.span);
             fold_negation(op, operand, span)
         } else {
@@ -724,6 +767,12 @@ impl Converter {
     }
 
     fn postfix_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let links = pair.clone().into_inner().count().saturating_sub(1);
+        self.deeper(Step::Chain(links), &pair, || self.postfix_chain(pair.clone()))
+    }
+
+    /// A primary and the postfix links that apply to it, in order.
+    fn postfix_chain(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let mut inner = pair.into_inner();
         let mut expr = self.primary(inner.next().expect("primary"))?;
         for p in inner {
@@ -771,10 +820,6 @@ impl Converter {
     }
 
     fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        self.nested(1, &pair, || self.primary_body(pair.clone()))
-    }
-
-    fn primary_body(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let inner = children(pair).next().expect("primary body");
         let span = self.span(&inner);
         let kind = match inner.as_rule() {
@@ -785,12 +830,15 @@ impl Converter {
             Rule::raw_string => ExprKind::String(self.raw_string(&inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
             Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
-            Rule::has_expr => ExprKind::Has(Box::new(
-                self.postfix_expr(children(inner).next().expect("has operand"))?,
-            )),
+            Rule::has_expr => {
+                let operand = children(inner.clone()).next().expect("has operand");
+                ExprKind::Has(Box::new(
+                    self.deeper(Step::Expr(0), &inner, || self.postfix_expr(operand))?,
+                ))
+            }
             Rule::quantifier => self.quantifier(inner)?,
             Rule::reference => {
-                let mut parts = children(inner);
+                let mut parts = children(inner.clone());
                 let path = self.path(parts.next().expect("a name"));
                 match parts.next() {
                     Some(body) => ExprKind::Record {
@@ -798,7 +846,10 @@ impl Converter {
                         fields: self.record_body(body)?,
                     },
                     // `a.b.c` reads as field accesses, which the checker resolves.
-                    None => return Ok(names_as_fields(path)),
+                    None => {
+                        let links = path.segments.len() - 1;
+                        return self.deeper(Step::Chain(links), &inner, || Ok(names_as_fields(path)));
+                    }
                 }
             }
             _ => {

@@ -30,6 +30,19 @@ fn error_expr(span: Span) -> TExpr {
     texpr(TExprKind::Error, Ty::Unknown, span)
 }
 
+/// The expression a chain of field reads starts from, and each field read from the innermost out,
+/// with the span of the read (from the start of the chain to the field).
+fn field_links(e: &Expr) -> (&Expr, Vec<(&Ident, Span)>) {
+    let mut links = Vec::new();
+    let mut base = e;
+    while let ExprKind::Field { target, field } = &base.kind {
+        links.push((field, base.span));
+        base = target;
+    }
+    links.reverse();
+    (base, links)
+}
+
 impl Checker<'_> {
     /// Checks `e`, using `expected` to type literals (`{ ... }`, `[]`, numbers, timestamps).
     /// The caller compares the result's type with what it needs.
@@ -71,7 +84,7 @@ impl Checker<'_> {
                 texpr(TExprKind::String(t), Ty::String, span)
             }
             ExprKind::Name(name) => self.name(env, name),
-            ExprKind::Field { target, field } => self.field(env, e, target, field),
+            ExprKind::Field { .. } => self.field(env, e),
             ExprKind::Index { target, index } => self.index(env, target, index, span),
             ExprKind::Call { callee, args } => self.call(env, callee, args, span),
             ExprKind::Unary { op, operand } => self.unary(env, *op, operand, span),
@@ -293,18 +306,29 @@ impl Checker<'_> {
         }
     }
 
-    fn field(&mut self, env: &mut Env, whole: &Expr, target: &Expr, field: &Ident) -> TExpr {
-        if let Some(path) = whole.static_path() {
-            if env.lookup(&path[0].name).is_none() {
+    /// Checks a chain of field reads `x.a.b…` in a loop, from `x` out (a chain is a tree as deep
+    /// as it is long); `m.T.a` names declared in module `m` when `m` is no local.
+    fn field(&mut self, env: &mut Env, whole: &Expr) -> TExpr {
+        self.field_chain(env, whole, true)
+    }
+
+    /// [`Self::field`], with the guard of each optional field required or not.
+    fn field_chain(&mut self, env: &mut Env, whole: &Expr, guarded: bool) -> TExpr {
+        let (base, links) = field_links(whole);
+        if let ExprKind::Name(root) = &base.kind {
+            if env.lookup(&root.name).is_none() {
+                let path: Vec<&Ident> = std::iter::once(root).chain(links.iter().map(|(f, _)| *f)).collect();
                 return self.static_field(env, &path, whole.span);
             }
         }
-        let t = self.expr(env, target, None);
-        let texpr = self.field_of(t, field, whole.span);
-        if let TExprKind::Field { .. } = &texpr.kind {
-            self.require_guard(env, &texpr, field);
+        let mut t = self.expr(env, base, None);
+        for (field, span) in links {
+            t = self.field_of(t, field, span);
+            if guarded && matches!(t.kind, TExprKind::Field { .. }) {
+                self.require_guard(env, &t, field);
+            }
         }
-        texpr
+        t
     }
 
     /// Reads field `field` of the checked `target` (no guard check).
@@ -416,10 +440,7 @@ impl Checker<'_> {
 
     fn unguarded_path(&mut self, env: &mut Env, e: &Expr) -> TExpr {
         match &e.kind {
-            ExprKind::Field { target, field } if e.static_path().is_none_or(|p| env.lookup(&p[0].name).is_some()) => {
-                let t = self.unguarded_path(env, target);
-                self.field_of(t, field, e.span)
-            }
+            ExprKind::Field { .. } => self.field_chain(env, e, false),
             _ => self.expr(env, e, None),
         }
     }
@@ -563,24 +584,46 @@ impl Checker<'_> {
         )
     }
 
-    fn binary(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
-        if matches!(op, BinOp::And | BinOp::Or) {
-            let l = self.condition(env, lhs);
-            let mark = env.mark();
-            if op == BinOp::And {
-                env.add_guards(guards_of(&l));
+    /// Checks a chain of one logical operator, `a and b and c` (a tree leaning left, as deep as
+    /// the chain is long), in a loop: each operand of an `and` under the guards of those before
+    /// it, each operand's guards collected once (the guards of `a and b` are those of `a` and of
+    /// `b`), so a chain of any length takes linear time and no stack.
+    fn logical_chain(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
+        // The operands from the last to the first, each with the span of the node it ends.
+        let mut operands = vec![(rhs, span)];
+        let mut first = lhs;
+        while let ExprKind::Binary { op: inner, lhs, rhs } = &first.kind {
+            if *inner != op {
+                break;
             }
-            let r = self.condition(env, rhs);
-            env.restore(mark);
-            return texpr(
+            operands.push((rhs, first.span));
+            first = lhs;
+        }
+        let mark = env.mark();
+        let mut checked = self.condition(env, first);
+        let guards = |t: &TExpr| if op == BinOp::And { guards_of(t) } else { Vec::new() };
+        let mut new_guards = guards(&checked);
+        while let Some((operand, node_span)) = operands.pop() {
+            env.add_guards(std::mem::take(&mut new_guards));
+            let r = self.condition(env, operand);
+            new_guards = guards(&r);
+            checked = texpr(
                 TExprKind::Binary {
                     op,
-                    lhs: Box::new(l),
+                    lhs: Box::new(checked),
                     rhs: Box::new(r),
                 },
                 Ty::Bool,
-                span,
+                node_span,
             );
+        }
+        env.restore(mark);
+        checked
+    }
+
+    fn binary(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            return self.logical_chain(env, op, lhs, rhs, span);
         }
         let l = self.expr(env, lhs, None);
         // The left side types literals on the right (`m.risk == RiskTier.high`, `x == []`).
