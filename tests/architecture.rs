@@ -11,9 +11,10 @@ use std::path::Path;
 
 /// The layers, lowest first. A module may name modules of lower layers only.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["span", "english", "stdlib", "config"]),
+    ("foundations", &["span", "english", "stdlib", "config", "kube_names"]),
     ("sources", &["source"]),
     ("diagnostics", &["diagnostic"]),
+    ("limits", &["limits"]),
     ("syntax", &["syntax"]),
     ("checked program and formatter", &["checked", "fmt"]),
     ("names", &["resolve"]),

@@ -213,7 +213,7 @@ fn fmt_formats_the_files_the_project_loader_reads_through_symbolic_links() {
     std::os::unix::fs::symlink(dir.path().join("single.gov"), project.join("single.gov")).expect("symlink");
     // A loop back to the project is not followed.
     std::os::unix::fs::symlink(&project, project.join("loop")).expect("symlink");
-    let sources = govc::project::gov_files(&project).expect("walk");
+    let sources = govc::driver::project::gov_files(&project).expect("walk");
     assert_eq!(
         sources,
         [

@@ -51,7 +51,7 @@ pub fn run(args: FmtArgs, ctx: &super::Ctx) -> ExitCode {
             // The files of the project, as the compiler reads them (symbolic links followed),
             // less those `.govfmtignore` excludes.
             let ignored = ignored_paths(path);
-            match crate::project::gov_files(path) {
+            match crate::driver::project::gov_files(path) {
                 Ok(found) => files.extend(found.into_iter().filter(|file| {
                     let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
                     !ignored.iter().any(|i| real.starts_with(i))
