@@ -19,7 +19,6 @@
 //! cargo bench --bench audit_ingest -- 100000      # another size
 //! ```
 
-use govc::audit::ledger;
 use govc::audit::store::Store;
 use govc::audit::{chain, evidence, ingest};
 use std::io::Write;
@@ -32,14 +31,14 @@ fn main() {
         .find_map(|a| a.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sources = govc::project::load(&root.join("examples/ai-governance")).expect("the example loads");
-    let analysis = govc::project::analyze(sources);
-    let out = govc::build::build(
+    let sources = govc::driver::project::load(&root.join("examples/ai-governance")).expect("the example loads");
+    let analysis = govc::driver::project::analyze(sources);
+    let out = govc::driver::build::resolve_and_build(
         &analysis,
-        &govc::build::BuildOptions::for_project(&root.join("examples/ai-governance")),
+        &govc::driver::build::BuildOptions::for_project(&root.join("examples/ai-governance")),
     )
     .expect("the example builds");
-    let entry = ledger::entry(&analysis, &out.ir, &out.bundle);
+    let entry = out.ledger[0].clone();
     let tmp = tempfile::tempdir().expect("temporary directory");
     let log = tmp.path().join("decisions.jsonl");
     let log_bytes = generate(&log, n, &entry.revision);

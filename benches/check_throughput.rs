@@ -12,7 +12,7 @@
 //! ```
 
 use govc::diagnostic::human;
-use govc::project;
+use govc::driver::project;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -11,6 +11,7 @@
 #   pyyaml                     YAML loading in the test scripts
 #   cmarkgfm                   GitHub's Markdown renderer (cmark-gfm), for the controls report
 #   xmlschema                  XML Schema validation (the JUnit report of `govc test`)
+#   cel-expr-python            Google's CEL runtime (C++), for the generated ValidatingAdmissionPolicies
 #
 # Environment: PYTHON (default python3) picks the interpreter that creates the venv.
 set -euo pipefail
@@ -32,6 +33,7 @@ REQUIREMENTS=(
     "pyyaml==6.0.4"
     "cmarkgfm==2025.10.22"
     "xmlschema==4.3.2"
+    "cel-expr-python==0.1.3"
 )
 
 die() {
@@ -88,6 +90,12 @@ print("OPA engine evaluates Rego")
 check "pyyaml" "$PY" -c 'import yaml; print("PyYAML", yaml.__version__)'
 check "cmarkgfm" "$PY" -c 'import cmarkgfm; print("cmark-gfm renders", cmarkgfm.github_flavored_markdown_to_html("*ok*").strip())'
 check "xmlschema" "$PY" -c 'import xmlschema; print("xmlschema", xmlschema.__version__)'
+check "cel-expr-python" "$PY" -c '
+from cel_expr_python import cel
+env = cel.NewEnv(variables={"object": cel.Type.DYN})
+assert env.compile("object.spec.all(x, x > 0)").eval(data={"object": {"spec": [1, 2]}}).plain_value() is True
+print("the CEL runtime evaluates CEL")
+'
 check "actionlint" "$VENV/bin/actionlint" -version
 check "kubernetes-validate" "$VENV/bin/kubernetes-validate" --version
 check "check-jsonschema" "$VENV/bin/check-jsonschema" --version

@@ -52,7 +52,7 @@ pub fn default_db_path(project: &Path) -> PathBuf {
 }
 
 /// Hex-encoded SHA-256.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex(&Sha256::digest(bytes))
 }

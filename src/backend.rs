@@ -3,6 +3,8 @@
 
 pub mod actions;
 pub mod audit_policy;
+pub mod bundle;
+pub mod cel;
 pub mod k8s;
 pub mod mask;
 pub mod opa_config;
@@ -30,6 +32,8 @@ pub enum ProblemKind {
     Name,
     /// Two declarations that would produce the same output.
     Clash,
+    /// A construct the target cannot express faithfully.
+    Untranslatable,
 }
 
 /// A declaration of the program, as the IR names it.
@@ -45,6 +49,10 @@ pub enum Origin {
     Tests(PackagePath),
     /// A `resource`, by its API group and kind.
     Resource { group: String, kind: String },
+    /// A clause of a policy, by its position among the policy's clauses.
+    Clause { policy: PackagePath, index: usize },
+    /// A `let` of a policy, by its position among the policy's `let`s.
+    Let { policy: PackagePath, index: usize },
 }
 
 impl TargetProblem {

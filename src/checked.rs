@@ -1,6 +1,8 @@
 //! The checked program: every declaration resolved and typed. This is what the front end hands to
 //! the dependency graph, the IR lowering and the language server.
 
+#![deny(missing_docs)]
+
 use crate::span::Span;
 use crate::syntax::ast::{BinOp, ClauseKind, ExpectKind, Quantifier, UnaryOp};
 use serde::Serialize;
@@ -11,6 +13,7 @@ macro_rules! id_type {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         pub struct $name(pub u32);
         impl $name {
+            /// The position in the [`Program`]'s vector of such declarations.
             pub fn index(self) -> usize { self.0 as usize }
         }
     )*};
@@ -21,9 +24,13 @@ id_type! {
     ModuleId;
     /// A record `type`.
     TypeId;
+    /// An `enum`.
     EnumId;
+    /// A `resource`.
     ResourceId;
+    /// A helper function.
     FnId;
+    /// A policy.
     PolicyId;
     /// A local binding: subject, parameter, `let`, function parameter or quantified variable.
     LocalId;
@@ -32,17 +39,30 @@ id_type! {
 /// A semantic type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Ty {
+    /// `string`.
     String,
+    /// `int`: a whole number.
     Int,
+    /// `float`.
     Float,
+    /// `bool`.
     Bool,
+    /// `timestamp`: an RFC 3339 date-time.
     Timestamp,
     /// A string or an integer (Kubernetes' IntOrString: a port by number or by name, `25%`).
     IntOrString,
+    /// A length of time (`90d`), a whole number of nanoseconds; only in expressions (no document
+    /// or parameter holds one).
+    Duration,
+    /// `[T]`.
     List(Box<Ty>),
+    /// `{string: T}`.
     Map(Box<Ty>),
+    /// A record `type`.
     Record(TypeId),
+    /// An `enum`.
     Enum(EnumId),
+    /// A `resource`: a Kubernetes object whose `spec` has a record type.
     Resource(ResourceId),
     /// A record literal with no type, allowed only as the subject of `expect rejected`.
     Untyped,
@@ -52,6 +72,7 @@ pub enum Ty {
 }
 
 impl Ty {
+    /// `int` or `float` (or `unknown`, which fits anywhere).
     pub fn is_numeric(&self) -> bool {
         matches!(self, Ty::Int | Ty::Float | Ty::Unknown)
     }
@@ -63,6 +84,21 @@ impl Ty {
             Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::IntOrString | Ty::Enum(_) | Ty::Unknown
         )
     }
+}
+
+/// The built-in scalar types, by the name a program writes.
+pub const SCALARS: &[(&str, Ty)] = &[
+    ("string", Ty::String),
+    ("int", Ty::Int),
+    ("float", Ty::Float),
+    ("bool", Ty::Bool),
+    ("timestamp", Ty::Timestamp),
+    ("int_or_string", Ty::IntOrString),
+];
+
+/// Whether a name is one of the built-in scalar types (no declaration may take it).
+pub fn is_reserved_type_name(name: &str) -> bool {
+    SCALARS.iter().any(|(n, _)| *n == name)
 }
 
 /// RFC 3339 date-time as OPA's time built-ins parse it (Go's `time.RFC3339`), with a year from
@@ -92,77 +128,119 @@ pub fn is_timestamp(s: &str) -> bool {
 /// A named declaration of a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Item {
+    /// A record `type`.
     Type(TypeId),
+    /// An `enum`.
     Enum(EnumId),
+    /// A `resource`.
     Resource(ResourceId),
+    /// A helper function (`fn`).
     Fn(FnId),
+    /// A `policy`.
     Policy(PolicyId),
 }
 
+/// A module: the files that declare one `package`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
     /// `a.b.c`.
     pub name: String,
+    /// The `package` name of its first file, for diagnostics.
     pub span: Span,
+    /// The modules it imports.
     pub imports: Vec<ModuleId>,
+    /// Part of the embedded standard library (`std.*`).
     pub is_stdlib: bool,
 }
 
+/// A field of a record type or of a resource's record view.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldDef {
+    /// The field's name, as in documents.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// Declared `name?:`: may be absent.
     pub optional: bool,
+    /// Its `@` constraints.
     pub constraints: Vec<FieldConstraint>,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
 /// A checked `@` constraint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum FieldConstraint {
+    /// `@pattern(re)`: a string matches the regular expression.
     Pattern(String),
+    /// `@min(n)`: a number is at least `n`.
     Min(f64),
+    /// `@max(n)`: a number is at most `n`.
     Max(f64),
+    /// `@min_items(n)`: a list has at least `n` elements.
     MinItems(u64),
     /// `@sensitive`: the value must never reach a decision log.
     Sensitive,
 }
 
+/// A record `type`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its fields, in declaration order.
     pub fields: Vec<FieldDef>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// An `enum`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnumDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its values, in declaration order.
     pub variants: Vec<String>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// Where a resource's objects live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
+    /// Objects live in a namespace (the default).
     Namespaced,
+    /// Objects are cluster-wide.
     Cluster,
 }
 
+/// A `resource`: a Kubernetes custom resource type.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceDef {
+    /// The module that declares it.
     pub module: ModuleId,
     /// The Kubernetes kind, e.g. `ModelDeployment`.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The API group (`ai.acme.com`).
     pub group: String,
+    /// The API version (`v1`).
     pub version: String,
+    /// Namespaced or cluster-scoped.
     pub scope: Scope,
+    /// The plural name in API paths, given or derived from the kind.
     pub plural: String,
     /// Declared `external = true`: a kind govc does not own (a core kind, another operator's
     /// CRD); no CustomResourceDefinition is emitted for it.
@@ -174,6 +252,7 @@ pub struct ResourceDef {
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
     pub fields: Vec<FieldDef>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
@@ -188,11 +267,16 @@ impl ResourceDef {
     }
 }
 
+/// A local binding of a body.
 #[derive(Debug, Clone, Serialize)]
 pub struct Local {
+    /// The name as written.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// What binds it.
     pub kind: LocalKind,
+    /// Where it is bound.
     pub span: Span,
 }
 
@@ -210,34 +294,53 @@ impl Local {
     }
 }
 
+/// What binds a local.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LocalKind {
+    /// The policy's `subject`.
     Subject,
+    /// A policy `param`.
     Param,
+    /// A `let` of a policy or test.
     Let,
+    /// A function parameter.
     FnParam,
     /// Bound by `some x in xs`, `all x in xs: ...` or `any x in xs: ...`.
     Bound,
 }
 
+/// A helper function (`fn`).
 #[derive(Debug, Clone, Serialize)]
 pub struct FnDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its parameters, in order (locals of this function).
     pub params: Vec<LocalId>,
+    /// Its return type.
     pub ret: Ty,
+    /// Its body, once checked (`None` when it could not be).
     pub body: Option<TExpr>,
+    /// Every local of the body, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
+/// A policy's `severity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// `low`.
     Low,
+    /// `medium` (the default).
     Medium,
+    /// `high`.
     High,
+    /// `critical`.
     Critical,
 }
 
@@ -269,6 +372,7 @@ pub trait SettingWord: Copy + PartialEq + 'static {
 }
 
 impl Severity {
+    /// The word, as written and as the outputs carry it.
     pub fn as_str(self) -> &'static str {
         self.word()
     }
@@ -285,6 +389,14 @@ impl SettingWord for Severity {
 
 impl SettingWord for Scope {
     const WORDS: &'static [(Self, &'static str)] = &[(Scope::Namespaced, "namespaced"), (Scope::Cluster, "cluster")];
+}
+
+impl SettingWord for AdmissionEngine {
+    const WORDS: &'static [(Self, &'static str)] = &[
+        (AdmissionEngine::Gatekeeper, "gatekeeper"),
+        (AdmissionEngine::Cel, "cel"),
+        (AdmissionEngine::Both, "both"),
+    ];
 }
 
 impl SettingWord for AdmissionAction {
@@ -305,93 +417,196 @@ pub mod settings {
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
-    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces"];
+    pub const ADMISSION: &[&str] = &["kinds", "action", "namespaces", "excluded_namespaces", "engine"];
     /// The targets of an `enforce`.
     pub const TARGETS: &[&str] = &["ci", "admission"];
 }
 
+/// A policy `param`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamDef {
+    /// The local that names it in the policy's body.
     pub local: LocalId,
+    /// The name as declared.
     pub name: String,
+    /// Its type.
     pub ty: Ty,
+    /// Its `@` constraints.
     pub constraints: Vec<FieldConstraint>,
+    /// Its default value (a constant).
     pub default: TExpr,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
+/// A `policy`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The `title` setting.
     pub title: Option<String>,
+    /// The `severity` setting (`medium` when not set).
     pub severity: Severity,
+    /// The `controls` setting.
     pub controls: Vec<String>,
+    /// The `owner` setting.
     pub owner: Option<String>,
+    /// Its `param`s, in order.
     pub params: Vec<ParamDef>,
+    /// The local of its `subject`; `None` when it declares none (an error).
     pub subject: Option<LocalId>,
+    /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
+    /// Its `deny`, `warn` and `allow` clauses, in order.
     pub clauses: Vec<TClause>,
+    /// Every local of the policy, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its name, where diagnostics point.
     pub span: Span,
 }
 
 impl PolicyDef {
+    /// The type of its subject, if it declares one.
     pub fn subject_ty(&self) -> Option<&Ty> {
         self.subject.map(|l| &self.locals[l.index()].ty)
     }
 
+    /// Whether it has an `allow` clause (an access decision).
     pub fn has_allow(&self) -> bool {
         self.clauses.iter().any(|c| c.kind == ClauseKind::Allow)
     }
 }
 
+/// A checked `deny`, `warn` or `allow` clause.
 #[derive(Debug, Clone, Serialize)]
 pub struct TClause {
+    /// `deny`, `warn` or `allow`.
     pub kind: ClauseKind,
+    /// The message of `deny` and `warn`.
     pub message: Option<TString>,
+    /// Its conditions, all of which must hold.
     pub conditions: Vec<TCondition>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// One condition of a clause.
 #[derive(Debug, Clone, Serialize)]
 pub enum TCondition {
+    /// A boolean expression that must be true.
     Expr(TExpr),
-    Some { var: LocalId, collection: TExpr },
+    /// `some x in xs`, or `some k, v in m` (`key` a map's key or a list's index).
+    Some {
+        /// The map key or list index, when named.
+        key: Option<LocalId>,
+        /// The variable bound to each element.
+        var: LocalId,
+        /// The list (or map, over its keys).
+        collection: TExpr,
+    },
+    /// `let x = e` in a block: `x` holds `e` for the conditions after it and the message.
+    Let {
+        /// The local it binds.
+        var: LocalId,
+        /// Its value.
+        value: TExpr,
+    },
 }
 
+/// A checked string literal, maybe interpolated.
 #[derive(Debug, Clone, Serialize)]
 pub struct TString {
+    /// Text and interpolated expressions, in order.
     pub parts: Vec<TStrPart>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// A piece of a string literal.
 #[derive(Debug, Clone, Serialize)]
 pub enum TStrPart {
+    /// Literal text (escapes decoded).
     Text(String),
+    /// An interpolated `{expr}`.
     Interp(TExpr),
 }
 
+/// A built-in function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Builtin {
+    /// `count`.
     Count,
+    /// `sum`.
     Sum,
+    /// `min`.
     Min,
+    /// `max`.
     Max,
+    /// `lower`.
     Lower,
+    /// `upper`.
     Upper,
+    /// `startswith`.
     StartsWith,
+    /// `endswith`.
     EndsWith,
+    /// `contains`.
     Contains,
+    /// `matches`.
     Matches,
+    /// `days_since`.
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
     Get,
+    /// `now()`: the current time (fixed by `expect ... at T`, `govc eval --now`).
+    Now,
+    /// `hour(t, zone)`, 0–23, on the clock of an IANA time zone.
+    Hour,
+    /// `minute(t, zone)`, 0–59.
+    Minute,
+    /// `weekday(t, zone)`: 1 (Monday) to 7 (Sunday), as ISO 8601 numbers them.
+    Weekday,
+    /// `date(t, zone)`: the calendar date, `"2026-03-02"`.
+    Date,
+    /// `format_time(t, zone)`: RFC 3339 text with the zone's offset.
+    FormatTime,
+    /// `in_days(d)`: the whole days in a duration (toward zero).
+    InDays,
+    /// `in_hours(d)`: the whole hours in a duration (toward zero).
+    InHours,
+    /// `trim(s)`: without leading and trailing ASCII whitespace.
+    Trim,
+    /// `trim_prefix(s, prefix)`.
+    TrimPrefix,
+    /// `trim_suffix(s, suffix)`.
+    TrimSuffix,
+    /// `split(s, separator)`.
+    Split,
+    /// `join(parts, separator)`.
+    Join,
+    /// `replace(s, old, new)`.
+    Replace,
+    /// `union(a, b)`: lists as sets, sorted, without duplicates.
+    Union,
+    /// `intersection(a, b)`.
+    Intersection,
+    /// `difference(a, b)`.
+    Difference,
+    /// `subset(a, b)`.
+    Subset,
+    /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
+    Quantity,
 }
 
 impl Builtin {
+    /// Every built-in.
     pub const ALL: &'static [Builtin] = &[
         Builtin::Count,
         Builtin::Sum,
@@ -405,8 +620,28 @@ impl Builtin {
         Builtin::Matches,
         Builtin::DaysSince,
         Builtin::Get,
+        Builtin::Now,
+        Builtin::Hour,
+        Builtin::Minute,
+        Builtin::Weekday,
+        Builtin::Date,
+        Builtin::FormatTime,
+        Builtin::InDays,
+        Builtin::InHours,
+        Builtin::Trim,
+        Builtin::TrimPrefix,
+        Builtin::TrimSuffix,
+        Builtin::Split,
+        Builtin::Join,
+        Builtin::Replace,
+        Builtin::Union,
+        Builtin::Intersection,
+        Builtin::Difference,
+        Builtin::Subset,
+        Builtin::Quantity,
     ];
 
+    /// The name programs call it by.
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Count => "count",
@@ -421,6 +656,25 @@ impl Builtin {
             Builtin::Matches => "matches",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
+            Builtin::Now => "now",
+            Builtin::Hour => "hour",
+            Builtin::Minute => "minute",
+            Builtin::Weekday => "weekday",
+            Builtin::Date => "date",
+            Builtin::FormatTime => "format_time",
+            Builtin::InDays => "in_days",
+            Builtin::InHours => "in_hours",
+            Builtin::Trim => "trim",
+            Builtin::TrimPrefix => "trim_prefix",
+            Builtin::TrimSuffix => "trim_suffix",
+            Builtin::Split => "split",
+            Builtin::Join => "join",
+            Builtin::Replace => "replace",
+            Builtin::Union => "union",
+            Builtin::Intersection => "intersection",
+            Builtin::Difference => "difference",
+            Builtin::Subset => "subset",
+            Builtin::Quantity => "quantity",
         }
     }
 
@@ -439,9 +693,69 @@ impl Builtin {
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
+            Builtin::Now => "now() -> timestamp",
+            Builtin::Hour => "hour(t: timestamp, zone: string) -> int",
+            Builtin::Minute => "minute(t: timestamp, zone: string) -> int",
+            Builtin::Weekday => "weekday(t: timestamp, zone: string) -> int",
+            Builtin::Date => "date(t: timestamp, zone: string) -> string",
+            Builtin::FormatTime => "format_time(t: timestamp, zone: string) -> string",
+            Builtin::InDays => "in_days(d: duration) -> int",
+            Builtin::InHours => "in_hours(d: duration) -> int",
+            Builtin::Trim => "trim(s: string) -> string",
+            Builtin::TrimPrefix => "trim_prefix(s: string, prefix: string) -> string",
+            Builtin::TrimSuffix => "trim_suffix(s: string, suffix: string) -> string",
+            Builtin::Split => "split(s: string, separator: string) -> [string]",
+            Builtin::Join => "join(parts: [string], separator: string) -> string",
+            Builtin::Replace => "replace(s: string, old: string, new: string) -> string",
+            Builtin::Union => "union(a: [T], b: [T]) -> [T]",
+            Builtin::Intersection => "intersection(a: [T], b: [T]) -> [T]",
+            Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
+            Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
+            Builtin::Quantity => "quantity(s: string) -> float",
         }
     }
 
+    /// What the built-in does, in a sentence, for hovers and completions.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Builtin::Count => "the number of elements of a list or map, or of characters of a string",
+            Builtin::Sum => "the sum of a list of numbers",
+            Builtin::Min => "the smallest number of a non-empty list",
+            Builtin::Max => "the largest number of a non-empty list",
+            Builtin::Lower => "the string in lower case",
+            Builtin::Upper => "the string in upper case",
+            Builtin::StartsWith => "whether `s` starts with `prefix`",
+            Builtin::EndsWith => "whether `s` ends with `suffix`",
+            Builtin::Contains => "whether `part` occurs in `s`",
+            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
+            Builtin::DaysSince => "whole days from `t` until now",
+            Builtin::Get => "the entry at `key`, or `default` when there is none",
+            Builtin::Now => "the current time (fixed by `expect ... at T` and `govc eval --now`)",
+            Builtin::Hour => "the hour of `t` (0-23) on the clock of the IANA time zone `zone`",
+            Builtin::Minute => "the minute of `t` (0-59) in the IANA time zone `zone`",
+            Builtin::Weekday => "the weekday of `t` in `zone`: 1 (Monday) to 7 (Sunday)",
+            Builtin::Date => "the calendar date of `t` in `zone`, as `2026-03-02`",
+            Builtin::FormatTime => "`t` as RFC 3339 text with the offset of `zone`",
+            Builtin::InDays => "the whole days in a duration (toward zero)",
+            Builtin::InHours => "the whole hours in a duration (toward zero)",
+            Builtin::Trim => "`s` without leading and trailing spaces, tabs and line breaks",
+            Builtin::TrimPrefix => "`s` without `prefix` at its start, if it is there",
+            Builtin::TrimSuffix => "`s` without `suffix` at its end, if it is there",
+            Builtin::Split => "the parts of `s` between occurrences of `separator`",
+            Builtin::Join => "the parts joined with `separator` between them",
+            Builtin::Replace => "`s` with every occurrence of `old` replaced by `new`",
+            Builtin::Union => "the elements in `a` or in `b`, sorted, without duplicates",
+            Builtin::Intersection => "the elements in both `a` and `b`, sorted, without duplicates",
+            Builtin::Difference => "the elements of `a` not in `b`, sorted, without duplicates",
+            Builtin::Subset => "whether every element of `a` is in `b`",
+            Builtin::Quantity => {
+                "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
+                 malformed text is an evaluation failure"
+            }
+        }
+    }
+
+    /// The built-in of a name, if any.
     pub fn from_name(name: &str) -> Option<Builtin> {
         Builtin::ALL.iter().copied().find(|b| b.name() == name)
     }
@@ -450,123 +764,262 @@ impl Builtin {
 /// A checked expression with its type.
 #[derive(Debug, Clone, Serialize)]
 pub struct TExpr {
+    /// What it is.
     pub kind: TExprKind,
+    /// Its type (`unknown` after an error).
     pub ty: Ty,
+    /// Where it is written.
     pub span: Span,
 }
 
+impl TExpr {
+    /// The expressions directly inside this one, interpolations of a string included: the one
+    /// place that knows the shape of each form, for every walk over checked expressions.
+    pub fn children(&self) -> Vec<&TExpr> {
+        match &self.kind {
+            TExprKind::String(s) => s
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    TStrPart::Interp(x) => Some(x),
+                    TStrPart::Text(_) => None,
+                })
+                .collect(),
+            TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
+            TExprKind::Index { target, index } => vec![target, index],
+            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
+                args.iter().collect()
+            }
+            TExprKind::Unary { operand, .. } => vec![operand],
+            TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
+            TExprKind::Int(_)
+            | TExprKind::Float(_)
+            | TExprKind::Bool(_)
+            | TExprKind::Local(_)
+            | TExprKind::Variant(..)
+            | TExprKind::Error => Vec::new(),
+        }
+    }
+}
+
+/// The forms of a checked expression.
 #[derive(Debug, Clone, Serialize)]
 pub enum TExprKind {
+    /// An integer literal.
     Int(i64),
+    /// A float literal.
     Float(f64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A string literal, maybe interpolated.
     String(TString),
+    /// A local: subject, parameter, `let`, function parameter or bound variable.
     Local(LocalId),
+    /// An enum value: the enum and the value's name.
     Variant(EnumId, String),
+    /// `target.name`.
     Field {
+        /// The record or map read.
         target: Box<TExpr>,
+        /// The field's name.
         name: String,
     },
+    /// `target[index]`.
     Index {
+        /// The list or map read.
         target: Box<TExpr>,
+        /// The position or key.
         index: Box<TExpr>,
     },
+    /// A call of a helper function.
     Call {
+        /// The function called.
         func: FnId,
+        /// The arguments, in order.
         args: Vec<TExpr>,
     },
+    /// A call of a built-in.
     Builtin {
+        /// Which built-in.
         builtin: Builtin,
+        /// The arguments, in order.
         args: Vec<TExpr>,
     },
+    /// `not x` or `-x`.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand.
         operand: Box<TExpr>,
     },
+    /// A binary operation, `and`, `or` and `in` included.
     Binary {
+        /// The operator.
         op: BinOp,
+        /// The left operand.
         lhs: Box<TExpr>,
+        /// The right operand.
         rhs: Box<TExpr>,
     },
+    /// `all var in collection: body` or `any ...`.
     Quantified {
+        /// `all` or `any`.
         quantifier: Quantifier,
+        /// The key (a map's) or index (a list's), when the quantifier names one.
+        key: Option<LocalId>,
+        /// The variable bound to each element.
         var: LocalId,
+        /// The list (or map, over its keys).
         collection: Box<TExpr>,
+        /// The condition on each element.
         body: Box<TExpr>,
     },
     /// `has path`: whether every field along the path is present.
     Has(Box<TExpr>),
     /// A record or map literal; fields in written order.
     Record {
+        /// The fields, in written order.
         fields: Vec<(String, TExpr)>,
     },
+    /// A list literal.
     List(Vec<TExpr>),
     /// An expression that had an error (already reported).
     Error,
 }
 
+/// An `enforce` declaration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enforcement {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The policies it enforces.
     pub policies: Vec<PolicyId>,
+    /// Its `ci { ... }` target.
     pub ci: Option<CiTarget>,
+    /// Its `admission { ... }` target.
     pub admission: Option<AdmissionTarget>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The `ci { ... }` target of an `enforce`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CiTarget {
+    /// The `files` globs, relative to the project.
     pub files: Vec<String>,
+    /// `sarif = true`: the workflow uploads SARIF.
     pub sarif: bool,
 }
 
+/// What a violation does at admission: the `action` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AdmissionAction {
+    /// `deny`: a violation refuses the object.
     Deny,
+    /// `warn`: a violation is returned as a warning.
     Warn,
+    /// `dryrun`: violations are only recorded by Gatekeeper's audit.
     Dryrun,
 }
 
+/// What enforces a policy at admission: Gatekeeper (a ConstraintTemplate and Constraints), the
+/// API server itself (a ValidatingAdmissionPolicy in CEL and its binding), or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdmissionEngine {
+    /// A ConstraintTemplate and its Constraints, enforced by Gatekeeper (the default).
+    #[default]
+    Gatekeeper,
+    /// A ValidatingAdmissionPolicy and its binding, enforced by the API server in CEL.
+    Cel,
+    /// Both, deciding alike.
+    Both,
+}
+
+impl AdmissionEngine {
+    /// Whether Gatekeeper's manifests are generated.
+    pub fn gatekeeper(self) -> bool {
+        matches!(self, AdmissionEngine::Gatekeeper | AdmissionEngine::Both)
+    }
+
+    /// Whether a ValidatingAdmissionPolicy is generated.
+    pub fn cel(self) -> bool {
+        matches!(self, AdmissionEngine::Cel | AdmissionEngine::Both)
+    }
+}
+
+/// The `admission { ... }` target of an `enforce`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdmissionTarget {
     /// `group/Kind`, core group written `v1/Kind`.
     pub kinds: Vec<String>,
+    /// What a violation does.
     pub action: AdmissionAction,
+    /// The namespaces matched (empty: all).
     pub namespaces: Vec<String>,
+    /// The namespaces never matched.
     pub excluded_namespaces: Vec<String>,
+    /// What enforces it: Gatekeeper, a ValidatingAdmissionPolicy, or both.
+    pub engine: AdmissionEngine,
 }
 
+/// A `test` declaration.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestDef {
+    /// The module that declares it.
     pub module: ModuleId,
+    /// The name, as written in quotes.
     pub name: String,
+    /// Its `expect` lines, in order.
     pub expectations: Vec<TExpectation>,
+    /// Every local of the test, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// One `expect` line of a test.
 #[derive(Debug, Clone, Serialize)]
 pub struct TExpectation {
+    /// What is expected.
     pub kind: ExpectKind,
+    /// The policy judged.
     pub policy: PolicyId,
+    /// The document it judges.
     pub subject: TExpr,
+    /// Parameter values given for this expectation, by name.
     pub args: Vec<(String, TExpr)>,
+    /// The exact message expected, if given.
     pub message: Option<String>,
+    /// `at T`: the time `now()` reads.
+    pub at: Option<TExpr>,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// The whole checked program.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Program {
+    /// Every module, indexed by [`ModuleId`].
     pub modules: Vec<Module>,
+    /// Every record type, indexed by [`TypeId`].
     pub types: Vec<TypeDef>,
+    /// Every enum, indexed by [`EnumId`].
     pub enums: Vec<EnumDef>,
+    /// Every resource, indexed by [`ResourceId`].
     pub resources: Vec<ResourceDef>,
+    /// Every function, indexed by [`FnId`].
     pub fns: Vec<FnDef>,
+    /// Every policy, indexed by [`PolicyId`].
     pub policies: Vec<PolicyDef>,
+    /// Every `enforce`, in declaration order.
     pub enforcements: Vec<Enforcement>,
+    /// Every `test`, in declaration order.
     pub tests: Vec<TestDef>,
 }
 
@@ -608,6 +1061,7 @@ impl Program {
             Ty::Bool => "bool".into(),
             Ty::Timestamp => "timestamp".into(),
             Ty::IntOrString => "int_or_string".into(),
+            Ty::Duration => "duration".into(),
             Ty::List(t) => format!("[{}]", self.display(t)),
             Ty::Map(t) => format!("{{string: {}}}", self.display(t)),
             Ty::Record(id) => self.types[id.index()].name.clone(),

@@ -18,7 +18,7 @@ mod report;
 mod test;
 
 use crate::diagnostic::{human, Code, Diagnostic};
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::span::Span;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -119,8 +119,6 @@ pub fn run() -> ExitCode {
         Command::Completions(args) => completions::run(args),
     }
 }
-
-pub use report::project_name;
 
 /// The project directory argument shared by the subcommands.
 #[derive(clap::Args, Debug, Clone)]
@@ -245,20 +243,35 @@ pub(crate) fn analyze_checked(dir: &Path, warnings: Warnings, ctx: &Ctx) -> Resu
     Ok(loaded)
 }
 
-/// Loads and analyzes a project: the front end, then what a build would reject ([`crate::build::check`]).
+/// Loads, checks and builds a project in memory, for a command that runs its bundle (`test`,
+/// `eval`, `audit ingest`): prints what stops it, returning the exit code to stop with.
+pub(crate) fn build_checked(
+    dir: &Path,
+    warnings: Warnings,
+    ctx: &Ctx,
+) -> Result<crate::driver::build::BuildOutput, ExitCode> {
+    let loaded = analyze_checked(dir, warnings, ctx)?;
+    crate::driver::build::resolve_and_build(&loaded.analysis, &crate::driver::build::BuildOptions::for_project(dir))
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        })
+}
+
+/// Loads and analyzes a project: the front end, then what a build would reject ([`crate::driver::build::check`]).
 /// File names are relative to the repository root. A usage error when the project cannot be read.
 pub(crate) fn analyze(dir: &Path, ctx: &Ctx) -> Result<Loaded, ExitCode> {
     let repo_root = ctx.repo_root(dir)?;
-    let sources = match crate::project::load_named_from(dir, Some(&repo_root)) {
+    let sources = match crate::driver::project::load_named_from(dir, Some(&repo_root)) {
         Ok(sources) => sources,
         Err(e) => {
             eprintln!("error: {e}");
             return Err(ExitCode::from(EXIT_USAGE));
         }
     };
-    let mut analysis = crate::project::analyze(sources);
+    let mut analysis = crate::driver::project::analyze(sources);
     locate_at_directory(&mut analysis, dir, &repo_root);
-    crate::build::check(&mut analysis, Some(dir), Some(&repo_root));
+    crate::driver::build::check(&mut analysis, Some(dir), Some(&repo_root));
     Ok(Loaded { analysis, repo_root })
 }
 
@@ -268,7 +281,7 @@ fn locate_at_directory(analysis: &mut Analysis, dir: &Path, repo_root: &Path) {
     if !analysis.diagnostics.iter().any(|d| d.code == Code::NoSources) {
         return;
     }
-    let name = crate::project::display_name(dir, dir, Some(repo_root));
+    let name = crate::driver::project::display_name(dir, dir, Some(repo_root));
     let name = if name.is_empty() {
         "./".to_string()
     } else {

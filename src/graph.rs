@@ -74,9 +74,9 @@ impl DepGraph {
             for c in &pol.clauses {
                 for cond in &c.conditions {
                     match cond {
-                        TCondition::Expr(e) | TCondition::Some { collection: e, .. } => {
-                            add_expr_edges(&mut graph, from, e)
-                        }
+                        TCondition::Expr(e)
+                        | TCondition::Some { collection: e, .. }
+                        | TCondition::Let { value: e, .. } => add_expr_edges(&mut graph, from, e),
                     }
                 }
                 if let Some(m) = &c.message {
@@ -232,45 +232,8 @@ fn add_expr_edges(g: &mut DiGraphMap<Node, Span>, from: Node, e: &TExpr) {
 /// Calls `f` on `e` and every expression inside it.
 pub fn visit(e: &TExpr, f: &mut dyn FnMut(&TExpr)) {
     f(e);
-    match &e.kind {
-        TExprKind::String(s) => {
-            for p in &s.parts {
-                if let TStrPart::Interp(x) = p {
-                    visit(x, f);
-                }
-            }
-        }
-        TExprKind::Field { target, .. } => visit(target, f),
-        TExprKind::Index { target, index } => {
-            visit(target, f);
-            visit(index, f);
-        }
-        TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
-            for a in args {
-                visit(a, f);
-            }
-        }
-        TExprKind::Unary { operand, .. } => visit(operand, f),
-        TExprKind::Binary { lhs, rhs, .. } => {
-            visit(lhs, f);
-            visit(rhs, f);
-        }
-        TExprKind::Quantified { collection, body, .. } => {
-            visit(collection, f);
-            visit(body, f);
-        }
-        TExprKind::Has(x) => visit(x, f),
-        TExprKind::Record { fields } => {
-            for (_, v) in fields {
-                visit(v, f);
-            }
-        }
-        TExprKind::Int(_)
-        | TExprKind::Float(_)
-        | TExprKind::Bool(_)
-        | TExprKind::Local(_)
-        | TExprKind::Variant(..)
-        | TExprKind::Error => {}
+    for child in e.children() {
+        visit(child, f);
     }
 }
 

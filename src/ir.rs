@@ -3,12 +3,18 @@
 //! functions grouped by module; tests; resources; enforcements. Names are final here (no ids),
 //! types are schemas, and declarations come in dependency order.
 
+#![deny(missing_docs)]
+
 mod lower;
 
-pub use lower::lower;
+pub use lower::{lower, LowerInput};
 
-use crate::checked::{AdmissionAction, Builtin, Severity};
-use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
+// The words the IR shares with the front end: each is defined once, where the language first
+// needs it, and re-exported here, so that back ends name them through the IR only.
+pub use crate::checked::{AdmissionAction, AdmissionEngine, Builtin, Severity, RFC3339_PATTERN};
+pub use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
+/// The syntax of Kubernetes quantities, which the runtime library reads as the checker does.
+pub use crate::types::quantity;
 use serde::Serialize;
 
 /// The whole program as the back ends see it.
@@ -18,29 +24,40 @@ pub struct Ir {
     pub fn_modules: Vec<FnModule>,
     /// Policies in dependency order.
     pub policies: Vec<Policy>,
+    /// The project's tests, one suite per module that declares any.
     pub tests: Vec<TestSuite>,
     /// The resources govc owns (not the standard library's, not external ones): one CRD each.
     pub resources: Vec<Resource>,
+    /// The `enforce` declarations: which policies run in CI and at admission.
     pub enforcements: Vec<Enforcement>,
 }
 
 /// A dotted package path, `acme.data`.
 pub type PackagePath = Vec<String>;
 
+/// The functions of one module, emitted as one Rego package.
 #[derive(Debug, Clone, Serialize)]
 pub struct FnModule {
+    /// The module's package, `acme.shared`.
     pub package: PackagePath,
+    /// Its functions, in dependency order.
     pub fns: Vec<Function>,
     /// Used only by tests: shipped with the tests, not in the deployable bundle.
     pub test_only: bool,
 }
 
+/// A helper function (`fn`), with its body as one expression.
 #[derive(Debug, Clone, Serialize)]
 pub struct Function {
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// Its parameters, in order.
     pub params: Vec<Var>,
+    /// It returns `bool` (Rego emits it as a rule that is true or undefined).
     pub returns_bool: bool,
+    /// The body.
     pub body: Expr,
     /// Its body holds an operation that can fail, itself or in a function it calls.
     pub can_fail: bool,
@@ -50,22 +67,32 @@ pub struct Function {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Var(pub String);
 
+/// A policy, with everything its Rego package needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
     /// The policy's Rego package: module path plus the policy name.
     pub package: PackagePath,
+    /// The name as declared.
     pub name: String,
+    /// The `title` setting.
     pub title: Option<String>,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The `severity` setting (`medium` when not set).
     pub severity: Severity,
+    /// The `controls` setting: the control identifiers it implements.
     pub controls: Vec<String>,
+    /// The `owner` setting.
     pub owner: Option<String>,
     /// The subject's type name, used in malformed-document messages.
     pub subject_type: String,
+    /// The shape the subject document must have (checked before any clause runs).
     pub subject: Schema,
+    /// The `param`s, in order.
     pub params: Vec<Param>,
     /// `let` bindings, in order.
     pub lets: Vec<(Var, Expr)>,
+    /// The `deny`, `warn` and `allow` clauses, in order.
     pub clauses: Vec<Clause>,
     /// Function modules this policy uses, directly or through other functions.
     pub uses_fn_modules: Vec<PackagePath>,
@@ -78,11 +105,14 @@ pub struct Policy {
 /// A kind that makes Pods, and the path of its pod template.
 #[derive(Debug, Clone, Serialize)]
 pub struct PodMaker {
+    /// The kind (`Deployment`, `Pod`).
     pub kind: String,
+    /// The fields from the object to its pod template (`spec.template`); empty for a Pod.
     pub path: Vec<String>,
 }
 
 impl Policy {
+    /// Whether it has an `allow` clause (an access decision).
     pub fn has_allow(&self) -> bool {
         self.clauses.iter().any(|c| c.kind == ClauseKind::Allow)
     }
@@ -93,23 +123,34 @@ impl Policy {
     }
 }
 
+/// A policy parameter: a default that deployments may override at run time.
 #[derive(Debug, Clone, Serialize)]
 pub struct Param {
+    /// The name as declared.
     pub name: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The values it accepts (an override of another shape is a denial).
     pub schema: Schema,
+    /// The default, as it goes into the bundle's `data.json`.
     pub default: serde_json::Value,
 }
 
+/// A `deny`, `warn` or `allow` clause.
 #[derive(Debug, Clone, Serialize)]
 pub struct Clause {
+    /// Which of the three.
     pub kind: ClauseKind,
+    /// The message of `deny` and `warn`; `allow` has none.
     pub message: Option<Vec<MsgPart>>,
+    /// The conditions, all of which must hold.
     pub conditions: Vec<Condition>,
 }
 
+/// A piece of a message or interpolated string.
 #[derive(Debug, Clone, Serialize)]
 pub enum MsgPart {
+    /// Literal text.
     Text(String),
     /// A string, boolean, timestamp or enum value, written as is.
     Value(Expr),
@@ -117,42 +158,81 @@ pub enum MsgPart {
     Number(Expr),
 }
 
+/// One condition of a clause.
 #[derive(Debug, Clone, Serialize)]
 pub enum Condition {
+    /// A boolean expression that must be true.
     Expr(Expr),
-    Some { var: Var, collection: Expr },
+    /// `some var in collection`, with `key` bound to the map key or list index when named: the
+    /// clause holds for each element that satisfies the rest.
+    Some {
+        /// The map key or list index, when named.
+        key: Option<Var>,
+        /// The variable bound to each element.
+        var: Var,
+        /// The list (or map, over its keys) it ranges over.
+        collection: Expr,
+    },
+    /// `let var = value` in a block: `var` holds `value` for the conditions after it and the
+    /// message (a local binding; it never fails to hold).
+    Let {
+        /// The local it binds.
+        var: Var,
+        /// Its value.
+        value: Expr,
+    },
 }
 
 /// The shape a JSON document must have: what the fail-closed checks, CRDs and parameter schemas
 /// are generated from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Schema {
+    /// A string.
     String {
+        /// The `@pattern` it must match, in the form both engines read as OPA does.
         pattern: Option<String>,
     },
+    /// A number.
     Number {
+        /// An `int`: a whole number.
         integer: bool,
+        /// The `@min` bound, inclusive.
         min: Option<f64>,
+        /// The `@max` bound, inclusive.
         max: Option<f64>,
     },
+    /// `true` or `false`.
     Bool,
+    /// An RFC 3339 date-time string ([`RFC3339_PATTERN`]).
     Timestamp,
     /// A string or an integer.
     IntOrString,
+    /// One of an enum's values, as strings.
     Enum {
+        /// The enum's name, for messages.
         name: String,
+        /// Its values, in declaration order.
         values: Vec<String>,
     },
+    /// A list.
     List {
+        /// The shape of each element.
         items: Box<Schema>,
+        /// The `@min_items` bound.
         min_items: Option<u64>,
     },
+    /// An object with string keys and values of one shape.
     Map {
+        /// The shape of each value.
         values: Box<Schema>,
     },
+    /// A record type: an object with named fields.
     Object {
+        /// The type's name, for messages.
         name: String,
+        /// Its `///` doc comment (CRD descriptions).
         doc: Option<String>,
+        /// Its fields, in declaration order.
         fields: Vec<SchemaField>,
     },
     /// Exactly this string (a resource's `apiVersion` and `kind`).
@@ -161,47 +241,75 @@ pub enum Schema {
     Any,
 }
 
+/// A field of an object [`Schema`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SchemaField {
+    /// The field's name, as in documents.
     pub name: String,
+    /// Not declared optional (`name?:`).
     pub required: bool,
     /// Marked `@sensitive`: masked in decision logs.
     pub sensitive: bool,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The field's shape.
     pub schema: Schema,
 }
 
 /// What kind of values an operator or built-in works on, where Rego needs different code for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Operands {
+    /// `int` or `float`.
     Number,
+    /// `string` or an enum value.
     String,
+    /// A list.
     List,
+    /// A map.
     Map,
+    /// A `timestamp` (compared as instants, not as text).
     Timestamp,
+    /// Anything else (booleans, records).
     Other,
 }
 
+/// A binary operator other than `and`, `or` and `in` (which have their own [`Expr`] forms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum BinOp {
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `+` (also string and list concatenation)
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
 }
 
+/// A typed expression, with names final.
 #[derive(Debug, Clone, Serialize)]
 pub enum Expr {
+    /// An integer literal.
     Int(i64),
+    /// A float literal.
     Float(f64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A string literal.
     String(String),
     /// An interpolated string.
     Format(Vec<MsgPart>),
@@ -213,58 +321,100 @@ pub enum Expr {
     Let(Var),
     /// A function parameter or a variable bound by `some`, `all` or `any`.
     Local(Var),
+    /// `target.name`.
     Field {
+        /// The record or map read.
         target: Box<Expr>,
+        /// The field's name.
         name: String,
     },
+    /// `target[index]`.
     Index {
+        /// The list or map read.
         target: Box<Expr>,
+        /// The position or key.
         index: Box<Expr>,
     },
+    /// A call of a helper function.
     Call {
+        /// The function's module.
         module: PackagePath,
+        /// The function's name.
         name: String,
+        /// The arguments, in order.
         args: Vec<Expr>,
         /// The function can fail (see [`Function::can_fail`]).
         can_fail: bool,
     },
+    /// A call of a built-in.
     Builtin {
+        /// Which built-in.
         builtin: Builtin,
+        /// The arguments, in order.
         args: Vec<Expr>,
         /// What the first argument is (`count` of a string counts characters).
         on: Operands,
     },
+    /// `not x`.
     Not(Box<Expr>),
+    /// `-x`.
     Neg(Box<Expr>),
+    /// `a and b`.
     And(Box<Expr>, Box<Expr>),
+    /// `a or b`.
     Or(Box<Expr>, Box<Expr>),
+    /// A comparison or arithmetic.
     Binary {
+        /// The operator.
         op: BinOp,
+        /// What the operands are (both have the same kind).
         operands: Operands,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
     },
     /// Membership in a list, or a key of a map.
     In {
+        /// What the collection is.
         operands: Operands,
+        /// The value looked for.
         element: Box<Expr>,
+        /// The list or map.
         collection: Box<Expr>,
     },
+    /// `all var in collection: body` or `any var in collection: body`.
     Quantified {
+        /// `all` or `any`.
         quantifier: Quantifier,
+        /// The map key or list index, when the quantifier names one.
+        key: Option<Var>,
+        /// The variable bound to each element.
         var: Var,
+        /// The list (or map, over its keys).
         collection: Box<Expr>,
+        /// The condition on each element.
         body: Box<Expr>,
     },
     /// Every field along the path is present (and not null).
     Has(Box<Expr>),
+    /// A record literal: its fields in order.
     Record(Vec<(String, Expr)>),
+    /// A list literal.
     List(Vec<Expr>),
     /// A float result rounded to 10 significant digits: the language's float arithmetic, which
     /// engines that compute floats differently (OPA and regorus) agree on.
     Rounded(Box<Expr>),
     /// An operation that can fail at run time.
     Partial(Box<Partial>),
+    /// The instant a timestamp (an RFC 3339 string) names, as an integer: nanoseconds since
+    /// 1970-01-01T00:00:00Z. Time arithmetic computes on instants; a duration is an integer of
+    /// nanoseconds already.
+    Instant(Box<Expr>),
+    /// The timestamp of an instant (nanoseconds), as RFC 3339 text in UTC
+    /// (`2026-03-02T09:00:00Z`, fractions of a second without trailing zeros): how a computed
+    /// timestamp is held, like a document's.
+    TimeText(Box<Expr>),
 }
 
 impl Expr {
@@ -289,7 +439,9 @@ impl Expr {
             Expr::Field { target, .. } => vec![target],
             Expr::Index { target, index } => vec![target, index],
             Expr::Call { args, .. } | Expr::Builtin { args, .. } | Expr::List(args) => args.iter().collect(),
-            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) => vec![x],
+            Expr::Not(x) | Expr::Neg(x) | Expr::Has(x) | Expr::Rounded(x) | Expr::Instant(x) | Expr::TimeText(x) => {
+                vec![x]
+            }
             Expr::And(a, b) | Expr::Or(a, b) => vec![a, b],
             Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             Expr::In {
@@ -319,7 +471,9 @@ impl Expr {
 pub struct Partial {
     /// The expression as written, for messages.
     pub text: String,
+    /// The ways it can fail.
     pub failures: Vec<Failure>,
+    /// The operation itself.
     pub expr: Expr,
 }
 
@@ -333,7 +487,12 @@ pub enum Failure {
     /// The index is outside the list.
     IndexOutOfRange,
     /// The result's magnitude exceeds `limit` (the language's range of `int` or `float`).
-    OutOfRange { limit: f64 },
+    OutOfRange {
+        /// [`INT_LIMIT`] or [`FLOAT_LIMIT`].
+        limit: f64,
+    },
+    /// The argument of `quantity` is not a Kubernetes quantity.
+    NotAQuantity,
 }
 
 impl Failure {
@@ -344,6 +503,7 @@ impl Failure {
             Failure::EmptyList => "the list is empty",
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
+            Failure::NotAQuantity => "not a Kubernetes quantity",
         }
     }
 }
@@ -358,60 +518,104 @@ pub const INT_LIMIT: f64 = 9e18;
 /// of it, which a decimal result never is of a power of two (it could be of `1e300`).
 pub const FLOAT_LIMIT: f64 = 1.0715086071862673e301;
 
+/// The smallest magnitude of a non-zero `float` result, 2^-1000 (about 9.33e-302): a result
+/// closer to zero is zero. Below it regorus's doubles lose digits (and reach zero at about
+/// 5e-324) where OPA's decimals go on (`1e-300 * 1e-300` is `1e-600` in OPA, `0` in regorus).
+pub const FLOAT_TINY: f64 = 9.332636185032189e-302;
+
+/// The largest magnitude of an instant computed by time arithmetic (nanoseconds from 1970): both
+/// engines' time functions count nanoseconds in 64 bits (±9.223e18, years 1677 to 2262), so a
+/// timestamp moved beyond ±9.22e18 is an evaluation failure.
+pub const TIME_LIMIT: f64 = 9.22e18;
+
+/// The tests of one module, compiled into one Rego test package.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestSuite {
     /// The Rego package of the compiled tests: the module path plus `_test`.
     pub package: PackagePath,
+    /// Its tests, in declaration order.
     pub tests: Vec<Test>,
 }
 
+/// A `test` declaration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Test {
+    /// The test's name, as written in quotes.
     pub name: String,
     /// `test_` plus a slug of the name, unique in the suite.
     pub rule: String,
+    /// The test's `let` bindings, in order.
     pub lets: Vec<(Var, Expr)>,
+    /// Its `expect` lines, in order.
     pub expectations: Vec<Expectation>,
 }
 
+/// One `expect` line of a test.
 #[derive(Debug, Clone, Serialize)]
 pub struct Expectation {
+    /// What is expected: denied, warned, passes, allowed, rejected.
     pub kind: ExpectKind,
     /// The policy's package.
     pub policy: PackagePath,
+    /// The policy has an `allow` clause.
     pub policy_has_allow: bool,
+    /// The document judged.
     pub subject: Expr,
+    /// Parameter values given for this expectation, by name.
     pub overrides: Vec<(String, Expr)>,
+    /// The exact message expected (`expect denied p(x) with "..."`).
     pub message: Option<String>,
+    /// `at T`: the timestamp `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     /// Line of the expectation in its file, for reports.
     pub line: usize,
 }
 
+/// A `resource`: a Kubernetes custom resource type.
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
+    /// The kind, the declared name (`DatasetRegistration`).
     pub kind: String,
+    /// Its `///` doc comment.
     pub doc: Option<String>,
+    /// The API group (`ai.acme.com`).
     pub group: String,
+    /// The API version (`v1`).
     pub version: String,
+    /// Namespaced (the default) rather than cluster-scoped.
     pub namespaced: bool,
+    /// The plural name in URLs (`datasetregistrations`).
     pub plural: String,
+    /// The shape of its `spec`.
     pub spec: Schema,
 }
 
+/// An `enforce` declaration: where its policies run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enforcement {
+    /// The policies' packages.
     pub policies: Vec<PackagePath>,
+    /// The `ci { files }` globs, relative to the project (empty: no CI target).
     pub ci_files: Vec<String>,
+    /// `ci { sarif = true }`: the workflow uploads SARIF for code scanning.
     pub ci_sarif: bool,
+    /// The `admission { ... }` target.
     pub admission: Option<Admission>,
 }
 
+/// Where and how a policy runs at Kubernetes admission (Gatekeeper).
 #[derive(Debug, Clone, Serialize)]
 pub struct Admission {
+    /// The kinds matched, `group/Kind` (`v1/Kind` for the core group).
     pub kinds: Vec<String>,
+    /// What a violation does: deny, warn, or only record (dry run).
     pub action: AdmissionAction,
+    /// The namespaces matched (empty: all).
     pub namespaces: Vec<String>,
+    /// The namespaces never matched.
     pub excluded_namespaces: Vec<String>,
+    /// Gatekeeper, a ValidatingAdmissionPolicy (CEL), or both.
+    pub engine: AdmissionEngine,
 }
 
 /// A clause kind as written.

@@ -1,3 +1,5 @@
 fn main() -> std::process::ExitCode {
-    govc::cli::run()
+    // Every stage walks syntax trees recursively: the compiler runs on a stack sized for the
+    // deepest tree the parser accepts (see `govc::limits`).
+    govc::limits::on_stack(govc::cli::run)
 }

@@ -10,9 +10,9 @@
 pub mod html;
 pub mod markdown;
 
-use crate::checked::AdmissionAction;
+use crate::ir::AdmissionAction;
+use crate::ir::ExpectKind;
 use crate::ir::{Ir, Policy};
-use crate::syntax::ast::ExpectKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ impl Evidence {
         if self.decisions == 0 {
             return "none".to_string();
         }
-        let mut parts = vec![crate::audit::evidence::count(self.decisions, "decision")];
+        let mut parts = vec![crate::english::count_s(self.decisions, "decision")];
         if self.denied > 0 {
             parts.push(format!("{} denied", self.denied));
         }

@@ -122,6 +122,18 @@ fn reserved_package(package: &Path) -> Option<Diagnostic> {
 }
 
 impl Names {
+    /// The policies some file imports by name.
+    pub fn imported_policies(&self) -> HashSet<crate::checked::PolicyId> {
+        self.files
+            .values()
+            .flat_map(|scope| scope.imports.values())
+            .filter_map(|imported| match imported.target {
+                Named::Item(Item::Policy(id)) => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Pass 1: modules, item ids, duplicates, imports.
     pub fn collect(files: &[SourceModule], stdlib_files: &[bool], diags: &mut Vec<Diagnostic>) -> Names {
         let mut names = Names::default();
@@ -217,7 +229,7 @@ impl Names {
             );
             return;
         }
-        if crate::types::is_reserved_type_name(&name.name) {
+        if crate::checked::is_reserved_type_name(&name.name) {
             diags.push(
                 Diagnostic::error(
                     Code::DuplicateDeclaration,

@@ -24,13 +24,7 @@ pub struct GovParser;
 pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let chunks = split::split_declarations(text);
-    let mut module = SourceModule {
-        file,
-        package: None,
-        imports: Vec::new(),
-        decls: Vec::new(),
-        unparsed: Vec::new(),
-    };
+    let mut module = SourceModule::empty(file);
 
     let header = &text[chunks.header.clone()];
     match GovParser::parse(Rule::header, header) {
@@ -87,13 +81,7 @@ pub enum ParsedDecl {
 /// Parses the declaration at `range` (one of [`declaration_ranges`]) exactly as [`parse_file`]
 /// does: the declaration if it parses, and its diagnostics.
 pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usize>) -> (ParsedDecl, Vec<Diagnostic>) {
-    let mut module = SourceModule {
-        file,
-        package: None,
-        imports: Vec::new(),
-        decls: Vec::new(),
-        unparsed: Vec::new(),
-    };
+    let mut module = SourceModule::empty(file);
     let mut diags = Vec::new();
     parse_declaration(file, text, range, &mut module, &mut diags);
     let parsed = match module.decls.pop() {

@@ -11,6 +11,7 @@ mod expr;
 mod items;
 mod pattern;
 mod policy;
+pub mod quantity;
 mod tests_and_enforce;
 
 /// A constant pattern as the engines are given it (RE2 with the meaning OPA gives it).
@@ -24,20 +25,6 @@ use crate::span::{FileId, Span};
 use crate::syntax::ast::{Decl, DeclKind, SourceModule, TypeExpr, TypeExprKind};
 
 pub use env::Env;
-
-const SCALARS: &[(&str, Ty)] = &[
-    ("string", Ty::String),
-    ("int", Ty::Int),
-    ("float", Ty::Float),
-    ("bool", Ty::Bool),
-    ("timestamp", Ty::Timestamp),
-    ("int_or_string", Ty::IntOrString),
-];
-
-/// Whether a name is one of the built-in scalar types.
-pub fn is_reserved_type_name(name: &str) -> bool {
-    SCALARS.iter().any(|(n, _)| *n == name)
-}
 
 /// Type-checks the program. `files` are the parsed files, `names` their resolution.
 pub fn check(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>) -> Program {

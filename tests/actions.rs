@@ -15,8 +15,8 @@
 mod common;
 
 use govc::backend::actions::{self, pins};
-use govc::build::{build, BuildOptions};
 use govc::diagnostic::github::{escape_data, escape_property};
+use govc::driver::build::{resolve_and_build, BuildOptions};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -41,28 +41,13 @@ fn tool(name: &str) -> PathBuf {
     panic!("`{name}` is not installed (looked in .venv/bin and on the PATH): run `bash scripts/setup-python.sh`");
 }
 
-/// A Python that can import `opa_bindings`, for the fake `opa`.
-fn python_with_opa() -> PathBuf {
-    let candidates = [common::root().join(".venv/bin/python"), PathBuf::from("python3")];
-    for python in candidates {
-        let ok = Command::new(&python)
-            .args(["-c", "import opa_bindings"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return python;
-        }
-    }
-    panic!("no Python can import opa_bindings (PyPI opa-golib-python-bindings): run `bash scripts/setup-python.sh`");
-}
-
 /// A directory holding `opa`: the fake, run by a Python that has the OPA engine.
 fn fake_opa_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = common::root().join("tests/actions/fake-opa");
     let wrapper = format!(
         "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
-        python_with_opa().display(),
+        common::engines::python_with_opa().display(),
         script.display()
     );
     let opa = dir.path().join("opa");
@@ -105,7 +90,7 @@ impl Repo {
         }
         let out = project_dir.join("dist");
         let output = build_at(&project_dir, &out, None);
-        govc::output::write_atomically(&out, &output.tree, &project_dir).expect("write output");
+        govc::driver::output::write_atomically(&out, &output.tree, &project_dir).expect("write output");
         let workflow_text = tree_workflow(&output);
         let installed = dir.path().join(".github/workflows/governance.yml");
         std::fs::create_dir_all(installed.parent().expect("parent")).expect("mkdir");
@@ -195,9 +180,9 @@ fn copy_gov_files(from: &Path, to: &Path) {
     }
 }
 
-fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::build::BuildOutput {
-    let sources = govc::project::load(project).expect("project loads");
-    let analysis = govc::project::analyze(sources);
+fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::driver::build::BuildOutput {
+    let sources = govc::driver::project::load(project).expect("project loads");
+    let analysis = govc::driver::project::analyze(sources);
     assert!(
         !analysis.has_errors(),
         "{} has errors:\n{}",
@@ -210,10 +195,10 @@ fn build_at(project: &Path, out: &Path, repo_root: Option<&Path>) -> govc::build
         repo_root: repo_root.map(Path::to_path_buf),
         ..BuildOptions::default()
     };
-    build(&analysis, &options).expect("build succeeds")
+    resolve_and_build(&analysis, &options).expect("build succeeds")
 }
 
-fn tree_workflow(output: &govc::build::BuildOutput) -> String {
+fn tree_workflow(output: &govc::driver::build::BuildOutput) -> String {
     let bytes = output
         .tree
         .files
@@ -255,6 +240,14 @@ fn as_refs(docs: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
 fn example_workflow() -> String {
     let root = common::root();
     tree_workflow(&build_at(&example_dir(), &example_dir().join("dist"), Some(&root)))
+}
+
+/// The workflow of a project of this repository, built as `scripts/test.sh` builds the
+/// conformance projects: in place, the repository's root as the root.
+fn repository_workflow(project: &str) -> String {
+    let root = common::root();
+    let dir = root.join(project);
+    tree_workflow(&build_at(&dir, &dir.join("dist"), Some(&root)))
 }
 
 /// A project's workflow built in place, with `dir`'s parent as the repository root.
@@ -418,6 +411,9 @@ fn every_workflow() -> Vec<(&'static str, String)> {
         ("mixed", fixture_workflow(&fixture("mixed"))),
         ("hostile", fixture_workflow(&fixture("hostile"))),
         ("no-ci", fixture_workflow(no_ci.path())),
+        // The other projects of the conformance suite (tests/conformance/*.json).
+        ("constructs", repository_workflow("tests/conformance/constructs")),
+        ("soundness", repository_workflow("tests/conformance/soundness")),
     ]
 }
 

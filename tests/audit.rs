@@ -3,15 +3,15 @@
 
 mod common;
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-fn example() -> govc::build::BuildOutput {
+fn example() -> govc::driver::build::BuildOutput {
     common::build_project(&common::root().join("examples/ai-governance"))
 }
 
-fn yaml(out: &govc::build::BuildOutput, path: &str) -> Value {
+fn yaml(out: &govc::driver::build::BuildOutput, path: &str) -> Value {
     let text = out.tree.files.get(path).unwrap_or_else(|| panic!("{path} is written"));
     yaml_serde::from_slice(text).unwrap_or_else(|e| panic!("{path} is YAML: {e}"))
 }
@@ -110,11 +110,12 @@ fn govc_toml_points_decision_logs_at_a_service() {
     assert_eq!(config["decision_logs"]["console"], false);
     // A typo in govc.toml is an error, not a silently ignored setting.
     std::fs::write(project.join("govc.toml"), "[bundle]\nservice = \"x\"\n").expect("write");
-    let sources = govc::project::load(project).expect("loads");
-    let analysis = govc::project::analyze(sources);
-    let err = govc::build::build(&analysis, &govc::build::BuildOptions::for_project(project))
-        .err()
-        .expect("an unknown key fails the build");
+    let sources = govc::driver::project::load(project).expect("loads");
+    let analysis = govc::driver::project::analyze(sources);
+    let err =
+        govc::driver::build::resolve_and_build(&analysis, &govc::driver::build::BuildOptions::for_project(project))
+            .err()
+            .expect("an unknown key fails the build");
     assert!(err.contains("unknown field `service`"), "{err}");
 }
 

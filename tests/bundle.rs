@@ -3,7 +3,7 @@
 
 mod common;
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use std::process::Command;
 
 fn example() -> std::path::PathBuf {
@@ -12,6 +12,21 @@ fn example() -> std::path::PathBuf {
 
 fn govc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_govc"))
+}
+
+/// `govc eval` of a policy of the example, on the document at `input` (`-`: standard input).
+fn eval_example(policy: &str, input: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = govc();
+    command
+        .args([
+            "eval",
+            example().to_str().expect("utf-8"),
+            "--policy",
+            policy,
+            "--input",
+        ])
+        .arg(input);
+    command
 }
 
 #[test]
@@ -86,7 +101,7 @@ fn manifest_has_revision_roots_and_rego_version() {
 #[test]
 fn the_tarball_holds_the_deployable_files_without_tests() {
     let out = common::build_project(&example());
-    let gz = govc::bundle::tarball(&out.bundle.files);
+    let gz = govc::backend::bundle::tarball(&out.bundle.files);
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz.as_slice()));
     let mut names = Vec::new();
     for entry in archive.entries().expect("a tar archive") {
@@ -210,15 +225,7 @@ test "right message" {
 #[test]
 fn govc_eval_prints_the_decision_and_exits_1_when_denied() {
     let failing = example().join("deploy/churn-predictor.yaml");
-    let output = govc()
-        .args([
-            "eval",
-            example().to_str().expect("utf-8"),
-            "--policy",
-            "acme.models.bias_tested",
-            "--input",
-        ])
-        .arg(&failing)
+    let output = eval_example("acme.models.bias_tested", &failing)
         .output()
         .expect("govc runs");
     assert_eq!(output.status.code(), Some(1));
@@ -226,15 +233,7 @@ fn govc_eval_prints_the_decision_and_exits_1_when_denied() {
     assert!(!decision["deny"].as_array().expect("deny").is_empty());
     assert_eq!(decision["allow"], false);
     let passing = example().join("deploy/credit-scoring.yaml");
-    let output = govc()
-        .args([
-            "eval",
-            example().to_str().expect("utf-8"),
-            "--policy",
-            "acme.models.bias_tested",
-            "--input",
-        ])
-        .arg(&passing)
+    let output = eval_example("acme.models.bias_tested", &passing)
         .output()
         .expect("govc runs");
     assert_eq!(
@@ -244,15 +243,7 @@ fn govc_eval_prints_the_decision_and_exits_1_when_denied() {
         String::from_utf8_lossy(&output.stdout)
     );
     // Standard input, and an unknown policy is a usage error.
-    let output = govc()
-        .args([
-            "eval",
-            example().to_str().expect("utf-8"),
-            "--policy",
-            "acme.models.bias_teste",
-            "--input",
-            "-",
-        ])
+    let output = eval_example("acme.models.bias_teste", "-")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("govc runs");
@@ -331,15 +322,7 @@ fn govc_eval_refuses_deeply_nested_input_at_once() {
     ] {
         let path = tmp.path().join(name);
         std::fs::write(&path, text).expect("write");
-        let output = govc()
-            .args([
-                "eval",
-                example().to_str().expect("utf-8"),
-                "--policy",
-                "acme.models.bias_tested",
-                "--input",
-            ])
-            .arg(&path)
+        let output = eval_example("acme.models.bias_tested", &path)
             .output()
             .expect("govc runs");
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -46,7 +46,7 @@ fn conformance_cases_hold_on_regorus() {
                 continue;
             };
             let decision = engine
-                .decide(&policy.package, &case["input"], case.get("overrides"))
+                .decide_at(&policy.package, &case["input"], case.get("overrides"), case.get("now"))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let expect = &case["expect"];
             let mut problems = Vec::new();

@@ -7,7 +7,7 @@ mod common;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn example() -> govc::build::BuildOutput {
+fn example() -> govc::driver::build::BuildOutput {
     common::build_project(&common::root().join("examples/ai-governance"))
 }
 
@@ -27,7 +27,7 @@ fn untar(gz: &[u8]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The files of the two forms of the bundle as written: `bundle.tar.gz` and `bundle/`.
-fn bundle_forms(out: &govc::build::BuildOutput) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+fn bundle_forms(out: &govc::driver::build::BuildOutput) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
     let tarball = untar(&out.tree.files["bundle.tar.gz"]);
     let directory = out
         .tree

@@ -4,7 +4,7 @@
 //! `govc check` prints for it, in `tests/snapshots/diagnostics/<case>.snap`.
 
 use govc::diagnostic::human;
-use govc::project;
+use govc::driver::project;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,7 @@ fn case_name(path: &Path) -> String {
 fn render_case(case: &Path) -> (String, Vec<String>) {
     let sources = project::load(case).unwrap_or_else(|e| panic!("cannot load {}: {e}", case.display()));
     let mut analysis = project::analyze(sources);
-    govc::build::check(&mut analysis, Some(case), None);
+    govc::driver::build::check(&mut analysis, Some(case), None);
     let mut out = String::new();
     for (_, file) in analysis.sources.files().filter(|(_, f)| !f.is_stdlib) {
         writeln!(out, "── {} ──", file.name).unwrap();

@@ -30,7 +30,7 @@ mod program;
 mod rng;
 
 use common::engines::{opa, regorus, write_bundle, Query, Verdict};
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use govc::source::SourceMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -49,11 +49,11 @@ struct Case {
 }
 
 /// Compiles a program in memory; its bundle, or the diagnostics (a generator bug).
-fn compile(source: &str) -> Result<govc::bundle::Bundle, String> {
+fn compile(source: &str) -> Result<govc::backend::bundle::Bundle, String> {
     let mut sources = SourceMap::new();
-    govc::project::add_stdlib(&mut sources);
+    govc::driver::project::add_stdlib(&mut sources);
     sources.add("program.gov", None, source.to_string(), false);
-    let analysis = govc::project::analyze(sources);
+    let analysis = govc::driver::project::analyze(sources);
     if analysis.has_errors() {
         return Err(govc::diagnostic::human::render(
             &analysis.diagnostics,
@@ -61,8 +61,8 @@ fn compile(source: &str) -> Result<govc::bundle::Bundle, String> {
             false,
         ));
     }
-    let ir = govc::ir::lower(&analysis);
-    govc::bundle::build(&ir).map_err(|e| e.0)
+    let ir = analysis.lower();
+    govc::backend::bundle::build(&ir).map_err(|e| e.0)
 }
 
 fn write_divergence(out: &Path, index: usize, source: &str, query: &Query, regorus: &Verdict, opa: &Verdict) {

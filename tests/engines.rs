@@ -18,9 +18,9 @@
 mod common;
 
 use common::engines::{opa_values, write_bundle};
+use govc::backend::bundle::Bundle;
 use govc::backend::rego::{emit_runtime, Target};
-use govc::bundle::Bundle;
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -74,6 +74,8 @@ sums := [data.govc.runtime.round_number(a + b) | some a in input.small; some b i
 products := [data.govc.runtime.round_number(a * b) | some a in input.small; some b in input.small]
 
 quotients := [data.govc.runtime.round_number(data.govc.runtime.divide(a, b, 1.0715086071862673e301)) | some a in input.small; some b in input.small; b != 0]
+
+edge_products := [data.govc.runtime.round_number(p) | some a in input.edges; some b in input.edges; p := data.govc.runtime.multiply(a, b, 1.0715086071862673e301)]
 
 failed_products := [[a, b] | some a in input.edges; some b in input.edges; not data.govc.runtime.multiply(a, b, 1.0715086071862673e301)]
 
@@ -139,7 +141,9 @@ fn numbers() -> Value {
     json!({
         "numbers": numbers,
         "small": [0.1, 0.2, 0.3, 0.7, 1.1, 2.675, 3, 1e-7, 0.5, 100.25, 33.33, 1e15, 0.000001],
-        "edges": [0, 1, -1, 0.5, 1e-300, 1e150, 1e151, 1e200, -1e200, 1e300, 1.5e300, 1e308, 9e18],
+        // Products of the tiny edges underflow doubles (1e-300 * 1e-300 is 0 in regorus, 1e-600
+        // in OPA; 1e-160 * 1e-150 is a subnormal double): closer to zero than 2^-1000 is zero.
+        "edges": [0, 1, -1, 0.5, 1e-300, -1e-300, 1e-160, 1e-150, 1e-151, 1e150, 1e151, 1e200, -1e200, 1e300, 1.5e300, 1e308, 9e18],
     })
 }
 
@@ -152,6 +156,7 @@ fn numbers_are_written_and_rounded_alike() {
         "sums",
         "products",
         "quotients",
+        "edge_products",
         "failed_products",
         "failed_sums",
         "failed_quotients",
@@ -285,4 +290,109 @@ fn the_case_table_is_where_the_engines_differ() {
             "the `{rule}` table of src/backend/rego/case_table.json is not where the engines differ (regenerate it)"
         );
     }
+}
+
+const QUANTITY_PROBE: &str = r#"package probe
+
+import rego.v1
+
+quantities := {s: data.govc.runtime.quantity(s) | some s in input.strings}
+
+valid := {s: data.govc.runtime.is_quantity(s) | some s in input.strings}
+
+# OPA's own parsers, which do not read quantities as Kubernetes does (see below).
+opa_units := {s: units.parse(s) | some s in input.strings; regex.match(`^[0-9]+(m|M|k|K|Ki|ki|Mi|Gi)?$`, s)}
+
+opa_bytes := {s: units.parse_bytes(s) | some s in input.strings; regex.match(`^[0-9]+(m|M|k|K|Ki|ki|Mi|Gi)?$`, s)}
+
+sets := [
+	data.govc.runtime.set_union(input.a, input.b),
+	data.govc.runtime.set_intersection(input.a, input.b),
+	data.govc.runtime.set_difference(input.a, input.b),
+	data.govc.runtime.is_subset(input.a, input.b),
+	data.govc.runtime.is_subset(input.b, input.a),
+]
+"#;
+
+/// Kubernetes quantities (issue 11): `runtime.quantity` gives the value `resource.Quantity` gives
+/// (govc's reading, `govc::types::quantity::parse`) on both engines, and is undefined exactly on
+/// malformed text. OPA's `units.parse` and `units.parse_bytes` read other suffixes: `1K`, `1ki`
+/// are quantities there, `m` is mega for `units.parse_bytes`, and `n`/`u` are refused.
+#[test]
+fn quantities_are_read_as_kubernetes_reads_them() {
+    use govc::types::quantity::parse;
+    let strings = [
+        "500m",
+        "0.5",
+        "1Gi",
+        "128974848",
+        "1e3",
+        "1E3",
+        "2Ki",
+        "1.5G",
+        "1M",
+        "1m",
+        "1k",
+        "1E",
+        "1Ei",
+        "+1",
+        "-1.5Mi",
+        "1.",
+        ".5",
+        "100n",
+        "3u",
+        "1e-3",
+        "0.1m",
+        "0.3",
+        "007",
+        "1.10Ti",
+        "9Pi",
+        "12e+2",
+        "1K",
+        "1gi",
+        "1KiB",
+        "1GB",
+        "1 Gi",
+        "",
+        ".",
+        "abc",
+        "1e",
+        "1e100",
+        "5e2m",
+        "--1",
+        "١",
+        "1ki",
+    ];
+    let input = json!({ "strings": strings.to_vec(), "a": ["b", "a", "c", "a"], "b": ["d", "c", "b"] });
+    let rules = ["quantities", "valid", "opa_units", "opa_bytes", "sets"];
+    let out = both(QUANTITY_PROBE, &rules, &input);
+    let (_, regorus, opa) = &out[0];
+    let (regorus, opa) = (
+        regorus.clone().expect("regorus quantities"),
+        opa.clone().expect("OPA quantities"),
+    );
+    for s in strings {
+        let want = parse(s).map(|v| json!(v));
+        for (engine, got) in [("regorus", regorus.get(s)), ("OPA", opa.get(s))] {
+            match (&want, got) {
+                (Some(w), Some(g)) => assert!(same(w, g), "{engine}: quantity({s:?}) is {g}, expected {w}"),
+                (None, None) => {}
+                _ => panic!("{engine}: quantity({s:?}) is {got:?}, expected {want:?}"),
+            }
+        }
+    }
+    let (_, regorus, opa) = &out[1];
+    assert_eq!(regorus, opa, "is_quantity: regorus and OPA differ");
+    // What OPA's own built-ins would have read differently, kept here so a change shows.
+    let opa_units = out[2].2.clone().expect("OPA units.parse");
+    assert_eq!(opa_units["1K"], json!(1000), "units.parse reads K");
+    assert_eq!(opa_units["1ki"], json!(1024), "units.parse reads ki");
+    let opa_bytes = out[3].2.clone().expect("OPA units.parse_bytes");
+    assert_eq!(opa_bytes["1m"], json!(1000000), "units.parse_bytes reads m as mega");
+    let (_, regorus, opa) = &out[4];
+    assert_eq!(regorus, opa, "set operations: regorus and OPA differ");
+    assert_eq!(
+        opa.clone().expect("sets"),
+        json!([["a", "b", "c", "d"], ["b", "c"], ["a"], false, false])
+    );
 }

@@ -5,6 +5,8 @@
 //! `stdlib/` are already formatted. The command line is tested for `--check`, writing, broken
 //! files and `.govfmtignore`.
 
+mod common;
+
 use govc::fmt::{format_text, shape, FormatError};
 use govc::span::FileId;
 use govc::syntax::parse_file;
@@ -29,34 +31,21 @@ fn formatted_fixtures() {
     });
 }
 
-/// Every `.gov` file below `dir`, sorted.
-fn gov_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable directory") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "gov") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn repository_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     ["examples", "stdlib", "tests"]
         .iter()
-        .flat_map(|d| gov_files(&root.join(d)))
+        .flat_map(|d| common::gov_files(&root.join(d)))
         .collect()
 }
 
 #[test]
 fn formatting_is_idempotent_and_keeps_the_syntax_tree() {
+    // On the compiler's stack, as `govc fmt` runs: some files nest to the limit.
+    govc::limits::on_stack(formatting_is_idempotent_on_every_file);
+}
+
+fn formatting_is_idempotent_on_every_file() {
     let mut checked = 0;
     for path in repository_files() {
         let text = std::fs::read_to_string(&path).expect("UTF-8 source");
@@ -93,7 +82,11 @@ fn formatting_is_idempotent_and_keeps_the_syntax_tree() {
 #[test]
 fn examples_and_stdlib_are_formatted() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for path in ["examples", "stdlib"].iter().flat_map(|d| gov_files(&root.join(d))) {
+    // Every `.gov` file of the repository that .govfmtignore does not list.
+    for path in ["examples", "stdlib", "editors/testdata"]
+        .iter()
+        .flat_map(|d| common::gov_files(&root.join(d)))
+    {
         let text = std::fs::read_to_string(&path).expect("UTF-8 source");
         let formatted = format_text(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
@@ -201,6 +194,40 @@ fn govfmtignore_skips_listed_paths() {
     .expect("write");
     let (code, stdout, stderr) = govc(&["fmt", "--check", "."], dir.path());
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+}
+
+/// `govc fmt DIR` formats the files the compiler reads from DIR, symbolic links included (one
+/// walker for both): a linked shared folder and a linked file are listed, each file once.
+#[cfg(unix)]
+#[test]
+fn fmt_formats_the_files_the_project_loader_reads_through_symbolic_links() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shared = dir.path().join("shared");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&shared).expect("mkdir");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(shared.join("s.gov"), UNFORMATTED).expect("write");
+    std::fs::write(dir.path().join("single.gov"), UNFORMATTED).expect("write");
+    std::fs::write(project.join("a.gov"), FORMATTED).expect("write");
+    std::os::unix::fs::symlink(&shared, project.join("linked")).expect("symlink");
+    std::os::unix::fs::symlink(dir.path().join("single.gov"), project.join("single.gov")).expect("symlink");
+    // A loop back to the project is not followed.
+    std::os::unix::fs::symlink(&project, project.join("loop")).expect("symlink");
+    let sources = govc::driver::project::gov_files(&project).expect("walk");
+    assert_eq!(
+        sources,
+        [
+            project.join("a.gov"),
+            project.join("linked/s.gov"),
+            project.join("single.gov")
+        ]
+    );
+    let (code, stdout, stderr) = govc(&["fmt", "--check", "project"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "project/linked/s.gov\nproject/single.gov\n");
+    let (code, _, stderr) = govc(&["fmt", "project"], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(shared.join("s.gov")).expect("read"), FORMATTED);
 }
 
 #[test]

@@ -11,8 +11,8 @@
 mod common;
 
 use govc::backend::k8s::{self, K8sOptions, RegoForm};
-use govc::engine::PolicyEngine;
 use govc::ir::{Ir, PackagePath};
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -262,14 +262,15 @@ fn run(form: RegoForm) {
         let project = common::root().join(&project_name);
         // A project that does not build fails tests/conformance.rs; here it only has no template
         // to compare (and the example project must run: see the count below).
-        let analysis = govc::project::analyze(govc::project::load(&project).expect("the project loads"));
+        let analysis =
+            govc::driver::project::analyze(govc::driver::project::load(&project).expect("the project loads"));
         if analysis.has_errors() {
             println!("skipped {project_name}: it does not build");
             continue;
         }
         // Only the two targets compared, not the whole build.
-        let ir = govc::ir::lower(&analysis);
-        let bundle = govc::bundle::build(&ir).expect("the bundle builds");
+        let ir = analysis.lower();
+        let bundle = govc::backend::bundle::build(&ir).expect("the bundle builds");
         let bundle = PolicyEngine::load(&bundle, false).expect("the bundle loads in regorus");
         let templates = load_templates(&ir, form);
         for case in table["cases"].as_array().expect("cases") {

@@ -7,11 +7,13 @@
 //! Mutations are deterministic (a fixed-seed xorshift generator, written here); the counts keep
 //! the whole file under a minute in a debug build.
 
+mod common;
+
 use govc::diagnostic::{human, Code, Diagnostic};
-use govc::project;
+use govc::driver::project;
 use govc::source::SourceMap;
 use govc::span::Span;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Truncations: every line boundary, plus a cut every this many bytes.
 const TRUNCATION_STRIDE: usize = 23;
@@ -30,7 +32,7 @@ fn sources() -> Vec<Source> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();
     for dir in ["examples", "stdlib"] {
-        collect_gov_files(&root.join(dir), &mut paths);
+        paths.extend(common::gov_files(&root.join(dir)));
     }
     // The generated Kubernetes kinds (2,600 lines, tests/std_k8s.rs) use no syntax the other
     // files do not; truncating each of their lines would take this file past an hour.
@@ -54,18 +56,6 @@ fn sources() -> Vec<Source> {
             }
         })
         .collect()
-}
-
-fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect_gov_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gov") {
-            out.push(path);
-        }
-    }
-    out.sort();
 }
 
 /// xorshift64*: a fixed-seed generator, so every run tests the same variants.
@@ -389,8 +379,8 @@ fn tokens(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Pathologically deep nesting is reported or parsed, never a stack overflow (which would abort
-/// the process, not panic).
+/// Pathologically deep nesting and long chains (some past the limits of `govc::limits`) are
+/// reported or checked, never a stack overflow (which would abort the process, not panic).
 #[test]
 fn deep_nesting_does_not_overflow_the_stack() {
     let depth = 20_000;
@@ -404,6 +394,11 @@ fn deep_nesting_does_not_overflow_the_stack() {
         format!("{}x{}", "\"{".repeat(depth), "}\"".repeat(depth)),
         format!("{}x", "all y in z: ".repeat(depth)),
         "x + ".repeat(depth) + "x",
+        "x and ".repeat(depth) + "x",
+        "x".to_string() + &".y".repeat(depth),
+        "x".to_string() + &"[0]".repeat(depth),
+        "x".to_string() + &"(0)".repeat(depth),
+        "x".to_string() + &".y".repeat(4 * depth),
     ];
     for body in bodies {
         let text = format!(
@@ -411,9 +406,8 @@ fn deep_nesting_does_not_overflow_the_stack() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        // The default stack of a spawned thread.
-        let outcome = std::thread::Builder::new()
-            .stack_size(2 << 20)
+        // The compiler's stack, as the command line and the language server run it.
+        let outcome = govc::limits::compiler_thread("deep")
             .spawn(move || {
                 let mut sources = SourceMap::new();
                 project::add_stdlib(&mut sources);

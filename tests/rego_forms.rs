@@ -11,7 +11,7 @@
 mod common;
 
 use common::engines::{opa, write_bundle, Query, Verdict};
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -161,7 +161,7 @@ const POSITIONS: &[(&str, bool)] = &[
 
 /// The statements of generated Rego never start with a character that could continue the line
 /// before.
-fn assert_statements_start_safely(bundle: &govc::bundle::Bundle) {
+fn assert_statements_start_safely(bundle: &govc::backend::bundle::Bundle) {
     for (path, text) in bundle.files.iter().chain(&bundle.tests) {
         for (i, line) in String::from_utf8_lossy(text).lines().enumerate() {
             let statement = line.trim_start_matches('\t');

@@ -9,7 +9,7 @@ mod common;
 
 use common::engines::{opa, write_bundle, Query, Verdict};
 use govc::backend::rego::opa_builtins;
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -174,17 +174,7 @@ fn every_keyword_built_in_and_generated_name_is_a_safe_user_name() {
         for segment in policy.split('.').skip(1) {
             doc = &doc[segment];
         }
-        let set = |key: &str| -> BTreeSet<String> {
-            doc[key]
-                .as_array()
-                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        Verdict::Decided {
-            deny: set("deny"),
-            warn: set("warn"),
-            allow: doc["allow"].as_bool(),
-        }
+        common::engines::verdict_of(doc.clone())
     };
     let mut failures = Vec::new();
     for ((q, (name, message)), on_opa) in queries.iter().zip(expected.values()).zip(opa_verdicts) {
@@ -256,6 +246,6 @@ fn invisible_characters_never_reach_the_outputs() {
     let dir = tempfile::tempdir().expect("tempdir");
     write_bundle(&out.bundle, dir.path());
     assert_eq!(opa(&[(dir.path().to_path_buf(), vec![q])])[0][0].deny(), want);
-    let results = govc::testing::run(&out.ir, &out.bundle, None).expect("govc test runs");
+    let results = govc::runtime::test_runner::run(&out.ir, &out.bundle, None).expect("govc test runs");
     assert!(results.iter().all(|r| r.passed()), "{results:?}");
 }

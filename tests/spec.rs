@@ -1,8 +1,10 @@
 //! The language contract's own examples compile: every ```gov block of `LANGUAGE.md` checks with no
 //! diagnostic, and so do the shipped example project and the standard library.
 
+mod common;
+
 use govc::diagnostic::human;
-use govc::project::{self, Analysis};
+use govc::driver::project::{self, Analysis};
 use govc::source::SourceMap;
 use std::path::{Path, PathBuf};
 
@@ -80,8 +82,7 @@ fn the_example_project_checks_without_diagnostics() {
 #[test]
 fn every_stdlib_file_checks_without_diagnostics() {
     let dir = manifest_dir().join("stdlib");
-    let mut files = Vec::new();
-    collect_gov_files(&dir, &mut files);
+    let files = common::gov_files(&dir);
     assert!(!files.is_empty(), "no .gov files under {}", dir.display());
     // The embedded stdlib is these files: check it is complete, then check each file as the
     // project's only user file (the embedded copy supplies the modules it imports).
@@ -116,18 +117,6 @@ fn stdlib_only(file: &Path) -> SourceMap {
     sources.add(file.display().to_string(), Some(file.to_path_buf()), text, true);
     sources.add("check.gov", None, "package spec.stdlib_check\n".to_string(), false);
     sources
-}
-
-fn collect_gov_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect_gov_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gov") {
-            out.push(path);
-        }
-    }
-    out.sort();
 }
 
 #[test]

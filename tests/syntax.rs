@@ -2,6 +2,8 @@
 //! snapshot-tested in a compact, readable form (`tests/snapshots/syntax/`), together with the
 //! parse diagnostics. Explicit assertions pin down operator precedence and the spans of nodes.
 
+mod common;
+
 use govc::span::FileId;
 use govc::syntax::ast::{BinOp, Expr, ExprKind, Quantifier, SourceModule, StrPart, UnaryOp};
 use govc::syntax::parse_file;
@@ -210,78 +212,145 @@ fn every_gov_file_of_the_repository_parses() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in ["tests/syntax", "tests/diagnostics", "tests/fmt", "examples", "stdlib"] {
-        collect_gov_files(&root.join(dir), &mut files);
+        files.extend(common::gov_files(&root.join(dir)));
     }
     assert!(files.len() > 50, "only {} files found", files.len());
-    let syntax_codes = ["E0001", "E0002", "E0003", "E0004"];
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("UTF-8 source");
-        let (_, diags) = parse_file(FileId(0), &text);
-        let name = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-        let expects_syntax_error =
-            name.starts_with("tests/diagnostics/") && syntax_codes.iter().any(|c| name.contains(c));
-        let expects_syntax_error = expects_syntax_error || name == "tests/syntax/recovery.gov";
-        if !expects_syntax_error {
-            assert!(
-                diags.is_empty(),
-                "{name} does not parse: {:?}",
-                diags.iter().map(|d| &d.message).collect::<Vec<_>>()
-            );
+    let syntax_codes = ["E0001", "E0002", "E0003", "E0004", "E0005"];
+    // On the compiler's stack: some files nest to the limit.
+    govc::limits::on_stack(|| {
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("UTF-8 source");
+            let (_, diags) = parse_file(FileId(0), &text);
+            let name = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let expects_syntax_error =
+                name.starts_with("tests/diagnostics/") && syntax_codes.iter().any(|c| name.contains(c));
+            let expects_syntax_error = expects_syntax_error || name == "tests/syntax/recovery.gov";
+            if !expects_syntax_error {
+                assert!(
+                    diags.is_empty(),
+                    "{name} does not parse: {:?}",
+                    diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+                );
+            }
         }
-    }
+    });
 }
 
-/// Expressions may nest up to a fixed depth, however they nest (brackets, calls, lists, `has`,
-/// `not`, operators, or a mix), and no deeper: beyond it there is one "nested too deeply" error.
+/// Expressions nest up to one limit, `MAX_NESTING` levels, however they nest (parentheses,
+/// calls, lists, records, indexes, interpolations, quantifiers, `has`, `not`, `-`, or a mix), and
+/// no deeper: one more level is one "nested too deeply" error (E0005). Types nest up to the same
+/// limit.
 #[test]
-fn expressions_nest_up_to_one_limit() {
+fn expressions_and_types_nest_up_to_one_limit() {
+    use govc::limits::MAX_NESTING;
     type Family = fn(usize) -> String;
-    let families: [(&str, Family); 8] = [
+    let families: [(&str, Family); 11] = [
         ("parentheses", |n| format!("{}x{}", "(".repeat(n), ")".repeat(n))),
         ("calls", |n| format!("{}x{}", "f(".repeat(n), ")".repeat(n))),
         ("lists", |n| format!("{}1{}", "[".repeat(n), "]".repeat(n))),
+        ("records", |n| format!("{}x{}", "{a: ".repeat(n), "}".repeat(n))),
+        ("indexes", |n| format!("{}0{}", "x[".repeat(n), "]".repeat(n))),
+        ("interpolations", |n| format!("{}x{}", "\"{".repeat(n), "}\"".repeat(n))),
+        ("quantifiers", |n| format!("{}x", "all y in z: ".repeat(n))),
         ("has", |n| format!("{}x", "has ".repeat(n))),
         ("not", |n| format!("{}x", "not ".repeat(n))),
-        ("sums", |n| "x + ".repeat(n) + "x"),
-        ("products in parentheses", |n| {
-            format!("({}x) + {}x", "a * ".repeat(n), "y - ".repeat(38))
-        }),
-        ("conjunctions in lists", |n| {
-            format!("[{}x] == {}y", "a or ".repeat(60), "b and ".repeat(n))
+        ("negations", |n| format!("{}x", "- ".repeat(n))),
+        ("a mix with chains", |n| {
+            format!(
+                "a.b.c + {}x.y[0] and y{}",
+                "(f(1) * [".repeat(n / 2),
+                "])".repeat(n / 2)
+            )
         }),
     ];
-    for (family, body) in families {
-        let limited = |n: usize| {
-            let (_, diags) = parse_file(FileId(0), &format!("package deep\nfn f() -> bool = {}\n", body(n)));
-            match diags.as_slice() {
-                [] => false,
-                [d] if d.message == "expression nested too deeply" => true,
-                _ => panic!(
-                    "{family} at {n}: {:?}",
-                    diags.iter().map(|d| &d.message).collect::<Vec<_>>()
-                ),
-            }
-        };
-        // The first depth at which the limit is reached; every deeper one reaches it too.
-        let first = (1..200)
-            .find(|&n| limited(n))
-            .unwrap_or_else(|| panic!("{family} never reach the limit"));
-        assert!(first > 30, "{family} reach the limit at only {first}");
-        for n in first..first + 5 {
-            assert!(limited(n), "{family}: {n} is under the limit but {first} is not");
+    let limited = |family: &str, body: &str| {
+        let text = format!("package deep\nfn f() -> bool = {body}\n");
+        let (_, diags) = parse_file(FileId(0), &text);
+        match diags.as_slice() {
+            [] => false,
+            [d] if d.message == "expression nested too deeply" && d.code == govc::diagnostic::Code::TooDeep => true,
+            _ => panic!("{family}: {:?}", diags.iter().map(|d| &d.message).collect::<Vec<_>>()),
         }
-    }
+    };
+    // The compiler runs on its own stack (`govc::limits::STACK`); so does this test.
+    govc::limits::on_stack(|| {
+        for (family, body) in families {
+            // The expression of a function is level 1: `n` more levels reach the limit at `n + 1`.
+            let last = if family == "a mix with chains" {
+                MAX_NESTING - 2
+            } else {
+                MAX_NESTING - 1
+            };
+            assert!(
+                !limited(family, &body(last)),
+                "{family}: {last} levels are within the limit"
+            );
+            assert!(
+                limited(family, &body(last + 2)),
+                "{family}: {} levels pass the limit",
+                last + 2
+            );
+            if family != "a mix with chains" {
+                assert!(
+                    limited(family, &body(MAX_NESTING)),
+                    "{family}: {MAX_NESTING} levels pass it"
+                );
+            }
+        }
+    });
+    let ty = |n: usize| format!("package deep\ntype T {{ f: {}int{} }}\n", "[".repeat(n), "]".repeat(n));
+    assert!(parse_file(FileId(0), &ty(MAX_NESTING - 1)).1.is_empty());
+    let (_, diags) = parse_file(FileId(0), &ty(MAX_NESTING));
+    assert_eq!(
+        diags.iter().map(|d| (d.code, d.message.as_str())).collect::<Vec<_>>(),
+        [(govc::diagnostic::Code::TooDeep, "type nested too deeply")]
+    );
 }
 
-fn collect_gov_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect_gov_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "gov") {
-            out.push(path);
+/// Chains are not nesting: `a and b and …`, `x + y + …`, `a.b.c…`, `x[0][0]…` and `f(1)(1)…` parse
+/// at any length up to `MAX_TREE_DEPTH` terms, and one term more is one "expression too long"
+/// error (E0005) at the expression. Run on the compiler's stack: a syntax tree that deep is
+/// dropped recursively.
+#[test]
+fn chains_of_any_length_up_to_the_tree_limit() {
+    use govc::limits::{on_stack, MAX_TREE_DEPTH};
+    type Family = fn(usize) -> String;
+    let families: [(&str, Family); 6] = [
+        ("conjunctions", |n| format!("x{}", " and x".repeat(n))),
+        ("sums", |n| format!("1{} == 2", " + 1".repeat(n))),
+        ("paths", |n| format!("a{}", ".b".repeat(n))),
+        ("indexes", |n| format!("a{}", "[0]".repeat(n))),
+        ("calls", |n| format!("f{}", "(1)".repeat(n))),
+        ("mixed", |n| format!("a{} == 1", ".b[0](1) + c".repeat(n / 4))),
+    ];
+    on_stack(|| {
+        for (family, body) in families {
+            let messages = |n: usize| {
+                let text = format!("package deep\nfn f() -> bool = {}\n", body(n));
+                let (_, diags) = parse_file(FileId(0), &text);
+                diags.into_iter().map(|d| d.message).collect::<Vec<_>>()
+            };
+            assert_eq!(messages(10_000), Vec::<String>::new(), "{family} of 10,000");
+            if family == "mixed" {
+                continue;
+            }
+            // The tree of `body(n)` is `n` deep, plus the function's expression itself, plus the
+            // `==` of the sums or the expression in the last brackets: exactly at the limit, then
+            // one past it.
+            let at_limit = MAX_TREE_DEPTH
+                - if matches!(family, "sums" | "indexes" | "calls") {
+                    2
+                } else {
+                    1
+                };
+            assert_eq!(messages(at_limit), Vec::<String>::new(), "{family} at the limit");
+            assert_eq!(
+                messages(at_limit + 1),
+                ["expression too long"],
+                "{family} past the limit"
+            );
         }
-    }
+    });
 }
 
 // ---------------------------------------------------------------- spans
@@ -399,6 +468,7 @@ fn paren(expr: &str) -> String {
 fn show(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Number(n) => n.text.clone(),
+        ExprKind::Duration(d) => d.text.clone(),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::String(s) => {
             let parts: Vec<String> = s
@@ -432,12 +502,14 @@ fn show(e: &Expr) -> String {
         ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
         ExprKind::Quantified {
             quantifier,
+            key,
             var,
             collection,
             body,
         } => {
             let q = if *quantifier == Quantifier::All { "all" } else { "any" };
-            format!("({q} {} in {}: {})", var.name, show(collection), show(body))
+            let key = key.as_ref().map(|k| format!("{}, ", k.name)).unwrap_or_default();
+            format!("({q} {key}{} in {}: {})", var.name, show(collection), show(body))
         }
         ExprKind::Has(path) => format!("(has {})", show(path)),
         ExprKind::Record { ty, fields } => {
@@ -524,6 +596,14 @@ fn quantifiers_has_and_literals() {
     assert_eq!(paren("[1, -2, 0.25,]"), "[1, -2, 0.25]");
     assert_eq!(paren("T { a: 1, b: { c: true } }"), "T {a: 1, b: {c: true}}");
     assert_eq!(paren("acme.T { a: 1; b: [] }"), "acme.T {a: 1, b: []}");
+}
+
+#[test]
+fn durations_are_literals() {
+    assert_eq!(paren("now() - t > 90d"), "((now() - t) > 90d)");
+    assert_eq!(paren("t + n * 1h30m"), "(t + (n * 1h30m))");
+    assert_eq!(paren("-12h"), "(-12h)");
+    assert_eq!(paren("1d12h30m15s"), "1d12h30m15s");
 }
 
 #[test]

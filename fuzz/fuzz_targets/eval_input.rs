@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use govc::engine::PolicyEngine;
+use govc::runtime::engine::PolicyEngine;
 use libfuzzer_sys::fuzz_target;
 use std::cell::RefCell;
 
@@ -19,11 +19,11 @@ fn with_engine(f: impl FnOnce(&mut PolicyEngine, &str)) {
         let mut engine = engine.borrow_mut();
         let engine = engine.get_or_insert_with(|| {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ai-governance");
-            let sources = govc::project::load(&dir).expect("the example loads");
-            let analysis = govc::project::analyze(sources);
+            let sources = govc::driver::project::load(&dir).expect("the example loads");
+            let analysis = govc::driver::project::analyze(sources);
             assert!(!analysis.has_errors(), "the example checks");
-            let options = govc::build::BuildOptions::for_project(&dir);
-            let output = govc::build::build(&analysis, &options).expect("the example builds");
+            let options = govc::driver::build::BuildOptions::for_project(&dir);
+            let output = govc::driver::build::resolve_and_build(&analysis, &options).expect("the example builds");
             PolicyEngine::load(&output.bundle, false).expect("the bundle loads")
         });
         f(engine, RULE);
@@ -40,11 +40,11 @@ fn depth(v: &serde_json::Value) -> usize {
 
 fn run(data: &[u8]) {
     let Some(text) = govc_fuzz::gov_text(data) else { return };
-    let Ok(documents) = govc::document::parse_documents(text, govc::document::Syntax::Either) else {
+    let Ok(documents) = govc::runtime::documents::parse_documents(text, govc::runtime::documents::Syntax::Either) else {
         return;
     };
     for document in &documents {
-        assert!(depth(document) <= govc::document::MAX_DEPTH, "{text}");
+        assert!(depth(document) <= govc::runtime::documents::MAX_DEPTH, "{text}");
         // An engine error (a value regorus cannot take) is reported by `govc eval`, not a crash.
         with_engine(|engine, rule| {
             let _ = engine.eval_with_input(rule, document);

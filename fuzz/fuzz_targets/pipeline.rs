@@ -31,17 +31,17 @@ fn run(data: &[u8]) {
         return;
     }
     let dir = project_dir();
-    let options = govc::build::BuildOptions {
+    let options = govc::driver::build::BuildOptions {
         project_dir: dir.clone(),
         out_dir: dir.join("dist"),
         repo_root: Some(dir.clone()),
-        ..govc::build::BuildOptions::default()
+        ..govc::driver::build::BuildOptions::default()
     };
     // A layout conflict (two packages in one file) is a reported error, not a crash.
-    let Ok(output) = govc::build::build(&analysis, &options) else {
+    let Ok(output) = govc::driver::build::resolve_and_build(&analysis, &options) else {
         return;
     };
-    if let Err(e) = govc::engine::PolicyEngine::load(&output.bundle, true) {
+    if let Err(e) = govc::runtime::engine::PolicyEngine::load(&output.bundle, true) {
         panic!("the generated bundle does not load: {e}\n{text}");
     }
     for (path, content) in &output.tree.files {

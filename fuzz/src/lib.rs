@@ -1,17 +1,16 @@
 //! What the fuzz targets share: running an input on a deep stack, and the front end over one
 //! file with the standard library.
 //!
-//! **Nesting cap.** Deeply nested input (long postfix chains `a.x.x…`, deep parentheses, deep
-//! types) still overflows the stack of the recursive passes: that is a known limit, tracked on
-//! its own (recursion limits), not something the fuzzers should keep rediscovering. So every
-//! input runs on a thread with a [`STACK`] stack, and inputs are capped at [`MAX_INPUT`] bytes
-//! (`-max_len` in `scripts/fuzz.sh`): nothing that short can nest deep enough to overflow it. A
-//! crash these targets report is therefore never a plain recursion-depth overflow.
+//! **Stack.** The compiler walks syntax trees recursively and runs on a thread with a large
+//! stack (`govc::limits::STACK`, sized for the deepest tree the parser accepts); the targets do
+//! the same, on one thread with a [`STACK`] stack, and inputs are capped at [`MAX_INPUT`] bytes
+//! (`-max_len` in `scripts/fuzz.sh`), far below the limits of `govc::limits`. A crash these
+//! targets report is therefore never a plain recursion-depth overflow.
 //!
 //! **Output cap.** The `pipeline` target also skips inputs whose brackets nest deeper than
-//! [`MAX_BUILD_NESTING`]: deeply nested subject types make the generated output grow with the
-//! square of the depth (another known issue, tracked with the recursion limits), which would
-//! turn every such input into a timeout.
+//! [`MAX_BUILD_NESTING`]: the fail-closed checks of a subject type grow with the square of its
+//! depth (bounded by `govc::limits::MAX_NESTING`: 600 KB of output at the limit), which would
+//! make such inputs slow.
 
 use govc::diagnostic::Diagnostic;
 use govc::source::SourceMap;
@@ -85,7 +84,7 @@ fn stdlib() -> &'static (SourceMap, Vec<SourceModule>, Vec<Diagnostic>) {
     static STDLIB: OnceLock<(SourceMap, Vec<SourceModule>, Vec<Diagnostic>)> = OnceLock::new();
     STDLIB.get_or_init(|| {
         let mut sources = SourceMap::new();
-        govc::project::add_stdlib(&mut sources);
+        govc::driver::project::add_stdlib(&mut sources);
         let mut modules = Vec::new();
         let mut diags = Vec::new();
         for (id, file) in sources.files() {
@@ -100,7 +99,7 @@ fn stdlib() -> &'static (SourceMap, Vec<SourceModule>, Vec<Diagnostic>) {
 /// Runs the front end over one file (with the standard library) and checks what every
 /// diagnostic must satisfy: its spans point inside a file, on character boundaries, and it
 /// renders.
-pub fn analyze(text: &str) -> govc::project::Analysis {
+pub fn analyze(text: &str) -> govc::driver::project::Analysis {
     let (stdlib_sources, stdlib_modules, stdlib_diags) = stdlib();
     let mut sources = stdlib_sources.clone();
     let file = sources.add("fuzz.gov", None, text.to_string(), false);
@@ -108,7 +107,7 @@ pub fn analyze(text: &str) -> govc::project::Analysis {
     let mut modules = stdlib_modules.clone();
     modules.push(module);
     diags.extend(stdlib_diags.iter().cloned());
-    let analysis = govc::project::analyze_parsed(sources, modules, diags);
+    let analysis = govc::driver::project::analyze_parsed(sources, modules, diags);
     for d in &analysis.diagnostics {
         let spans = std::iter::once(d.primary.span)
             .chain(d.secondary.iter().map(|l| l.span))

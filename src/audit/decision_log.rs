@@ -6,9 +6,9 @@
 //! `govc audit ingest` reads them like OPA's.
 
 use super::redact::{self, Maskable};
-use crate::bundle::Bundle;
-use crate::engine::{Decision, PolicyEngine};
+use crate::backend::bundle::Bundle;
 use crate::ir::Policy;
+use crate::runtime::engine::{Decision, PolicyEngine};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::path::Path;

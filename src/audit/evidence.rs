@@ -11,6 +11,7 @@ pub mod markdown;
 
 use super::ledger::LedgerEntry;
 use super::store::Store;
+use crate::english::count_s;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -385,7 +386,7 @@ fn build_with(store: &Store, project: &str, filter: &Filter, verify: bool) -> Re
     if !verification.is_intact() {
         findings.push(format!(
             "the evidence chain is broken ({}): run `govc audit verify` for the records concerned",
-            count(verification.problems.len() as u64, "problem")
+            count_s(verification.problems.len(), "problem")
         ));
     }
     let silent: Vec<&str> = controls
@@ -408,7 +409,7 @@ fn build_with(store: &Store, project: &str, filter: &Filter, verify: bool) -> Re
     if !unknown.is_empty() {
         findings.push(format!(
             "{} made by bundle revisions the build ledger does not know ({}): record their builds with `govc build`, or pass their `audit/ledger.json` to `govc audit ingest --ledger`",
-            count(unknown.iter().map(|r| r.decisions).sum::<u64>(), "decision"),
+            count_s(unknown.iter().map(|r| r.decisions).sum::<u64>(), "decision"),
             unknown
                 .iter()
                 .map(|r| format!("`{}`", super::chain::short(&r.revision)))
@@ -426,7 +427,7 @@ fn build_with(store: &Store, project: &str, filter: &Filter, verify: bool) -> Re
     for (policy, n) in errors {
         findings.push(format!(
             "{} of {policy} ended in an evaluation error",
-            count(n, "decision")
+            count_s(n, "decision")
         ));
     }
     if filter.controls.is_empty() {
@@ -771,15 +772,6 @@ pub fn parse_bound(text: &str, end_of_day: bool) -> Result<i64, String> {
     super::ingest::parse_time(text).map_err(|_| {
         format!("invalid time `{text}`: expected a date (2026-07-01) or an RFC 3339 time (2026-07-01T00:00:00Z)")
     })
-}
-
-/// `1 decision`, `2 decisions`.
-pub fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// The report as pretty JSON.

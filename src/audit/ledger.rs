@@ -8,10 +8,8 @@
 //! line, each revision once). `govc audit ingest` copies both, and any `--ledger` file, into the
 //! evidence database.
 
-use crate::bundle::Bundle;
+use crate::backend::bundle::Bundle;
 use crate::ir::{Ir, Policy, Schema};
-use crate::project::Analysis;
-use crate::syntax::ast::DeclKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -81,12 +79,14 @@ impl LedgerEntry {
     }
 }
 
-/// The ledger entry of a build.
 /// The ledger entries of a build: one per bundle form OPA can load, `bundle.tar.gz` and the
 /// `bundle/` directory, which differ only in their revision (each manifest hashes its own files;
 /// the directory also holds the compiled tests).
-pub fn entries(analysis: &Analysis, ir: &Ir, bundle: &Bundle) -> Vec<LedgerEntry> {
-    let tarball = entry(analysis, ir, bundle);
+///
+/// `declarations` holds each policy's source, by dotted name (the driver reads it from the
+/// sources: [`crate::driver::build::policy_sources`]).
+pub fn entries(declarations: &HashMap<String, PolicySource>, ir: &Ir, bundle: &Bundle) -> Vec<LedgerEntry> {
+    let tarball = entry(declarations, ir, bundle);
     let directory_revision = revision_of(&bundle.directory_manifest);
     if directory_revision == tarball.revision {
         // A project without tests: both forms hold the same files.
@@ -103,8 +103,7 @@ pub fn entries_text(entries: &[LedgerEntry]) -> String {
 }
 
 /// The entry of the tarball bundle (the form a bundle server ships).
-pub fn entry(analysis: &Analysis, ir: &Ir, bundle: &Bundle) -> LedgerEntry {
-    let declarations = policy_declarations(analysis);
+pub fn entry(declarations: &HashMap<String, PolicySource>, ir: &Ir, bundle: &Bundle) -> LedgerEntry {
     let policies = ir
         .policies
         .iter()
@@ -164,35 +163,6 @@ fn request_fields(p: &Policy) -> Vec<String> {
         Schema::Object { fields, .. } => fields.iter().filter(|f| !f.sensitive).map(|f| f.name.clone()).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Each policy's source file and declaration text, by dotted name.
-fn policy_declarations(analysis: &Analysis) -> HashMap<String, PolicySource> {
-    let mut by_name_span = HashMap::new();
-    for module in &analysis.modules {
-        for decl in &module.decls {
-            if let DeclKind::Policy(p) = &decl.kind {
-                by_name_span.insert(p.name.span, decl.span);
-            }
-        }
-    }
-    let mut out = HashMap::new();
-    for def in &analysis.program.policies {
-        let module = &analysis.program.modules[def.module.index()];
-        let Some(decl_span) = by_name_span.get(&def.span) else {
-            continue;
-        };
-        let file = analysis.sources.get(decl_span.file);
-        out.insert(
-            format!("{}.{}", module.name, def.name),
-            PolicySource {
-                file: file.name.clone(),
-                declaration_sha256: super::sha256_hex(analysis.sources.snippet(*decl_span).as_bytes()),
-                file_sha256: super::sha256_hex(file.text.as_bytes()),
-            },
-        );
-    }
-    out
 }
 
 /// `DIR/.govc/ledger.jsonl`.

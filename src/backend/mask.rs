@@ -21,13 +21,7 @@ pub const MASK_DECISION: &str = "/govc/log/mask";
 pub fn emit_mask_policy(ir: &Ir) -> Option<String> {
     let mut rules = Vec::new();
     for policy in &ir.policies {
-        let mut gen = MaskRules {
-            policy,
-            rules: &mut rules,
-            patterns: Vec::new(),
-            counter: 0,
-        };
-        gen.walk(&policy.subject, "_logged_input", &[], &[]);
+        walk_subject(policy, &mut rules);
     }
     if rules.is_empty() {
         return None;
@@ -56,10 +50,15 @@ pub fn emit_mask_policy(ir: &Ir) -> Option<String> {
 /// stands for any list index or map key (`/input/client_ip`, `/input/items/*/secret`). These are
 /// the pointers the mask rules of [`emit_mask_policy`] erase, found by the same walk.
 pub fn sensitive_pointers(policy: &Policy) -> Vec<String> {
-    let mut rules = Vec::new();
+    walk_subject(policy, &mut Vec::new())
+}
+
+/// Walks a policy's subject schema: adds the mask rules of its sensitive fields to `rules` and
+/// returns their pointers as patterns.
+fn walk_subject(policy: &Policy, rules: &mut Vec<String>) -> Vec<String> {
     let mut gen = MaskRules {
         policy,
-        rules: &mut rules,
+        rules,
         patterns: Vec::new(),
         counter: 0,
     };

@@ -11,15 +11,15 @@ mod policy;
 mod runtime;
 mod schema;
 mod syntax;
-mod tests;
+mod test_rules;
 
 pub use expr::{indent_lines, Emitter};
 pub use functions::emit_fn_module;
 pub use names::{is_reserved, opa_builtins, user_ident, var, KEYWORDS as REGO_KEYWORDS};
 pub use policy::emit_policy;
-pub use runtime::{emit_runtime, is_used_by as uses_runtime, package as runtime_package};
+pub use runtime::{emit_runtime, emit_runtime_with, is_used_by as uses_runtime, package as runtime_package, uses_time};
 pub use syntax::{package_ref, string_literal};
-pub use tests::emit_test_suite;
+pub use test_rules::emit_test_suite;
 
 use crate::ir::PackagePath;
 
@@ -43,6 +43,12 @@ pub struct Target {
     /// The rule whose messages `violation` reports: `deny`, or `warn` in the Gatekeeper template
     /// of a policy's warnings.
     pub violations_from: &'static str,
+    /// Gatekeeper's convention: a violation is `{"msg", "details"}`, with the policy, severity and
+    /// controls in `details`; in the bundle they are keys beside `msg`.
+    pub violation_details: bool,
+    /// Whether a policy without `allow` clauses still has an `allow` rule: in the bundle (every
+    /// decision has one), not in Gatekeeper, which reads only `violation`.
+    pub allow_without_clauses: bool,
 }
 
 /// Where parameter values come from.
@@ -65,6 +71,8 @@ impl Target {
             imports: vec!["rego.v1".to_string()],
             violation_guards: Vec::new(),
             violations_from: "deny",
+            violation_details: false,
+            allow_without_clauses: true,
         }
     }
 

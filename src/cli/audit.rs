@@ -1,7 +1,8 @@
 //! `govc audit ingest | verify | report`: decision logs in, evidence per control out.
 
-use crate::audit::evidence::{self, count};
+use crate::audit::evidence;
 use crate::audit::{self, ledger, store::Store};
+use crate::english::count_s;
 use crate::report::ReportFormat;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -142,13 +143,9 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
             return usage(format!("`{}` does not exist", path.display()));
         }
     }
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
-        Ok(loaded) => loaded.analysis,
-        Err(code) => return code,
-    };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
-        Err(e) => return failure(e),
+        Err(code) => return code,
     };
     // Oldest first, the current build last: it is the newest state of each policy.
     let mut entries = Vec::new();
@@ -164,7 +161,7 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
-    entries.extend(ledger::entries(&analysis, &output.ir, &output.bundle));
+    entries.extend(output.ledger.iter().cloned());
     let db = args.db.path(&args.project);
     let mut store = match Store::open_or_create(&db) {
         Ok(s) => s,
@@ -180,20 +177,23 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
     };
     println!(
         "ingested {} into {}: {} read, {} added, {} already present",
-        count(summary.files as u64, "file"),
+        count_s(summary.files, "file"),
         db.display(),
-        count(summary.read, "decision"),
+        count_s(summary.read, "decision"),
         summary.added,
         summary.duplicates
     );
     if summary.new_revisions > 0 {
         println!(
             "recorded {} in the build ledger",
-            count(summary.new_revisions as u64, "new bundle revision")
+            count_s(summary.new_revisions, "new bundle revision")
         );
     }
     if summary.skipped > 0 {
-        println!("skipped {} that are not decisions", count(summary.skipped, "log line"));
+        println!(
+            "skipped {} that are not decisions",
+            count_s(summary.skipped, "log line")
+        );
     }
     for note in &summary.notes {
         eprintln!("note: {note}");
@@ -201,7 +201,7 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
     if summary.unmapped > 0 {
         eprintln!(
             "note: {} of paths no policy owns ({}): stored, but evidence for no control",
-            count(summary.unmapped, "decision"),
+            count_s(summary.unmapped, "decision"),
             summary
                 .unmapped_paths
                 .iter()
@@ -225,10 +225,10 @@ fn ingest(args: IngestArgs, ctx: &super::Ctx) -> ExitCode {
         eprintln!(
             "warning: {} still carried `@sensitive` fields, erased before storing: \
              is OPA's `decision_logs.mask_decision` set to `/system/log/mask` (see OUT/opa/config.yaml)?",
-            count(summary.erased_here, "decision")
+            count_s(summary.erased_here, "decision")
         );
     }
-    println!("chain: {}, head {}", count(summary.records, "record"), summary.head);
+    println!("chain: {}, head {}", count_s(summary.records, "record"), summary.head);
     ExitCode::SUCCESS
 }
 
@@ -243,14 +243,14 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Err(e) => return failure(format!("`{}`: {e}", db.display())),
     };
     if v.is_intact() {
-        println!("ok: {}: {}, chain intact", db.display(), count(v.records, "record"));
+        println!("ok: {}: {}, chain intact", db.display(), count_s(v.records, "record"));
         println!("head: {}", v.head);
         return ExitCode::SUCCESS;
     }
     eprintln!(
         "error: {}: the evidence chain is broken ({}):",
         db.display(),
-        count(v.problems.len() as u64, "problem")
+        count_s(v.problems.len(), "problem")
     );
     const SHOWN: usize = 20;
     for p in v.problems.iter().take(SHOWN) {
@@ -297,7 +297,11 @@ fn report(args: AuditReportArgs) -> ExitCode {
         controls: args.control.clone(),
         limit: args.limit,
     };
-    let report = match evidence::build(&store, &super::project_name(&args.project.dir), &filter) {
+    let report = match evidence::build(
+        &store,
+        &crate::driver::project::project_name(&args.project.dir),
+        &filter,
+    ) {
         Ok(r) => r,
         Err(e @ evidence::ReportError::NoMatchingControl(_)) => return usage(e),
         Err(e) => return failure(e),

@@ -29,10 +29,10 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| crate::build::BuildOptions::for_project(&args.project.dir).out_dir);
+        .unwrap_or_else(|| crate::driver::build::BuildOptions::for_project(&args.project.dir).out_dir);
     // Checked before compiling, to fail fast, and again when writing.
     if args.project.dir.exists() {
-        if let Err(e) = crate::output::check_replaceable(&out, &args.project.dir) {
+        if let Err(e) = crate::driver::output::check_replaceable(&out, &args.project.dir) {
             return output_error(&e);
         }
     }
@@ -43,13 +43,13 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
             return code;
         }
     };
-    let options = crate::build::BuildOptions {
+    let options = crate::driver::build::BuildOptions {
         project_dir: args.project.dir.clone(),
         out_dir: out.clone(),
         gatekeeper_rego: args.gatekeeper_rego,
         repo_root: ctx.explicit_repo_root().map(PathBuf::from),
     };
-    let output = match crate::build::build(&analysis, &options) {
+    let output = match crate::driver::build::resolve_and_build(&analysis, &options) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -57,7 +57,7 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = crate::output::write_atomically(&out, &output.tree, &args.project.dir) {
+    if let Err(e) = crate::driver::output::write_atomically(&out, &output.tree, &args.project.dir) {
         return output_error(&e);
     }
     if !args.no_ledger {
@@ -83,7 +83,7 @@ pub fn run(args: BuildArgs, ctx: &super::Ctx) -> ExitCode {
 
 /// Appends the build's ledger entry to the project's ledger. A failure is a warning: the build
 /// output is complete without it.
-fn record_in_ledger(project: &std::path::Path, tree: &crate::output::OutputTree) {
+fn record_in_ledger(project: &std::path::Path, tree: &crate::driver::output::OutputTree) {
     use crate::audit::ledger;
     let Some(text) = tree.files.get(ledger::OUTPUT_PATH) else {
         return;
@@ -96,7 +96,7 @@ fn record_in_ledger(project: &std::path::Path, tree: &crate::output::OutputTree)
 }
 
 /// Reports why the output was not written: a usage error.
-fn output_error(e: &crate::output::OutputError) -> ExitCode {
+fn output_error(e: &crate::driver::output::OutputError) -> ExitCode {
     eprintln!("error: {e}");
     if let Some(help) = e.help() {
         eprintln!("help: {help}");

@@ -104,9 +104,9 @@ fn from_stdin(name: &str, ctx: &Ctx) -> Result<Loaded, ExitCode> {
     }
     let repo_root = ctx.repo_root(Path::new("."))?;
     let mut sources = crate::source::SourceMap::new();
-    crate::project::add_stdlib(&mut sources);
+    crate::driver::project::add_stdlib(&mut sources);
     sources.add(name, None, text, false);
-    let mut analysis = crate::project::analyze(sources);
-    crate::build::check(&mut analysis, None, None);
+    let mut analysis = crate::driver::project::analyze(sources);
+    crate::driver::build::check(&mut analysis, None, None);
     Ok(Loaded { analysis, repo_root })
 }

@@ -29,7 +29,7 @@ fn shown(path: &Path) -> String {
 /// Every document of a file (or `-`), in order; an error when there is none.
 pub fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
     let text = read_text(path)?;
-    let docs = crate::document::parse_documents(&text, crate::document::syntax_of(path))
+    let docs = crate::runtime::documents::parse_documents(&text, crate::runtime::documents::syntax_of(path))
         .map_err(|e| format!("{} {e}", shown(path)))?;
     if docs.is_empty() {
         return Err(format!("{} holds no document", shown(path)));
@@ -40,7 +40,7 @@ pub fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
 /// A JSON or YAML file that holds one object, e.g. parameter values.
 pub fn read_object(path: &Path) -> Result<serde_json::Map<String, Value>, String> {
     let text = read_text(path)?;
-    let mut docs = crate::document::parse_documents(&text, crate::document::syntax_of(path))
+    let mut docs = crate::runtime::documents::parse_documents(&text, crate::runtime::documents::syntax_of(path))
         .map_err(|e| format!("{} {e}", shown(path)))?;
     match (docs.pop(), docs.is_empty()) {
         (Some(Value::Object(map)), true) => Ok(map),

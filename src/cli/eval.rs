@@ -4,8 +4,8 @@
 
 use super::documents;
 use crate::diagnostic::suggest::closest;
-use crate::engine::Decision;
 use crate::ir::Policy;
+use crate::runtime::engine::Decision;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +33,10 @@ pub struct EvalArgs {
     /// mask rules applied), for `govc audit ingest`.
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<PathBuf>,
+    /// Judge as if it were this time (an RFC 3339 timestamp, `2026-03-02T10:00:00+01:00`): what
+    /// `now()` and `days_since` read, instead of the clock.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub now: Option<String>,
 }
 
 pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
@@ -44,6 +48,14 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage(e),
     };
+    if let Some(now) = &args.now {
+        if !crate::checked::is_timestamp(now) {
+            return usage(format!(
+                "--now `{now}` is not a timestamp: write RFC 3339 between the years 1678 and 2261, like 2026-03-02T10:00:00+01:00"
+            ));
+        }
+    }
+    let now = args.now.clone().map(Value::String);
     let mut overrides = match &args.data {
         Some(path) => match documents::read_object(path) {
             Ok(map) => map,
@@ -59,16 +71,9 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Hide, ctx) {
-        Ok(loaded) => loaded.analysis,
-        Err(code) => return code,
-    };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let Some(policy) = output.ir.policies.iter().find(|p| p.dotted() == args.policy) else {
         let known: Vec<String> = output.ir.policies.iter().map(|p| p.dotted()).collect();
@@ -83,7 +88,7 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
     if let Err(e) = check_params(policy, &overrides) {
         return usage(e);
     }
-    let engine = match crate::engine::PolicyEngine::load(&output.bundle, false) {
+    let engine = match crate::runtime::engine::PolicyEngine::load(&output.bundle, false) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -98,7 +103,7 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
     ));
     let mut refused = 0;
     for input in &documents {
-        let decision = match engine.decide(&policy.package, input, overrides.as_ref()) {
+        let decision = match engine.decide_at(&policy.package, input, overrides.as_ref(), now.as_ref()) {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -48,10 +48,18 @@ pub fn run(args: FmtArgs, ctx: &super::Ctx) -> ExitCode {
         if path.is_file() {
             files.push(path.clone());
         } else {
+            // The files of the project, as the compiler reads them (symbolic links followed),
+            // less those `.govfmtignore` excludes.
             let ignored = ignored_paths(path);
-            if let Err(e) = collect(path, &ignored, &mut files) {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
-                return ExitCode::from(super::EXIT_USAGE);
+            match crate::driver::project::gov_files(path) {
+                Ok(found) => files.extend(found.into_iter().filter(|file| {
+                    let real = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+                    !ignored.iter().any(|i| real.starts_with(i))
+                })),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(super::EXIT_USAGE);
+                }
             }
         }
     }
@@ -162,27 +170,4 @@ fn ignored_paths(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn collect(dir: &Path, ignored: &[PathBuf], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if ignored.iter().any(|i| absolute.starts_with(i)) {
-            continue;
-        }
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() {
-            if name.starts_with('.') || ["dist", "target", "node_modules"].contains(&name.as_ref()) {
-                continue;
-            }
-            collect(&path, ignored, out)?;
-        } else if file_type.is_file() && name.ends_with(".gov") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -108,14 +108,14 @@ fn scaffold_checks(package: &str) -> Result<(), ()> {
         return Err(());
     }
     let mut sources = crate::source::SourceMap::new();
-    crate::project::add_stdlib(&mut sources);
+    crate::driver::project::add_stdlib(&mut sources);
     for (path, text) in scaffold(package) {
         if path.ends_with(".gov") {
             sources.add(path, None, text, false);
         }
     }
-    let mut analysis = crate::project::analyze(sources);
-    crate::build::check(&mut analysis, None, None);
+    let mut analysis = crate::driver::project::analyze(sources);
+    crate::driver::build::check(&mut analysis, None, None);
     if analysis.diagnostics.is_empty() {
         Ok(())
     } else {

@@ -3,7 +3,7 @@
 //! `<testcase>` per test; a failed test has one `<failure>` per failed expectation. No timings, so
 //! the report is the same on every run.
 
-use crate::testing::TestResult;
+use crate::runtime::test_runner::TestResult;
 
 /// The report of `results` (in run order), ending in a newline.
 pub fn render(results: &[TestResult]) -> String {

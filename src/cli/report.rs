@@ -21,8 +21,8 @@ pub fn run(args: ReportArgs, ctx: &super::Ctx) -> ExitCode {
         Ok(loaded) => loaded.analysis,
         Err(code) => return code,
     };
-    let ir = crate::ir::lower(&analysis);
-    let mut report = report::build(&ir, &project_name(&args.project.dir));
+    let ir = analysis.lower();
+    let mut report = report::build(&ir, &crate::driver::project::project_name(&args.project.dir));
     let db = args
         .db
         .clone()
@@ -38,19 +38,6 @@ pub fn run(args: ReportArgs, ctx: &super::Ctx) -> ExitCode {
     }
     print!("{}", report::render(&report, args.format));
     ExitCode::SUCCESS
-}
-
-/// A project's name for reports: its directory's name.
-pub fn project_name(dir: &std::path::Path) -> String {
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let dir = if dir.is_file() {
-        dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
-    } else {
-        dir
-    };
-    dir.file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "project".into())
 }
 
 /// Each control's evidence in the audit database at `db`.

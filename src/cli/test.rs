@@ -26,18 +26,11 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs, ctx: &Ctx) -> ExitCode {
-    let analysis = match super::analyze_checked(&args.project.dir, super::Warnings::Show, ctx) {
-        Ok(loaded) => loaded.analysis,
+    let output = match super::build_checked(&args.project.dir, super::Warnings::Show, ctx) {
+        Ok(o) => o,
         Err(code) => return code,
     };
-    let output = match crate::build::build(&analysis, &crate::build::BuildOptions::for_project(&args.project.dir)) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let results = match crate::testing::run(&output.ir, &output.bundle, args.filter.as_deref()) {
+    let results = match crate::runtime::test_runner::run(&output.ir, &output.bundle, args.filter.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -43,6 +43,8 @@ codes! {
         "Every `.gov` file starts with `package a.b.c`, which names the module its declarations belong to.";
     InvalidNumber = "E0004", "number literal out of range",
         "Integers must fit in 64 bits and floats must be finite.";
+    TooDeep = "E0005", "an expression or a type nests too deeply, or an expression is too long",
+        "Expressions and types nest at most 128 levels deep (parentheses, lists, records, call arguments, indexes, interpolations, quantifiers, `not`, `-`, `has`, list and map types); chains of operators or of `.field`, `[index]` and `(args)` may be up to 50,000 long. Name a part with `let` or move it into a helper function or a named type.";
     // Names
     UnknownType = "E0101", "unknown type",
         "A type name must be a built-in type (`string`, `int`, `float`, `bool`, `timestamp`) or a `type`, `enum` or `resource` declared in the package or imported.";
@@ -106,7 +108,7 @@ codes! {
     InvalidResource = "E0219", "invalid `resource` declaration",
         "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional.";
     InvalidEnforcement = "E0220", "invalid `enforce` settings",
-        "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces }`; admission `kinds` must be the `group/Kind` of the policies' resource subject.";
+        "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces, engine }`; admission `kinds` must be the `group/Kind` of the policies' resource subject, `engine` is `gatekeeper` (the default), `cel` or `both`.";
     InvalidPattern = "E0221", "invalid regular expression",
         "Patterns use RE2 syntax, as OPA does. Write them as raw strings, `r\"...\"`, which take a backslash as it is.";
     NotCallable = "E0222", "only functions and built-ins can be called",
@@ -117,6 +119,10 @@ codes! {
         "A parameter's default must have its type and meet its constraints.";
     PatternNotConstant = "E0225", "a regular expression is not a constant string",
         "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
+    InvalidTimeZone = "E0240", "a time zone is not a constant IANA name",
+        "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
+    InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",
+        "A quantity is a number with an optional suffix, as Kubernetes writes them: `500m`, `0.5`, `128974848`, `1e3`, `2Ki`, `1.5Gi`, `1G`. The binary suffixes are `Ki Mi Gi Ti Pi Ei`, the decimal ones `n u m k M G T P E` (`m` is milli, `M` mega; `K` is not a suffix), and an exponent is `e` or `E` with an integer.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph
@@ -142,6 +148,8 @@ codes! {
         "Kubernetes and Gatekeeper hold generated names to their rules: a Constraint kind (the policy name in UpperCamelCase) starts with a letter and its lowercase form has at most 63 characters; a CRD's names are DNS labels. Rename the declaration.";
     OutputClash = "E0503", "two declarations would produce the same output",
         "Two declarations would be written to the same file, Rego package or Kubernetes object name. Rename one of them.";
+    NoCelTranslation = "E0504", "a policy enforced with `engine = cel` uses a construct CEL cannot express faithfully",
+        "A ValidatingAdmissionPolicy must decide exactly as the OPA bundle does. The construct named has no faithful CEL translation (float arithmetic, `days_since`, `lower`/`upper`, an operation that can fail at run time, a float in a message) or would exceed Kubernetes' CEL cost budget: enforce the policy with `engine = gatekeeper`, or rewrite the expression (docs/cel.md lists what translates).";
 }
 
 impl std::fmt::Display for Code {

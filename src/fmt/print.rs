@@ -682,16 +682,20 @@ impl<'a> Printer<'a> {
         for (i, cond) in c.conditions.iter().enumerate() {
             let span = match cond {
                 Condition::Expr(e) => e.span,
-                Condition::Some { span, .. } => *span,
+                Condition::Some { span, .. } | Condition::Let { span, .. } => *span,
             };
             let blank = if block.len == 0 { Blank::Never } else { Blank::Preserve };
             let leading = self.leading(span.start as usize, blank);
             let doc = match cond {
                 Condition::Expr(e) if i > 0 && starts_ambiguously(e) => concat([text("("), self.expr(e), text(")")]),
                 Condition::Expr(e) => self.expr(e),
-                Condition::Some { var, collection, .. } => {
-                    concat([text(format!("some {} in ", var.name)), self.expr(collection)])
-                }
+                Condition::Some {
+                    key, var, collection, ..
+                } => concat([
+                    text(format!("some {} in ", bound_names(key.as_ref(), var))),
+                    self.expr(collection),
+                ]),
+                Condition::Let { name, value, .. } => self.binding(text(format!("let {} =", name.name)), value, 1),
             };
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
@@ -788,6 +792,10 @@ impl<'a> Printer<'a> {
         }));
         let call = self.call(text(x.policy.dotted()), x.policy.span.end as usize, &args);
         let mut parts = vec![text(format!("expect {} ", x.kind.as_str())), call];
+        if let Some(at) = &x.at {
+            parts.push(text(" at "));
+            parts.push(self.expr(at));
+        }
         if let Some(m) = &x.message {
             parts.push(text(" with "));
             parts.push(text(self.raw(m.span.range())));
@@ -800,6 +808,7 @@ impl<'a> Printer<'a> {
     pub fn expr(&mut self, e: &Expr) -> Doc {
         match &e.kind {
             ExprKind::Number(n) => text(n.text.clone()),
+            ExprKind::Duration(d) => text(d.text.clone()),
             ExprKind::Bool(b) => text(b.to_string()),
             ExprKind::String(s) => self.string(s),
             ExprKind::Name(i) => text(i.name.clone()),
@@ -832,6 +841,7 @@ impl<'a> Printer<'a> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
@@ -841,7 +851,7 @@ impl<'a> Printer<'a> {
                     Quantifier::Any => "any",
                 };
                 group(concat([
-                    text(format!("{word} {} in ", var.name)),
+                    text(format!("{word} {} in ", bound_names(key.as_ref(), var))),
                     self.operand(collection, precedence(collection) == QUANTIFIER),
                     text(":"),
                     nest(concat([line(), self.expr(body)])),
@@ -858,7 +868,12 @@ impl<'a> Printer<'a> {
                 for f in fields {
                     let leading = self.leading_in_list(f.span.start as usize);
                     let value = self.expr(&f.value);
-                    let item = concat([text(format!("{}: ", f.name.name)), value]);
+                    let key = if f.quoted {
+                        self.raw(f.name.span.range()).to_string()
+                    } else {
+                        f.name.name.clone()
+                    };
+                    let item = concat([text(format!("{key}: ")), value]);
                     let trailing = self.trailing(f.span.end as usize);
                     seq.push(leading, item, trailing);
                 }
@@ -1036,7 +1051,7 @@ fn starts_ambiguously(e: &Expr) -> bool {
 /// An expression without records, lists or quantifiers: it reads well on one line.
 fn is_simple(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Name(_) => true,
+        ExprKind::Number(_) | ExprKind::Duration(_) | ExprKind::Bool(_) | ExprKind::Name(_) => true,
         ExprKind::String(s) => s.parts.iter().all(|p| match p {
             StrPart::Text(_) => true,
             StrPart::Interp(e) => is_simple(e),
@@ -1061,5 +1076,13 @@ fn is_huggable(e: &Expr) -> bool {
             None => false,
         },
         _ => false,
+    }
+}
+
+/// The names `some` or a quantifier binds, as written: `x`, or `k, v`.
+fn bound_names(key: Option<&crate::syntax::ast::Ident>, var: &crate::syntax::ast::Ident) -> String {
+    match key {
+        Some(k) => format!("{}, {}", k.name, var.name),
+        None => var.name.clone(),
     }
 }

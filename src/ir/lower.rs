@@ -4,17 +4,28 @@
 use super::*;
 use crate::checked::{self as c, Builtin, FieldConstraint, Item, LocalId, LocalKind, Program, TExpr, TExprKind, Ty};
 use crate::graph::{self, Node};
-use crate::project::Analysis;
-use crate::resolve::Named;
 use crate::source::SourceMap;
 use crate::syntax::ast::BinOp as AstOp;
 use crate::syntax::ast::UnaryOp;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Lowers a checked, error-free analysis to the IR.
-pub fn lower(a: &Analysis) -> Ir {
-    let p = &a.program;
-    let order = a.graph.order();
+/// What lowering reads, gathered by the driver from the front end's result.
+pub struct LowerInput<'a> {
+    /// The checked program, free of errors.
+    pub program: &'a Program,
+    /// Its declarations in dependency order (the graph's order).
+    pub order: &'a [Node],
+    /// The policies some module imports: emitted even when the standard library declares them.
+    pub imported_policies: &'a HashSet<c::PolicyId>,
+    /// The sources: the text of an operation that can fail goes into its failure message, and a
+    /// test expectation's line into the test's report.
+    pub sources: &'a SourceMap,
+}
+
+/// Lowers a checked, error-free program to the IR.
+pub fn lower(a: &LowerInput<'_>) -> Ir {
+    let p = a.program;
+    let order = a.order;
     let emitted = emitted_policies(a);
     let test_ids: Vec<usize> = (0..p.tests.len())
         .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
@@ -40,7 +51,7 @@ pub fn lower(a: &Analysis) -> Ir {
     let mut policies = Vec::new();
     // Functions that can fail, filled in dependency order: a function is lowered after those it calls.
     let mut failing: HashSet<c::FnId> = HashSet::new();
-    for node in &order {
+    for node in order {
         match node {
             Node::Item(Item::Fn(id)) if used_fns.contains(id) => {
                 let f = &p.fns[id.index()];
@@ -130,6 +141,7 @@ pub fn lower(a: &Analysis) -> Ir {
                 action: ad.action,
                 namespaces: ad.namespaces.clone(),
                 excluded_namespaces: ad.excluded_namespaces.clone(),
+                engine: ad.engine,
             }),
         })
         .collect();
@@ -145,8 +157,8 @@ pub fn lower(a: &Analysis) -> Ir {
 
 /// The policies a build emits: every policy of the project, and the stdlib policies the project
 /// imports, enforces or tests.
-fn emitted_policies(a: &Analysis) -> HashSet<c::PolicyId> {
-    let p = &a.program;
+fn emitted_policies(a: &LowerInput<'_>) -> HashSet<c::PolicyId> {
+    let p = a.program;
     let mut out: HashSet<c::PolicyId> = (0..p.policies.len() as u32)
         .map(c::PolicyId)
         .filter(|id| !p.modules[p.policies[id.index()].module.index()].is_stdlib)
@@ -157,13 +169,7 @@ fn emitted_policies(a: &Analysis) -> HashSet<c::PolicyId> {
     for t in p.tests.iter().filter(|t| !p.modules[t.module.index()].is_stdlib) {
         out.extend(t.expectations.iter().map(|x| x.policy));
     }
-    for scope in a.names.files.values() {
-        for imported in scope.imports.values() {
-            if let Named::Item(Item::Policy(id)) = imported.target {
-                out.insert(id);
-            }
-        }
-    }
+    out.extend(a.imported_policies.iter().copied());
     out
 }
 
@@ -172,7 +178,9 @@ fn collect_policy_exprs(pol: &c::PolicyDef, out: &mut Vec<TExpr>) {
     for clause in &pol.clauses {
         for cond in &clause.conditions {
             match cond {
-                c::TCondition::Expr(e) | c::TCondition::Some { collection: e, .. } => out.push(e.clone()),
+                c::TCondition::Expr(e)
+                | c::TCondition::Some { collection: e, .. }
+                | c::TCondition::Let { value: e, .. } => out.push(e.clone()),
             }
         }
         if let Some(m) = &clause.message {
@@ -277,7 +285,7 @@ impl<'a> Namer<'a> {
     }
 }
 
-fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
+fn lower_fn(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function {
     let cx = Cx::new(a, failing, &f.locals, &[]);
     // The module's functions are rules of its package: no variable of a body takes their names
     // (regorus refuses `some x in xs` in a package with a rule `x`).
@@ -304,8 +312,8 @@ fn lower_fn(a: &Analysis, failing: &HashSet<c::FnId>, f: &c::FnDef) -> Function 
     }
 }
 
-fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Policy {
-    let p = &a.program;
+fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Policy {
+    let p = a.program;
     let pol = &p.policies[id.index()];
     let cx = Cx::new(a, failing, &pol.locals, &pol.params).with_lets(&pol.lets);
     // Lets become package rules: their names are reserved for the whole policy.
@@ -338,9 +346,17 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
                 .iter()
                 .map(|cond| match cond {
                     c::TCondition::Expr(e) => Condition::Expr(lower_expr(&cx, &mut namer, e)),
-                    c::TCondition::Some { var, collection } => {
+                    c::TCondition::Let { var, value } => {
+                        let value = lower_expr(&cx, &mut namer, value);
+                        Condition::Let {
+                            var: namer.var(*var),
+                            value,
+                        }
+                    }
+                    c::TCondition::Some { key, var, collection } => {
                         let collection = lower_expr(&cx, &mut namer, collection);
                         Condition::Some {
+                            key: key.map(|k| namer.var(k)),
                             var: namer.var(*var),
                             collection,
                         }
@@ -411,8 +427,8 @@ fn lower_policy(a: &Analysis, failing: &HashSet<c::FnId>, id: c::PolicyId) -> Po
     }
 }
 
-fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
-    let p = &a.program;
+fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef, rule: String, rules: &[&str]) -> Test {
+    let p = a.program;
     let cx = Cx::new(a, failing, &test.locals, &[]);
     let mut namer = Namer::new(&test.locals, rules);
     let lets = test
@@ -437,6 +453,7 @@ fn lower_test(a: &Analysis, failing: &HashSet<c::FnId>, test: &c::TestDef, rule:
                 .map(|(n, e)| (n.clone(), lower_expr(&cx, &mut namer, e)))
                 .collect(),
             message: x.message.clone(),
+            at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -461,7 +478,7 @@ fn lower_message(cx: &Cx<'_>, namer: &mut Namer<'_>, m: &c::TString) -> Vec<MsgP
 
 fn operands(ty: &Ty) -> Operands {
     match ty {
-        Ty::Int | Ty::Float => Operands::Number,
+        Ty::Int | Ty::Float | Ty::Duration => Operands::Number,
         Ty::String | Ty::Enum(_) => Operands::String,
         Ty::List(_) => Operands::List,
         Ty::Map(_) => Operands::Map,
@@ -473,6 +490,9 @@ fn operands(ty: &Ty) -> Operands {
 /// What lowering an expression needs besides the expression: the program, the sources (for the
 /// text of operations that can fail) and what the constraints of parameters say about their
 /// values.
+/// The longest text of an expression in a failure message.
+const MAX_FAILURE_TEXT: usize = 200;
+
 struct Cx<'a> {
     p: &'a Program,
     sources: &'a SourceMap,
@@ -482,23 +502,37 @@ struct Cx<'a> {
     params: &'a [c::ParamDef],
     /// A policy's `let`s, whose values say what their names hold.
     lets: &'a [(LocalId, TExpr)],
+    /// [`Cx::bound`] of each expression asked about, by address: a chain `a + b + c…` asks about
+    /// every node of itself, which would take the square of its length without this. Every
+    /// expression asked about lives for `'a`, so an address names one expression.
+    bounds: std::cell::RefCell<HashMap<*const TExpr, Option<f64>>>,
 }
 
 impl<'a> Cx<'a> {
-    fn new(a: &'a Analysis, failing: &'a HashSet<c::FnId>, locals: &'a [c::Local], params: &'a [c::ParamDef]) -> Self {
+    fn new(
+        a: &'a LowerInput<'a>,
+        failing: &'a HashSet<c::FnId>,
+        locals: &'a [c::Local],
+        params: &'a [c::ParamDef],
+    ) -> Self {
         Cx {
-            p: &a.program,
-            sources: &a.sources,
+            p: a.program,
+            sources: a.sources,
             failing,
             locals,
             params,
             lets: &[],
+            bounds: Default::default(),
         }
     }
 
     /// The same context, for the bodies of a policy with these `let`s.
     fn with_lets(self, lets: &'a [(LocalId, TExpr)]) -> Self {
-        Cx { lets, ..self }
+        Cx {
+            lets,
+            bounds: Default::default(),
+            ..self
+        }
     }
 
     /// The value a `let` name stands for, or `e` itself.
@@ -515,13 +549,25 @@ impl<'a> Cx<'a> {
 
     /// The expression as written, on one line. A span does not cover the parentheses around an
     /// operand (`(a + b) * c` starts at `a`), so unbalanced ones are restored.
+    ///
+    /// At most [`MAX_FAILURE_TEXT`] characters, then `...`: every node of a chain `a + b + c…` has
+    /// a text, so whole texts would make the output grow with the square of the chain's length.
     fn text(&self, e: &TExpr) -> String {
         let file = self.sources.get(e.span.file);
         let written = file
             .text
             .get(e.span.start as usize..e.span.end as usize)
             .unwrap_or_default();
-        let text = written.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Enough of the source for the text after its whitespace is collapsed.
+        let mut read = written.len().min(4 * MAX_FAILURE_TEXT);
+        while !written.is_char_boundary(read) {
+            read -= 1;
+        }
+        let text = written[..read].split_whitespace().collect::<Vec<_>>().join(" ");
+        if read < written.len() || text.chars().count() > MAX_FAILURE_TEXT {
+            let kept: String = text.chars().take(MAX_FAILURE_TEXT).collect();
+            return format!("{}...", kept.trim_end());
+        }
         let (open, close) = (text.matches('(').count(), text.matches(')').count());
         format!(
             "{}{text}{}",
@@ -563,6 +609,16 @@ impl<'a> Cx<'a> {
 
     /// A bound on the magnitude of a number, when one is known statically.
     fn bound(&self, e: &'a TExpr) -> Option<f64> {
+        let key: *const TExpr = e;
+        if let Some(known) = self.bounds.borrow().get(&key) {
+            return *known;
+        }
+        let bound = self.compute_bound(e);
+        self.bounds.borrow_mut().insert(key, bound);
+        bound
+    }
+
+    fn compute_bound(&self, e: &'a TExpr) -> Option<f64> {
         let e = self.resolve(e);
         match &e.kind {
             TExprKind::Int(i) => Some((*i as f64).abs()),
@@ -649,6 +705,38 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// `t ± d`, `d + t` (a timestamp) and `t1 - t2` (a duration), computed on instants. Moving a
+/// timestamp can leave the range the engines' time functions hold (an evaluation failure); the
+/// difference of two timestamps never leaves it.
+fn lower_time_arithmetic(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr, op: BinOp, lhs: &TExpr, rhs: &TExpr) -> Expr {
+    let mut operand = |x: &TExpr| {
+        let v = lower_expr(cx, namer, x);
+        if x.ty == Ty::Timestamp {
+            Expr::Instant(Box::new(v))
+        } else {
+            v
+        }
+    };
+    let (l, r) = (operand(lhs), operand(rhs));
+    // `d + t` as `t + d`: the instant first.
+    let (l, r) = if rhs.ty == Ty::Timestamp && lhs.ty == Ty::Duration {
+        (r, l)
+    } else {
+        (l, r)
+    };
+    let expr = Expr::Binary {
+        op,
+        operands: Operands::Number,
+        lhs: Box::new(l),
+        rhs: Box::new(r),
+    };
+    if e.ty == Ty::Duration {
+        return expr;
+    }
+    let moved = cx.partial(e, vec![Failure::OutOfRange { limit: TIME_LIMIT }], expr);
+    Expr::TimeText(Box::new(moved))
+}
+
 fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
     let p = cx.p;
     let mut go = |x: &TExpr| Box::new(lower_expr(cx, namer, x));
@@ -725,6 +813,10 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             if *builtin == Builtin::Sum {
                 failures.extend(cx.out_of_range(e));
             }
+            // A literal quantity is checked at compile time.
+            if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
+                failures.push(Failure::NotAQuantity);
+            }
             let expr = cx.partial(e, failures, expr);
             if *builtin == Builtin::Sum && e.ty == Ty::Float {
                 Expr::Rounded(Box::new(expr))
@@ -737,7 +829,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             crate::syntax::ast::UnaryOp::Neg => {
                 let expr = Expr::Neg(go(operand));
                 // Negating a float is exact; an int may leave the 64-bit range.
-                let failures = if e.ty == Ty::Int {
+                let failures = if matches!(e.ty, Ty::Int | Ty::Duration) {
                     cx.out_of_range(e).into_iter().collect()
                 } else {
                     Vec::new()
@@ -769,14 +861,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
                 AstOp::Div => BinOp::Div,
                 AstOp::Mod => BinOp::Mod,
             };
+            let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
+            if arithmetic && (lhs.ty == Ty::Timestamp || rhs.ty == Ty::Timestamp) {
+                return lower_time_arithmetic(cx, namer, e, op, lhs, rhs);
+            }
             let expr = Expr::Binary {
                 op,
                 operands: kind,
                 lhs: go(lhs),
                 rhs: go(rhs),
             };
-            let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
-            if !arithmetic || !matches!(e.ty, Ty::Int | Ty::Float) {
+            if !arithmetic || !matches!(e.ty, Ty::Int | Ty::Float | Ty::Duration) {
                 return expr;
             }
             let mut failures = Vec::new();
@@ -801,14 +896,17 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Quantified {
             quantifier,
+            key,
             var,
             collection,
             body,
         } => {
             let collection = go(collection);
+            let key = key.map(|k| namer.var(k));
             let var = namer.var(*var);
             Expr::Quantified {
                 quantifier: *quantifier,
+                key,
                 var,
                 collection,
                 body: Box::new(lower_expr(cx, namer, body)),
@@ -918,6 +1016,8 @@ fn schema_of(p: &Program, ty: &Ty, constraints: &[FieldConstraint], reads: Optio
         Ty::Bool => Schema::Bool,
         Ty::Timestamp => Schema::Timestamp,
         Ty::IntOrString => Schema::IntOrString,
+        // No document or parameter holds a duration (`duration` is not a type name).
+        Ty::Duration => Schema::Any,
         Ty::List(t) => Schema::List {
             items: Box::new(schema_of(p, t, &[], reads)),
             min_items,

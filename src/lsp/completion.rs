@@ -11,7 +11,9 @@
 
 use super::index::{body_locals, body_of_decl, variant_doc_of, BodyView, Owner};
 use super::workspace::{Snapshot, Workspace};
-use crate::checked::{settings, AdmissionAction, Builtin, Item, Program, Scope, SettingWord, Severity, Ty};
+use crate::checked::{
+    settings, AdmissionAction, AdmissionEngine, Builtin, Item, Program, Scope, SettingWord, Severity, Ty,
+};
 use crate::resolve::Named;
 use crate::span::FileId;
 use crate::syntax::ast::{self, Decl, Expr, ExprKind, Ident, SourceModule, TypeExpr};
@@ -103,6 +105,7 @@ pub fn completion(ws: &mut Workspace, path: &Path, text: &str, offset: usize) ->
             "severity" => Severity::words(),
             "scope" => Scope::words(),
             "action" => AdmissionAction::words(),
+            "engine" => AdmissionEngine::words(),
             _ => Vec::new(),
         };
         if !values.is_empty() {
@@ -330,9 +333,10 @@ impl<'a> Visit<'a> for Locator<'a> {
         // conditions hold.
         let mark = self.binders.len();
         if let Some(m) = &c.message {
-            self.binders.extend(c.conditions.iter().filter_map(|cond| match cond {
-                ast::Condition::Some { var, .. } => Some(var),
-                ast::Condition::Expr(_) => None,
+            self.binders.extend(c.conditions.iter().flat_map(|cond| match cond {
+                ast::Condition::Some { key, var, .. } => key.iter().chain([var]).collect(),
+                ast::Condition::Let { name, .. } => vec![name],
+                ast::Condition::Expr(_) => Vec::new(),
             }));
             self.visit_string(m);
             self.binders.truncate(mark);
@@ -340,8 +344,15 @@ impl<'a> Visit<'a> for Locator<'a> {
         for cond in &c.conditions {
             match cond {
                 ast::Condition::Expr(e) => self.visit_expr(e),
-                ast::Condition::Some { var, collection, .. } => {
+                ast::Condition::Let { name, value, .. } => {
+                    self.visit_expr(value);
+                    self.binders.push(name);
+                }
+                ast::Condition::Some {
+                    key, var, collection, ..
+                } => {
                     self.visit_expr(collection);
+                    self.binders.extend(key);
                     self.binders.push(var);
                 }
             }
@@ -368,12 +379,18 @@ impl<'a> Visit<'a> for Locator<'a> {
                 self.found = Some(Found::RecordField { decl, record: e });
             }
             ExprKind::Quantified {
-                var, collection, body, ..
+                key,
+                var,
+                collection,
+                body,
+                ..
             } => {
                 self.visit_expr(collection);
+                let mark = self.binders.len();
+                self.binders.extend(key);
                 self.binders.push(var);
                 self.visit_expr(body);
-                self.binders.pop();
+                self.binders.truncate(mark);
             }
             _ => walk::expr(self, e),
         }
@@ -556,6 +573,7 @@ fn visible_items(snapshot: &Snapshot, file: FileId) -> Vec<CompletionItem> {
     items.extend(Builtin::ALL.iter().map(|b| {
         let mut item = keyword(b.name(), CompletionItemKind::FUNCTION);
         item.detail = Some(b.signature().to_string());
+        item.documentation = Some(Documentation::String(b.summary().to_string()));
         item.sort_text = Some(format!("3{}", b.name()));
         item
     }));

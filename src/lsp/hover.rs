@@ -158,11 +158,14 @@ pub fn describe(snapshot: &Snapshot, symbol: &Symbol) -> Option<String> {
             };
             (code, None, doc)
         }
-        Symbol::Builtin(name) => (
-            Builtin::from_name(name)?.signature().to_string(),
-            None,
-            Some("built-in function".to_string()),
-        ),
+        Symbol::Builtin(name) => {
+            let b = Builtin::from_name(name)?;
+            (
+                b.signature().to_string(),
+                None,
+                Some(format!("built-in function: {}", b.summary())),
+            )
+        }
     };
     let mut out = format!("```gov\n{code}\n```");
     if let Some(m) = module {

@@ -8,7 +8,7 @@
 //! joined.
 
 use crate::checked::*;
-use crate::project::Analysis;
+use crate::driver::project::Analysis;
 use crate::resolve::Named;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{self, Decl, DeclKind, Expr, ExprKind, Ident, SourceModule, TypeExpr};
@@ -208,6 +208,7 @@ impl<'p> BodyView<'p> {
                         match cond {
                             TCondition::Expr(e) => view.add(e),
                             TCondition::Some { collection, .. } => view.add(collection),
+                            TCondition::Let { value, .. } => view.add(value),
                         }
                     }
                 }
@@ -247,31 +248,8 @@ impl<'p> BodyView<'p> {
 
     fn add(&mut self, e: &'p TExpr) {
         self.exprs.entry((e.span.start, e.span.end)).or_insert(e);
-        match &e.kind {
-            TExprKind::String(s) => self.add_string(s),
-            TExprKind::Field { target, .. } | TExprKind::Has(target) => self.add(target),
-            TExprKind::Index { target, index } => {
-                self.add(target);
-                self.add(index);
-            }
-            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } => args.iter().for_each(|a| self.add(a)),
-            TExprKind::Unary { operand, .. } => self.add(operand),
-            TExprKind::Binary { lhs, rhs, .. } => {
-                self.add(lhs);
-                self.add(rhs);
-            }
-            TExprKind::Quantified { collection, body, .. } => {
-                self.add(collection);
-                self.add(body);
-            }
-            TExprKind::Record { fields } => fields.iter().for_each(|(_, v)| self.add(v)),
-            TExprKind::List(items) => items.iter().for_each(|i| self.add(i)),
-            TExprKind::Int(_)
-            | TExprKind::Float(_)
-            | TExprKind::Bool(_)
-            | TExprKind::Local(_)
-            | TExprKind::Variant(..)
-            | TExprKind::Error => {}
+        for child in e.children() {
+            self.add(child);
         }
     }
 }
@@ -449,7 +427,7 @@ impl<'a> Visit<'a> for Builder<'a> {
     fn visit_type_expr(&mut self, t: &'a TypeExpr) {
         match &t.kind {
             ast::TypeExprKind::Named(path) => {
-                if path.segments.len() == 1 && crate::types::is_reserved_type_name(&path.segments[0].name) {
+                if path.segments.len() == 1 && crate::checked::is_reserved_type_name(&path.segments[0].name) {
                     return;
                 }
                 self.item_path(&path.segments);

@@ -22,7 +22,7 @@ pub fn rename(snapshot: &Snapshot, file: FileId, offset: usize, new_name: &str) 
     if !is_identifier(new_name) {
         return Err(format!("`{new_name}` is not a valid name"));
     }
-    if crate::syntax::lexicon::is_keyword(new_name) || crate::types::is_reserved_type_name(new_name) {
+    if crate::syntax::lexicon::is_keyword(new_name) || crate::checked::is_reserved_type_name(new_name) {
         return Err(format!("`{new_name}` is a reserved word"));
     }
     let index = snapshot.index();

@@ -6,7 +6,7 @@
 use super::index::Index;
 use super::parse_cache::ParseCache;
 use super::position::LineIndex;
-use crate::project::{self, Analysis};
+use crate::driver::project::{self, Analysis};
 use crate::source::SourceMap;
 use crate::span::{FileId, Span};
 use lsp_types::{Location, Url};

@@ -49,6 +49,19 @@ pub struct SourceModule {
     pub unparsed: Vec<Ident>,
 }
 
+impl SourceModule {
+    /// A module of `file` with nothing in it yet.
+    pub fn empty(file: FileId) -> SourceModule {
+        SourceModule {
+            file,
+            package: None,
+            imports: Vec::new(),
+            decls: Vec::new(),
+            unparsed: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Import {
     pub module: Path,
@@ -230,10 +243,14 @@ pub struct LetBinding {
     pub span: Span,
 }
 
+/// The kind of a policy clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ClauseKind {
+    /// `deny "message" when ...`: blocks.
     Deny,
+    /// `warn "message" when ...`: reported, never blocks.
     Warn,
+    /// `allow when ...`: grants access (the policy's `allow` decision).
     Allow,
 }
 
@@ -249,10 +266,18 @@ pub struct Clause {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Condition {
     Expr(Expr),
-    /// `some x in xs`: binds `x` for the conditions after it.
+    /// `some x in xs`: binds `x` for the conditions after it; `some k, v in m` binds a map's
+    /// key (a list's index) as `key` and its value as `var`.
     Some {
+        key: Option<Ident>,
         var: Ident,
         collection: Expr,
+        span: Span,
+    },
+    /// `let x = e`: binds `x` for the conditions after it and the message.
+    Let {
+        name: Ident,
+        value: Expr,
         span: Span,
     },
 }
@@ -283,12 +308,18 @@ pub enum TestItem {
     Expect(Expectation),
 }
 
+/// What an `expect` line of a test expects of a policy's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ExpectKind {
+    /// `expect denied`: at least one denial.
     Denied,
+    /// `expect warned`: at least one warning.
     Warned,
+    /// `expect passes`: no denial.
     Passes,
+    /// `expect allowed`: access is allowed.
     Allowed,
+    /// `expect rejected`: the document does not conform to the subject type.
     Rejected,
 }
 
@@ -299,6 +330,8 @@ pub struct Expectation {
     pub subject: Expr,
     pub args: Vec<NamedArg>,
     pub message: Option<StringLit>,
+    /// `at T`: the time `now()` reads while the policy decides.
+    pub at: Option<Expr>,
     pub span: Span,
 }
 
@@ -380,15 +413,20 @@ pub enum BinOp {
     Mod,
 }
 
+/// The quantifier of `all x in xs: e` and `any x in xs: e`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Quantifier {
+    /// `all`: every element satisfies the body.
     All,
+    /// `any`: some element satisfies the body.
     Any,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ExprKind {
     Number(Number),
+    /// A duration literal, `90d` or `1h30m`.
+    Duration(DurationLit),
     Bool(bool),
     String(StringLit),
     Name(Ident),
@@ -415,6 +453,8 @@ pub enum ExprKind {
     },
     Quantified {
         quantifier: Quantifier,
+        /// `all k, v in m: ...`: the key (or list index), when one is named.
+        key: Option<Ident>,
         var: Ident,
         collection: Box<Expr>,
         body: Box<Expr>,
@@ -428,9 +468,19 @@ pub enum ExprKind {
     List(Vec<Expr>),
 }
 
+/// A duration literal: its length in nanoseconds, and the text as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DurationLit {
+    pub nanos: i64,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordField {
+    /// The key; its span covers the quotes of a quoted key.
     pub name: Ident,
+    /// Written as a string, `"model-id": ...` (a map key that is not a name).
+    pub quoted: bool,
     pub value: Expr,
     pub span: Span,
 }

@@ -5,6 +5,7 @@ use super::ast::*;
 use super::lexicon::Precedence;
 use super::Rule;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::{MAX_NESTING, MAX_TREE_DEPTH};
 use crate::span::{FileId, Span};
 use pest::iterators::Pair;
 use std::iter::Peekable;
@@ -34,14 +35,10 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_in
             | Rule::kw_expect
             | Rule::kw_with
+            | Rule::kw_at
             | Rule::kw_has
             | Rule::EOI
     )
-}
-
-/// Prefix and infix operators, the elements of an `expr` pair besides its operands.
-fn is_operator(rule: Rule) -> bool {
-    matches!(rule, Rule::prefix_op | Rule::infix_op)
 }
 
 /// The meaningful children of a pair: keyword tokens and end-of-input are dropped.
@@ -53,15 +50,25 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 pub struct Converter {
     file: FileId,
     offset: usize,
-    /// The nesting of the expression being converted, counted as [`MAX_NESTING`] counts it.
+    /// How deeply the expression or type being converted nests, as [`MAX_NESTING`] counts it.
     nesting: std::cell::Cell<usize>,
+    /// How deep the syntax tree being built is on the way to the node being converted: nesting
+    /// plus every operator and postfix link of the enclosing chains, bounded by [`MAX_TREE_DEPTH`].
+    depth: std::cell::Cell<usize>,
 }
 
-/// How deeply expressions may nest, counting one per expression and per primary on the way in
-/// and one per operator of each enclosing expression (the depth of the tree those operators make).
-/// Every stage after the parser walks trees recursively: this keeps them within the stack of an
-/// ordinary thread (2 MiB) even in a debug build, while leaving real policies far below the limit.
-const MAX_NESTING: usize = 128;
+/// What a step down the tree is: a level of nesting (which also makes the tree one deeper), or
+/// links of a chain, which make the tree deeper without nesting.
+#[derive(Clone, Copy)]
+enum Step {
+    /// One level of expression nesting (see [`crate::limits`]), whose own chain of operators
+    /// is this long.
+    Expr(usize),
+    /// One level of type nesting.
+    Type,
+    /// This many operators or postfix links of one chain.
+    Chain(usize),
+}
 
 impl Converter {
     pub fn new(file: FileId, offset: usize) -> Self {
@@ -69,22 +76,52 @@ impl Converter {
             file,
             offset,
             nesting: std::cell::Cell::new(0),
+            depth: std::cell::Cell::new(0),
         }
     }
 
-    /// Runs `convert` one `cost` deeper, or reports an expression nested too deeply at `pair`.
-    fn nested<T>(&self, cost: usize, pair: &Pair<'_, Rule>, convert: impl FnOnce() -> Result<T>) -> Result<T> {
-        let outer = self.nesting.get();
-        if outer + cost > MAX_NESTING {
-            return Err(
-                Diagnostic::error(Code::Syntax, self.span(pair), "expression nested too deeply")
-                    .with_label(format!("nesting passes the limit of {MAX_NESTING} here"))
-                    .with_help("split it up with `let` bindings or helper functions"),
-            );
+    /// Runs `convert` one `step` further down the tree, or reports at `pair` that the step
+    /// passes [`MAX_NESTING`] or [`MAX_TREE_DEPTH`]. The limits are checked before anything
+    /// below is converted, so no stage ever holds a tree past them.
+    fn deeper<T>(&self, step: Step, pair: &Pair<'_, Rule>, convert: impl FnOnce() -> Result<T>) -> Result<T> {
+        let (outer_nesting, outer_depth) = (self.nesting.get(), self.depth.get());
+        let (nesting, depth) = match step {
+            Step::Expr(links) => (outer_nesting + 1, outer_depth + 1 + links),
+            Step::Type => (outer_nesting + 1, outer_depth + 1),
+            Step::Chain(links) => (outer_nesting, outer_depth + links),
+        };
+        let help = match step {
+            Step::Type => "give the inner part a name with a `type` declaration",
+            _ => "name a part with `let`, or move it into a helper function",
+        };
+        let error = if nesting > MAX_NESTING {
+            let what = if matches!(step, Step::Type) {
+                "type"
+            } else {
+                "expression"
+            };
+            Some((
+                format!("{what} nested too deeply"),
+                format!("this is level {nesting}; the limit is {MAX_NESTING}"),
+            ))
+        } else if depth > MAX_TREE_DEPTH {
+            Some((
+                "expression too long".to_string(),
+                format!("here the expression passes {MAX_TREE_DEPTH} operators, links and levels"),
+            ))
+        } else {
+            None
+        };
+        if let Some((message, label)) = error {
+            return Err(Diagnostic::error(Code::TooDeep, self.span(pair), message)
+                .with_label(label)
+                .with_help(help));
         }
-        self.nesting.set(outer + cost);
+        self.nesting.set(nesting);
+        self.depth.set(depth);
         let result = convert();
-        self.nesting.set(outer);
+        self.nesting.set(outer_nesting);
+        self.depth.set(outer_depth);
         result
     }
 
@@ -180,6 +217,19 @@ impl Converter {
         }
     }
 
+    /// The names bound by `some` or a quantifier: `x` (no key) or `k, v`; `parts` is left at the
+    /// collection.
+    fn bound_names<'i>(
+        &self,
+        parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'i, Rule>>>,
+    ) -> (Option<Ident>, Ident) {
+        let first = self.ident(parts.next().expect("a bound name"));
+        match parts.next_if(|p| p.as_rule() == Rule::ident) {
+            Some(second) => (Some(first), self.ident(second)),
+            None => (None, first),
+        }
+    }
+
     fn path(&self, pair: Pair<'_, Rule>) -> Path {
         let span = self.span(&pair);
         Path {
@@ -207,7 +257,7 @@ impl Converter {
                 Rule::docs => doc = self.docs(p),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::optional_mark => optional = true,
-                Rule::type_expr => ty = Some(self.type_expr(p)),
+                Rule::type_expr => ty = Some(self.type_expr(p)?),
                 Rule::constraint => constraints.push(self.constraint(p)?),
                 _ => {}
             }
@@ -230,23 +280,25 @@ impl Converter {
         Ok(Constraint { name, arg, span })
     }
 
-    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
-        let span = self.span(&pair);
-        let inner = children(pair).next().expect("type expression");
-        let kind = match inner.as_rule() {
-            Rule::list_type => {
-                let elem = children(inner).next().expect("list element type");
-                TypeExprKind::List(Box::new(self.type_expr(elem)))
-            }
-            Rule::map_type => {
-                let mut parts = children(inner);
-                let key = self.ident(parts.next().expect("map key"));
-                let value = self.type_expr(parts.next().expect("map value"));
-                TypeExprKind::Map(key, Box::new(value))
-            }
-            _ => TypeExprKind::Named(self.path(inner)),
-        };
-        TypeExpr { kind, span }
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> Result<TypeExpr> {
+        self.deeper(Step::Type, &pair, || {
+            let span = self.span(&pair);
+            let inner = children(pair.clone()).next().expect("type expression");
+            let kind = match inner.as_rule() {
+                Rule::list_type => {
+                    let elem = children(inner).next().expect("list element type");
+                    TypeExprKind::List(Box::new(self.type_expr(elem)?))
+                }
+                Rule::map_type => {
+                    let mut parts = children(inner);
+                    let key = self.ident(parts.next().expect("map key"));
+                    let value = self.type_expr(parts.next().expect("map value"))?;
+                    TypeExprKind::Map(key, Box::new(value))
+                }
+                _ => TypeExprKind::Named(self.path(inner)),
+            };
+            Ok(TypeExpr { kind, span })
+        })
     }
 
     fn enum_decl(&self, pair: Pair<'_, Rule>) -> EnumDecl {
@@ -321,6 +373,58 @@ impl Converter {
         Ok(Number {
             value,
             is_int,
+            text: text.to_string(),
+        })
+    }
+
+    /// `1h30m`: units largest first, each at most once, the total within 64-bit nanoseconds.
+    fn duration(&self, pair: &Pair<'_, Rule>) -> Result<DurationLit> {
+        let text = pair.as_str();
+        let bad = |label: &str, help: &str| {
+            Diagnostic::error(
+                Code::InvalidNumber,
+                self.span(pair),
+                format!("invalid duration `{text}`"),
+            )
+            .with_label(label.to_string())
+            .with_help(help.to_string())
+        };
+        let mut nanos: i64 = 0;
+        let mut last_unit = i64::MAX;
+        let mut digits = String::new();
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let unit = match c {
+                'd' => 86_400_000_000_000,
+                'h' => 3_600_000_000_000,
+                'm' => 60_000_000_000,
+                _ => 1_000_000_000,
+            };
+            if unit >= last_unit {
+                return Err(bad(
+                    "units out of order",
+                    "write the units largest first, each once: `1d12h`, `1h30m`",
+                ));
+            }
+            last_unit = unit;
+            let part = digits
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| n.checked_mul(unit))
+                .and_then(|n| nanos.checked_add(n));
+            nanos = part.ok_or_else(|| {
+                bad(
+                    "out of range",
+                    "a duration must be shorter than about 292 years (64-bit nanoseconds)",
+                )
+            })?;
+            digits.clear();
+        }
+        Ok(DurationLit {
+            nanos,
             text: text.to_string(),
         })
     }
@@ -409,10 +513,10 @@ impl Converter {
                 Rule::fn_param => {
                     let mut parts = children(p);
                     let name = self.ident(parts.next().expect("param name"));
-                    let ty = self.type_expr(parts.next().expect("param type"));
+                    let ty = self.type_expr(parts.next().expect("param type"))?;
                     params.push(FnParam { name, ty });
                 }
-                Rule::type_expr => ret = Some(self.type_expr(p)),
+                Rule::type_expr => ret = Some(self.type_expr(p)?),
                 Rule::expr => body = Some(self.expr(p)?),
                 _ => {}
             }
@@ -446,7 +550,7 @@ impl Converter {
                     match p.as_rule() {
                         Rule::docs => doc = self.docs(p),
                         Rule::ident => name = Some(self.ident(p)),
-                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::type_expr => ty = Some(self.type_expr(p)?),
                         Rule::constraint => constraints.push(self.constraint(p)?),
                         _ => default = Some(self.expr(p)?),
                     }
@@ -463,7 +567,7 @@ impl Converter {
             Rule::subject_item => {
                 let mut parts = children(pair);
                 let name = self.ident(parts.next().expect("subject name"));
-                let ty = self.type_expr(parts.next().expect("subject type"));
+                let ty = self.type_expr(parts.next().expect("subject type"))?;
                 PolicyItem::Subject(SubjectDecl { name, ty, span })
             }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
@@ -510,10 +614,22 @@ impl Converter {
     fn condition(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
         if pair.as_rule() == Rule::some_binding {
             let span = self.span(&pair);
-            let mut parts = children(pair);
-            let var = self.ident(parts.next().expect("some variable"));
+            let mut parts = children(pair).peekable();
+            let (key, var) = self.bound_names(&mut parts);
             let collection = self.expr(parts.next().expect("some collection"))?;
-            return Ok(Condition::Some { var, collection, span });
+            return Ok(Condition::Some {
+                key,
+                var,
+                collection,
+                span,
+            });
+        }
+        if pair.as_rule() == Rule::let_item {
+            let span = self.span(&pair);
+            let mut parts = children(pair);
+            let name = self.ident(parts.next().expect("let name"));
+            let value = self.expr(parts.next().expect("let value"))?;
+            return Ok(Condition::Let { name, value, span });
         }
         Ok(Condition::Expr(self.expr(pair)?))
     }
@@ -554,12 +670,14 @@ impl Converter {
         let mut kind = ExpectKind::Passes;
         let mut call = None;
         let mut message = None;
+        let mut at = None;
         for p in children(pair) {
             match p.as_rule() {
                 Rule::expect_kind => {
                     kind = ExpectKind::from_word(p.as_str()).expect("an expectation of the lexicon");
                 }
                 Rule::policy_call => call = Some(p),
+                Rule::expect_at => at = Some(self.expr(children(p).next().expect("time"))?),
                 _ => message = Some(self.string(p)?),
             }
         }
@@ -580,6 +698,7 @@ impl Converter {
             subject,
             args,
             message,
+            at,
             span,
         })
     }
@@ -587,9 +706,14 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        // The operators of one expression nest as deep as there are of them (`a + b + c`).
-        let operators = pair.clone().into_inner().filter(|p| is_operator(p.as_rule())).count();
-        self.nested(1 + operators, &pair, || {
+        // The infix operators of one expression make a tree as deep as there are of them
+        // (`a + b + c`); prefix operators are levels of nesting, counted as they are read.
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::infix_op)
+            .count();
+        self.deeper(Step::Expr(operators), &pair, || {
             self.operation(&mut pair.clone().into_inner().peekable(), 0)
         })
     }
@@ -607,7 +731,7 @@ impl Converter {
         let first = items.next().expect("an expression has an operand");
         let mut lhs = if first.as_rule() == Rule::prefix_op {
             let op = UnaryOp::from_symbol(first.as_str()).expect("a prefix operator of the lexicon");
-            let operand = self.operation(items, op.precedence() - 1)?;
+            let operand = self.deeper(Step::Expr(0), &first, || self.operation(items, op.precedence() - 1))?;
             let span = self.span(&first).to(operand.span);
             fold_negation(op, operand, span)
         } else {
@@ -638,6 +762,12 @@ impl Converter {
     }
 
     fn postfix_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let links = pair.clone().into_inner().count().saturating_sub(1);
+        self.deeper(Step::Chain(links), &pair, || self.postfix_chain(pair.clone()))
+    }
+
+    /// A primary and the postfix links that apply to it, in order.
+    fn postfix_chain(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let mut inner = pair.into_inner();
         let mut expr = self.primary(inner.next().expect("primary"))?;
         for p in inner {
@@ -662,42 +792,48 @@ impl Converter {
         Ok(expr)
     }
 
-    fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        self.nested(1, &pair, || self.primary_body(pair.clone()))
+    /// `all x in xs: e`, `any k, v in m: e`. A function of its own, so that the frame of
+    /// [`Self::primary_body`], on the stack once per level of nesting, stays small.
+    #[inline(never)]
+    fn quantifier(&self, pair: Pair<'_, Rule>) -> Result<ExprKind> {
+        let mut parts = children(pair).peekable();
+        let quantifier = if parts.next().expect("quantifier").as_str() == "all" {
+            Quantifier::All
+        } else {
+            Quantifier::Any
+        };
+        let (key, var) = self.bound_names(&mut parts);
+        let collection = Box::new(self.expr(parts.next().expect("collection"))?);
+        let body = Box::new(self.expr(parts.next().expect("quantifier body"))?);
+        Ok(ExprKind::Quantified {
+            quantifier,
+            key,
+            var,
+            collection,
+            body,
+        })
     }
 
-    fn primary_body(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+    fn primary(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let inner = children(pair).next().expect("primary body");
         let span = self.span(&inner);
         let kind = match inner.as_rule() {
             Rule::number => ExprKind::Number(self.number(&inner)?),
+            Rule::duration => ExprKind::Duration(self.duration(&inner)?),
             Rule::boolean => ExprKind::Bool(inner.as_str() == "true"),
             Rule::string => ExprKind::String(self.string(inner)?),
             Rule::raw_string => ExprKind::String(self.raw_string(&inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
             Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
-            Rule::has_expr => ExprKind::Has(Box::new(
-                self.postfix_expr(children(inner).next().expect("has operand"))?,
-            )),
-            Rule::quantifier => {
-                let mut parts = children(inner);
-                let quantifier = if parts.next().expect("quantifier").as_str() == "all" {
-                    Quantifier::All
-                } else {
-                    Quantifier::Any
-                };
-                let var = self.ident(parts.next().expect("quantifier variable"));
-                let collection = Box::new(self.expr(parts.next().expect("collection"))?);
-                let body = Box::new(self.expr(parts.next().expect("quantifier body"))?);
-                ExprKind::Quantified {
-                    quantifier,
-                    var,
-                    collection,
-                    body,
-                }
+            Rule::has_expr => {
+                let operand = children(inner.clone()).next().expect("has operand");
+                ExprKind::Has(Box::new(
+                    self.deeper(Step::Expr(0), &inner, || self.postfix_expr(operand))?,
+                ))
             }
+            Rule::quantifier => self.quantifier(inner)?,
             Rule::reference => {
-                let mut parts = children(inner);
+                let mut parts = children(inner.clone());
                 let path = self.path(parts.next().expect("a name"));
                 match parts.next() {
                     Some(body) => ExprKind::Record {
@@ -705,7 +841,10 @@ impl Converter {
                         fields: self.record_body(body)?,
                     },
                     // `a.b.c` reads as field accesses, which the checker resolves.
-                    None => return Ok(names_as_fields(path)),
+                    None => {
+                        let links = path.segments.len() - 1;
+                        return self.deeper(Step::Chain(links), &inner, || Ok(names_as_fields(path)));
+                    }
                 }
             }
             _ => {
@@ -719,14 +858,34 @@ impl Converter {
         Ok(Expr { kind, span })
     }
 
+    /// A quoted key of a record literal: its text, which cannot interpolate.
+    fn quoted_key(&self, pair: Pair<'_, Rule>) -> Result<Ident> {
+        let lit = self.string(pair)?;
+        match lit.as_plain() {
+            Some(name) => Ok(Ident { name, span: lit.span }),
+            None => Err(
+                Diagnostic::error(Code::Syntax, lit.span, "a quoted key cannot interpolate")
+                    .with_label("`{...}` here is an interpolation")
+                    .with_help("write the key as constant text; `{{` and `}}` are literal braces"),
+            ),
+        }
+    }
+
     fn record_body(&self, pair: Pair<'_, Rule>) -> Result<Vec<RecordField>> {
         children(pair)
             .map(|f| {
                 let span = self.span(&f);
                 let mut parts = children(f);
-                let name = self.ident(parts.next().expect("field name"));
+                let key = parts.next().expect("field name");
+                let quoted = key.as_rule() == Rule::string;
+                let name = if quoted { self.quoted_key(key)? } else { self.ident(key) };
                 let value = self.expr(parts.next().expect("field value"))?;
-                Ok(RecordField { name, value, span })
+                Ok(RecordField {
+                    name,
+                    quoted,
+                    value,
+                    span,
+                })
             })
             .collect()
     }

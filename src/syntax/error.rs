@@ -20,9 +20,9 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
     // pest gives up on input nested deeper than its stack allows ("stack limit reached").
     if let ErrorVariant::CustomError { message } = &error.variant {
         if message.contains("limit reached") {
-            return Diagnostic::error(Code::Syntax, span, "expression nested too deeply")
+            return Diagnostic::error(Code::TooDeep, span, "expression nested too deeply")
                 .with_label("the parser cannot go deeper here")
-                .with_help("split it up with `let` bindings or helper functions");
+                .with_help("name a part with `let`, or move it into a helper function");
         }
     }
     let (mut expected, unexpected) = match &error.variant {
@@ -320,6 +320,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_in => "`in`",
         kw_expect => "`expect`",
         kw_with => "`with`",
+        kw_at | expect_at => "`at`",
+        duration => "a duration like `90d`",
         kw_has => "`has`",
         _ => "something else",
     }

@@ -249,18 +249,29 @@ macro_rules! visitor {
             pub fn condition<'a, V: $Visit<'a> + ?Sized>(v: &mut V, condition: &'a $($mut_)? Condition) {
                 match condition {
                     Condition::Expr(e) => v.visit_expr(e),
-                    Condition::Some { var, collection, span } => {
+                    Condition::Some { key, var, collection, span } => {
                         v.visit_expr(collection);
+                        if let Some(key) = key {
+                            v.visit_binding(key);
+                        }
                         v.visit_binding(var);
+                        v.visit_span(span);
+                    }
+                    Condition::Let { name, value, span } => {
+                        v.visit_expr(value);
+                        v.visit_binding(name);
                         v.visit_span(span);
                     }
                 }
             }
 
             pub fn expectation<'a, V: $Visit<'a> + ?Sized>(v: &mut V, x: &'a $($mut_)? Expectation) {
-                let Expectation { kind: _, policy, subject, args, message, span } = x;
+                let Expectation { kind: _, policy, subject, args, message, at, span } = x;
                 v.visit_policy_ref(policy);
                 v.visit_expr(subject);
+                if let Some(at) = at {
+                    v.visit_expr(at);
+                }
                 for NamedArg { name, value } in args {
                     v.visit_ident(name);
                     v.visit_expr(value);
@@ -284,7 +295,7 @@ macro_rules! visitor {
             pub fn expr<'a, V: $Visit<'a> + ?Sized>(v: &mut V, expr: &'a $($mut_)? Expr) {
                 let Expr { kind, span } = expr;
                 match kind {
-                    ExprKind::Number(_) | ExprKind::Bool(_) => {}
+                    ExprKind::Number(_) | ExprKind::Duration(_) | ExprKind::Bool(_) => {}
                     ExprKind::String(s) => v.visit_string(s),
                     ExprKind::Name(name) => v.visit_ident(name),
                     ExprKind::Field { target, field } => {
@@ -306,8 +317,11 @@ macro_rules! visitor {
                         v.visit_expr(lhs);
                         v.visit_expr(rhs);
                     }
-                    ExprKind::Quantified { quantifier: _, var, collection, body } => {
+                    ExprKind::Quantified { quantifier: _, key, var, collection, body } => {
                         v.visit_expr(collection);
+                        if let Some(key) = key {
+                            v.visit_binding(key);
+                        }
                         v.visit_binding(var);
                         v.visit_expr(body);
                     }
@@ -316,7 +330,7 @@ macro_rules! visitor {
                         if let Some(ty) = ty {
                             v.visit_path(ty);
                         }
-                        for RecordField { name, value, span } in fields {
+                        for RecordField { name, value, span, .. } in fields {
                             v.visit_ident(name);
                             v.visit_expr(value);
                             v.visit_span(span);

@@ -3,6 +3,7 @@
 use super::env::Env;
 use super::Checker;
 use crate::checked::{Builtin, TExpr, TExprKind, Ty};
+use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind, StrPart, StringLit};
@@ -16,8 +17,13 @@ impl Checker<'_> {
             | Builtin::Max
             | Builtin::Lower
             | Builtin::Upper
-            | Builtin::DaysSince => 1,
-            Builtin::Get => 3,
+            | Builtin::DaysSince
+            | Builtin::InDays
+            | Builtin::InHours
+            | Builtin::Trim
+            | Builtin::Quantity => 1,
+            Builtin::Now => 0,
+            Builtin::Get | Builtin::Replace => 3,
             _ => 2,
         };
         if args.len() != want {
@@ -54,7 +60,7 @@ impl Checker<'_> {
                 };
                 (vec![t], ty)
             }
-            Builtin::Lower | Builtin::Upper => {
+            Builtin::Lower | Builtin::Upper | Builtin::Trim => {
                 let t = self.expect_type(
                     env,
                     &args[0],
@@ -63,6 +69,83 @@ impl Checker<'_> {
                     &format!("the argument of `{name}`"),
                 );
                 (vec![t], Ty::String)
+            }
+            Builtin::TrimPrefix | Builtin::TrimSuffix | Builtin::Split | Builtin::Replace => {
+                let targs = self.string_arguments(env, b, args);
+                let ty = if b == Builtin::Split {
+                    Ty::List(Box::new(Ty::String))
+                } else {
+                    Ty::String
+                };
+                (targs, ty)
+            }
+            Builtin::Join => {
+                let parts = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::List(Box::new(Ty::String)),
+                    Code::WrongArgument,
+                    "argument 1 of `join`",
+                );
+                let sep = self.expect_type(env, &args[1], &Ty::String, Code::WrongArgument, "argument 2 of `join`");
+                (vec![parts, sep], Ty::String)
+            }
+            Builtin::Union | Builtin::Intersection | Builtin::Difference | Builtin::Subset => {
+                let a = self.expr(env, &args[0], None);
+                let elem = match &a.ty {
+                    Ty::List(e) if e.is_scalar() => Some((**e).clone()),
+                    Ty::Unknown => None,
+                    other => {
+                        let other = other.clone();
+                        self.bad_argument(
+                            b,
+                            &args[0],
+                            &other,
+                            "a list of strings, numbers, booleans, timestamps or enum values",
+                        );
+                        None
+                    }
+                };
+                let list = Ty::List(Box::new(elem.clone().unwrap_or(Ty::Unknown)));
+                let c = self.expect_type(
+                    env,
+                    &args[1],
+                    &list,
+                    Code::WrongArgument,
+                    &format!("argument 2 of `{name}`"),
+                );
+                // `union([], xs)`: the type is the one of the list that has one.
+                let list = match (&elem, &c.ty) {
+                    (None | Some(Ty::Unknown), Ty::List(_)) => c.ty.clone(),
+                    _ => list,
+                };
+                let ty = if b == Builtin::Subset { Ty::Bool } else { list };
+                (vec![a, c], ty)
+            }
+            Builtin::Quantity => {
+                let t = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::String,
+                    Code::WrongArgument,
+                    "the argument of `quantity`",
+                );
+                if let ExprKind::String(s) = &args[0].kind {
+                    if let Some(text) = s.as_plain() {
+                        if crate::types::quantity::parse(&text).is_none() {
+                            self.error(
+                                Diagnostic::error(
+                                    Code::InvalidQuantity,
+                                    args[0].span,
+                                    format!("`{text}` is not a Kubernetes quantity"),
+                                )
+                                .with_label("not a quantity")
+                                .with_help(crate::types::quantity::HELP),
+                            );
+                        }
+                    }
+                }
+                (vec![t], Ty::Float)
             }
             Builtin::DaysSince => {
                 let t = self.expect_type(
@@ -110,6 +193,39 @@ impl Checker<'_> {
                 let d = self.expect_type(env, &args[2], &value, Code::WrongArgument, "the default of `get`");
                 (vec![collection, k, d], value)
             }
+            Builtin::Now => (Vec::new(), Ty::Timestamp),
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date | Builtin::FormatTime => {
+                let t = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::Timestamp,
+                    Code::WrongArgument,
+                    &format!("argument 1 of `{name}`"),
+                );
+                let zone = self.expect_type(
+                    env,
+                    &args[1],
+                    &Ty::String,
+                    Code::WrongArgument,
+                    &format!("the time zone of `{name}`"),
+                );
+                self.check_time_zone(name, &args[1]);
+                let ty = match b {
+                    Builtin::Date | Builtin::FormatTime => Ty::String,
+                    _ => Ty::Int,
+                };
+                (vec![t, zone], ty)
+            }
+            Builtin::InDays | Builtin::InHours => {
+                let d = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::Duration,
+                    Code::WrongArgument,
+                    &format!("the argument of `{name}`"),
+                );
+                (vec![d], Ty::Int)
+            }
         };
         TExpr {
             kind: TExprKind::Builtin {
@@ -119,6 +235,17 @@ impl Checker<'_> {
             ty,
             span,
         }
+    }
+
+    /// Arguments that are all strings.
+    fn string_arguments(&mut self, env: &mut Env, b: Builtin, args: &[Expr]) -> Vec<TExpr> {
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let what = format!("argument {} of `{}`", i + 1, b.name());
+                self.expect_type(env, a, &Ty::String, Code::WrongArgument, &what)
+            })
+            .collect()
     }
 
     fn bad_argument(&mut self, b: Builtin, arg: &Expr, got: &Ty, want: &str) {
@@ -132,6 +259,45 @@ impl Checker<'_> {
             .with_label(format!("this is `{got}`"))
             .with_note(format!("signature: {}", b.signature())),
         );
+    }
+
+    /// The time zone of a time built-in is a constant IANA name (`"Europe/Paris"`), checked at
+    /// compile time: OPA and regorus stop with an error on an unknown zone, which would silently
+    /// disable the clause at run time.
+    fn check_time_zone(&mut self, builtin: &str, arg: &Expr) {
+        let ExprKind::String(s) = &arg.kind else {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidTimeZone,
+                    arg.span,
+                    format!("the time zone of `{builtin}` must be a constant string"),
+                )
+                .with_label("not a string literal")
+                .with_help("write the zone's IANA name, e.g. `\"Europe/Paris\"` or `\"UTC\"`"),
+            );
+            return;
+        };
+        let Some(zone) = s.as_plain() else {
+            self.error(
+                Diagnostic::error(Code::InvalidTimeZone, arg.span, "a time zone cannot interpolate")
+                    .with_label("this zone interpolates")
+                    .with_help("write the zone's IANA name, e.g. `\"Europe/Paris\"`"),
+            );
+            return;
+        };
+        if is_time_zone(&zone) {
+            return;
+        }
+        let mut d = Diagnostic::error(Code::InvalidTimeZone, arg.span, format!("unknown time zone `{zone}`"))
+            .with_label("not an IANA time zone name");
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name());
+        d = match closest(&zone, names) {
+            Some(s) => d.with_did_you_mean(s),
+            None => {
+                d.with_help("time zones are IANA names like `\"Europe/Paris\"`, `\"America/New_York\"` or `\"UTC\"`")
+            }
+        };
+        self.error(d);
     }
 
     /// The pattern of `matches` is a constant string, checked at compile time: a pattern from a
@@ -156,6 +322,12 @@ impl Checker<'_> {
             self.error(d);
         }
     }
+}
+
+/// Whether `zone` is an IANA time zone name both engines know (`Local` and the empty name, which
+/// mean the machine's own zone, are not: a decision must not depend on where it runs).
+pub(crate) fn is_time_zone(zone: &str) -> bool {
+    zone != "Local" && zone.parse::<chrono_tz::Tz>().is_ok()
 }
 
 /// The text of a pattern written as a string literal, or the diagnostic: an interpolation

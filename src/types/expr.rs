@@ -9,12 +9,38 @@ use crate::resolve::{LookupError, Named};
 use crate::span::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident, Path, RecordField, StrPart, StringLit, UnaryOp};
 
+/// The type of `l op r` when it is arithmetic on times: `timestamp ± duration`, `duration +
+/// timestamp`, `timestamp - timestamp`, `duration ± duration`, `duration * int`, `int * duration`.
+fn time_arithmetic(op: BinOp, l: &Ty, r: &Ty) -> Option<Ty> {
+    use Ty::{Duration, Int, Timestamp};
+    match (op, l, r) {
+        (BinOp::Add | BinOp::Sub, Timestamp, Duration) | (BinOp::Add, Duration, Timestamp) => Some(Timestamp),
+        (BinOp::Sub, Timestamp, Timestamp) => Some(Duration),
+        (BinOp::Add | BinOp::Sub, Duration, Duration) => Some(Duration),
+        (BinOp::Mul, Duration, Int) | (BinOp::Mul, Int, Duration) => Some(Duration),
+        _ => None,
+    }
+}
+
 fn texpr(kind: TExprKind, ty: Ty, span: Span) -> TExpr {
     TExpr { kind, ty, span }
 }
 
 fn error_expr(span: Span) -> TExpr {
     texpr(TExprKind::Error, Ty::Unknown, span)
+}
+
+/// The expression a chain of field reads starts from, and each field read from the innermost out,
+/// with the span of the read (from the start of the chain to the field).
+fn field_links(e: &Expr) -> (&Expr, Vec<(&Ident, Span)>) {
+    let mut links = Vec::new();
+    let mut base = e;
+    while let ExprKind::Field { target, field } = &base.kind {
+        links.push((field, base.span));
+        base = target;
+    }
+    links.reverse();
+    (base, links)
 }
 
 impl Checker<'_> {
@@ -33,6 +59,8 @@ impl Checker<'_> {
                     texpr(TExprKind::Float(n.value), Ty::Float, span)
                 }
             }
+            // A duration is its number of nanoseconds.
+            ExprKind::Duration(d) => texpr(TExprKind::Int(d.nanos), Ty::Duration, span),
             ExprKind::Bool(b) => texpr(TExprKind::Bool(*b), Ty::Bool, span),
             ExprKind::String(s) => {
                 let t = self.string(env, s);
@@ -56,13 +84,14 @@ impl Checker<'_> {
                 texpr(TExprKind::String(t), Ty::String, span)
             }
             ExprKind::Name(name) => self.name(env, name),
-            ExprKind::Field { target, field } => self.field(env, e, target, field),
+            ExprKind::Field { .. } => self.field(env, e),
             ExprKind::Index { target, index } => self.index(env, target, index, span),
             ExprKind::Call { callee, args } => self.call(env, callee, args, span),
             ExprKind::Unary { op, operand } => self.unary(env, *op, operand, span),
             ExprKind::Binary { op, lhs, rhs } => self.binary(env, *op, lhs, rhs, span),
             ExprKind::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
@@ -70,12 +99,18 @@ impl Checker<'_> {
                 let coll = self.expr(env, collection, None);
                 let elem = self.element_type(&coll, collection.span);
                 let mark = env.mark();
+                self.distinct_bound_names(key.as_ref(), var);
+                let key = key.as_ref().map(|k| {
+                    let ty = Self::key_type(&coll);
+                    env.bind(&k.name, ty, LocalKind::Bound, k.span)
+                });
                 let id = env.bind(&var.name, elem, LocalKind::Bound, var.span);
                 let body = self.condition(env, body);
                 env.restore(mark);
                 texpr(
                     TExprKind::Quantified {
                         quantifier: *quantifier,
+                        key,
                         var: id,
                         collection: Box::new(coll),
                         body: Box::new(body),
@@ -271,18 +306,29 @@ impl Checker<'_> {
         }
     }
 
-    fn field(&mut self, env: &mut Env, whole: &Expr, target: &Expr, field: &Ident) -> TExpr {
-        if let Some(path) = whole.static_path() {
-            if env.lookup(&path[0].name).is_none() {
+    /// Checks a chain of field reads `x.a.b…` in a loop, from `x` out (a chain is a tree as deep
+    /// as it is long); `m.T.a` names declared in module `m` when `m` is no local.
+    fn field(&mut self, env: &mut Env, whole: &Expr) -> TExpr {
+        self.field_chain(env, whole, true)
+    }
+
+    /// [`Self::field`], with the guard of each optional field required or not.
+    fn field_chain(&mut self, env: &mut Env, whole: &Expr, guarded: bool) -> TExpr {
+        let (base, links) = field_links(whole);
+        if let ExprKind::Name(root) = &base.kind {
+            if env.lookup(&root.name).is_none() {
+                let path: Vec<&Ident> = std::iter::once(root).chain(links.iter().map(|(f, _)| *f)).collect();
                 return self.static_field(env, &path, whole.span);
             }
         }
-        let t = self.expr(env, target, None);
-        let texpr = self.field_of(t, field, whole.span);
-        if let TExprKind::Field { .. } = &texpr.kind {
-            self.require_guard(env, &texpr, field);
+        let mut t = self.expr(env, base, None);
+        for (field, span) in links {
+            t = self.field_of(t, field, span);
+            if guarded && matches!(t.kind, TExprKind::Field { .. }) {
+                self.require_guard(env, &t, field);
+            }
         }
-        texpr
+        t
     }
 
     /// Reads field `field` of the checked `target` (no guard check).
@@ -394,10 +440,7 @@ impl Checker<'_> {
 
     fn unguarded_path(&mut self, env: &mut Env, e: &Expr) -> TExpr {
         match &e.kind {
-            ExprKind::Field { target, field } if e.static_path().is_none_or(|p| env.lookup(&p[0].name).is_some()) => {
-                let t = self.unguarded_path(env, target);
-                self.field_of(t, field, e.span)
-            }
+            ExprKind::Field { .. } => self.field_chain(env, e, false),
             _ => self.expr(env, e, None),
         }
     }
@@ -469,6 +512,36 @@ impl Checker<'_> {
     }
 
     /// The element type of a collection iterated by `some`, `all` or `any`.
+    /// `some k, v in m` names two different variables.
+    pub(crate) fn distinct_bound_names(
+        &mut self,
+        key: Option<&crate::syntax::ast::Ident>,
+        var: &crate::syntax::ast::Ident,
+    ) {
+        if let Some(key) = key.filter(|k| k.name == var.name) {
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateDeclaration,
+                    var.span,
+                    format!("`{}` is bound twice", var.name),
+                )
+                .with_label("the key is bound to this name already")
+                .with_note(format!("the key is `{}` here", key.name))
+                .with_help("name the key and the value differently, or write `_` for the one you do not read"),
+            );
+        }
+    }
+
+    /// The type of the key `some k, v in coll` binds: a map's keys are strings, a list's indices
+    /// ints (a collection of another type is reported by [`Self::element_type`]).
+    pub(crate) fn key_type(coll: &TExpr) -> Ty {
+        match &coll.ty {
+            Ty::List(_) => Ty::Int,
+            Ty::Map(_) => Ty::String,
+            _ => Ty::Unknown,
+        }
+    }
+
     pub(crate) fn element_type(&mut self, coll: &TExpr, span: Span) -> Ty {
         match &coll.ty {
             Ty::List(t) | Ty::Map(t) => (**t).clone(),
@@ -490,7 +563,7 @@ impl Checker<'_> {
             UnaryOp::Not => (self.condition(env, operand), Ty::Bool),
             UnaryOp::Neg => {
                 let t = self.expr(env, operand, None);
-                if !t.ty.is_numeric() {
+                if !t.ty.is_numeric() && t.ty != Ty::Duration {
                     let ty = self.display(&t.ty);
                     self.error(
                         Diagnostic::error(Code::TypeMismatch, operand.span, format!("cannot negate a `{ty}`"))
@@ -511,24 +584,46 @@ impl Checker<'_> {
         )
     }
 
-    fn binary(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
-        if matches!(op, BinOp::And | BinOp::Or) {
-            let l = self.condition(env, lhs);
-            let mark = env.mark();
-            if op == BinOp::And {
-                env.add_guards(guards_of(&l));
+    /// Checks a chain of one logical operator, `a and b and c` (a tree leaning left, as deep as
+    /// the chain is long), in a loop: each operand of an `and` under the guards of those before
+    /// it, each operand's guards collected once (the guards of `a and b` are those of `a` and of
+    /// `b`), so a chain of any length takes linear time and no stack.
+    fn logical_chain(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
+        // The operands from the last to the first, each with the span of the node it ends.
+        let mut operands = vec![(rhs, span)];
+        let mut first = lhs;
+        while let ExprKind::Binary { op: inner, lhs, rhs } = &first.kind {
+            if *inner != op {
+                break;
             }
-            let r = self.condition(env, rhs);
-            env.restore(mark);
-            return texpr(
+            operands.push((rhs, first.span));
+            first = lhs;
+        }
+        let mark = env.mark();
+        let mut checked = self.condition(env, first);
+        let guards = |t: &TExpr| if op == BinOp::And { guards_of(t) } else { Vec::new() };
+        let mut new_guards = guards(&checked);
+        while let Some((operand, node_span)) = operands.pop() {
+            env.add_guards(std::mem::take(&mut new_guards));
+            let r = self.condition(env, operand);
+            new_guards = guards(&r);
+            checked = texpr(
                 TExprKind::Binary {
                     op,
-                    lhs: Box::new(l),
+                    lhs: Box::new(checked),
                     rhs: Box::new(r),
                 },
                 Ty::Bool,
-                span,
+                node_span,
             );
+        }
+        env.restore(mark);
+        checked
+    }
+
+    fn binary(&mut self, env: &mut Env, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> TExpr {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            return self.logical_chain(env, op, lhs, rhs, span);
         }
         let l = self.expr(env, lhs, None);
         // The left side types literals on the right (`m.risk == RiskTier.high`, `x == []`).
@@ -574,8 +669,14 @@ impl Checker<'_> {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let same = both_numeric
                     || (*lt == Ty::String && *rt == Ty::String)
-                    || (*lt == Ty::Timestamp && *rt == Ty::Timestamp);
+                    || (*lt == Ty::Timestamp && *rt == Ty::Timestamp)
+                    || (*lt == Ty::Duration && *rt == Ty::Duration);
                 same.then_some(Ty::Bool)
+            }
+            // Time arithmetic: an instant moved by a duration, the duration between two
+            // instants, durations added and scaled.
+            BinOp::Add | BinOp::Sub | BinOp::Mul if time_arithmetic(op, lt, rt).is_some() => {
+                time_arithmetic(op, lt, rt)
             }
             BinOp::In => match rt {
                 Ty::List(elem) if Self::assignable(lt, elem) || Self::assignable(elem, lt) => Some(Ty::Bool),
@@ -610,7 +711,7 @@ impl Checker<'_> {
             ),
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => (
                 format!("cannot order `{ls}` and `{rs}` with `{sym}`"),
-                "`<`, `<=`, `>` and `>=` compare two numbers, two strings or two timestamps".to_string(),
+                "`<`, `<=`, `>` and `>=` compare two numbers, two strings, two timestamps or two durations".to_string(),
             ),
             BinOp::In => (
                 format!("cannot test whether a `{ls}` is in a `{rs}`"),
@@ -626,7 +727,9 @@ impl Checker<'_> {
             ),
             _ => (
                 format!("cannot apply `{sym}` to `{ls}` and `{rs}`"),
-                if op == BinOp::Add {
+                if lt == &Ty::Timestamp || rt == &Ty::Timestamp || lt == &Ty::Duration || rt == &Ty::Duration {
+                    "a timestamp plus or minus a duration is a timestamp, `t1 - t2` is a duration, durations add, subtract and multiply by an `int` (`3 * 30d`)".to_string()
+                } else if op == BinOp::Add {
                     "`+` adds numbers, joins strings or concatenates lists of the same type".to_string()
                 } else {
                     format!("`{sym}` takes two numbers")
@@ -746,7 +849,7 @@ impl Checker<'_> {
         if let Some(s) = closest(&name.name, candidates) {
             d = d.with_did_you_mean(s);
         } else {
-            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since and get");
+            d = d.with_help("the built-ins are count, sum, min, max, lower, upper, startswith, endswith, contains, matches, days_since, get, now, hour, minute, weekday, date, format_time, in_days and in_hours");
         }
         d
     }

@@ -6,6 +6,7 @@ use super::Checker;
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::kube_names::{is_dns_label, is_dns_subdomain};
 use crate::resolve::{DeclRef, LookupError, Named};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{Constraint, DeclKind, Ident, Literal, Setting};
@@ -217,7 +218,7 @@ impl Checker<'_> {
             .unwrap_or(Scope::Namespaced);
         let plural = s
             .string(self, "plural")
-            .unwrap_or_else(|| format!("{}s", name.name.to_lowercase()));
+            .unwrap_or_else(|| crate::english::plural(&name.name.to_lowercase()));
         for key in ["group", "version"] {
             if s.get(key).is_none() {
                 self.error(
@@ -693,19 +694,6 @@ fn wrong_value(code: Code, s: &Setting, want: &str) -> Diagnostic {
     };
     Diagnostic::error(code, s.value_span, format!("`{}` takes {want}", s.key.name))
         .with_label(format!("this is {found}"))
-}
-
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-fn is_dns_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.contains('.') && s.split('.').all(is_dns_label)
 }
 
 fn is_k8s_version(s: &str) -> bool {

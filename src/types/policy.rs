@@ -263,14 +263,26 @@ impl Checker<'_> {
                                 env.add_guards(guards_of(&t));
                                 conditions.push(TCondition::Expr(t));
                             }
-                            Condition::Some { var, collection, .. } => {
+                            Condition::Some {
+                                key, var, collection, ..
+                            } => {
                                 let coll = self.expr(&mut env, collection, None);
                                 let elem = self.element_type(&coll, collection.span);
+                                self.distinct_bound_names(key.as_ref(), var);
+                                let key = key
+                                    .as_ref()
+                                    .map(|k| env.bind(&k.name, Self::key_type(&coll), LocalKind::Bound, k.span));
                                 let local = env.bind(&var.name, elem, LocalKind::Bound, var.span);
                                 conditions.push(TCondition::Some {
+                                    key,
                                     var: local,
                                     collection: coll,
                                 });
+                            }
+                            Condition::Let { name, value, .. } => {
+                                let t = self.expr(&mut env, value, None);
+                                let local = env.bind(&name.name, t.ty.clone(), LocalKind::Bound, name.span);
+                                conditions.push(TCondition::Let { var: local, value: t });
                             }
                         }
                     }

@@ -10,9 +10,6 @@ use crate::resolve::DeclRef;
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDecl, TestItem};
 
-/// The longest Kubernetes namespace name (an RFC 1123 DNS label).
-const MAX_NAMESPACE: usize = 63;
-
 /// What is wrong with an admission namespace entry, if anything. Gatekeeper's match schema takes a
 /// namespace name (an RFC 1123 label) with at most one `*` or `*-` before it, or one `*` or `-*`
 /// after it, not both: `^(\*|\*-)?NAME$|^NAME(\*|-\*)?$`.
@@ -26,24 +23,13 @@ fn namespace_problem(ns: &str) -> Option<&'static str> {
         .or_else(|| ns.strip_suffix("-*"))
         .or_else(|| ns.strip_suffix('*'))
         .unwrap_or(ns);
-    Some(if name.is_empty() {
-        "`*` needs a name beside it; leave `namespaces` out to match every namespace"
-    } else if name.contains('*') {
-        "one `*`, at the start or the end of a name"
-    } else if name.len() > MAX_NAMESPACE {
-        "longer than 63 characters"
-    } else if name.chars().any(|c| c.is_uppercase()) {
-        "namespace names are lowercase"
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        "a namespace name has only `a`-`z`, `0`-`9` and `-`"
-    } else if name.starts_with('-') || name.ends_with('-') {
-        "a namespace name starts and ends with a letter or digit"
-    } else {
-        return None;
-    })
+    if name.is_empty() {
+        return Some("`*` needs a name beside it; leave `namespaces` out to match every namespace");
+    }
+    if name.contains('*') {
+        return Some("one `*`, at the start or the end of a name");
+    }
+    crate::kube_names::dns_label_problem(name)
 }
 
 impl Checker<'_> {
@@ -134,6 +120,10 @@ impl Checker<'_> {
                         .ident(self, "action", &AdmissionAction::words())
                         .and_then(|w| AdmissionAction::from_word(&w))
                         .unwrap_or(AdmissionAction::Deny);
+                    let engine = s
+                        .ident(self, "engine", &AdmissionEngine::words())
+                        .and_then(|w| AdmissionEngine::from_word(&w))
+                        .unwrap_or_default();
                     let namespaces = self.namespaces(&s, "namespaces");
                     let excluded_namespaces = self.namespaces(&s, "excluded_namespaces");
                     let kind_spans = s.get("kinds").map(string_spans).unwrap_or_default();
@@ -164,6 +154,7 @@ impl Checker<'_> {
                         action,
                         namespaces,
                         excluded_namespaces,
+                        engine,
                     });
                 }
                 other => {
@@ -531,12 +522,16 @@ impl Checker<'_> {
                 .with_secondary(policy.span, "policy declared here"),
             );
         }
+        let at =
+            x.at.as_ref()
+                .map(|t| self.expect_type(env, t, &Ty::Timestamp, Code::TypeMismatch, "the time after `at`"));
         Some(TExpectation {
             kind: x.kind,
             policy: policy_id,
             subject,
             args,
             message,
+            at,
             span: x.span,
         })
     }

@@ -1,8 +1,8 @@
 //! Both engines on the same bundle: regorus (govc's embedded engine) in process, and OPA itself
 //! through `tests/opa/decide.py` (the OPA Go library, PyPI `opa-golib-python-bindings`).
 
-use govc::bundle::Bundle;
-use govc::engine::PolicyEngine;
+use govc::backend::bundle::Bundle;
+use govc::runtime::engine::PolicyEngine;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -140,7 +140,8 @@ fn run_decide(request: &Value) -> Vec<Vec<Value>> {
     serde_json::from_slice(&out.stdout).expect("decide.py answers JSON")
 }
 
-fn verdict_of(v: Value) -> Verdict {
+/// The verdict in an engine's JSON answer: its `error`, or its `deny`, `warn` and `allow`.
+pub fn verdict_of(v: Value) -> Verdict {
     if let Some(e) = v.get("error").and_then(Value::as_str) {
         return Verdict::Failed(e.to_string());
     }

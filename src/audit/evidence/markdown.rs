@@ -1,6 +1,7 @@
 //! The evidence report as GitHub-flavoured Markdown.
 
-use super::{count, AccessEvidence, ControlEvidence, Counts, EvidenceReport};
+use super::{AccessEvidence, ControlEvidence, Counts, EvidenceReport};
+use crate::english::count_s;
 use crate::report::markdown::cell;
 use serde_json::Value;
 
@@ -78,12 +79,12 @@ pub(super) fn summary(r: &EvidenceReport) -> String {
     format!(
         "{period}{range}: {} over {}.",
         counts_text(&r.totals),
-        count(r.controls.len() as u64, "control")
+        count_s(r.controls.len(), "control")
     )
 }
 
 pub(super) fn counts_text(c: &Counts) -> String {
-    let mut parts = vec![count(c.decisions, "decision")];
+    let mut parts = vec![count_s(c.decisions, "decision")];
     for (n, what) in [
         (c.allowed, "allowed"),
         (c.denied, "denied"),
@@ -102,13 +103,13 @@ pub(super) fn chain_line(r: &EvidenceReport) -> String {
     if r.chain.intact {
         format!(
             "Evidence chain: ✅ intact ({}, head `{}`).",
-            count(r.chain.records, "record"),
+            count_s(r.chain.records, "record"),
             super::super::chain::short(&r.chain.head)
         )
     } else {
         format!(
             "Evidence chain: ❌ broken ({}; `govc audit verify` names the records).",
-            count(r.chain.problems.len() as u64, "problem")
+            count_s(r.chain.problems.len(), "problem")
         )
     }
 }

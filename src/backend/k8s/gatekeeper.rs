@@ -13,9 +13,11 @@
 use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
-use crate::backend::rego::{emit_fn_module, emit_policy, emit_runtime, uses_runtime, ParamSource, Target};
+use crate::backend::rego::{
+    emit_fn_module, emit_policy, emit_runtime_with, uses_runtime, uses_time, ParamSource, Target,
+};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::checked::AdmissionAction;
+use crate::ir::AdmissionAction;
 use crate::ir::{Admission, Ir, Policy};
 use crate::syntax::ast::ClauseKind;
 use serde_json::{json, Map, Value};
@@ -81,7 +83,9 @@ pub fn admitted(ir: &Ir) -> Result<Vec<Admitted<'_>>, Vec<TargetProblem>> {
     let mut out: Vec<Admitted<'_>> = Vec::new();
     let mut errors = Vec::new();
     for enforcement in &ir.enforcements {
-        let Some(admission) = &enforcement.admission else {
+        // An admission block enforced by the API server alone (`engine = cel`) has no Gatekeeper
+        // manifests: the CEL back end writes its ValidatingAdmissionPolicy.
+        let Some(admission) = enforcement.admission.as_ref().filter(|a| a.engine.gatekeeper()) else {
             continue;
         };
         for package in &enforcement.policies {
@@ -190,6 +194,11 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
             Reported::Deny => "deny",
             Reported::Warn => "warn",
         },
+        // Gatekeeper's convention: what a violation says beyond its message goes in `details`,
+        // which Gatekeeper keeps in audit results and admission responses.
+        violation_details: true,
+        // Gatekeeper reads only `violation`: a policy without `allow` clauses needs no `allow`.
+        allow_without_clauses: false,
     }
 }
 
@@ -207,7 +216,8 @@ pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value 
         .map(|m| yaml_friendly(&emit_fn_module(m, &target)))
         .collect();
     if uses_runtime(&rego, &target) || libs.iter().any(|l| uses_runtime(l, &target)) {
-        libs.push(yaml_friendly(&emit_runtime(&target)));
+        let time = uses_time(&rego, &target) || libs.iter().any(|l| uses_time(l, &target));
+        libs.push(yaml_friendly(&emit_runtime_with(&target, time)));
     }
     let mut code_target = Map::new();
     code_target.insert("target".into(), json!("admission.k8s.gatekeeper.sh"));

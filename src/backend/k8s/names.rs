@@ -2,7 +2,7 @@
 //! derives from `.gov` identifiers.
 
 /// The longest DNS label (RFC 1123), and so the longest ConstraintTemplate name.
-pub const MAX_LABEL: usize = 63;
+pub use crate::kube_names::MAX_LABEL;
 
 /// The Gatekeeper kind of a policy: its name in UpperCamelCase (`bias_tested` → `BiasTested`).
 pub fn policy_kind(policy_name: &str) -> String {
@@ -28,16 +28,7 @@ pub fn constraint_name(policy_name: &str) -> String {
         .to_string()
 }
 
-/// Whether `s` is an RFC 1123 DNS label: lowercase letters, digits and `-`, starting and ending
-/// with a letter or digit, at most 63 characters.
-pub fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_LABEL
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
+pub use crate::kube_names::is_dns_label;
 
 /// The API group of a `group/Kind` written in an `admission` block: `v1` is the core group `""`.
 pub fn api_group(group: &str) -> &str {

@@ -16,13 +16,15 @@ use super::names;
 use super::runtime;
 use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_safely, string_literal};
 use super::Target;
-use crate::checked::Builtin;
-use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT};
-use crate::syntax::ast::Quantifier;
+use crate::ir::Builtin;
+use crate::ir::Quantifier;
+use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT, TIME_LIMIT};
 use std::collections::BTreeSet;
 
-/// Nanoseconds in a day, for `days_since`.
+/// Nanoseconds in a day, for `days_since` and `in_days`.
 const NS_PER_DAY: &str = "86400000000000";
+/// Nanoseconds in an hour, for `in_hours`.
+const NS_PER_HOUR: &str = "3600000000000";
 
 /// A Rego term and whether it is a plain reference (`a.b[c]`), which may be extended with
 /// `.field` or `[index]`.
@@ -215,18 +217,14 @@ impl<'t> Emitter<'t> {
             Expr::Has(path) => vec![format!("{} != null", self.present(path))],
             Expr::Quantified {
                 quantifier,
+                key,
                 var,
                 collection,
                 body,
             } => {
                 let coll = self.term(collection).text;
                 let inner = self.cond(body);
-                // OPA refuses a declared variable the body never reads ("declared var unused").
-                let bound = if free_vars(body).contains(var) {
-                    names::var(var)
-                } else {
-                    "_".to_string()
-                };
+                let bound = bound_vars(key.as_ref(), var, &free_vars(body));
                 match quantifier {
                     Quantifier::Any => {
                         let mut out = vec![format!("some {bound} in {coll}")];
@@ -398,6 +396,11 @@ impl<'t> Emitter<'t> {
                 Term::value(format!("{}({inner})", self.runtime(runtime::ROUND_NUMBER)))
             }
             Expr::Partial(p) => Term::value(self.partial(p)),
+            Expr::Instant(t) => Term::value(format!("time.parse_rfc3339_ns({})", self.term(t).text)),
+            Expr::TimeText(ns) => {
+                let ns = self.term(ns).text;
+                Term::value(format!("{}({ns})", self.runtime(runtime::TIME_TEXT)))
+            }
             // Booleans computed from conditions.
             Expr::And(..)
             | Expr::Or(..)
@@ -504,7 +507,8 @@ impl<'t> Emitter<'t> {
             Builtin::Contains => format!("contains({}, {})", arg(0), arg(1)),
             Builtin::Matches => format!("regex.match({}, {})", arg(1), arg(0)),
             Builtin::DaysSince => format!(
-                "floor((time.now_ns() - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
+                "floor((time.parse_rfc3339_ns({}) - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
+                self.runtime(runtime::NOW),
                 arg(0)
             ),
             Builtin::Get if on == Operands::List => format!(
@@ -515,6 +519,31 @@ impl<'t> Emitter<'t> {
                 arg(2)
             ),
             Builtin::Get => format!("object.get({}, {}, {})", arg(0), arg(1), arg(2)),
+            Builtin::Now => self.runtime(runtime::NOW),
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date | Builtin::FormatTime => {
+                let function = match b {
+                    Builtin::Hour => runtime::TIME_HOUR,
+                    Builtin::Minute => runtime::TIME_MINUTE,
+                    Builtin::Weekday => runtime::TIME_WEEKDAY,
+                    Builtin::Date => runtime::TIME_DATE,
+                    _ => runtime::TIME_FORMAT,
+                };
+                format!("{}({}, {})", self.runtime(function), arg(0), arg(1))
+            }
+            Builtin::InDays => format!("{}({}, {NS_PER_DAY})", self.runtime(runtime::WHOLE_UNITS), arg(0)),
+            Builtin::InHours => format!("{}({}, {NS_PER_HOUR})", self.runtime(runtime::WHOLE_UNITS), arg(0)),
+            // ASCII whitespace, which both engines trim alike (their Unicode tables may differ).
+            Builtin::Trim => format!("trim({}, \" \\t\\n\\r\\f\\u000b\")", arg(0)),
+            Builtin::TrimPrefix => format!("trim_prefix({}, {})", arg(0), arg(1)),
+            Builtin::TrimSuffix => format!("trim_suffix({}, {})", arg(0), arg(1)),
+            Builtin::Split => format!("split({}, {})", arg(0), arg(1)),
+            Builtin::Join => format!("concat({}, {})", arg(1), arg(0)),
+            Builtin::Replace => format!("replace({}, {}, {})", arg(0), arg(1), arg(2)),
+            Builtin::Union => format!("{}({}, {})", self.runtime(runtime::SET_UNION), arg(0), arg(1)),
+            Builtin::Intersection => format!("{}({}, {})", self.runtime(runtime::SET_INTERSECTION), arg(0), arg(1)),
+            Builtin::Difference => format!("{}({}, {})", self.runtime(runtime::SET_DIFFERENCE), arg(0), arg(1)),
+            Builtin::Subset => format!("{}({}, {})", self.runtime(runtime::IS_SUBSET), arg(0), arg(1)),
+            Builtin::Quantity => format!("{}({})", self.runtime(runtime::QUANTITY), arg(0)),
         }
     }
 
@@ -548,14 +577,21 @@ impl<'t> Emitter<'t> {
                 self.failures(b, &inner, out);
             }
             Expr::Quantified {
-                var, collection, body, ..
+                key,
+                var,
+                collection,
+                body,
+                ..
             } => {
                 self.failures(collection, ctx, out);
                 if !body.can_fail() {
                     return;
                 }
                 let mut inner = ctx.to_vec();
-                inner.push(format!("some {} in {}", names::var(var), self.term(collection).text));
+                let mut reads = free_vars(body);
+                reads.insert(var.clone());
+                let bound = bound_vars(key.as_ref(), var, &reads);
+                inner.push(format!("some {bound} in {}", self.term(collection).text));
                 self.failures(body, &inner, out);
             }
             Expr::Call {
@@ -619,6 +655,14 @@ impl<'t> Emitter<'t> {
                     tests
                 }
                 (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
+                    let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {text}"),
+                        format!("not {}({var})", self.runtime(runtime::IS_QUANTITY)),
+                    ]]
+                }
                 _ => Vec::new(),
             };
             for test in tests {
@@ -688,8 +732,9 @@ impl Emitter<'_> {
 
 /// A range limit as a Rego number.
 fn limit_literal(limit: f64) -> String {
-    if limit == INT_LIMIT {
-        "9000000000000000000".to_string()
+    if limit == INT_LIMIT || limit == TIME_LIMIT {
+        // Exact integers: an instant compared with them must not be rounded.
+        format!("{}", limit as i64)
     } else {
         number_literal(limit).replace("e+", "e")
     }
@@ -771,6 +816,22 @@ pub fn indent_lines(stmts: &[String]) -> String {
     out
 }
 
+/// What `some` or `every` binds: `v`, or `k, v` (a map's key or a list's index and the value);
+/// a variable not in `reads` is `_`, as OPA refuses a declared variable nothing reads.
+pub fn bound_vars(key: Option<&Var>, var: &Var, reads: &BTreeSet<Var>) -> String {
+    let name = |v: &Var| {
+        if reads.contains(v) {
+            names::var(v)
+        } else {
+            "_".to_string()
+        }
+    };
+    match key {
+        Some(k) => format!("{}, {}", name(k), name(var)),
+        None => name(var),
+    }
+}
+
 /// The local variables an expression reads that it does not bind itself.
 pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
@@ -786,12 +847,18 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
             }
         }
         Expr::Quantified {
-            var, collection, body, ..
+            key,
+            var,
+            collection,
+            body,
+            ..
         } => {
             collect_free(collection, bound, out);
+            let depth = bound.len();
+            bound.extend(key.iter().cloned());
             bound.push(var.clone());
             collect_free(body, bound, out);
-            bound.pop();
+            bound.truncate(depth);
         }
         other => {
             for child in other.children() {

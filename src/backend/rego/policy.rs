@@ -1,12 +1,12 @@
 //! One policy's Rego package.
 
-use super::expr::{free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
+use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::SchemaChecks;
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
+use crate::ir::ClauseKind;
 use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
-use crate::syntax::ast::ClauseKind;
 use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package.
@@ -110,14 +110,16 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         // `warn` is always a set (LANGUAGE.md §6), empty when the policy has no warn clause.
         out.push_str("\nwarn := set()\n");
     }
-    out.push_str("\ndefault allow := false\n");
+    if policy.has_allow() || target.allow_without_clauses {
+        out.push_str("\ndefault allow := false\n");
+    }
     if policy.has_allow() {
         for clause in policy.clauses.iter().filter(|c| c.kind == ClauseKind::Allow) {
             let mut body = vec![gate.to_string(), "count(deny) == 0".to_string()];
             body.extend(conditions(&mut em, &clause.conditions, None));
             out.push_str(&format!("\nallow if {{\n{}}}\n", indent_lines(&body)));
         }
-    } else {
+    } else if target.allow_without_clauses {
         out.push_str(&format!("\nallow if {{\n\t{gate}\n\tcount(deny) == 0\n}}\n"));
     }
     let mut violation_body = target.violation_guards.clone();
@@ -125,11 +127,19 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     if policy.has_allow() {
         out.push_str(&decision_record(policy));
     }
-    out.push_str(&format!(
-        "\nviolation contains {{\"msg\": msg, \"policy\": {}, \"severity\": {}, \"controls\": {}}} if {{\n{}}}\n",
+    let about = format!(
+        "\"policy\": {}, \"severity\": {}, \"controls\": {}",
         string_literal(&policy.dotted()),
         string_literal(policy.severity.as_str()),
         json_term(&serde_json::json!(policy.controls)),
+    );
+    let record = if target.violation_details {
+        format!("{{\"msg\": msg, \"details\": {{{about}}}}}")
+    } else {
+        format!("{{\"msg\": msg, {about}}}")
+    };
+    out.push_str(&format!(
+        "\nviolation contains {record} if {{\n{}}}\n",
         indent_lines(&violation_body),
     ));
     if !em.helpers.is_empty() {
@@ -342,15 +352,16 @@ fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPa
     for (i, c) in conds.iter().enumerate() {
         match c {
             Condition::Expr(e) => body.extend(em.cond(e)),
-            Condition::Some { var, collection } => {
+            Condition::Some { key, var, collection } => {
                 let coll = em.term(collection).text;
-                // A variable nothing reads is `_`, as OPA wants it.
-                let bound = if reads(&conds[i + 1..], message).contains(var) {
-                    names::var(var)
-                } else {
-                    "_".to_string()
-                };
+                let bound = bound_vars(key.as_ref(), var, &reads(&conds[i + 1..], message));
                 body.push(format!("some {bound} in {coll}"));
+            }
+            Condition::Let { var, value } => {
+                // A binding nothing reads is not written (OPA refuses an unused local).
+                if reads(&conds[i + 1..], message).contains(var) {
+                    body.push(format!("{} := {}", names::var(var), em.term(value).text));
+                }
             }
         }
     }
@@ -362,7 +373,9 @@ fn reads(conds: &[Condition], message: Option<&[MsgPart]>) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
     for c in conds {
         match c {
-            Condition::Expr(e) | Condition::Some { collection: e, .. } => out.extend(free_vars(e)),
+            Condition::Expr(e) | Condition::Some { collection: e, .. } | Condition::Let { value: e, .. } => {
+                out.extend(free_vars(e))
+            }
         }
     }
     for part in message.into_iter().flatten() {
@@ -399,7 +412,9 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
         // the conditions before is written only where it is needed.
         let fails_from = |i: usize| {
             clause.conditions[i..].iter().any(|c| match c {
-                Condition::Expr(e) | Condition::Some { collection: e, .. } => e.can_fail(),
+                Condition::Expr(e) | Condition::Some { collection: e, .. } | Condition::Let { value: e, .. } => {
+                    e.can_fail()
+                }
             }) || clause.message.iter().flatten().any(|part| match part {
                 MsgPart::Value(e) | MsgPart::Number(e) => e.can_fail(),
                 MsgPart::Text(_) => false,
@@ -415,10 +430,16 @@ fn failure_rules(em: &mut Emitter<'_>, policy: &Policy) -> Vec<String> {
                     em.failures(e, &ctx, &mut found);
                     ctx.extend(em.context_cond(e));
                 }
-                Condition::Some { var, collection } => {
+                Condition::Let { var, value } => {
+                    em.failures(value, &ctx, &mut found);
+                    ctx.push(format!("{} := {}", names::var(var), em.term(value).text));
+                }
+                Condition::Some { key, var, collection } => {
                     em.failures(collection, &ctx, &mut found);
                     let coll = em.term(collection).text;
-                    ctx.push(format!("some {} in {coll}", names::var(var)));
+                    let mut read = reads(&clause.conditions[i + 1..], clause.message.as_deref());
+                    read.insert(var.clone());
+                    ctx.push(format!("some {} in {coll}", bound_vars(key.as_ref(), var, &read)));
                 }
             }
         }

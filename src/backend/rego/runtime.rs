@@ -12,7 +12,8 @@
 //!   [`FLOAT_DIGITS`] significant digits, on its decimal digits, which both then hold as the same
 //!   number. The two results differ by about 1e-16 of the value, so their roundings differ only
 //!   when that difference straddles a rounding boundary: with 10 digits, about once in a million
-//!   results (with 15, once in a hundred, which tests/engines.rs catches).
+//!   results (with 15, once in a hundred, which tests/engines.rs catches). A result closer to zero
+//!   than [`crate::ir::FLOAT_TINY`] is zero: below it doubles lose digits where decimals do not.
 //! - Upper and lower case: regorus uses Rust's full case mapping (`upper("ß")` is `"SS"`) and
 //!   lower-cases a final sigma as `ς`; OPA maps each character on its own with Go's simple mapping.
 //!   `to_upper`/`to_lower` use the built-in unless the string holds a character on which the two
@@ -24,9 +25,20 @@
 //!   engines and without ever evaluating a failing operation: OPA stops on `1 / 0` with strict
 //!   built-in errors, and regorus stops on `1e300 * 1e300` (which OPA computes).
 //! - `list_get`: a list element or a default, for `get(xs, i, default)`.
+//! - Time: `now` (the clock, or the time a test or `govc eval --now` fixes at `data.govc.now`),
+//!   the clock and calendar of a timestamp in a time zone (`time_hour`, `time_minute`,
+//!   `time_weekday`, `time_date`), and timestamps as text (`time_text`, `time_format`), written
+//!   with `time.clock`, `time.date` and `time.weekday`, on which the engines agree, rather than
+//!   `time.format`, whose layouts they implement apart (Go's and chrono's).
+//! - Lists as sets (`union`, `intersection`, `difference`, `subset`): through Rego sets, whose
+//!   elements both engines iterate in sorted order, so the resulting lists are the same.
+//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::ir::quantity`]);
+//!   OPA's `units.parse` reads other suffixes (`K`, `ki`) and refuses `n` and `u`. Undefined on
+//!   malformed text, which `is_quantity` tells (the policy reports it as an evaluation failure).
 
 use super::syntax::string_literal;
 use super::Target;
+use crate::ir::quantity;
 use crate::ir::PackagePath;
 use std::sync::OnceLock;
 
@@ -45,6 +57,24 @@ pub const DIVIDE: &str = "divide";
 pub const REMAINDER: &str = "remainder";
 pub const NEGATE: &str = "negate";
 pub const TOTAL: &str = "total";
+pub const NOW: &str = "now";
+pub const TIME_TEXT: &str = "time_text";
+pub const TIME_HOUR: &str = "time_hour";
+pub const TIME_MINUTE: &str = "time_minute";
+pub const TIME_WEEKDAY: &str = "time_weekday";
+pub const TIME_DATE: &str = "time_date";
+pub const TIME_FORMAT: &str = "time_format";
+pub const WHOLE_UNITS: &str = "whole_units";
+
+/// Where a fixed current time is read from (`expect ... at T`, `govc eval --now T`): an RFC 3339
+/// string at `data.govc.now`, outside the bundle's roots.
+pub const CLOCK_DATA: &str = "data.govc.now";
+pub const SET_UNION: &str = "set_union";
+pub const SET_INTERSECTION: &str = "set_intersection";
+pub const SET_DIFFERENCE: &str = "set_difference";
+pub const IS_SUBSET: &str = "is_subset";
+pub const QUANTITY: &str = "quantity";
+pub const IS_QUANTITY: &str = "is_quantity";
 
 /// The library's package for a target (`govc.runtime`; `lib.govc.runtime` in Gatekeeper).
 pub fn package(target: &Target) -> PackagePath {
@@ -96,8 +126,28 @@ fn class(chars: impl Iterator<Item = String>) -> String {
     string_literal(&format!("[{}]", chars.collect::<String>()))
 }
 
+/// Whether emitted Rego calls the time functions of the library.
+pub fn uses_time(rego: &str, target: &Target) -> bool {
+    let pkg = super::package_ref(&package(target));
+    [NOW, "time_", WHOLE_UNITS]
+        .iter()
+        .any(|name| rego.contains(&format!("{pkg}.{name}")))
+}
+
+/// A Rego object literal of suffixes and their numbers.
+fn suffix_object<'a>(entries: impl Iterator<Item = (&'a str, String)>) -> String {
+    let entries: Vec<String> = entries.map(|(s, n)| format!("{}: {n}", string_literal(s))).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
 /// The library's Rego source.
 pub fn emit_runtime(target: &Target) -> String {
+    emit_runtime_with(target, true)
+}
+
+/// The library's Rego source, with its time functions or without them (a Gatekeeper template
+/// ships only what its policy needs).
+pub fn emit_runtime_with(target: &Target, time: bool) -> String {
     let tables = case_tables();
     let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
     // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
@@ -125,18 +175,19 @@ format_number(x) := _layout(_decimal(x)) if {{
 }}
 
 # A float result rounded to {digits} significant digits, the language's float arithmetic (beyond
-# the float limit a result is an evaluation failure, reported where it is computed).
-round_number(x) := 0 if x == 0
+# the float limit a result is an evaluation failure, reported where it is computed; closer to
+# zero than {tiny} it is zero).
+round_number(x) := 0 if abs(x) < {tiny}
 
 round_number(x) := x if abs(x) > {limit}
 
 round_number(x) := 0 - _rounded(0 - x) if {{
-	x < 0
+	x <= -{tiny}
 	x >= -{limit}
 }}
 
 round_number(x) := _rounded(x) if {{
-	x > 0
+	x >= {tiny}
 	x <= {limit}
 }}
 
@@ -293,6 +344,44 @@ _sum_fits(xs) if {{
 	max([abs(x) | some x in xs]) <= 1e308 / count(xs)
 }}
 
+# Lists as sets: sorted lists without duplicates.
+set_union(a, b) := [x | some x in ({{y | some y in a}} | {{y | some y in b}})]
+
+set_intersection(a, b) := [x | some x in ({{y | some y in a}} & {{y | some y in b}})]
+
+set_difference(a, b) := [x | some x in ({{y | some y in a}} - {{y | some y in b}})]
+
+is_subset(a, b) := count({{y | some y in a}} - {{y | some y in b}}) == 0
+
+# A Kubernetes quantity in base units (`500m` is 0.5, `1Ki` 1024), undefined when malformed.
+is_quantity(s) := regex.match({quantity_re}, s)
+
+quantity(s) := _quantity_signed(m[1], _quantity_magnitude(_quantity_digits(m), m[5])) if {{
+	m := regex.find_all_string_submatch_n({quantity_re}, s, 1)[0]
+}}
+
+_quantity_digits(m) := concat("", [_or_zero(trim_left(m[2], "0")), ".", _or_zero(concat("", [m[3], m[4]]))])
+
+_or_zero(s) := "0" if s == ""
+
+_or_zero(s) := s if s != ""
+
+_quantity_magnitude(d, suffix) := to_number(d) * _binary_suffix[suffix]
+
+_quantity_magnitude(d, suffix) := to_number(concat("", [d, "e", format_int(_decimal_suffix[suffix], 10)]))
+
+_quantity_magnitude(d, suffix) := to_number(concat("", [d, "e", trim_left(substring(suffix, 1, -1), "+")])) if {{
+	regex.match(`^[eE][+-]?[0-9]`, suffix)
+}}
+
+_quantity_signed("-", x) := 0 - x
+
+_quantity_signed(sign, x) := x if sign != "-"
+
+_binary_suffix := {binary}
+
+_decimal_suffix := {decimal}
+
 # xs[i], or d when i is outside the list.
 list_get(xs, i, d) := xs[i] if {{
 	i >= 0
@@ -303,6 +392,95 @@ list_get(xs, i, d) := xs[i] if {{
         lower = object(&tables.lower),
         digits = FLOAT_DIGITS,
         limit = super::syntax::number_literal(crate::ir::FLOAT_LIMIT).replace("e+", "e"),
+        tiny = super::syntax::number_literal(crate::ir::FLOAT_TINY),
+        quantity_re = format!("`{}`", quantity::PATTERN),
+        binary = suffix_object(quantity::BINARY_SUFFIXES.iter().map(|(s, p)| (*s, 1024u64.pow(*p).to_string()))),
+        decimal = suffix_object(quantity::DECIMAL_SUFFIXES.iter().map(|(s, e)| (*s, e.to_string()))),
     ));
+    // Gatekeeper admits no data reference outside `data.lib` and `data.inventory`: admission
+    // reads the clock.
+    let now = match target.params {
+        super::ParamSource::BundleData => format!(
+            "# The current time: the one a test or `govc eval --now` fixes, else the clock.\n\
+             now := t if {{\n\tt := {CLOCK_DATA}\n\tis_string(t)\n}} else := time_text(time.now_ns())\n"
+        ),
+        super::ParamSource::Gatekeeper => {
+            "# The current time: the clock.\nnow := time_text(time.now_ns())\n".to_string()
+        }
+    };
+    if time {
+        out.push_str(&TIME_LIBRARY.replace("{now}", &now));
+    }
     out
 }
+
+/// The time functions of the library (see the module documentation). Every timestamp they are
+/// given is valid (a checked document, a literal, or text they wrote), every zone a constant name
+/// both engines know (checked at compile time).
+const TIME_LIBRARY: &str = r#"
+{now}
+# The clock and calendar of timestamp t in time zone z.
+time_hour(t, z) := c[0] if {
+	c := time.clock([time.parse_rfc3339_ns(t), z])
+}
+
+time_minute(t, z) := c[1] if {
+	c := time.clock([time.parse_rfc3339_ns(t), z])
+}
+
+# 1 (Monday) to 7 (Sunday), as ISO 8601 numbers the days.
+time_weekday(t, z) := _weekdays[time.weekday([time.parse_rfc3339_ns(t), z])]
+
+_weekdays := {"Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6, "Sunday": 7}
+
+time_date(t, z) := _date_text(time.parse_rfc3339_ns(t), z)
+
+# Timestamp t as RFC 3339 text with the offset of zone z (minutes; `Z` for no offset).
+time_format(t, z) := _time_text(time.parse_rfc3339_ns(t), z)
+
+# An instant (nanoseconds since 1970) as RFC 3339 text in UTC.
+time_text(ns) := _time_text(ns, "UTC")
+
+_time_text(ns, z) := concat("", [_date_text(ns, z), "T", _clock_text(ns, z), _nanos_text(_sub_second(ns)), _offset_text(ns, z)])
+
+_date_text(ns, z) := concat("-", [format_int(d[0], 10), _two(d[1]), _two(d[2])]) if {
+	d := time.date([ns, z])
+}
+
+_clock_text(ns, z) := concat(":", [_two(c[0]), _two(c[1]), _two(c[2])]) if {
+	c := time.clock([ns, z])
+}
+
+_two(n) := format_int(n, 10) if n >= 10
+
+_two(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+
+# The nanoseconds past the second (the remainder has the sign of the instant on both engines).
+_sub_second(ns) := ((ns % 1000000000) + 1000000000) % 1000000000
+
+_nanos_text(0) := ""
+
+_nanos_text(f) := concat("", [".", trim_right(substring(format_int(f + 1000000000, 10), 1, 9), "0")]) if f != 0
+
+# The zone's offset at the instant: its wall clock read as UTC, minus the instant.
+_offset_text(ns, z) := _offset(_offset_seconds(ns, z))
+
+_offset_seconds(ns, z) := (local - (ns - _sub_second(ns))) / 1000000000 if {
+	local := time.parse_rfc3339_ns(concat("", [_date_text(ns, z), "T", _clock_text(ns, z), "Z"]))
+}
+
+_offset(0) := "Z"
+
+_offset(s) := concat("", ["+", _hours_minutes(s)]) if s > 0
+
+_offset(s) := concat("", ["-", _hours_minutes(0 - s)]) if s < 0
+
+_hours_minutes(s) := concat(":", [_two(h), _two(m)]) if {
+	minutes := floor(s / 60)
+	h := floor(minutes / 60)
+	m := minutes - (h * 60)
+}
+
+# The whole units in duration d, rounded toward zero (d and unit in nanoseconds).
+whole_units(d, unit) := (d - (d % unit)) / unit
+"#;

@@ -6,7 +6,7 @@
 use super::syntax::string_literal;
 use crate::ir::{Schema, SchemaField};
 
-use crate::checked::RFC3339_PATTERN as RFC3339;
+use crate::ir::RFC3339_PATTERN as RFC3339;
 
 /// One step of the path to a value, for messages.
 #[derive(Clone)]

@@ -36,13 +36,11 @@ pub fn load_named_from(dir: &Path, base: Option<&Path>) -> Result<SourceMap, Loa
     if !dir.exists() {
         return Err(LoadError(format!("`{}` does not exist", dir.display())));
     }
-    let mut paths = Vec::new();
-    if dir.is_file() {
-        paths.push(dir.to_path_buf());
+    let paths = if dir.is_file() {
+        vec![dir.to_path_buf()]
     } else {
-        collect_gov_files(dir, &mut paths)?;
-    }
-    paths.sort();
+        gov_files(dir)?
+    };
     let root = if dir.is_file() {
         dir.parent().unwrap_or(dir)
     } else {
@@ -126,6 +124,15 @@ pub fn add_stdlib(sources: &mut SourceMap) {
     }
 }
 
+/// The `.gov` files of the project directory `dir`, sorted by path: what [`load`] reads, and
+/// what `govc fmt DIR` formats.
+pub fn gov_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut paths = Vec::new();
+    collect_gov_files(dir, &mut paths)?;
+    paths.sort();
+    Ok(paths)
+}
+
 /// The `.gov` files below `dir`, in a deterministic order. Symbolic links are followed, to files
 /// and to directories (shared policies linked into a project are part of it). Each directory and
 /// file is taken once, by the first path that reaches it in name order, and a link to the project
@@ -205,8 +212,19 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The IR of an analysis without errors: what the back ends read.
+    pub fn lower(&self) -> crate::ir::Ir {
+        crate::ir::lower(&crate::ir::LowerInput {
+            program: &self.program,
+            order: &self.graph.order(),
+            imported_policies: &self.names.imported_policies(),
+            sources: &self.sources,
+        })
     }
 }
 
@@ -284,11 +302,16 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|ids| {
-                s.spawn(move || {
-                    ids.iter()
-                        .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
-                        .collect::<Vec<_>>()
-                })
+                // A syntax tree is as deep as the parser allows: built and dropped on a stack
+                // sized for it.
+                crate::limits::compiler_thread("govc-parse")
+                    .spawn_scoped(s, move || {
+                        ids.iter()
+                            .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
+                            .collect::<Vec<_>>()
+                    })
+                    // INVARIANT: only address space is reserved; failing that leaves nothing to run on.
+                    .expect("start a parser thread")
             })
             .collect();
         handles
@@ -302,4 +325,17 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
         diags.append(&mut d);
     }
     modules
+}
+
+/// A project's name for reports: its directory's name.
+pub fn project_name(dir: &std::path::Path) -> String {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let dir = if dir.is_file() {
+        dir.parent().map(|p| p.to_path_buf()).unwrap_or(dir)
+    } else {
+        dir
+    };
+    dir.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "project".into())
 }

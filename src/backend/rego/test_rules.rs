@@ -2,10 +2,11 @@
 
 use super::expr::{indent_lines, Emitter};
 use super::names;
+use super::runtime;
 use super::syntax::{comment, package_ref, string_literal};
 use super::{overrides_path, Target};
+use crate::ir::ExpectKind;
 use crate::ir::{Expectation, TestSuite};
-use crate::syntax::ast::ExpectKind;
 
 /// The Rego source of a module's tests.
 pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
@@ -46,6 +47,9 @@ pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation) -> String {
             package_ref(&overrides_path(&x.policy)),
             fields.join(", ")
         ));
+    }
+    if let Some(at) = &x.at {
+        stmt.push_str(&format!(" with {} as {}", runtime::CLOCK_DATA, em.term(at).text));
     }
     stmt
 }

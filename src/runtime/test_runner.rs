@@ -4,9 +4,9 @@
 //! which keeps `opa test` and `govc test` honest with each other.
 
 use crate::backend::rego::{self, Target};
-use crate::engine::{Decision, PolicyEngine};
+use crate::ir::ExpectKind;
 use crate::ir::{Expectation, Ir, TestSuite};
-use crate::syntax::ast::ExpectKind;
+use crate::runtime::engine::{Decision, PolicyEngine};
 use serde_json::Value;
 
 /// The result of one test.
@@ -27,7 +27,7 @@ impl TestResult {
 const RUNNER_PACKAGE: &str = "govc_runner";
 
 /// Runs the tests whose name (or `suite › name`) contains `filter`.
-pub fn run(ir: &Ir, bundle: &crate::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
+pub fn run(ir: &Ir, bundle: &crate::backend::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
     let mut engine = PolicyEngine::load(bundle, true)?;
     let (runner, keys) = runner_module(&ir.tests);
     let target = Target::bundle();
@@ -113,6 +113,11 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
                         rego::indent_lines(&body)
                     ));
                 }
+                if let Some(at) = &x.at {
+                    let mut body = lets.clone();
+                    body.push(format!("_x := {}", em.term(at).text));
+                    out.push_str(&format!("\n{key}_at := _x if {{\n{}}}\n", rego::indent_lines(&body)));
+                }
                 keys.insert((si, ti, xi), key);
             }
         }
@@ -131,7 +136,15 @@ fn judge(engine: &mut PolicyEngine, x: &Expectation, key: &str) -> Result<(), St
     } else {
         engine.eval(&format!("data.{RUNNER_PACKAGE}.{key}_overrides"))?
     };
-    let d = engine.decide(&x.policy, &subject, overrides.as_ref())?;
+    let now = match &x.at {
+        None => None,
+        Some(_) => Some(
+            engine
+                .eval(&format!("data.{RUNNER_PACKAGE}.{key}_at"))?
+                .ok_or("the time after `at` is undefined")?,
+        ),
+    };
+    let d = engine.decide_at(&x.policy, &subject, overrides.as_ref(), now.as_ref())?;
     check(x, &d)
 }
 

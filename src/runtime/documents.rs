@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
-/// The deepest nesting of lists and objects a document may have (the parsers' own limit).
-pub const MAX_DEPTH: usize = 128;
+/// The deepest nesting of lists and objects a document may have: the language's one nesting
+/// limit (the deepest a subject type can describe), which is also the parsers' own limit.
+pub const MAX_DEPTH: usize = crate::limits::MAX_NESTING;
 
 /// Why a text is refused before it is parsed; displayed as a predicate of the document's name
 /// (`` `x.yaml` nests lists and objects deeper than ... ``).
@@ -62,11 +63,11 @@ pub fn parse_documents(text: &str, syntax: Syntax) -> Result<Vec<Value>, String>
         return Err(DocumentError::TooDeep { line }.to_string());
     }
     match syntax {
-        Syntax::Json => serde_json::from_str(text)
+        Syntax::Json => json_value(text)
             .map(|v| vec![v])
             .map_err(|e| format!("is not valid JSON: {e}")),
         Syntax::Yaml => yaml_stream(text),
-        Syntax::Either => match serde_json::from_str::<Value>(text) {
+        Syntax::Either => match json_value(text) {
             Ok(v) => Ok(vec![v]),
             Err(json_error) => yaml_stream(text).map_err(|yaml_error| {
                 // Text that starts like JSON was meant as JSON: its error says what is wrong.
@@ -78,6 +79,16 @@ pub fn parse_documents(text: &str, syntax: Syntax) -> Result<Vec<Value>, String>
             }),
         },
     }
+}
+
+/// The JSON value of a text already known to nest at most [`MAX_DEPTH`] deep. serde_json's own
+/// limit (127 levels) is off: it would refuse documents at the limit.
+fn json_value(text: &str) -> serde_json::Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = Value::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// The documents of a YAML stream, empty ones left out.
@@ -205,6 +216,10 @@ mod tests {
     fn documents_up_to_the_limit_parse() {
         let at_limit = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse_documents(&at_limit, Syntax::Either).is_ok());
+        assert!(parse_documents(&at_limit, Syntax::Json).is_ok());
+        // An object holding lists `MAX_DEPTH - 1` deep.
+        let yaml = "a: ".to_string() + &"[".repeat(MAX_DEPTH - 1) + &"]".repeat(MAX_DEPTH - 1);
+        assert!(parse_documents(&yaml, Syntax::Yaml).is_ok());
         let yaml = "a:\n  b: [1, {c: 'it''s'}]\n  d: x[y\n";
         assert_eq!(
             parse_documents(yaml, Syntax::Either),

@@ -130,6 +130,8 @@ fn describe(origin: &Origin) -> String {
             format!("the tests of `{}`", module.strip_suffix("_test").unwrap_or(&module))
         }
         Origin::Resource { kind, .. } => format!("the resource `{kind}`"),
+        Origin::Clause { policy, index } => format!("clause {} of the policy `{}`", index + 1, policy.join(".")),
+        Origin::Let { policy, index } => format!("`let` {} of the policy `{}`", index + 1, policy.join(".")),
     }
 }
 

@@ -1,8 +1,8 @@
 //! The embedded Rego engine (regorus), loaded with a compiled bundle: what `govc test` and
 //! `govc eval` evaluate, so what is tested is what is deployed.
 
+use crate::backend::bundle::Bundle;
 use crate::backend::rego::{overrides_path, package_ref};
-use crate::bundle::Bundle;
 use crate::ir::PackagePath;
 use serde::Serialize;
 use serde_json::Value;
@@ -75,7 +75,23 @@ impl PolicyEngine {
 
     /// The decision of `policy` on `input`, with parameter `overrides` if given.
     pub fn decide(&self, policy: &PackagePath, input: &Value, overrides: Option<&Value>) -> Result<Decision, String> {
+        self.decide_at(policy, input, overrides, None)
+    }
+
+    /// [`PolicyEngine::decide`] with the current time fixed to `now` (an RFC 3339 string) when
+    /// given: what `now()` reads (`expect ... at T`, `govc eval --now T`).
+    pub fn decide_at(
+        &self,
+        policy: &PackagePath,
+        input: &Value,
+        overrides: Option<&Value>,
+        now: Option<&Value>,
+    ) -> Result<Decision, String> {
         let mut e = self.engine.clone();
+        if let Some(now) = now {
+            e.add_data(from_json(&serde_json::json!({ "govc": { "now": now } }))?)
+                .map_err(|err| format!("now: {err}"))?;
+        }
         if let Some(o) = overrides {
             let mut data = o.clone();
             for seg in overrides_path(policy).iter().rev() {

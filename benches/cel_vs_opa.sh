@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# CEL vs OPA: the latency of one admission decision per conformance case, through the
+# ValidatingAdmissionPolicy on Google's CEL runtime (cel-expr-python) and through the policy's
+# Rego on OPA (opa-golib-python-bindings), for every policy the example enforces with
+# `engine = cel` or `both`. Prints the median of N runs per case, then per policy.
+#
+#   bash benches/cel_vs_opa.sh [RUNS]           (needs .venv from scripts/setup-python.sh)
+#
+# Both engines are called in-process from Python, so each figure includes the same kind of
+# overhead: converting the document into the engine (once per decision, as the API server and
+# OPA do) and the call itself. The CEL side evaluates every variable and validation of the VAP
+# (and of its `-warn` VAP), the OPA side the policy's `deny` and `warn`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+RUNS=${1:-200}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/govc-cel-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cargo build --quiet --release
+target/release/govc build --quiet examples/ai-governance --out "$WORK/out"
+.venv/bin/python tests/cel/vap_differential.py --out "$WORK/out" \
+    --cases tests/conformance/ai-governance.json --bench "$RUNS" | grep -v '^ok '

@@ -1,0 +1,777 @@
+//! `.gov` expressions as CEL, or the construct that has no faithful CEL translation.
+//!
+//! Values read from the document keep the JSON type they arrived with (the API server hands the
+//! object to CEL as unstructured JSON: `2` is an `int`, `2.5` a `double`), so every number read
+//! from the document or the parameters is converted to its `.gov` type (`int(...)`,
+//! `double(...)`): CEL has no `int + double`. Functions are inlined (CEL has none), with
+//! comprehension variables renamed where an argument would be captured.
+
+use crate::ir::{BinOp, Builtin, Expr, Ir, MsgPart, Operands, Policy, Quantifier, Schema, Var};
+
+/// A construct with no faithful CEL translation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untranslatable {
+    /// The construct, as a user reads it (`float arithmetic`, `days_since`).
+    pub construct: String,
+    /// Why CEL cannot say the same thing.
+    pub why: String,
+}
+
+pub(super) fn untranslatable(construct: impl Into<String>, why: impl Into<String>) -> Untranslatable {
+    Untranslatable {
+        construct: construct.into(),
+        why: why.into(),
+    }
+}
+
+/// Words CEL reserves: they cannot name a variable, and are read with `["..."]` as fields.
+const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];
+
+/// Whether `name` can be written as `x.name` in CEL.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&name)
+}
+
+/// A user's name as a CEL variable name: kept unless CEL reserves it or it starts with `_`
+/// (govc's own variables start with `_` and never end with one); then it gets a trailing `_`.
+pub fn user_name(name: &str) -> String {
+    if is_identifier(name) && !name.starts_with('_') {
+        name.to_string()
+    } else {
+        format!("{name}_")
+    }
+}
+
+/// A CEL string literal.
+pub fn string_literal(s: &str) -> String {
+    // A JSON string is a CEL string: the same escapes (`\"`, `\\`, `\n`, `\uXXXX`).
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// A CEL double literal (`1.0`, `0.05`, `1e+300`).
+pub fn double_literal(f: f64) -> String {
+    let text = format!("{f:?}");
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// A JSON value as a CEL literal.
+pub fn json_literal(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.to_string(),
+            None => double_literal(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => string_literal(s),
+        Value::Array(items) => format!("[{}]", items.iter().map(json_literal).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", string_literal(k), json_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `target.name`, or `target["name"]` where `name` is not a CEL identifier.
+pub fn select(target: &str, name: &str) -> String {
+    if is_identifier(name) {
+        format!("{target}.{name}")
+    } else {
+        format!("{target}[{}]", string_literal(name))
+    }
+}
+
+/// `has(target.name)`, or `"name" in target` where `name` is not a CEL identifier.
+pub fn has_field(target: &str, name: &str) -> String {
+    if is_identifier(name) {
+        format!("has({target}.{name})")
+    } else {
+        format!("{} in {target}", string_literal(name))
+    }
+}
+
+/// How many elements the cost estimate assumes each list or map has (see [`COST_LIMIT`]).
+pub const ASSUMED_SIZE: u64 = 100;
+
+/// The cost one CEL expression may reach: Kubernetes' per-expression limit (`PerCallLimit`).
+pub const COST_LIMIT: u64 = 1_000_000;
+
+/// A local variable in scope: what it stands for in CEL and its schema.
+struct Local {
+    var: Var,
+    text: String,
+    schema: Option<Schema>,
+    /// A raw document value (a comprehension variable): numbers are converted when read.
+    raw: bool,
+}
+
+/// Translates the expressions of one policy.
+pub struct Translator<'a> {
+    ir: &'a Ir,
+    policy: &'a Policy,
+    locals: Vec<Local>,
+    /// Comprehensions open around the expression being translated, and the most seen at once.
+    depth: u32,
+    max_depth: u32,
+}
+
+impl<'a> Translator<'a> {
+    pub fn new(ir: &'a Ir, policy: &'a Policy) -> Self {
+        Translator {
+            ir,
+            policy,
+            locals: Vec::new(),
+            depth: 0,
+            max_depth: 0,
+        }
+    }
+
+    /// The CEL of a policy-level expression, checked against the cost budget.
+    pub fn translate(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+        self.max_depth = 0;
+        let text = self.expr(e)?;
+        self.check_cost()?;
+        Ok(text)
+    }
+
+    /// Fails when the comprehensions nested so far would exceed the cost budget.
+    pub fn check_cost(&self) -> Result<(), Untranslatable> {
+        let cost = ASSUMED_SIZE.saturating_pow(self.max_depth).saturating_mul(10);
+        if cost > COST_LIMIT {
+            return Err(untranslatable(
+                format!("{} nested quantifiers", self.max_depth),
+                format!(
+                    "with {ASSUMED_SIZE} elements per list its estimated CEL cost is {cost}, above Kubernetes' limit of {COST_LIMIT} per expression"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with `var` bound to `text` (a comprehension variable when `raw`).
+    pub fn with_local<T>(
+        &mut self,
+        var: &Var,
+        text: String,
+        schema: Option<Schema>,
+        raw: bool,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        self.locals.push(Local {
+            var: var.clone(),
+            text,
+            schema,
+            raw,
+        });
+        let out = f(self);
+        self.locals.pop();
+        out
+    }
+
+    /// A comprehension variable's CEL name for `var`: its own name unless a variable in scope
+    /// already has it (an inlined argument could then be captured).
+    pub fn fresh_name(&self, var: &Var) -> String {
+        let base = user_name(&var.0);
+        let taken = |n: &str| {
+            self.locals.iter().any(|l| l.raw && l.text == n) || self.locals.iter().any(|l| mentions(&l.text, n))
+        };
+        if !taken(&base) {
+            return base;
+        }
+        (2..)
+            .map(|i| format!("{base}{i}"))
+            .find(|n| !taken(n))
+            .expect("some suffix is free")
+    }
+
+    /// Opens a comprehension for the cost estimate.
+    pub fn enter(&mut self) {
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+    }
+
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// The schema of a value, where it can be known.
+    pub fn schema(&self, e: &Expr) -> Option<Schema> {
+        match e {
+            Expr::Int(_) => Some(Schema::Number {
+                integer: true,
+                min: None,
+                max: None,
+            }),
+            Expr::Float(_) => Some(float()),
+            Expr::Bool(_) => Some(Schema::Bool),
+            Expr::String(_) | Expr::Format(_) | Expr::TimeText(_) => Some(Schema::String { pattern: None }),
+            Expr::Instant(_) => None,
+            Expr::Subject => Some(self.policy.subject.clone()),
+            Expr::Param(name) => self
+                .policy
+                .params
+                .iter()
+                .find(|p| &p.name == name)
+                .map(|p| p.schema.clone()),
+            Expr::Let(v) => self
+                .policy
+                .lets
+                .iter()
+                .find(|(l, _)| l == v)
+                .and_then(|(_, e)| self.schema(e)),
+            Expr::Local(v) => self.local(v).and_then(|l| l.schema.clone()),
+            Expr::Field { target, name } => match self.schema(target)? {
+                Schema::Object { fields, .. } => fields.into_iter().find(|f| &f.name == name).map(|f| f.schema),
+                _ => None,
+            },
+            Expr::Index { target, .. } => match self.schema(target)? {
+                Schema::List { items, .. } => Some(*items),
+                Schema::Map { values } => Some(*values),
+                _ => None,
+            },
+            Expr::Builtin { builtin, args, .. } => match builtin {
+                Builtin::Count | Builtin::DaysSince => Some(Schema::Number {
+                    integer: true,
+                    min: None,
+                    max: None,
+                }),
+                Builtin::Sum | Builtin::Min | Builtin::Max => match self.schema(args.first()?)? {
+                    Schema::List { items, .. } => Some(*items),
+                    _ => None,
+                },
+                Builtin::Lower | Builtin::Upper => Some(Schema::String { pattern: None }),
+                Builtin::Get => args.get(2).and_then(|d| self.schema(d)),
+                _ => Some(Schema::Bool),
+            },
+            Expr::Binary { op, lhs, rhs, .. } => match op {
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Mod => {
+                    let l = self.schema(lhs)?;
+                    if is_float(&l) || self.schema(rhs).as_ref().is_some_and(is_float) {
+                        Some(float())
+                    } else {
+                        Some(l)
+                    }
+                }
+                BinOp::Div => Some(float()),
+                _ => Some(Schema::Bool),
+            },
+            Expr::Neg(x) | Expr::Rounded(x) => self.schema(x),
+            Expr::Partial(p) => self.schema(&p.expr),
+            Expr::Not(_) | Expr::And(..) | Expr::Or(..) | Expr::In { .. } | Expr::Has(_) | Expr::Quantified { .. } => {
+                Some(Schema::Bool)
+            }
+            Expr::List(items) => Some(Schema::List {
+                items: Box::new(items.first().and_then(|i| self.schema(i)).unwrap_or(Schema::Any)),
+                min_items: None,
+            }),
+            Expr::Call { .. } | Expr::Record(_) => None,
+        }
+    }
+
+    fn local(&self, v: &Var) -> Option<&Local> {
+        self.locals.iter().rev().find(|l| &l.var == v)
+    }
+
+    /// The CEL of a value.
+    pub fn expr(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+        Ok(match e {
+            Expr::Int(i) => i.to_string(),
+            Expr::Float(f) => double_literal(*f),
+            Expr::Bool(b) => b.to_string(),
+            Expr::String(s) => string_literal(s),
+            Expr::Format(parts) => self.message(parts)?,
+            Expr::Instant(_) | Expr::TimeText(_) => {
+                return Err(untranslatable(
+                    "time arithmetic",
+                    "durations and timestamps computed from them are not translated to CEL yet",
+                ))
+            }
+            Expr::Subject => "object".into(),
+            Expr::Param(name) => format!("variables.{}", user_name(name)),
+            Expr::Let(v) => format!("variables.{}", user_name(&v.0)),
+            Expr::Local(v) => {
+                let local = self
+                    .local(v)
+                    .ok_or_else(|| untranslatable(format!("`{}`", v.0), "a variable out of scope"))?;
+                if local.raw {
+                    self.number(&local.text, local.schema.as_ref())
+                } else {
+                    local.text.clone()
+                }
+            }
+            Expr::Field { target, name } => {
+                let raw = select(&self.expr(target)?, name);
+                self.number(&raw, self.schema(e).as_ref())
+            }
+            Expr::Index { target, index } => {
+                let raw = format!("{}[{}]", self.expr(target)?, self.expr(index)?);
+                self.number(&raw, self.schema(e).as_ref())
+            }
+            Expr::Call { module, name, args, .. } => self.call(module, name, args)?,
+            Expr::Builtin { builtin, args, on } => self.builtin(*builtin, args, *on)?,
+            Expr::Not(x) => format!("!{}", self.operand(x)?),
+            Expr::Neg(x) => format!("-{}", self.operand(x)?),
+            Expr::And(a, b) => format!("{} && {}", self.operand(a)?, self.operand(b)?),
+            Expr::Or(a, b) => format!("({} || {})", self.expr(a)?, self.expr(b)?),
+            Expr::Binary {
+                op,
+                operands,
+                lhs,
+                rhs,
+            } => self.binary(*op, *operands, lhs, rhs)?,
+            Expr::In { element, collection, .. } => {
+                format!("{} in {}", self.operand(element)?, self.operand(collection)?)
+            }
+            Expr::Quantified {
+                quantifier,
+                key,
+                var,
+                collection,
+                body,
+            } => {
+                if key.is_some() {
+                    return Err(untranslatable(
+                        "a quantifier over keys and values",
+                        "iteration over a map's entries or a list's indices is not translated to CEL yet",
+                    ));
+                }
+                let macro_name = match quantifier {
+                    Quantifier::All => "all",
+                    Quantifier::Any => "exists",
+                };
+                self.comprehension(macro_name, var, collection, |t| t.expr(body))?
+            }
+            Expr::Has(path) => self.has(path)?,
+            Expr::Record(fields) => {
+                let mut out = Vec::new();
+                for (k, v) in fields {
+                    out.push(format!("{}: {}", string_literal(k), self.expr(v)?));
+                }
+                format!("{{{}}}", out.join(", "))
+            }
+            Expr::List(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.expr(i)?);
+                }
+                format!("[{}]", out.join(", "))
+            }
+            Expr::Rounded(_) => {
+                return Err(untranslatable(
+                    "float arithmetic",
+                    "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
+                ))
+            }
+            Expr::Partial(p) => {
+                return Err(untranslatable(
+                    format!("`{}`", p.text),
+                    format!(
+                        "it can fail at run time ({}), which the bundle reports as a denial; a failing CEL expression is an error instead",
+                        p.failures.iter().map(|f| f.cause()).collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+        })
+    }
+
+    /// An operand of a prefix or infix operator: parenthesized unless it is atomic.
+    fn operand(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+        let text = self.expr(e)?;
+        Ok(if atomic(&text) { text } else { format!("({text})") })
+    }
+
+    /// A number read from a document or the parameters, as its `.gov` type.
+    fn number(&self, raw: &str, schema: Option<&Schema>) -> String {
+        match schema {
+            Some(Schema::Number { integer: true, .. }) => format!("int({raw})"),
+            Some(Schema::Number { integer: false, .. }) => format!("double({raw})"),
+            _ => raw.to_string(),
+        }
+    }
+
+    /// `collection.<macro>(var, body)`; over a map, the variable is each value (`.gov`
+    /// quantifies over a map's values, CEL over its keys).
+    pub fn comprehension(
+        &mut self,
+        macro_name: &str,
+        var: &Var,
+        collection: &Expr,
+        body: impl FnOnce(&mut Self) -> Result<String, Untranslatable>,
+    ) -> Result<String, Untranslatable> {
+        self.iterate(var, collection, |t, coll, it| {
+            Ok(format!("{coll}.{macro_name}({it}, {})", body(t)?))
+        })
+    }
+
+    /// Binds `var` to each element of `collection` (each value of a map) around `f`, which is
+    /// given the collection's CEL and the iteration variable's name and writes the macro.
+    pub fn iterate(
+        &mut self,
+        var: &Var,
+        collection: &Expr,
+        f: impl FnOnce(&mut Self, &str, &str) -> Result<String, Untranslatable>,
+    ) -> Result<String, Untranslatable> {
+        let coll = self.operand(collection)?;
+        let coll_schema = self.schema(collection);
+        let name = self.fresh_name(var);
+        self.enter();
+        let out = match coll_schema {
+            Some(Schema::Map { values }) => {
+                let key = format!("{name}_key");
+                let value = format!("{coll}[{key}]");
+                self.with_local(var, value, Some(*values), true, |t| f(t, &coll, &key))
+            }
+            other => {
+                let items = match other {
+                    Some(Schema::List { items, .. }) => Some(*items),
+                    _ => None,
+                };
+                self.with_local(var, name.clone(), items, true, |t| f(t, &coll, &name))
+            }
+        };
+        self.leave();
+        out
+    }
+
+    /// `has` on every step of a path: present and not null.
+    fn has(&mut self, path: &Expr) -> Result<String, Untranslatable> {
+        let mut steps = Vec::new();
+        let mut cur = path;
+        while let Expr::Field { target, name } = cur {
+            steps.push((target.as_ref(), name.as_str()));
+            cur = target;
+        }
+        steps.reverse();
+        let mut out = Vec::new();
+        for (target, name) in steps {
+            let t = self.raw_path(target)?;
+            out.push(has_field(&t, name));
+            out.push(format!("{} != null", select(&t, name)));
+        }
+        if out.is_empty() {
+            return Err(untranslatable(
+                "`has` of a value that is not a field",
+                "CEL's `has` tests fields",
+            ));
+        }
+        Ok(out.join(" && "))
+    }
+
+    /// A path as CEL selects it, with no number conversion (for `has`).
+    fn raw_path(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+        match e {
+            Expr::Field { target, name } => Ok(select(&self.raw_path(target)?, name)),
+            Expr::Local(v) => match self.local(v) {
+                Some(l) => Ok(l.text.clone()),
+                None => self.expr(e),
+            },
+            other => self.expr(other),
+        }
+    }
+
+    /// An interpolated message: text and values joined with `+`.
+    pub fn message(&mut self, parts: &[MsgPart]) -> Result<String, Untranslatable> {
+        let mut out = Vec::new();
+        for part in parts {
+            out.push(match part {
+                MsgPart::Text(t) => string_literal(t),
+                MsgPart::Value(e) => match self.schema(e) {
+                    Some(Schema::Bool) => format!("string({})", self.expr(e)?),
+                    _ => self.operand(e)?,
+                },
+                MsgPart::Number(e) => match self.schema(e) {
+                    Some(Schema::Number { integer: true, .. }) => format!("string({})", self.expr(e)?),
+                    _ => {
+                        return Err(untranslatable(
+                            "a float interpolated into a message",
+                            "CEL writes doubles its own way (`1e+06`), not as the language does (`1000000`)",
+                        ))
+                    }
+                },
+            });
+        }
+        if out.is_empty() {
+            return Ok(string_literal(""));
+        }
+        Ok(out.join(" + "))
+    }
+
+    fn call(&mut self, module: &[String], name: &str, args: &[Expr]) -> Result<String, Untranslatable> {
+        let ir = self.ir;
+        let f = ir
+            .fn_modules
+            .iter()
+            .filter(|m| m.package == module)
+            .flat_map(|m| &m.fns)
+            .find(|f| f.name == name)
+            .ok_or_else(|| untranslatable(format!("`{name}`"), "a function the program does not define"))?;
+        let mut bound = Vec::new();
+        for (p, a) in f.params.iter().zip(args) {
+            let text = self.operand(a)?;
+            bound.push((p.clone(), text, self.schema(a)));
+        }
+        // Arguments are evaluated in the caller's scope, so they are bound on top of it; the
+        // function body sees only its parameters (names are unique within a body).
+        let body = &f.body;
+        let n = bound.len();
+        for (var, text, schema) in bound {
+            self.locals.push(Local {
+                var,
+                text,
+                schema,
+                raw: false,
+            });
+        }
+        let out = self.expr(body);
+        self.locals.truncate(self.locals.len() - n);
+        Ok(format!("({})", out?))
+    }
+
+    fn builtin(&mut self, builtin: Builtin, args: &[Expr], on: Operands) -> Result<String, Untranslatable> {
+        // INVARIANT: the type checker gave every built-in call its arguments.
+        let nth = |i: usize| {
+            args.get(i)
+                .ok_or_else(|| untranslatable("a built-in call", "an argument is missing"))
+        };
+        let arg = |t: &mut Self, i: usize| -> Result<String, Untranslatable> { t.operand(nth(i)?) };
+        Ok(match builtin {
+            Builtin::Count => format!("size({})", self.expr(nth(0)?)?),
+            Builtin::StartsWith => format!("{}.startsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::EndsWith => format!("{}.endsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Contains => format!("{}.contains({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            // The pattern is a constant RE2 pattern in the form OPA reads it; CEL's `matches` is
+            // RE2 too, and like OPA's `regex.match` it searches (unanchored).
+            Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Min | Builtin::Max => {
+                let list = arg(self, 0)?;
+                let f = if builtin == Builtin::Min { "min" } else { "max" };
+                match self.schema(nth(0)?) {
+                    Some(Schema::List { items, .. }) if is_float(&items) => {
+                        format!("{list}.map(x, double(x)).{f}()")
+                    }
+                    _ => format!("{list}.map(x, int(x)).{f}()"),
+                }
+            }
+            Builtin::Sum => {
+                let list = arg(self, 0)?;
+                format!("{list}.map(x, int(x)).sum()")
+            }
+            Builtin::Get => {
+                let (coll, key, default) = (arg(self, 0)?, arg(self, 1)?, self.expr(nth(2)?)?);
+                let raw = match on {
+                    Operands::List => {
+                        format!("{key} >= 0 && {key} < size({coll}) ? {coll}[{key}] : {default}")
+                    }
+                    _ => format!("{key} in {coll} ? {coll}[{key}] : {default}"),
+                };
+                match self.schema(nth(2)?) {
+                    Some(Schema::Number { integer: true, .. }) => format!("int({raw})"),
+                    Some(Schema::Number { integer: false, .. }) => format!("double({raw})"),
+                    _ => format!("({raw})"),
+                }
+            }
+            Builtin::Lower | Builtin::Upper => {
+                return Err(untranslatable(
+                    if builtin == Builtin::Lower {
+                        "`lower`"
+                    } else {
+                        "`upper`"
+                    },
+                    "Kubernetes' CEL maps ASCII letters only (`lowerAscii`), the language maps every character",
+                ))
+            }
+            Builtin::DaysSince | Builtin::Now => {
+                return Err(untranslatable(
+                    format!("`{}`", builtin.name()),
+                    "a ValidatingAdmissionPolicy has no clock: CEL at admission cannot read the current time",
+                ))
+            }
+            Builtin::Trim
+            | Builtin::TrimPrefix
+            | Builtin::TrimSuffix
+            | Builtin::Split
+            | Builtin::Join
+            | Builtin::Replace
+            | Builtin::Union
+            | Builtin::Intersection
+            | Builtin::Difference
+            | Builtin::Subset
+            | Builtin::Quantity => {
+                return Err(untranslatable(
+                    format!("`{}`", builtin.name()),
+                    "this built-in is not translated to CEL yet",
+                ))
+            }
+            Builtin::Hour
+            | Builtin::Minute
+            | Builtin::Weekday
+            | Builtin::Date
+            | Builtin::FormatTime
+            | Builtin::InDays
+            | Builtin::InHours => {
+                return Err(untranslatable(
+                    format!("`{}`", builtin.name()),
+                    "time zones and durations are not translated to CEL yet",
+                ))
+            }
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, operands: Operands, lhs: &Expr, rhs: &Expr) -> Result<String, Untranslatable> {
+        let symbol = match op {
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+        };
+        let (mut l, mut r) = (self.operand(lhs)?, self.operand(rhs)?);
+        match operands {
+            Operands::Number => {
+                // An int beside a float is compared as a double: CEL has no `int < double`.
+                let (lf, rf) = (
+                    self.schema(lhs).as_ref().is_some_and(is_float),
+                    self.schema(rhs).as_ref().is_some_and(is_float),
+                );
+                if lf && !rf {
+                    r = format!("double({r})");
+                } else if rf && !lf {
+                    l = format!("double({l})");
+                }
+            }
+            Operands::Timestamp => {
+                l = format!("timestamp({l})");
+                r = format!("timestamp({r})");
+            }
+            _ => {}
+        }
+        Ok(format!("{l} {symbol} {r}"))
+    }
+}
+
+fn float() -> Schema {
+    Schema::Number {
+        integer: false,
+        min: None,
+        max: None,
+    }
+}
+
+fn is_float(s: &Schema) -> bool {
+    matches!(s, Schema::Number { integer: false, .. })
+}
+
+/// Whether CEL text needs no parentheses as an operand: a name, a path, a call, a literal.
+fn atomic(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ' ' | '!' | '-' | '?' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Whether CEL text mentions the identifier `name`.
+fn mentions(text: &str, name: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| w == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_cel_reserves_or_govc_uses_are_renamed() {
+        assert_eq!(user_name("owner"), "owner");
+        assert_eq!(user_name("namespace"), "namespace_");
+        assert_eq!(user_name("_wellformed"), "_wellformed_");
+        assert_eq!(
+            select("object.metadata", "namespace"),
+            r#"object.metadata["namespace"]"#
+        );
+        assert_eq!(
+            select("object.metadata.labels", "model-id"),
+            r#"object.metadata.labels["model-id"]"#
+        );
+        assert_eq!(has_field("x", "model-id"), r#""model-id" in x"#);
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(double_literal(20.0), "20.0");
+        assert_eq!(double_literal(0.05), "0.05");
+        assert_eq!(string_literal("a \"b\" \\ \n é"), r#""a \"b\" \\ \n é""#);
+        assert_eq!(
+            json_literal(&serde_json::json!({"a": [1, 2.5, null, true]})),
+            r#"{"a": [1, 2.5, null, true]}"#
+        );
+    }
+
+    #[test]
+    fn operands_are_parenthesized_unless_atomic() {
+        assert!(atomic("object.spec.items"));
+        assert!(atomic(r#"size(x) "#.trim()));
+        assert!(atomic(r#""a b - c""#));
+        assert!(!atomic("a + b"));
+        assert!(!atomic("-1"));
+        assert!(!atomic("!x"));
+        assert!(mentions("(item.sku)", "item"));
+        assert!(!mentions("items.size()", "item"));
+    }
+}

@@ -1,0 +1,180 @@
+//! The layering of `src/`, checked: each top-level module of the crate belongs to a layer, and
+//! reads only modules of layers below it. So back ends never see the syntax tree or the checker
+//! (only the IR), no stage imports a later one, and no import cycle between modules can form.
+//! ARCHITECTURE.md draws the same picture.
+//!
+//! The check reads the `crate::…` paths of every file (in `use` lines and in code), comments
+//! left out.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The layers, lowest first. A module may name modules of lower layers only.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("foundations", &["span", "english", "stdlib", "config", "kube_names"]),
+    ("sources", &["source"]),
+    ("diagnostics", &["diagnostic"]),
+    ("limits", &["limits"]),
+    ("syntax", &["syntax"]),
+    ("checked program and formatter", &["checked", "fmt"]),
+    ("names", &["resolve"]),
+    ("type checker", &["types"]),
+    ("dependency graph", &["graph"]),
+    ("IR", &["ir"]),
+    ("back ends", &["backend", "report"]),
+    ("runtime", &["runtime"]),
+    ("audit", &["audit"]),
+    ("driver", &["driver"]),
+    ("language server", &["lsp"]),
+    ("command line", &["cli"]),
+];
+
+/// The layer of a top-level module.
+fn layer(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|(_, modules)| modules.contains(&module))
+}
+
+/// The top-level modules a text names through `crate::` paths: `crate::a::b`, `crate::{a, b::c}`,
+/// over several lines too.
+fn crate_modules(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The first name of each item at the group's own level.
+            let mut depth = 0;
+            let mut expecting = true;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        rest = &group[j..];
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => expecting = true,
+                    c if expecting && depth == 0 && (c.is_alphanumeric() || c == '_') => {
+                        out.insert(ident_at(&group[j..]));
+                        expecting = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.insert(ident_at(rest));
+        }
+    }
+    out.retain(|m| !m.is_empty() && m != "self");
+    out
+}
+
+fn ident_at(s: &str) -> String {
+    s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+}
+
+/// Every `.rs` file below `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("src is readable")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_scanner_reads_paths_and_groups() {
+    let text = "use crate::ir::{Ir, Policy};\nuse crate::{\n    backend::rego,\n    span::{FileId, Span},\n};\n\
+                // crate::cli is only mentioned\nlet x = crate::types::canonical(p); // crate::lsp\n";
+    let found: Vec<String> = crate_modules(text).into_iter().collect();
+    assert_eq!(found, ["backend", "ir", "span", "types"]);
+}
+
+#[test]
+fn every_module_reads_only_the_layers_below_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).expect("below src");
+        let top = rel
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .map(|s| s.trim_end_matches(".rs").to_string())
+            .unwrap_or_default();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let Some(own) = layer(&top) else {
+            problems.push(format!(
+                "src/{}: module `{top}` is in no layer; add it to LAYERS in tests/architecture.rs \
+                 (and to ARCHITECTURE.md)",
+                rel.display()
+            ));
+            continue;
+        };
+        seen.insert(top.clone());
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for used in crate_modules(&text) {
+            if used == top {
+                continue;
+            }
+            match layer(&used) {
+                Some(l) if l < own => {}
+                Some(l) => problems.push(format!(
+                    "src/{}: `{top}` ({}) imports `crate::{used}` ({}), which is not below it",
+                    rel.display(),
+                    LAYERS[own].0,
+                    LAYERS[l].0
+                )),
+                None => problems.push(format!("src/{}: `crate::{used}` is in no layer", rel.display())),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    // A layer table that names a module no longer there hides nothing, but misleads the reader.
+    let listed: BTreeSet<String> = LAYERS
+        .iter()
+        .flat_map(|(_, m)| m.iter().map(|s| s.to_string()))
+        .collect();
+    assert_eq!(listed, seen, "LAYERS lists exactly the modules of src/");
+}
+
+#[test]
+fn back_ends_read_only_the_ir() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("backend.rs"), src.join("report.rs")];
+    rust_files(&src.join("backend"), &mut files);
+    rust_files(&src.join("report"), &mut files);
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for used in crate_modules(&text) {
+            if ["syntax", "checked", "types", "resolve", "graph"].contains(&used.as_str()) {
+                problems.push(format!(
+                    "{}: a back end imports `crate::{used}`; take what it needs from the IR",
+                    file.strip_prefix(&src).unwrap_or(file).display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

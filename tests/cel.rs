@@ -1,0 +1,125 @@
+//! The CEL target: the example's ValidatingAdmissionPolicies, bindings and parameters as a
+//! cluster operator reads them (one snapshot per file), the engine setting, and the constructs
+//! that have no faithful CEL translation (E0504). What the VAPs decide is checked on Google's CEL
+//! runtime against OPA by `tests/cel/vap_differential.py` (scripts/test.sh).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The CEL target's files of a project, or the problems `govc check` reports for it.
+fn vap_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let analysis = govc::driver::project::analyze(govc::driver::project::load(dir).expect("the project loads"));
+    assert!(!analysis.has_errors(), "{} has front-end errors", dir.display());
+    govc::backend::cel::build(&analysis.lower())
+}
+
+fn project(source: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("main.gov"), source).expect("writable");
+    vap_files(dir.path())
+}
+
+#[test]
+fn example_vaps() {
+    let files = vap_files(&common::root().join("examples/ai-governance")).expect("the example's VAPs build");
+    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        paths,
+        [
+            "vap/bindings/accountable-owner.yaml",
+            "vap/bindings/high-risk-approval.yaml",
+            "vap/bindings/no-unencrypted-pii.yaml",
+            "vap/bindings/retention-limit-warn.yaml",
+            "vap/bindings/retention-limit.yaml",
+            "vap/bindings/trusted-sources.yaml",
+            "vap/params/crds/retentionlimitparams.params.govc.dev.yaml",
+            "vap/params/crds/trustedsourcesparams.params.govc.dev.yaml",
+            "vap/params/defaults/retention-limit.yaml",
+            "vap/params/defaults/trusted-sources.yaml",
+            "vap/policies/accountable-owner.yaml",
+            "vap/policies/high-risk-approval.yaml",
+            "vap/policies/no-unencrypted-pii.yaml",
+            "vap/policies/retention-limit-warn.yaml",
+            "vap/policies/retention-limit.yaml",
+            "vap/policies/trusted-sources.yaml",
+        ]
+    );
+    for (path, bytes) in &files {
+        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+        let name = path.trim_end_matches(".yaml").replace('/', "__");
+        insta::with_settings!({
+            snapshot_path => "snapshots/cel",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("k8s/{path} of examples/ai-governance"),
+        }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+const HEADER: &str = r#"package acme.t
+type Spec { owner: string, tags: [string], score: float, since?: timestamp, n: int }
+resource Thing { group = "acme.example.com", version = "v1", scope = cluster, spec: Spec }
+"#;
+
+fn with_policy(body: &str, engine: &str) -> String {
+    format!(
+        "{HEADER}policy p {{\n  subject t: Thing\n  {body}\n}}\nenforce p {{ admission {{ kinds = [\"acme.example.com/Thing\"], engine = {engine} }} }}\n"
+    )
+}
+
+#[test]
+fn constructs_without_a_faithful_translation_are_named() {
+    for (body, construct) in [
+        ("deny \"x\" when t.spec.score * 2.0 > 1.0", "float arithmetic"),
+        (
+            "deny \"x\" when has t.spec.since and days_since(t.spec.since) > 3",
+            "`days_since`",
+        ),
+        ("deny \"x\" when lower(t.spec.owner) == \"x\"", "`lower`"),
+        ("deny \"x\" when 10 % t.spec.n > 1", "`10 % t.spec.n`"),
+        (
+            "deny \"score {t.spec.score}\" when t.spec.score > 1.0",
+            "a float interpolated into a message",
+        ),
+        (
+            "deny \"x\" when all a in t.spec.tags: all b in t.spec.tags: all c in t.spec.tags: a != c or b != c",
+            "3 nested quantifiers",
+        ),
+    ] {
+        let err = project(&with_policy(body, "cel")).expect_err(body);
+        assert!(err.starts_with(construct), "{body}: {err}");
+        // With Gatekeeper alone, nothing is asked of CEL.
+        assert!(project(&with_policy(body, "gatekeeper")).expect("builds").is_empty());
+    }
+}
+
+#[test]
+fn what_translates() {
+    let body = r#"let owner = t.spec.owner
+  deny "{owner} has tag {tag}" when {
+    count(t.spec.tags) > 1
+    some tag in t.spec.tags
+    startswith(tag, "x-") or endswith(tag, "-x") or contains(tag, "--") or matches(tag, r"^[0-9]+$")
+    not tag in ["x-ok"]
+  }
+  warn "{owner} scores {t.spec.n}" when t.spec.n >= 3 and t.spec.score < 0.5 and any s in t.spec.tags: s == owner"#;
+    let files = project(&with_policy(body, "both")).expect("translates");
+    let policy = String::from_utf8(files["vap/policies/p.yaml"].clone()).expect("UTF-8");
+    assert!(policy.contains(r#"t.spec.tags.filter(tag, "#) || policy.contains("object.spec.tags.filter(tag, "));
+    assert!(files.contains_key("vap/policies/p-warn.yaml"));
+    assert!(files.contains_key("vap/bindings/p-warn.yaml"));
+}
+
+#[test]
+fn namespace_patterns_have_no_binding_form() {
+    let source = format!(
+        "{HEADER}policy p {{\n  subject t: Thing\n  deny \"x\" when t.spec.owner == \"\"\n}}\n\
+         enforce p {{ admission {{ kinds = [\"acme.example.com/Thing\"], excluded_namespaces = [\"kube-*\"], engine = cel }} }}\n"
+    );
+    let err = project(&source).expect_err("a pattern");
+    assert!(err.contains("`kube-*`"), "{err}");
+}

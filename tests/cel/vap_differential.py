@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""The same decision through the ValidatingAdmissionPolicy as through the OPA bundle, on a real
+CEL engine.
+
+For every policy with a ValidatingAdmissionPolicy under ``OUT/k8s/vap/policies/`` (``engine =
+cel`` or ``both``), every conformance case of that policy (``--cases``, tests/conformance/*.json)
+is judged twice:
+
+* by the VAP, on Google's CEL runtime (PyPI ``cel-expr-python``, the C++ implementation), with the
+  variables the API server binds: ``object`` (the document), ``oldObject`` (null: a CREATE),
+  ``request`` (an AdmissionRequest of the document's kind and namespace), ``params`` (the
+  default parameters object the bindings name, its ``spec`` under the case's overrides, as an
+  operator's edit of it would be), ``namespaceObject`` and ``variables`` (the VAP's
+  ``variables``, evaluated in order; one that fails to evaluate is absent, as it is an error only
+  where it is used, which the API server would report). Every validation whose expression is
+  false contributes its ``messageExpression``; a message that lists several bindings of a
+  ``some`` clause joins them with ``"; "`` and is split back. The ``-warn`` VAP gives warnings.
+* by the bundle, on OPA (``opa-golib-python-bindings``): ``deny`` and ``warn`` with the same
+  overrides.
+
+The deny sets and the warn sets must be equal. A CEL evaluation error is a failure.
+
+Kubernetes' CEL functions the generated VAPs use beyond standard CEL are provided here exactly as
+Kubernetes defines them (k8s.io/apiserver/pkg/cel/library and cel-go's ext.Strings, which the API
+server loads):
+
+* ``<list>.indexOf(<T>) -> int`` (Kubernetes' lists library): the first index of an element equal
+  to the argument (CEL equality: numbers across int and double), ``-1`` when none is;
+* ``<list>.min()``, ``<list>.max()``, ``<list>.sum()`` (lists library): an error on an empty list
+  for min and max, 0 for the sum of an empty list;
+* ``<list(string)>.join(<string>) -> string`` (ext.Strings).
+
+``--bench N`` also times each case N times on each engine (the VAP's validations on the CEL
+runtime, the policy's ``deny`` and ``warn`` on OPA) and prints the median latency per case and per
+policy.
+
+Usage:
+    python tests/cel/vap_differential.py --out OUT --cases tests/conformance/ai-governance.json [--bench 200]
+
+Prints ``ok NAME`` or ``FAIL NAME`` with the difference, then ``N passed, N failed``. Exit
+status: 0 when every case agreed, 1 on a difference, 2 on a usage error.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "opa"))
+try:
+    import opa_bundle  # tests/opa/opa_bundle.py
+    import yaml
+    from cel_expr_python import cel
+    from opa_bindings import OpaUndefinedError
+except ImportError as exc:  # a missing tool is a failure, never a skip
+    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
+    sys.exit(2)
+
+SEPARATOR = "; "
+
+
+class UsageError(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------- Kubernetes' functions
+
+
+def cel_equal(a, b):
+    """CEL equality on plain values: numbers compare across int and double, nothing else does."""
+    num = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, num) and isinstance(b, num):
+        return a == b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(cel_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(cel_equal(a[k], b[k]) for k in a)
+    return a == b
+
+
+def index_of(items, x):
+    for i, v in enumerate(items):
+        if cel_equal(v, x):
+            return i
+    return -1
+
+
+def list_min(items):
+    if not items:
+        raise ValueError("min called on empty list")
+    return min(items)
+
+
+def list_max(items):
+    if not items:
+        raise ValueError("max called on empty list")
+    return max(items)
+
+
+def list_sum(items):
+    return sum(items) if items else 0
+
+
+def join(items, separator):
+    return separator.join(items)
+
+
+def kubernetes_functions():
+    T = cel.Type
+    dyn_list = T.List(T.DYN)
+    element_types = [
+        ("string", T.STRING),
+        ("int", T.INT),
+        ("double", T.DOUBLE),
+        ("bool", T.BOOL),
+        ("null", T.NULL),
+        ("list", dyn_list),
+        ("map", T.Map(T.STRING, T.DYN)),
+    ]
+    index = [
+        cel.Overload(f"list_indexOf_{n}", T.INT, [dyn_list, t], is_member=True, impl=index_of)
+        for n, t in element_types
+    ]
+    aggregates = []
+    for name, impl in (("min", list_min), ("max", list_max), ("sum", list_sum)):
+        # One overload per function: the runtime dispatches on `list`, whatever its elements.
+        overloads = [cel.Overload(f"list_{name}", T.DYN, [dyn_list], is_member=True, impl=impl)]
+        aggregates.append(cel.FunctionDecl(name, overloads))
+    joins = cel.FunctionDecl(
+        "join",
+        [cel.Overload("list_join_string", T.STRING, [T.List(T.STRING), T.STRING], is_member=True, impl=join)],
+    )
+    return [cel.FunctionDecl("indexOf", index), joins] + aggregates
+
+
+def environment():
+    names = ("object", "oldObject", "request", "params", "namespaceObject", "variables")
+    return cel.NewEnv(variables={n: cel.Type.DYN for n in names}, functions=kubernetes_functions())
+
+
+# ----------------------------------------------------------------------------- the VAPs
+
+
+def load_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+class Vap:
+    """A ValidatingAdmissionPolicy compiled on the CEL runtime."""
+
+    def __init__(self, env, path, document):
+        self.path = path
+        self.env = env
+        self.name = document["metadata"]["name"]
+        self.policy = document["metadata"]["annotations"]["govc.dev/policy"]
+        spec = document["spec"]
+        assert spec["failurePolicy"] == "Fail", f"{path}: failurePolicy is not Fail"
+        try:
+            self.variables = [(v["name"], env.compile(v["expression"])) for v in spec.get("variables", [])]
+            self.validations = [
+                (env.compile(v["expression"]), env.compile(v["messageExpression"]), v["messageExpression"])
+                for v in spec["validations"]
+            ]
+        except Exception as exc:  # the CEL runtime's compile error
+            raise UsageError(f"{path}: the CEL runtime rejects an expression: {exc}") from None
+
+    def variables_of(self, bound):
+        """The VAP's variables, evaluated in order; one that fails to evaluate is left out."""
+        variables = {}
+        for name, program in self.variables:
+            value = program.eval(data=dict(bound, variables=variables))
+            if value.type() != cel.Type.ERROR:
+                variables[name] = value.plain_value()
+        return variables
+
+    def messages(self, bound, variables=None, activation=None):
+        """The messages of the validations that fail, split per binding; raises on a CEL error.
+        With an `activation` (the bound variables, converted once, as the API server does),
+        every variable is evaluated in it, and then every validation."""
+        if activation is None:
+            variables = self.variables_of(bound)
+            activation = self.env.Activation(dict(bound, variables=variables))
+        else:
+            for _, program in self.variables:
+                program.eval(activation)
+        out = set()
+        for expression, message, text in self.validations:
+            result = expression.eval(activation)
+            if result.type() == cel.Type.ERROR:
+                raise RuntimeError(f"{self.name}: validation error: {result.plain_value()}")
+            if result.plain_value() is True:
+                continue
+            msg = message.eval(activation)
+            if msg.type() != cel.Type.STRING:
+                raise RuntimeError(f"{self.name}: messageExpression {text} gives {msg.plain_value()}")
+            out.update(m for m in msg.plain_value().split(SEPARATOR) if m)
+        return out
+
+
+def load_vaps(out):
+    env = environment()
+    directory = os.path.join(out, "k8s", "vap", "policies")
+    if not os.path.isdir(directory):
+        raise UsageError(f"{directory} does not exist: no policy is enforced with engine = cel or both")
+    by_policy = {}
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".yaml"):
+            vap = Vap(env, os.path.join(directory, name), load_yaml(os.path.join(directory, name)))
+            kind = "warn" if vap.name.endswith("-warn") else "deny"
+            by_policy.setdefault(vap.policy, {})[kind] = vap
+    defaults = {}
+    params_dir = os.path.join(out, "k8s", "vap", "params", "defaults")
+    if os.path.isdir(params_dir):
+        for name in sorted(os.listdir(params_dir)):
+            document = load_yaml(os.path.join(params_dir, name))
+            defaults[document["metadata"]["annotations"]["govc.dev/policy"]] = document
+    return by_policy, defaults
+
+
+def bindings_for(document, params_object, overrides):
+    """The variables the API server binds for a CREATE of `document`."""
+    params = None
+    if params_object is not None:
+        params = json.loads(json.dumps(params_object))
+        if overrides is not None:
+            if isinstance(overrides, dict):
+                params["spec"] = {**params.get("spec", {}), **overrides}
+            else:
+                params["spec"] = overrides
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return {
+        "object": document,
+        "oldObject": None,
+        "request": {
+            "operation": "CREATE",
+            "namespace": namespace if isinstance(namespace, str) else "",
+            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
+        },
+        "params": params,
+        "namespaceObject": {"metadata": {"name": namespace}} if isinstance(namespace, str) else None,
+    }
+
+
+# ----------------------------------------------------------------------------- the bundle
+
+
+class Bundle:
+    def __init__(self, directory):
+        try:
+            self.modules, self.data = opa_bundle.read(directory, tests=False)
+        except opa_bundle.NotABundle as exc:
+            raise UsageError(str(exc)) from None
+        self.engines = {}
+
+    def engine(self, policy, overrides):
+        key = (policy, json.dumps(overrides, sort_keys=True))
+        if key not in self.engines:
+            extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
+            self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
+        return self.engines[key]
+
+    def decide(self, policy, document, overrides):
+        engine = self.engine(policy, overrides)
+        out = {}
+        for rule in ("deny", "warn"):
+            try:
+                out[rule] = set(engine.eval_document(f"{policy}.{rule}", document))
+            except OpaUndefinedError:
+                out[rule] = set()
+        return out
+
+
+def split(messages):
+    return {part for m in messages for part in m.split(SEPARATOR) if part}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="the output directory of `govc build`")
+    parser.add_argument("--cases", required=True, action="append", help="a conformance case file")
+    parser.add_argument("--bench", type=int, default=0, help="time each case N times on each engine")
+    args = parser.parse_args()
+    try:
+        vaps, defaults = load_vaps(args.out)
+        bundle = Bundle(os.path.join(args.out, "bundle"))
+        cases = []
+        for path in args.cases:
+            cases.extend(load_json(path)["cases"])
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    passed = failed = 0
+    timings = []
+    for case in cases:
+        policy = case["policy"]
+        if policy not in vaps:
+            continue
+        overrides = case.get("overrides")
+        bound = bindings_for(case["input"], defaults.get(policy), overrides)
+        try:
+            cel_decision = {kind: vap.messages(bound) for kind, vap in vaps[policy].items()}
+        except RuntimeError as exc:
+            failed += 1
+            print(f"FAIL {case['name']}: {exc}")
+            continue
+        cel_decision.setdefault("warn", set())
+        opa_decision = bundle.decide(policy, case["input"], overrides)
+        opa_split = {k: split(v) for k, v in opa_decision.items()}
+        if cel_decision == opa_split:
+            passed += 1
+            print(f"ok {case['name']}")
+        else:
+            failed += 1
+            print(f"FAIL {case['name']}")
+            for kind in ("deny", "warn"):
+                if cel_decision[kind] != opa_split[kind]:
+                    print(f"    {kind} via the VAP: {sorted(cel_decision[kind])}")
+                    print(f"    {kind} via OPA:     {sorted(opa_split[kind])}")
+        if args.bench:
+            timings.append((policy, case["name"], *bench(vaps[policy], bound, bundle, policy, case, args.bench)))
+    if args.bench:
+        report(timings, args.bench)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or passed == 0 else 0
+
+
+def load_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def bench(policy_vaps, bound, bundle, policy, case, n):
+    """Median seconds of one decision on each engine."""
+    engine = bundle.engine(policy, case.get("overrides"))
+    # The API server converts the request's objects once per request and evaluates every
+    # expression in that activation: that is what is timed (the conversion included).
+    variables = {kind: vap.variables_of(bound) for kind, vap in policy_vaps.items()}
+    cel_times, opa_times = [], []
+    for _ in range(n):
+        start = time.perf_counter()
+        for kind, vap in policy_vaps.items():
+            activation = vap.env.Activation(dict(bound, variables=variables[kind]))
+            vap.messages(bound, activation=activation)
+        cel_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for rule in ("deny", "warn"):
+            try:
+                engine.eval_document(f"{policy}.{rule}", case["input"])
+            except OpaUndefinedError:
+                pass
+        opa_times.append(time.perf_counter() - start)
+    return statistics.median(cel_times), statistics.median(opa_times)
+
+
+def report(timings, n):
+    print(f"\nmedian latency of one decision (deny and warn), {n} runs per case:")
+    print(f"{'case':72} {'CEL µs':>9} {'OPA µs':>9}")
+    for _, name, c, o in timings:
+        print(f"{name[:72]:72} {c * 1e6:9.1f} {o * 1e6:9.1f}")
+    print(f"\n{'policy':40} {'cases':>5} {'CEL µs':>9} {'OPA µs':>9} {'OPA/CEL':>8}")
+    for policy in sorted({t[0] for t in timings}):
+        rows = [t for t in timings if t[0] == policy]
+        c = statistics.median(t[2] for t in rows)
+        o = statistics.median(t[3] for t in rows)
+        print(f"{policy:40} {len(rows):5} {c * 1e6:9.1f} {o * 1e6:9.1f} {o / c:8.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
