@@ -372,10 +372,18 @@ impl<'t> Emitter<'t> {
             }
             Expr::Builtin { builtin, args, on } => Term::value(self.builtin(*builtin, args, *on)),
             Expr::Neg(x) => Term::value(format!("(0 - {})", self.term(x).text)),
+            Expr::Binary {
+                op: BinOp::Add,
+                operands: Operands::String,
+                ..
+            } => {
+                // A chain `a + b + c` of strings is one `concat` of its parts, not a nest of them.
+                let parts: Vec<String> = string_sum_parts(e).into_iter().map(|p| self.term(p).text).collect();
+                Term::value(format!("concat(\"\", [{}])", parts.join(", ")))
+            }
             Expr::Binary { op, operands, lhs, rhs } if !is_comparison(*op) => {
                 let (l, r) = (self.term(lhs).text, self.term(rhs).text);
                 Term::value(match (op, operands) {
-                    (BinOp::Add, Operands::String) => format!("concat(\"\", [{l}, {r}])"),
                     (BinOp::Add, Operands::List) => format!("array.concat({l}, {r})"),
                     _ => format!("({l} {} {r})", arithmetic(*op)),
                 })
@@ -866,4 +874,23 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
             }
         }
     }
+}
+
+/// The operands of a chain of string additions, left to right (the chain nests to the left).
+fn string_sum_parts(e: &Expr) -> Vec<&Expr> {
+    let mut rights = Vec::new();
+    let mut at = e;
+    while let Expr::Binary {
+        op: BinOp::Add,
+        operands: Operands::String,
+        lhs,
+        rhs,
+    } = at
+    {
+        rights.push(rhs.as_ref());
+        at = lhs;
+    }
+    rights.push(at);
+    rights.reverse();
+    rights
 }
