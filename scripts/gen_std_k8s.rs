@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     };
     let result = serde_json::from_str(&text)
         .map_err(|e| e.to_string())
-        .and_then(|defs| govc::stdlib::k8s_api::generate(&defs, &version));
+        .and_then(|defs| govc::stdlib_gen::k8s_api::generate(&defs, &version));
     let generated = match result {
         Ok(g) => g,
         Err(e) => {
@@ -37,10 +37,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let subset = govc::stdlib::k8s_api::subset_text(&generated.subset);
+    let subset = govc::stdlib_gen::k8s_api::subset_text(&generated.subset);
     for (file, contents) in [
-        (govc::stdlib::k8s_api::OUTPUT, generated.source.as_str()),
-        (govc::stdlib::k8s_api::SUBSET, subset.as_str()),
+        (govc::stdlib_gen::k8s_api::OUTPUT, generated.source.as_str()),
+        (govc::stdlib_gen::k8s_api::SUBSET, subset.as_str()),
     ] {
         if let Err(e) = std::fs::write(file, contents) {
             eprintln!("gen-std-k8s: cannot write {file}: {e}");

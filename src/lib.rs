@@ -32,5 +32,6 @@ pub mod runtime;
 pub mod source;
 pub mod span;
 pub mod stdlib;
+pub mod stdlib_gen;
 pub mod syntax;
 pub mod types;

@@ -1,7 +1,5 @@
 //! The standard library, written in `.gov` and built into the binary.
 
-pub mod k8s_api;
-
 /// `(display name, source)` of every stdlib file.
 pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/std/ai.gov", include_str!("../stdlib/std/ai.gov")),

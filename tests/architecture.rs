@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("diagnostics", &["diagnostic"]),
     ("limits", &["limits"]),
     ("syntax", &["syntax"]),
-    ("checked program and formatter", &["checked", "fmt"]),
+    ("checked program and formatter", &["checked", "fmt", "stdlib_gen"]),
     ("names", &["resolve"]),
     ("type checker", &["types"]),
     ("dependency graph", &["graph"]),

@@ -1,8 +1,8 @@
-//! `std.k8s`'s Kubernetes kinds are generated (src/stdlib/k8s_api.rs) from the vendored OpenAPI
+//! `std.k8s`'s Kubernetes kinds are generated (src/stdlib_gen/k8s_api.rs) from the vendored OpenAPI
 //! definitions (tests/vendor/kubernetes/definitions.json): regenerating gives the file byte for
 //! byte, and the subset is exactly what the generator reads.
 
-use govc::stdlib::k8s_api::{generate, subset_text, OUTPUT, SUBSET};
+use govc::stdlib_gen::k8s_api::{generate, subset_text, OUTPUT, SUBSET};
 use std::path::Path;
 
 fn root() -> &'static Path {

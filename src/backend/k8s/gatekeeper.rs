@@ -18,8 +18,8 @@ use crate::backend::rego::{
 };
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::AdmissionAction;
+use crate::ir::ClauseKind;
 use crate::ir::{Admission, Ir, Policy};
-use crate::syntax::ast::ClauseKind;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
