@@ -628,6 +628,21 @@ impl<'t> Emitter<'t> {
                 }
             }
             Expr::Partial(p) => {
+                if let Some(chain) = long_chain(p) {
+                    for (_, operand) in &chain.operands {
+                        self.failures(operand, ctx, out);
+                    }
+                    let test = self.chain_test(&chain);
+                    out.push(FailureRule {
+                        context: ctx.to_vec(),
+                        test,
+                        what: FailedWhat::Here {
+                            text: p.text.clone(),
+                            cause: Failure::OutOfRange { limit: chain.limit }.cause(),
+                        },
+                    });
+                    return;
+                }
                 for child in p.expr.children() {
                     self.failures(child, ctx, out);
                 }
@@ -702,10 +717,7 @@ impl Emitter<'_> {
             let t = self.term_of(operand).text;
             // Only a number is surely defined: a `let` whose computation failed is not, and OPA and
             // regorus differ on `not f(x)` when `x` is undefined (true for regorus, not for OPA).
-            let literal = t.starts_with(|c: char| c.is_ascii_digit())
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
-            if literal {
+            if is_number_literal(&t) {
                 args.push(t);
             } else {
                 let var = self.fresh("v");
@@ -721,6 +733,91 @@ impl Emitter<'_> {
         test.push(format!("not {}({})", self.runtime(function), args.join(", ")));
         test
     }
+}
+
+/// A chain of at least [`LONG_CHAIN`] additions, subtractions and multiplications, each the left
+/// operand of the next (`a + b - c * d ...`, as the parser nests them), that can only fail by going
+/// out of range.
+struct Chain<'e> {
+    /// The first operand (with no function), then each link's function and right operand.
+    operands: Vec<(Option<&'static str>, &'e Expr)>,
+    /// The range of the results.
+    limit: f64,
+}
+
+/// From this many links on, a chain's failure is reported once, for the whole chain: a rule per
+/// link would repeat the chain before it, and the output would grow with the square of its length.
+const LONG_CHAIN: usize = 8;
+
+fn long_chain(p: &Partial) -> Option<Chain<'_>> {
+    fn link(p: &Partial) -> Option<(&'static str, &Expr, &Expr, f64)> {
+        let [Failure::OutOfRange { limit }] = p.failures.as_slice() else {
+            return None;
+        };
+        let Expr::Binary { op, lhs, rhs, .. } = &p.expr else {
+            return None;
+        };
+        let function = match op {
+            BinOp::Add => runtime::ADD,
+            BinOp::Sub => runtime::SUBTRACT,
+            BinOp::Mul => runtime::MULTIPLY,
+            _ => return None,
+        };
+        Some((function, lhs, rhs, *limit))
+    }
+    let (function, mut lhs, rhs, limit) = link(p)?;
+    let mut links = vec![(Some(function), rhs)];
+    while let Expr::Partial(q) = lhs {
+        match link(q) {
+            Some((function, l, r, same)) if same == limit => {
+                links.push((Some(function), r));
+                lhs = l;
+            }
+            _ => break,
+        }
+    }
+    if links.len() < LONG_CHAIN {
+        return None;
+    }
+    links.push((None, lhs));
+    links.reverse();
+    Some(Chain { operands: links, limit })
+}
+
+impl Emitter<'_> {
+    /// Statements that hold when some link of `chain` goes out of range: its operands bound (one
+    /// that fails is reported on its own), then the chain, link by link, without a value.
+    fn chain_test(&mut self, chain: &Chain<'_>) -> Vec<String> {
+        let mut test = Vec::new();
+        let mut value = String::new();
+        let limit = limit_literal(chain.limit);
+        for (function, operand) in &chain.operands {
+            let t = self.term(operand).text;
+            let arg = if is_number_literal(&t) {
+                t
+            } else {
+                let var = self.fresh("v");
+                test.push(format!("{var} := {t}"));
+                var
+            };
+            value = match function {
+                None => arg,
+                Some(f) => format!("{}({value}, {arg}, {limit})", self.runtime(f)),
+            };
+        }
+        // Not `not {value}`: OPA evaluates a call nested in another's arguments before the
+        // negation, so an undefined inner link would make the test fail instead of hold.
+        let var = self.fresh("v");
+        test.push(format!("count([{var} | {var} := {value}]) == 0"));
+        test
+    }
+}
+
+/// Whether a term is a number literal (surely defined).
+fn is_number_literal(t: &str) -> bool {
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
 }
 
 /// An argument of a runtime function: an expression, or a literal the emitter writes.
