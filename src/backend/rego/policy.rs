@@ -150,6 +150,24 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     out
 }
 
+/// The pod of the view: the pod template with `containers`, every container of the pod in one
+/// list (`std.k8s.PodTemplate.containers`). A list that is neither absent (or `null`) nor a list
+/// leaves `containers` out, so the fail-closed check of a policy that reads it reports it missing.
+const POD_CONTAINERS: &str = "\n\
+_container_lists := [\"containers\", \"initContainers\", \"ephemeralContainers\"]\n\n\
+_listed(spec, key) := object.get(spec, key, null) if is_array(object.get(spec, key, null))\n\n\
+_listed(spec, key) := [] if object.get(spec, key, null) == null\n\n\
+_containers := [c | some key in _container_lists; some c in _listed(_template.spec, key)] if {\n\
+\tis_object(_template.spec)\n\
+\tevery key in _container_lists {\n\t\t_listed(_template.spec, key)\n\t}\n\
+}\n\n\
+_pod := object.union(_template, {\"containers\": _containers}) if is_object(_template)\n\n\
+_pod := _template if {\n\
+\tis_object(_template)\n\
+\tnot _containers\n\
+}\n\n\
+_pod := _template if not is_object(_template)\n";
+
 /// The document of a policy on `std.k8s.Workload`: the object, with the pod it makes as `pod`
 /// (a Pod's own metadata and spec, a workload's pod template). An object of another kind is
 /// judged as it is, and is malformed.
@@ -185,8 +203,9 @@ fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
                 many.iter().map(|k| string_literal(k)).collect::<Vec<_>>().join(", ")
             ),
         };
-        out.push_str(&format!("\n_pod := {value} if {test}\n"));
+        out.push_str(&format!("\n_template := {value} if {test}\n"));
     }
+    out.push_str(POD_CONTAINERS);
     out.push_str(&format!(
         "\ndefault _document := null\n\n\
          _document := object.union(_object, {{\"pod\": _pod}}) if {{\n\tis_object(_object)\n\t_object.kind in {kinds}\n}}\n\n\
