@@ -603,6 +603,8 @@ pub enum Builtin {
     Subset,
     /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
     Quantity,
+    /// `fields(r)`: the names of the fields a record holds, sorted.
+    Fields,
 }
 
 impl Builtin {
@@ -639,6 +641,7 @@ impl Builtin {
         Builtin::Difference,
         Builtin::Subset,
         Builtin::Quantity,
+        Builtin::Fields,
     ];
 
     /// The name programs call it by.
@@ -675,6 +678,7 @@ impl Builtin {
             Builtin::Difference => "difference",
             Builtin::Subset => "subset",
             Builtin::Quantity => "quantity",
+            Builtin::Fields => "fields",
         }
     }
 
@@ -712,6 +716,7 @@ impl Builtin {
             Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
             Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
             Builtin::Quantity => "quantity(s: string) -> float",
+            Builtin::Fields => "fields(r: T) -> [string]",
         }
     }
 
@@ -751,6 +756,10 @@ impl Builtin {
             Builtin::Quantity => {
                 "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
                  malformed text is an evaluation failure"
+            }
+            Builtin::Fields => {
+                "the names of the fields the record `r` holds (present and not `null`, declared or \
+                 not), sorted"
             }
         }
     }

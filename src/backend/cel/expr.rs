@@ -629,7 +629,8 @@ impl<'a> Translator<'a> {
             | Builtin::Intersection
             | Builtin::Difference
             | Builtin::Subset
-            | Builtin::Quantity => {
+            | Builtin::Quantity
+            | Builtin::Fields => {
                 return Err(untranslatable(
                     format!("`{}`", builtin.name()),
                     "this built-in is not translated to CEL yet",
