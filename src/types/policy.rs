@@ -156,7 +156,7 @@ impl Checker<'_> {
                 continue;
             }
             let ty = self.resolve_type(file.file, &param.ty);
-            if !is_parameter_type(&ty) {
+            if !is_parameter_type(&self.program.types, &ty) {
                 let shown = self.display(&ty);
                 self.error(
                     Diagnostic::error(
@@ -166,7 +166,7 @@ impl Checker<'_> {
                     )
                     .with_label("not a parameter type")
                     .with_help(
-                        "parameters are scalars (string, int, float, bool, timestamp, enums) or lists and maps of them",
+                        "parameters are scalars (string, int, float, bool, timestamp, enums), or lists, maps and records of them",
                     ),
                 );
             }
@@ -312,10 +312,25 @@ impl Checker<'_> {
     }
 }
 
-fn is_parameter_type(ty: &Ty) -> bool {
+/// Whether a parameter can have type `ty`: scalars, enums, and lists, maps and records of them.
+fn is_parameter_type(types: &[TypeDef], ty: &Ty) -> bool {
+    parameter_type_within(types, ty, &mut Vec::new())
+}
+
+/// `is_parameter_type`, for a type inside the records of `path` (a record that contains itself
+/// is E0304 already; here it ends the walk).
+fn parameter_type_within(types: &[TypeDef], ty: &Ty, path: &mut Vec<TypeId>) -> bool {
     match ty {
-        Ty::List(t) | Ty::Map(t) => is_parameter_type(t),
-        Ty::Record(_) | Ty::Resource(_) | Ty::Untyped => false,
+        Ty::List(t) | Ty::Map(t) => parameter_type_within(types, t, path),
+        Ty::Record(id) if path.contains(id) => true,
+        Ty::Record(id) => {
+            let Some(def) = types.get(id.index()) else { return false };
+            path.push(*id);
+            let ok = def.fields.iter().all(|f| parameter_type_within(types, &f.ty, path));
+            path.pop();
+            ok
+        }
+        Ty::Resource(_) | Ty::Untyped => false,
         _ => true,
     }
 }
