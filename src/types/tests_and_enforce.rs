@@ -419,6 +419,29 @@ impl Checker<'_> {
             };
             env.untyped_records = false;
             t
+        } else if self.program.is_workload(&subject_ty) && !matches!(&x.subject.kind, ExprKind::Record { ty: None, .. }) {
+            // A policy on `std.k8s.Workload` judges the objects that make Pods, as at admission: a
+            // test gives it a Pod, a Deployment, ... (the view is built from the object).
+            let t = self.expr(env, &x.subject, None);
+            let makes_pods = match &t.ty {
+                Ty::Resource(r) => self.program.resources[r.index()].pod_template.is_some(),
+                Ty::Unknown => true,
+                other => self.program.is_workload(other),
+            };
+            if !makes_pods {
+                let shown = self.display(&t.ty);
+                let kinds: Vec<&str> = self.program.pod_makers().map(|(r, _)| r.name.as_str()).collect();
+                self.error(
+                    Diagnostic::error(
+                        Code::BadExpectation,
+                        x.subject.span,
+                        format!("the subject of `{}` must make Pods, found `{shown}`", policy.name),
+                    )
+                    .with_label("not a kind that makes Pods")
+                    .with_help(format!("a policy on `Workload` judges {}", kinds.join(", "))),
+                );
+            }
+            t
         } else {
             self.expect_type(
                 env,
