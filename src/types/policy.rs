@@ -156,7 +156,7 @@ impl Checker<'_> {
                 continue;
             }
             let ty = self.resolve_type(file.file, &param.ty);
-            if !is_parameter_type(&ty) {
+            if !is_parameter_type(&self.program.types, &ty) {
                 let shown = self.display(&ty);
                 self.error(
                     Diagnostic::error(
@@ -166,7 +166,7 @@ impl Checker<'_> {
                     )
                     .with_label("not a parameter type")
                     .with_help(
-                        "parameters are scalars (string, int, float, bool, timestamp, enums) or lists and maps of them",
+                        "parameters are scalars (string, int, float, bool, timestamp, enums), records of them, or lists and maps of them",
                     ),
                 );
             }
@@ -312,10 +312,13 @@ impl Checker<'_> {
     }
 }
 
-fn is_parameter_type(ty: &Ty) -> bool {
+/// Whether a policy parameter may have this type: what a Constraint's `parameters` can hold, a
+/// JSON value with a finite schema (a record cannot contain itself: E0304).
+fn is_parameter_type(types: &[TypeDef], ty: &Ty) -> bool {
     match ty {
-        Ty::List(t) | Ty::Map(t) => is_parameter_type(t),
-        Ty::Record(_) | Ty::Resource(_) | Ty::Untyped => false,
+        Ty::List(t) | Ty::Map(t) => is_parameter_type(types, t),
+        Ty::Record(id) => types[id.index()].fields.iter().all(|f| is_parameter_type(types, &f.ty)),
+        Ty::Resource(_) | Ty::Untyped => false,
         _ => true,
     }
 }
