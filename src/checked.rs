@@ -1045,6 +1045,19 @@ impl Program {
         }
     }
 
+    /// Whether `ty` is `std.k8s.Object`: a subject of this type judges an object of any kind by
+    /// what every Kubernetes object has (`apiVersion`, `kind`, `metadata`); its admission `kinds`
+    /// may be any.
+    pub fn is_any_object(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(id) => {
+                let t = &self.types[id.index()];
+                t.name == "Object" && self.modules[t.module.index()].name == "std.k8s"
+            }
+            _ => false,
+        }
+    }
+
     /// The resources that make Pods, with where each holds its pod template.
     pub fn pod_makers(&self) -> impl Iterator<Item = (&ResourceDef, &[String])> {
         self.resources

@@ -217,6 +217,27 @@ fn reachable_fns(p: &Program, roots: &[TExpr]) -> HashSet<c::FnId> {
     seen
 }
 
+/// The packages of the functions a policy calls, closed under the calls of every function in
+/// them: a function module is emitted whole (a Gatekeeper template ships it as one lib), so a
+/// function of it that this policy never calls may still call into another package, which must
+/// ship too.
+fn fn_module_closure(p: &Program, fns: &HashSet<c::FnId>) -> BTreeSet<PackagePath> {
+    let mut modules: BTreeSet<c::ModuleId> = fns.iter().map(|f| p.fns[f.index()].module).collect();
+    loop {
+        let mut calls = Vec::new();
+        for f in p.fns.iter().filter(|f| modules.contains(&f.module)) {
+            if let Some(body) = &f.body {
+                calls_in(body, &mut calls);
+            }
+        }
+        let before = modules.len();
+        modules.extend(calls.iter().map(|f| p.fns[f.index()].module));
+        if modules.len() == before {
+            return modules.into_iter().map(|m| module_path(p, m)).collect();
+        }
+    }
+}
+
 fn module_path(p: &Program, m: c::ModuleId) -> PackagePath {
     p.modules[m.index()].name.split('.').map(str::to_string).collect()
 }
@@ -399,7 +420,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     } else {
         schema(p, &subject_ty, &[])
     };
-    let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
+    let uses_fn_modules = fn_module_closure(p, &fns);
     Policy {
         package: policy_package(p, id),
         name: pol.name.clone(),

@@ -166,7 +166,7 @@ impl Checker<'_> {
                     )
                     .with_label("not a parameter type")
                     .with_help(
-                        "parameters are scalars (string, int, float, bool, timestamp, enums), or lists, maps and records of them",
+                        "parameters are scalars (string, int, float, bool, timestamp, enums), records of them, or lists and maps of them",
                     ),
                 );
             }
@@ -312,7 +312,8 @@ impl Checker<'_> {
     }
 }
 
-/// Whether a parameter can have type `ty`: scalars, enums, and lists, maps and records of them.
+/// Whether a policy parameter may have this type: what a Constraint's `parameters` can hold, a
+/// JSON value with a finite schema.
 fn is_parameter_type(types: &[TypeDef], ty: &Ty) -> bool {
     parameter_type_within(types, ty, &mut Vec::new())
 }

@@ -131,7 +131,9 @@ impl Checker<'_> {
                     for &(id, pspan) in &policies {
                         let policy = &self.program.policies[id.index()];
                         let subject = policy.subject_ty().cloned();
-                        let workload = subject.as_ref().is_some_and(|t| self.program.is_workload(t));
+                        let workload = subject
+                            .as_ref()
+                            .is_some_and(|t| self.program.is_workload(t) || self.program.is_any_object(t));
                         if !workload && !matches!(subject, Some(Ty::Resource(_)) | Some(Ty::Unknown) | None) {
                             let shown = subject.as_ref().map(|t| self.display(t)).unwrap_or_default();
                             let name = policy.name.clone();
