@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn a_field_read_named_like_a_keyword_is_not_a_declaration() {
         let text = "package a\nfn f(p: P, ts: [string]) -> bool = p.type in ts\n";
-        assert_eq!(pieces(text), vec!["package a\n", "fn f(p: P, ts: [string]) -> bool = p.type in ts\n"]);
+        assert_eq!(
+            pieces(text),
+            vec!["package a\n", "fn f(p: P, ts: [string]) -> bool = p.type in ts\n"]
+        );
     }
 
     #[test]

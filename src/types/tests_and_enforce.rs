@@ -421,7 +421,8 @@ impl Checker<'_> {
             };
             env.untyped_records = false;
             t
-        } else if self.program.is_workload(&subject_ty) && !matches!(&x.subject.kind, ExprKind::Record { ty: None, .. }) {
+        } else if self.program.is_workload(&subject_ty) && !matches!(&x.subject.kind, ExprKind::Record { ty: None, .. })
+        {
             // A policy on `std.k8s.Workload` judges the objects that make Pods, as at admission: a
             // test gives it a Pod, a Deployment, ... (the view is built from the object).
             let t = self.expr(env, &x.subject, None);
