@@ -151,6 +151,11 @@ if step "cargo test: build" build_tests; then
             step "$name: VAP differential: CEL runtime vs OPA" "$PY" tests/cel/vap_differential.py --out "$OUT/$name" --cases "$cases"
         fi
     done
+    # Issue 11: gatekeeper-library's own cases through the templates of examples/k8s-baseline, on
+    # OPA (tests/peer_library.rs runs them on regorus in `cargo test`).
+    if step "peer suite: govc build examples/k8s-baseline" "$GOVC" build examples/k8s-baseline --out "$OUT/peer"; then
+        step "peer suite: gatekeeper-library cases on OPA" "$PY" tests/k8s/peer_library.py --out "$OUT/peer"
+    fi
     # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema
     # (issue 17: also from a project in a subfolder, named from the repository root).
     step "SARIF 2.1.0 schema" "$PY" tests/validate/sarif.py --govc "$GOVC"

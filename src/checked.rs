@@ -287,7 +287,7 @@ impl Local {
     /// quantifier only inside what binds it, which the caller alone knows.
     pub fn in_scope_at(&self, offset: u32) -> bool {
         match self.kind {
-            LocalKind::Subject | LocalKind::Param | LocalKind::FnParam => true,
+            LocalKind::Subject | LocalKind::Request | LocalKind::Param | LocalKind::FnParam => true,
             LocalKind::Let => self.span.end < offset,
             LocalKind::Bound => false,
         }
@@ -299,6 +299,8 @@ impl Local {
 pub enum LocalKind {
     /// The policy's `subject`.
     Subject,
+    /// The policy's `request`: the admission request.
+    Request,
     /// A policy `param`.
     Param,
     /// A `let` of a policy or test.
@@ -462,6 +464,8 @@ pub struct PolicyDef {
     pub params: Vec<ParamDef>,
     /// The local of its `subject`; `None` when it declares none (an error).
     pub subject: Option<LocalId>,
+    /// The local of its `request` (the admission request), if it declares one.
+    pub request: Option<LocalId>,
     /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
     /// Its `deny`, `warn` and `allow` clauses, in order.
@@ -476,6 +480,11 @@ impl PolicyDef {
     /// The type of its subject, if it declares one.
     pub fn subject_ty(&self) -> Option<&Ty> {
         self.subject.map(|l| &self.locals[l.index()].ty)
+    }
+
+    /// The type of its `request`, if it declares one.
+    pub fn request_ty(&self) -> Option<&Ty> {
+        self.request.map(|l| &self.locals[l.index()].ty)
     }
 
     /// Whether it has an `allow` clause (an access decision).
@@ -603,6 +612,8 @@ pub enum Builtin {
     Subset,
     /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
     Quantity,
+    /// `fields(r)`: the names of the fields a record holds, sorted.
+    Fields,
 }
 
 impl Builtin {
@@ -639,6 +650,7 @@ impl Builtin {
         Builtin::Difference,
         Builtin::Subset,
         Builtin::Quantity,
+        Builtin::Fields,
     ];
 
     /// The name programs call it by.
@@ -675,6 +687,7 @@ impl Builtin {
             Builtin::Difference => "difference",
             Builtin::Subset => "subset",
             Builtin::Quantity => "quantity",
+            Builtin::Fields => "fields",
         }
     }
 
@@ -712,6 +725,7 @@ impl Builtin {
             Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
             Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
             Builtin::Quantity => "quantity(s: string) -> float",
+            Builtin::Fields => "fields(r: T) -> [string]",
         }
     }
 
@@ -751,6 +765,10 @@ impl Builtin {
             Builtin::Quantity => {
                 "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
                  malformed text is an evaluation failure"
+            }
+            Builtin::Fields => {
+                "the names of the fields the record `r` holds (present and not `null`, declared or \
+                 not), sorted"
             }
         }
     }
@@ -998,6 +1016,8 @@ pub struct TExpectation {
     pub message: Option<String>,
     /// `at T`: the time `now()` reads.
     pub at: Option<TExpr>,
+    /// `with request R`: the admission request the policy reads.
+    pub request: Option<TExpr>,
     /// Where it is written.
     pub span: Span,
 }
@@ -1031,6 +1051,31 @@ impl Program {
             Ty::Record(id) => {
                 let t = &self.types[id.index()];
                 t.name == "Workload" && self.modules[t.module.index()].name == "std.k8s"
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `ty` is `std.k8s.Object`: a subject of this type judges an object of any kind by
+    /// what every Kubernetes object has (`apiVersion`, `kind`, `metadata`); its admission `kinds`
+    /// may be any.
+    pub fn is_any_object(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(id) => {
+                let t = &self.types[id.index()];
+                t.name == "Object" && self.modules[t.module.index()].name == "std.k8s"
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `ty` is `std.k8s.AdmissionRequest` (as declared, or with the `oldObject` of a
+    /// policy's subject type).
+    pub fn is_admission_request(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(id) => {
+                let t = &self.types[id.index()];
+                t.name == "AdmissionRequest" && self.modules[t.module.index()].name == "std.k8s"
             }
             _ => false,
         }

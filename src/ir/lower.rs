@@ -217,6 +217,27 @@ fn reachable_fns(p: &Program, roots: &[TExpr]) -> HashSet<c::FnId> {
     seen
 }
 
+/// The packages of the functions a policy calls, closed under the calls of every function in
+/// them: a function module is emitted whole (a Gatekeeper template ships it as one lib), so a
+/// function of it that this policy never calls may still call into another package, which must
+/// ship too.
+fn fn_module_closure(p: &Program, fns: &HashSet<c::FnId>) -> BTreeSet<PackagePath> {
+    let mut modules: BTreeSet<c::ModuleId> = fns.iter().map(|f| p.fns[f.index()].module).collect();
+    loop {
+        let mut calls = Vec::new();
+        for f in p.fns.iter().filter(|f| modules.contains(&f.module)) {
+            if let Some(body) = &f.body {
+                calls_in(body, &mut calls);
+            }
+        }
+        let before = modules.len();
+        modules.extend(calls.iter().map(|f| p.fns[f.index()].module));
+        if modules.len() == before {
+            return modules.into_iter().map(|m| module_path(p, m)).collect();
+        }
+    }
+}
+
 fn module_path(p: &Program, m: c::ModuleId) -> PackagePath {
     p.modules[m.index()].name.split('.').map(str::to_string).collect()
 }
@@ -387,19 +408,21 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     // The API server validates its own kinds: only what the policy reads is checked, so that a
     // policy on Pods does not carry a check of all of Kubernetes' pod schema.
     let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
+    let mut reads = Reads::default();
+    for e in roots
+        .iter()
+        .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
+    {
+        reads.collect(e);
+    }
     let subject = if validated_upstream {
-        let mut reads = Reads::default();
-        for e in roots
-            .iter()
-            .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
-        {
-            reads.collect(e);
-        }
         schema_of(p, &subject_ty, &[], Some(&reads))
     } else {
         schema(p, &subject_ty, &[])
     };
-    let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
+    // The API server builds the request: only what the policy reads is checked.
+    let request = pol.request_ty().map(|ty| schema_of(p, ty, &[], Some(&reads)));
+    let uses_fn_modules = fn_module_closure(p, &fns);
     Policy {
         package: policy_package(p, id),
         name: pol.name.clone(),
@@ -411,6 +434,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         subject_type: p.display(&subject_ty),
         subject,
         pod_view,
+        request,
         params: pol
             .params
             .iter()
@@ -454,6 +478,7 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
                 .collect(),
             message: x.message.clone(),
             at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
+            request: x.request.as_ref().map(|r| lower_expr(&cx, &mut namer, r)),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -754,6 +779,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Local(id) => match namer.locals[id.index()].kind {
             LocalKind::Subject => Expr::Subject,
+            LocalKind::Request => Expr::Request,
             LocalKind::Param => Expr::Param(namer.locals[id.index()].name.clone()),
             LocalKind::Let => Expr::Let(namer.var(*id)),
             LocalKind::FnParam | LocalKind::Bound => Expr::Local(namer.var(*id)),

@@ -36,7 +36,11 @@ fn declaration_starts(text: &str) -> Vec<usize> {
     // Braces open in the current declaration, interpolations' included.
     let mut depth: usize = 0;
     let mut lexemes = scan(text);
+    // A word right after a `.` (comments between) is a field read (`p.type in types`), never a
+    // keyword.
+    let mut after_dot = false;
     while let Some(lexeme) = lexemes.next() {
+        let dot = matches!(lexeme.kind, Kind::Punct) && &text[lexeme.span.clone()] == ".";
         match lexeme.kind {
             Kind::Open(b'{') | Kind::InterpolationOpen => depth += 1,
             Kind::Close(b'}') | Kind::InterpolationClose => depth = depth.saturating_sub(1),
@@ -47,6 +51,7 @@ fn declaration_starts(text: &str) -> Vec<usize> {
                 if !lexemes.in_interpolation()
                     && (depth == 0 || at_column_zero)
                     && DECLARATION_KEYWORDS.contains(&word)
+                    && !after_dot
                     && introduces_declaration(word, &text[end..])
                 {
                     depth = 0;
@@ -54,6 +59,9 @@ fn declaration_starts(text: &str) -> Vec<usize> {
                 }
             }
             _ => {}
+        }
+        if !matches!(lexeme.kind, Kind::Comment { .. }) {
+            after_dot = dot;
         }
     }
     starts
@@ -126,6 +134,15 @@ mod tests {
         assert_eq!(
             pieces(text),
             vec!["package a\n", "type T { f: string\n", "policy p { }\n"]
+        );
+    }
+
+    #[test]
+    fn a_field_read_named_like_a_keyword_is_not_a_declaration() {
+        let text = "package a\nfn f(p: P, ts: [string]) -> bool = p.type in ts\n";
+        assert_eq!(
+            pieces(text),
+            vec!["package a\n", "fn f(p: P, ts: [string]) -> bool = p.type in ts\n"]
         );
     }
 

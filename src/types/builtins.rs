@@ -21,7 +21,8 @@ impl Checker<'_> {
             | Builtin::InDays
             | Builtin::InHours
             | Builtin::Trim
-            | Builtin::Quantity => 1,
+            | Builtin::Quantity
+            | Builtin::Fields => 1,
             Builtin::Now => 0,
             Builtin::Get | Builtin::Replace => 3,
             _ => 2,
@@ -146,6 +147,13 @@ impl Checker<'_> {
                     }
                 }
                 (vec![t], Ty::Float)
+            }
+            Builtin::Fields => {
+                let t = self.expr(env, &args[0], None);
+                if !matches!(t.ty, Ty::Record(_) | Ty::Resource(_) | Ty::Unknown) {
+                    self.bad_argument(b, &args[0], &t.ty, "a record (a `type` or a `resource`)");
+                }
+                (vec![t], Ty::List(Box::new(Ty::String)))
             }
             Builtin::DaysSince => {
                 let t = self.expect_type(

@@ -131,7 +131,9 @@ impl Checker<'_> {
                     for &(id, pspan) in &policies {
                         let policy = &self.program.policies[id.index()];
                         let subject = policy.subject_ty().cloned();
-                        let workload = subject.as_ref().is_some_and(|t| self.program.is_workload(t));
+                        let workload = subject
+                            .as_ref()
+                            .is_some_and(|t| self.program.is_workload(t) || self.program.is_any_object(t));
                         if !workload && !matches!(subject, Some(Ty::Resource(_)) | Some(Ty::Unknown) | None) {
                             let shown = subject.as_ref().map(|t| self.display(t)).unwrap_or_default();
                             let name = policy.name.clone();
@@ -419,6 +421,30 @@ impl Checker<'_> {
             };
             env.untyped_records = false;
             t
+        } else if self.program.is_workload(&subject_ty) && !matches!(&x.subject.kind, ExprKind::Record { ty: None, .. })
+        {
+            // A policy on `std.k8s.Workload` judges the objects that make Pods, as at admission: a
+            // test gives it a Pod, a Deployment, ... (the view is built from the object).
+            let t = self.expr(env, &x.subject, None);
+            let makes_pods = match &t.ty {
+                Ty::Resource(r) => self.program.resources[r.index()].pod_template.is_some(),
+                Ty::Unknown => true,
+                other => self.program.is_workload(other),
+            };
+            if !makes_pods {
+                let shown = self.display(&t.ty);
+                let kinds: Vec<&str> = self.program.pod_makers().map(|(r, _)| r.name.as_str()).collect();
+                self.error(
+                    Diagnostic::error(
+                        Code::BadExpectation,
+                        x.subject.span,
+                        format!("the subject of `{}` must make Pods, found `{shown}`", policy.name),
+                    )
+                    .with_label("not a kind that makes Pods")
+                    .with_help(format!("a policy on `Workload` judges {}", kinds.join(", "))),
+                );
+            }
+            t
         } else {
             self.expect_type(
                 env,
@@ -525,6 +551,50 @@ impl Checker<'_> {
         let at =
             x.at.as_ref()
                 .map(|t| self.expect_type(env, t, &Ty::Timestamp, Code::TypeMismatch, "the time after `at`"));
+        let request_ty = self.program.policies[policy_id.index()].request_ty().cloned();
+        let request = x.request.as_ref().map(|r| match &request_ty {
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::BadExpectation,
+                        r.span,
+                        format!("policy `{}` does not read the admission request", policy.name),
+                    )
+                    .with_label("a request no policy clause reads")
+                    .with_secondary(policy.span, "policy declared here")
+                    .with_help("declare `request r: AdmissionRequest` in the policy, or remove `with request`"),
+                );
+                env.untyped_records = true;
+                let t = self.expr(env, r, None);
+                env.untyped_records = false;
+                t
+            }
+            // A malformed request may be written as a plain literal, as a malformed subject.
+            Some(_) if x.kind == ExpectKind::Rejected && matches!(&r.kind, ExprKind::Record { ty: None, .. }) => {
+                env.untyped_records = true;
+                let t = self.expr(env, r, None);
+                env.untyped_records = false;
+                t
+            }
+            Some(ty) => {
+                // `AdmissionRequest { ... }` written apart from the policy has no `oldObject`:
+                // it stands for the policy's request all the same.
+                let t = self.expr(env, r, Some(ty));
+                if !self.program.is_admission_request(&t.ty) && !Self::assignable(&t.ty, ty) {
+                    let (want, got) = (self.display(ty), self.display(&t.ty));
+                    let code = if t.ty == Ty::Untyped {
+                        Code::UntypedRecord
+                    } else {
+                        Code::BadExpectation
+                    };
+                    self.error(
+                        Diagnostic::error(code, r.span, format!("the request must be `{want}`, found `{got}`"))
+                            .with_label(format!("expected `{want}`")),
+                    );
+                }
+                t
+            }
+        });
         Some(TExpectation {
             kind: x.kind,
             policy: policy_id,
@@ -532,6 +602,7 @@ impl Checker<'_> {
             args,
             message,
             at,
+            request,
             span: x.span,
         })
     }

@@ -337,6 +337,7 @@ impl<'t> Emitter<'t> {
             Expr::String(s) => Term::value(string_literal(s)),
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
+            Expr::Request => Term::reference("_admission".to_string()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
@@ -552,6 +553,11 @@ impl<'t> Emitter<'t> {
             Builtin::Difference => format!("{}({}, {})", self.runtime(runtime::SET_DIFFERENCE), arg(0), arg(1)),
             Builtin::Subset => format!("{}({}, {})", self.runtime(runtime::IS_SUBSET), arg(0), arg(1)),
             Builtin::Quantity => format!("{}({})", self.runtime(runtime::QUANTITY), arg(0)),
+            // Keys iterate in sorted order on both engines; `sort` makes it explicit.
+            Builtin::Fields => {
+                let (k, v) = (self.fresh("field"), self.fresh("value"));
+                format!("sort([{k} | some {k}, {v} in {}; {v} != null])", arg(0))
+            }
         }
     }
 

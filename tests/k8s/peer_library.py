@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""The peer suite (issue 11) on the real OPA engine: gatekeeper-library's own cases
+(``tests/vendor/gatekeeper-library/cases.json``) judged as ``gator verify`` judges them, through the
+ConstraintTemplates govc generated from ``examples/k8s-baseline`` (``OUT/k8s/gatekeeper/templates``).
+
+For each case: the template whose kind is the case's ``policy`` (case-insensitive); the library's
+own Constraint match (kinds by apiGroup and kind, ``namespaces``, ``excludedNamespaces`` with ``*``
+prefix and suffix wildcards; an object without a namespace is not filtered by the namespace
+criteria) decides whether the object is judged; the template's ``violation`` is evaluated with the
+peer README's input; each assertion counts the messages its ``message`` regular expression matches
+(all when absent): more than 0 for ``yes``, 0 for ``no``, exactly N for a number.
+``tests/peer_library.rs`` runs the same cases on regorus.
+
+The policies expected to be written are listed in ``tests/peer/gatekeeper-library.txt``: their
+cases must pass; the cases of the others are reported as missing (and none may be once all are
+listed).
+
+Usage: python tests/k8s/peer_library.py --out OUT [--cases FILE] [--expected FILE]
+Exit status: 0 when every case of a written policy passed, 1 otherwise, 2 on a usage error.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import sys
+
+try:
+    import yaml
+    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
+except ImportError as exc:  # a missing tool is a failure, never a skip
+    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
+    sys.exit(2)
+
+ROOT = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..")
+
+
+class Template:
+    """A generated ConstraintTemplate in an OPA engine of its own, as Gatekeeper compiles it."""
+
+    def __init__(self, path, template):
+        target = template["spec"]["targets"][0]
+        if "code" in target:
+            source = next(c["source"] for c in target["code"] if c["engine"] == "Rego")
+            rego, libs = source["rego"], source.get("libs", [])
+        else:
+            rego, libs = target["rego"], target.get("libs", [])
+        self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+        self.rego, self.libs = rego, libs
+        self.package = next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
+        self.engine = OpaEngine()
+        for name, text in [("template.rego", rego)] + [(f"lib_{i}.rego", l) for i, l in enumerate(libs)]:
+            try:
+                self.engine.add_policy(name, text)
+            except OpaError as exc:
+                sys.exit(f"error: OPA rejects {name} of {path}: {exc}")
+
+    def violations(self, review_input):
+        try:
+            value = self.engine.eval_document(f"{self.package}.violation", review_input)
+        except OpaUndefinedError:
+            return []
+        return [v["msg"] for v in value]
+
+
+def load_templates(out):
+    directory = os.path.join(out, "k8s", "gatekeeper", "templates")
+    templates = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
+            t = yaml.safe_load(f)
+        # The template of a policy's warnings is not the policy's verdict.
+        if t["metadata"].get("annotations", {}).get("govc.dev/reports") == "warn":
+            continue
+        template = Template(name, t)
+        templates[template.kind.lower()] = template
+    return templates
+
+
+def namespace_matches(pattern, namespace):
+    if pattern.endswith("*"):
+        return namespace.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return namespace.endswith(pattern[1:])
+    return pattern == namespace
+
+
+def selected(match, obj):
+    """Whether a Constraint's spec.match selects the object, as Gatekeeper decides it."""
+    group = obj.get("apiVersion", "").rpartition("/")[0]
+    kind = obj.get("kind", "")
+    listed = lambda values, value: any(v in ("*", value) for v in values or [])
+    if "kinds" in match and not any(listed(k.get("apiGroups"), group) and listed(k.get("kinds"), kind) for k in match["kinds"]):
+        return False
+    metadata = obj.get("metadata", {})
+    namespace = metadata.get("name") if (kind == "Namespace" and group == "") else metadata.get("namespace")
+    if namespace:
+        if "namespaces" in match and not any(namespace_matches(p, namespace) for p in match["namespaces"]):
+            return False
+        if any(namespace_matches(p, namespace) for p in match.get("excludedNamespaces", [])):
+            return False
+    return True
+
+
+def review_input(case):
+    """The input Gatekeeper gives a template (the peer README's shape)."""
+    obj = case["object"]
+    group, _, version = obj.get("apiVersion", "").rpartition("/")
+    review = {
+        "kind": {"group": group, "version": version, "kind": obj.get("kind")},
+        "name": obj.get("metadata", {}).get("name"),
+        "namespace": obj.get("metadata", {}).get("namespace", ""),
+        "operation": case["operation"],
+        "object": obj,
+    }
+    if case.get("old_object") is not None:
+        review["oldObject"] = case["old_object"]
+    return {"review": review, "parameters": case["constraint"]["spec"].get("parameters", {})}
+
+
+def failed_assertions(assertions, messages):
+    """The assertions that do not hold for these messages (gator's semantics)."""
+    failed = []
+    for a in assertions:
+        pattern = a.get("message")
+        matching = len(messages) if pattern is None else sum(1 for m in messages if re.search(pattern, m))
+        want = a.get("violations", "yes")
+        holds = matching > 0 if want == "yes" else matching == 0 if want == "no" else matching == want
+        if not holds:
+            failed.append(f"{json.dumps(a)} (matching messages: {matching})")
+    return failed
+
+
+def expected_policies(path):
+    with open(path, encoding="utf-8") as f:
+        return {l.strip().lower() for l in f if l.strip() and not l.strip().startswith("#")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
+    parser.add_argument("--cases", default=os.path.join(ROOT, "tests/vendor/gatekeeper-library/cases.json"))
+    parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library.txt"))
+    args = parser.parse_args()
+    try:
+        with open(args.cases, encoding="utf-8") as f:
+            cases = json.load(f)
+        expected = expected_policies(args.expected)
+        templates = load_templates(args.out)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    passed, failed, unselected = 0, 0, 0
+    missing = collections.Counter()
+    for case in cases:
+        policy = case["policy"]
+        template = templates.get(policy.lower())
+        if template is None:
+            if policy.lower() in expected:
+                failed += 1
+                print(f"FAIL {case['id']}: no ConstraintTemplate of kind {policy}")
+            else:
+                missing[policy] += 1
+            continue
+        if selected(case["constraint"]["spec"].get("match", {}), case["object"]):
+            messages = template.violations(review_input(case))
+        else:
+            unselected += 1
+            messages = []
+        problems = failed_assertions(case["assertions"], messages)
+        if problems:
+            failed += 1
+            print(f"FAIL {case['id']}\n  violations: {messages}\n  failed: " + "\n          ".join(problems))
+        else:
+            passed += 1
+    for policy, n in sorted(missing.items()):
+        print(f"missing {policy}: {n} cases (no template yet)")
+    print(f"gatekeeper-library peer suite on OPA: {passed} passed, {failed} failed, {sum(missing.values())} missing, "
+          f"{unselected} not selected by their Constraint")
+    everything_expected = {c["policy"].lower() for c in cases} <= expected
+    if failed or passed == 0 or (everything_expected and missing):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+//! The peer suite (issue 11): the cases of gatekeeper-library's own test suites
+//! (`tests/vendor/gatekeeper-library/`), judged as Gatekeeper's `gator verify` judges them, through
+//! the ConstraintTemplates that govc generates from `examples/k8s-baseline`, on regorus.
+//! `tests/k8s/peer_library.py` runs the same cases on the real OPA engine (`scripts/test.sh`).
+//!
+//! For each case: the template whose kind is the case's `policy` (case-insensitive); the library's
+//! own Constraint match (`kinds` by apiGroup and kind, `namespaces`, `excludedNamespaces`, with `*`
+//! prefix and suffix wildcards) decides whether the object is judged; the template's `violation`
+//! is evaluated with the peer README's input (the review, the library's parameters verbatim); each
+//! assertion counts the messages its `message` regular expression matches (all of them when
+//! absent): more than 0 for `yes`, 0 for `no`, exactly N for a number.
+//!
+//! The policies expected to be written are listed in `tests/peer/gatekeeper-library.txt`: their
+//! cases must all pass; the cases of the other policies are reported as missing.
+
+mod common;
+
+use govc::backend::k8s::{self, K8sOptions, RegoForm};
+use regex::Regex;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A generated ConstraintTemplate, compiled on its own as Gatekeeper compiles it.
+struct Template {
+    package: String,
+    engine: regorus::Engine,
+}
+
+/// The deny templates of the example, by lower-case kind.
+fn templates(form: RegoForm) -> BTreeMap<String, Template> {
+    let project = common::root().join("examples/k8s-baseline");
+    let analysis = govc::driver::project::analyze(govc::driver::project::load(&project).expect("the project loads"));
+    assert!(
+        !analysis.has_errors(),
+        "{}",
+        govc::diagnostic::human::render(&analysis.diagnostics, &analysis.sources, false)
+    );
+    let manifests = k8s::build(&analysis.lower(), &K8sOptions { rego: form }).expect("the manifests build");
+    let mut out = BTreeMap::new();
+    for (path, item) in manifests
+        .items
+        .iter()
+        .filter(|(p, _)| p.starts_with("gatekeeper/templates/"))
+    {
+        let template: Value = yaml_serde::from_str(&item.text).expect("valid YAML");
+        // The template of a policy's warnings is not the policy's verdict.
+        if template["metadata"]["annotations"]["govc.dev/reports"] == "warn" {
+            continue;
+        }
+        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+            .as_str()
+            .expect("a kind");
+        let target = &template["spec"]["targets"][0];
+        let (rego, libs) = match form {
+            RegoForm::V1 => (
+                &target["code"][0]["source"]["rego"],
+                &target["code"][0]["source"]["libs"],
+            ),
+            RegoForm::V0 => (&target["rego"], &target["libs"]),
+        };
+        let rego = rego.as_str().expect("the template's rego");
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(form == RegoForm::V0);
+        // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
+        engine.set_strict_builtin_errors(false);
+        engine
+            .add_policy(format!("{path}#rego"), rego.to_string())
+            .unwrap_or_else(|e| panic!("regorus rejects the Rego of {path}: {e}"));
+        for (i, lib) in libs.as_array().into_iter().flatten().enumerate() {
+            engine
+                .add_policy(format!("{path}#lib_{i}"), lib.as_str().expect("a lib").to_string())
+                .unwrap_or_else(|e| panic!("regorus rejects lib {i} of {path}: {e}"));
+        }
+        let package = rego
+            .lines()
+            .find_map(|l| l.strip_prefix("package "))
+            .expect("a package")
+            .trim()
+            .to_string();
+        out.insert(kind.to_lowercase(), Template { package, engine });
+    }
+    out
+}
+
+/// Whether a Gatekeeper namespace pattern (`name`, `prefix*`, `*suffix`) selects `namespace`.
+fn namespace_matches(pattern: &str, namespace: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        namespace.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        namespace.ends_with(suffix)
+    } else {
+        pattern == namespace
+    }
+}
+
+/// Whether the Constraint's `spec.match` selects the object, as Gatekeeper decides it. The
+/// namespace criteria apply to a Namespace's own name and to the namespace of an object that has
+/// one; an object without a namespace (cluster-scoped) is not filtered by them.
+fn selected(matching: &Value, object: &Value) -> bool {
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let listed = |list: &Value, value: &str| {
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|v| v == "*" || v == value))
+    };
+    let kinds = matching["kinds"].as_array().map_or(true, |ks| {
+        ks.iter()
+            .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
+    });
+    let namespace = if kind == "Namespace" && group.is_empty() {
+        object["metadata"]["name"].as_str()
+    } else {
+        object["metadata"]["namespace"].as_str()
+    };
+    let any_pattern = |key: &str, ns: &str| {
+        matching[key]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| namespace_matches(p.as_str().unwrap_or_default(), ns)))
+    };
+    let namespaces = match namespace {
+        Some(ns) if !ns.is_empty() => {
+            (matching.get("namespaces").is_none() || any_pattern("namespaces", ns))
+                && !any_pattern("excludedNamespaces", ns)
+        }
+        _ => true,
+    };
+    kinds && namespaces
+}
+
+/// The input Gatekeeper gives the template for a case (the peer README's shape).
+fn review_input(case: &Value) -> Value {
+    let object = &case["object"];
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let mut review = json!({
+        "kind": {"group": group, "version": version, "kind": object["kind"]},
+        "name": object["metadata"]["name"],
+        "namespace": object["metadata"].get("namespace").cloned().unwrap_or(json!("")),
+        "operation": case["operation"],
+        "object": object,
+    });
+    if !case["old_object"].is_null() {
+        review["oldObject"] = case["old_object"].clone();
+    }
+    let parameters = case["constraint"]["spec"]
+        .get("parameters")
+        .cloned()
+        .unwrap_or(json!({}));
+    json!({"review": review, "parameters": parameters})
+}
+
+fn violations(template: &Template, input: &Value) -> Vec<String> {
+    let mut engine = template.engine.clone();
+    engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
+    let query = format!("data.{}.violation", template.package);
+    let results = engine
+        .eval_query(query.clone(), false)
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let Some(value) = results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .map(|e| &e.value)
+    else {
+        return Vec::new();
+    };
+    let json: Value = serde_json::from_str(&value.to_json_str().expect("JSON")).expect("JSON");
+    json.as_array()
+        .expect("violation is a set")
+        .iter()
+        .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
+        .collect()
+}
+
+/// The assertions of a case that do not hold for these messages (gator's semantics).
+fn failed_assertions(assertions: &Value, messages: &[String]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for assertion in assertions.as_array().expect("assertions") {
+        let matching = match assertion.get("message").and_then(Value::as_str) {
+            Some(pattern) => {
+                let re = Regex::new(pattern).unwrap_or_else(|e| panic!("assertion regex {pattern}: {e}"));
+                messages.iter().filter(|m| re.is_match(m)).count()
+            }
+            None => messages.len(),
+        };
+        let holds = match assertion.get("violations").unwrap_or(&json!("yes")) {
+            Value::String(s) if s == "yes" => matching > 0,
+            Value::String(s) if s == "no" => matching == 0,
+            Value::Number(n) => n.as_u64() == Some(matching as u64),
+            other => panic!("unknown assertion {other}"),
+        };
+        if !holds {
+            failed.push(format!("{assertion} (matching messages: {matching})"));
+        }
+    }
+    failed
+}
+
+/// The template kinds expected to be written (tests/peer/gatekeeper-library.txt), lower-case.
+fn expected_policies() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(common::root().join("tests/peer/gatekeeper-library.txt")).expect("the list");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn run(form: RegoForm) {
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("tests/vendor/gatekeeper-library/cases.json")).expect("the cases"),
+    )
+    .expect("valid JSON");
+    let templates = templates(form);
+    let expected = expected_policies();
+    let (mut passed, mut unselected) = (0, 0);
+    let mut failures = Vec::new();
+    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    for case in &cases {
+        let id = case["id"].as_str().expect("id");
+        let policy = case["policy"].as_str().expect("policy");
+        let Some(template) = templates.get(&policy.to_lowercase()) else {
+            if expected.contains(&policy.to_lowercase()) {
+                failures.push(format!("FAIL {id}: no ConstraintTemplate of kind {policy}"));
+            } else {
+                *missing.entry(policy.to_string()).or_default() += 1;
+            }
+            continue;
+        };
+        let messages = if selected(&case["constraint"]["spec"]["match"], &case["object"]) {
+            violations(template, &review_input(case))
+        } else {
+            unselected += 1;
+            Vec::new()
+        };
+        let failed = failed_assertions(&case["assertions"], &messages);
+        if failed.is_empty() {
+            passed += 1;
+        } else {
+            failures.push(format!(
+                "FAIL {id}\n  violations: {messages:?}\n  failed: {}",
+                failed.join("\n          ")
+            ));
+        }
+    }
+    for (policy, n) in &missing {
+        println!("missing {policy}: {n} cases (no template yet)");
+    }
+    println!(
+        "gatekeeper-library peer suite on regorus ({form:?}): {passed} passed, {} failed, {} missing, {unselected} not selected by their Constraint",
+        failures.len(),
+        missing.values().sum::<usize>()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(passed > 0, "no case ran");
+    let all: BTreeSet<String> = cases
+        .iter()
+        .map(|c| c["policy"].as_str().expect("policy").to_lowercase())
+        .collect();
+    if expected.is_superset(&all) {
+        assert!(
+            missing.is_empty(),
+            "every policy is expected, yet some have no template"
+        );
+    }
+}
+
+#[test]
+fn peer_cases_pass_through_the_generated_templates_in_rego_v1() {
+    run(RegoForm::V1);
+}
+
+#[test]
+fn peer_cases_pass_through_the_generated_templates_in_rego_v0() {
+    run(RegoForm::V0);
+}
+
+#[test]
+fn constraint_matching_follows_gatekeeper() {
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "kube-system"}});
+    let pods = json!({"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]});
+    assert!(selected(&pods, &pod));
+    assert!(!selected(
+        &json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Pod"]}]}),
+        &pod
+    ));
+    assert!(selected(
+        &json!({"kinds": [{"apiGroups": ["*"], "kinds": ["*"]}]}),
+        &pod
+    ));
+    let with = |key: &str, patterns: Value| {
+        let mut m = pods.clone();
+        m[key] = patterns;
+        selected(&m, &pod)
+    };
+    assert!(!with("excludedNamespaces", json!(["kube-system"])));
+    assert!(!with("excludedNamespaces", json!(["kube-*"])));
+    assert!(!with("excludedNamespaces", json!(["*-system"])));
+    assert!(with("excludedNamespaces", json!(["default"])));
+    assert!(!with("namespaces", json!(["default"])));
+    assert!(with("namespaces", json!(["kube*"])));
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}});
+    let namespaces =
+        json!({"kinds": [{"apiGroups": [""], "kinds": ["Namespace"]}], "excludedNamespaces": ["kube-system"]});
+    assert!(!selected(&namespaces, &namespace));
+}
+
+#[test]
+fn assertions_follow_gator() {
+    let messages = vec![
+        "container <a> is bad".to_string(),
+        "initContainer <b> is bad".to_string(),
+    ];
+    let holds = |a: Value| failed_assertions(&json!([a]), &messages).is_empty();
+    assert!(holds(json!({"violations": "yes"})));
+    assert!(holds(json!({"violations": 2})));
+    assert!(holds(json!({"violations": 1, "message": "container"})));
+    assert!(holds(json!({"violations": 1, "message": "initContainer"})));
+    assert!(!holds(json!({"violations": "no"})));
+    assert!(holds(json!({"violations": "no", "message": "ephemeral"})));
+    assert!(!holds(json!({"violations": 3})));
+    assert!(holds(json!({"message": "bad"})));
+    assert!(failed_assertions(&json!([{"violations": "yes"}]), &[]).len() == 1);
+}
