@@ -13,7 +13,8 @@ use super::chain;
 use super::ledger::{IndexedPolicy, LedgerEntry, PolicyIndex};
 use super::logs::{self, ConstraintAudit, LogItem, OpaEvent};
 use super::redact::{self, MaskRule, Maskable};
-use super::store::{Outcome, Record, Store, RECORD_COLUMNS};
+use super::store::{self, Outcome, Record, Store, RECORD_COLUMNS};
+use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -105,15 +106,18 @@ fn ingest_files(store: &mut Store, ledger: &[LedgerEntry], files: &[PathBuf]) ->
         .map_err(|e| format!("the chain head is missing: {e}"))?;
     let (length, head) = {
         let sql = format!(
-            "INSERT OR IGNORE INTO records (seq, {}, prev_hash, hash) VALUES ({})",
+            "INSERT OR IGNORE INTO records (seq, {}, prev_hash, hash, decision_key) VALUES ({})",
             RECORD_COLUMNS.join(", "),
-            (1..=RECORD_COLUMNS.len() + 3)
+            (1..=RECORD_COLUMNS.len() + 4)
                 .map(|i| format!("?{i}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         let mut chain = Appender {
             insert: tx.prepare(&sql).map_err(|e| e.to_string())?,
+            stored_id: tx
+                .prepare("SELECT decision_id FROM records WHERE decision_key = ?1")
+                .map_err(|e| e.to_string())?,
             length,
             head,
             revisions: &revisions,
@@ -126,11 +130,20 @@ fn ingest_files(store: &mut Store, ledger: &[LedgerEntry], files: &[PathBuf]) ->
             .map_err(|e| e.to_string())?;
         for file in files {
             let raw = read(file)?;
-            let sha = super::sha256_hex(&raw);
             let name = file.display().to_string();
-            let text = logs::decode(raw).map_err(|e| format!("`{name}`: {e}"))?;
+            let text = logs::decode(&raw).map_err(|e| format!("`{name}`: {e}"))?;
             let before = (chain.summary.read, chain.summary.added, chain.summary.duplicates);
-            let parsed = read_file(&text, &index, &revisions, &mut chain).map_err(|e| format!("`{name}`: {e}"))?;
+            // The file's hash is computed while its records are read and stored (it takes as
+            // long as storing a tenth of them).
+            let (sha, parsed) = std::thread::scope(|scope| {
+                let sha = scope.spawn(|| super::sha256_hex(&raw));
+                let parsed = read_file(&text, &index, &revisions, &mut chain);
+                (
+                    sha.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    parsed,
+                )
+            });
+            let parsed = parsed.map_err(|e| format!("`{name}`: {e}"))?;
             chain.summary.skipped += parsed.skipped;
             chain.summary.notes.extend(parsed.notes);
             let s = &chain.summary;
@@ -166,10 +179,12 @@ struct FileNotes {
     notes: Vec<String>,
 }
 
-/// A record ready to be chained: its content hash is computed, off the chain's thread.
+/// A record ready to be chained: its content hash and deduplication key are computed, off the
+/// chain's thread.
 struct Prepared<'a> {
     record: Record<'a>,
     content_hash: String,
+    key: i64,
     erased_here: bool,
 }
 
@@ -177,6 +192,7 @@ impl<'a> Prepared<'a> {
     fn new(record: Record<'a>, erased_here: bool) -> Prepared<'a> {
         Prepared {
             content_hash: chain::content_hash(&record.fields()),
+            key: store::decision_key(&record.decision_id),
             record,
             erased_here,
         }
@@ -245,6 +261,8 @@ fn read_file(
 /// Appends records to the chain.
 struct Appender<'a> {
     insert: rusqlite::Statement<'a>,
+    /// The `decision_id` stored under a `decision_key`.
+    stored_id: rusqlite::Statement<'a>,
     length: i64,
     head: String,
     revisions: &'a HashSet<&'a str>,
@@ -257,6 +275,7 @@ impl Appender<'_> {
         let Prepared {
             record,
             content_hash,
+            mut key,
             erased_here,
         } = prepared;
         let summary = &mut *self.summary;
@@ -264,15 +283,37 @@ impl Appender<'_> {
         let hash = chain::link(&self.head, &content_hash);
         let seq = self.length + 1;
         let fields = record.fields();
-        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(RECORD_COLUMNS.len() + 3);
-        params.push(&seq);
-        params.extend(fields.iter().map(|f| f as &dyn rusqlite::ToSql));
-        params.push(&self.head);
-        params.push(&hash);
-        let changed = self.insert.execute(params.as_slice()).map_err(|e| e.to_string())?;
-        if changed == 0 {
-            summary.duplicates += 1;
-            return Ok(());
+        loop {
+            let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(RECORD_COLUMNS.len() + 4);
+            params.push(&seq);
+            params.extend(fields.iter().map(|f| f as &dyn rusqlite::ToSql));
+            params.push(&self.head);
+            params.push(&hash);
+            params.push(&key);
+            if self.insert.execute(params.as_slice()).map_err(|e| e.to_string())? == 1 {
+                break;
+            }
+            // The key is taken: by this decision (a duplicate), or by another one whose id has
+            // the same key (then the next key is probed, see `store::decision_key`).
+            let stored: Option<String> = self
+                .stored_id
+                .query_row([key], |r| r.get(0))
+                .optional()
+                .map_err(|e| e.to_string())?;
+            match stored {
+                Some(id) if id == record.decision_id => {
+                    summary.duplicates += 1;
+                    return Ok(());
+                }
+                Some(_) => key = store::next_key(key),
+                // Refused for its `seq`: rows were added after the chain's head without govc.
+                None => {
+                    return Err(format!(
+                        "cannot store decision `{}`: record {seq} already exists, though the chain head counts {} records (`govc audit verify` tells what changed)",
+                        record.decision_id, self.length
+                    ))
+                }
+            }
         }
         self.length += 1;
         self.head = hash;
@@ -659,6 +700,50 @@ mod tests {
         assert_eq!(data_path(&event(r#"{"query": "data.a.b.deny == set()"}"#)), "a/b/deny");
         assert_eq!(data_path(&event(r#"{"query": "x = 1"}"#)), "x = 1");
         assert_eq!(data_path(&event(r#"{"path": "/a/b/", "query": "data.c"}"#)), "a/b");
+    }
+
+    #[test]
+    fn a_decision_whose_key_is_taken_by_another_is_still_stored_once() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut store = Store::open_or_create(&dir.path().join("audit.db")).expect("creates");
+        let event = |id: &str| {
+            format!("{{\"decision_id\":\"{id}\",\"path\":\"a/b/allow\",\"result\":true,\"timestamp\":\"2026-07-01T00:00:00Z\"}}\n")
+        };
+        let log = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("writes the log");
+            vec![path]
+        };
+        assert_eq!(
+            ingest(&mut store, &[], &log("a.jsonl", event("a")))
+                .expect("ingests")
+                .added,
+            1
+        );
+        // As if `a` and `b` had the same key: `b` must probe past `a`'s.
+        store
+            .conn
+            .execute(
+                "UPDATE records SET decision_key = ?1 WHERE decision_id = 'a'",
+                [store::decision_key("b")],
+            )
+            .expect("updates");
+        let b = log("b.jsonl", event("b"));
+        let first = ingest(&mut store, &[], &b).expect("ingests");
+        assert_eq!((first.added, first.duplicates), (1, 0), "`b` is not `a`");
+        let again = ingest(&mut store, &[], &b).expect("ingests");
+        assert_eq!((again.added, again.duplicates), (0, 1), "`b` is found past `a`");
+        let keys: Vec<(String, i64)> = {
+            let mut stmt = store
+                .conn
+                .prepare("SELECT decision_id, decision_key FROM records ORDER BY seq")
+                .expect("prepares");
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("reads");
+            rows.collect::<Result<_, _>>().expect("rows")
+        };
+        let k = store::decision_key("b");
+        assert_eq!(keys, [("a".to_string(), k), ("b".to_string(), store::next_key(k))]);
+        assert!(chain::verify(&store).expect("verifies").is_intact());
     }
 
     #[test]

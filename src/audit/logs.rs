@@ -115,16 +115,16 @@ struct KubernetesObject {
 }
 
 /// Decompresses gzip'd content (detected by its magic number); other content is returned as is.
-pub fn decode(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+        return Ok(Cow::Borrowed(bytes));
     }
     use std::io::Read;
     let mut out = Vec::with_capacity(bytes.len() * 8);
-    flate2::read::MultiGzDecoder::new(&bytes[..])
+    flate2::read::MultiGzDecoder::new(bytes)
         .read_to_end(&mut out)
         .map_err(|e| format!("invalid gzip data: {e}"))?;
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Parses a (decoded) log file, handing each item to `f`. Errors name the line (or the array
@@ -324,7 +324,7 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"[]").expect("write");
         let bytes = gz.finish().expect("gzip");
-        assert_eq!(decode(bytes).expect("decodes"), b"[]");
-        assert_eq!(decode(b"{}".to_vec()).expect("plain"), b"{}");
+        assert_eq!(decode(&bytes).expect("decodes").as_ref(), b"[]");
+        assert_eq!(decode(b"{}").expect("plain").as_ref(), b"{}");
     }
 }

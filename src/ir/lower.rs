@@ -32,17 +32,18 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
         .collect();
 
     // Functions reachable from what is emitted; those only tests use ship with the tests.
-    let mut roots: Vec<TExpr> = Vec::new();
+    // Borrowed: the expressions are only walked for the calls they make.
+    let mut roots: Vec<&TExpr> = Vec::new();
     for id in &emitted {
         collect_policy_exprs(&p.policies[id.index()], &mut roots);
     }
     let policy_fns = reachable_fns(p, &roots);
     for &t in &test_ids {
         let test = &p.tests[t];
-        roots.extend(test.lets.iter().map(|(_, e)| e.clone()));
+        roots.extend(test.lets.iter().map(|(_, e)| e));
         for x in &test.expectations {
-            roots.push(x.subject.clone());
-            roots.extend(x.args.iter().map(|(_, e)| e.clone()));
+            roots.push(&x.subject);
+            roots.extend(x.args.iter().map(|(_, e)| e));
         }
     }
     let used_fns = reachable_fns(p, &roots);
@@ -173,20 +174,20 @@ fn emitted_policies(a: &LowerInput<'_>) -> HashSet<c::PolicyId> {
     out
 }
 
-fn collect_policy_exprs(pol: &c::PolicyDef, out: &mut Vec<TExpr>) {
-    out.extend(pol.lets.iter().map(|(_, e)| e.clone()));
+fn collect_policy_exprs<'p>(pol: &'p c::PolicyDef, out: &mut Vec<&'p TExpr>) {
+    out.extend(pol.lets.iter().map(|(_, e)| e));
     for clause in &pol.clauses {
         for cond in &clause.conditions {
             match cond {
                 c::TCondition::Expr(e)
                 | c::TCondition::Some { collection: e, .. }
-                | c::TCondition::Let { value: e, .. } => out.push(e.clone()),
+                | c::TCondition::Let { value: e, .. } => out.push(e),
             }
         }
         if let Some(m) = &clause.message {
             for part in &m.parts {
                 if let c::TStrPart::Interp(e) = part {
-                    out.push(e.clone());
+                    out.push(e);
                 }
             }
         }
@@ -201,7 +202,7 @@ fn calls_in(e: &TExpr, out: &mut Vec<c::FnId>) {
     });
 }
 
-fn reachable_fns(p: &Program, roots: &[TExpr]) -> HashSet<c::FnId> {
+fn reachable_fns(p: &Program, roots: &[&TExpr]) -> HashSet<c::FnId> {
     let mut stack = Vec::new();
     for r in roots {
         calls_in(r, &mut stack);
