@@ -30,7 +30,7 @@ mod schema;
 use crate::backend::k8s::names::{api_group, constraint_name, is_dns_label, policy_kind};
 use crate::backend::k8s::{managed_labels, openapi::structural, yaml, GOVC_PREFIX};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, Policy};
+use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, PodMaker, Policy};
 use expr::{json_literal, select, string_literal, untranslatable, user_name, Translator, Untranslatable};
 use schema::{Check, SchemaChecks};
 use serde_json::{json, Map, Value};
@@ -155,6 +155,12 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
         }
     }
     let mut document = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type));
+    if let Some(makers) = &policy.pod_view {
+        let (pod, kind_check) = pod_view(policy, makers);
+        variables.push(("_pod".into(), pod));
+        checks.push(kind_check);
+        document = document.with_view("pod", expr::POD_VIEW);
+    }
     checks.extend(document.document(&policy.subject, "object"));
     let mut deny = Vec::new();
     let mut conjunction = Vec::new();
@@ -195,6 +201,59 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     Ok(Compiled { variables, deny, warn })
 }
 
+/// The pod a workload makes, as the bundle's view has it (`backend::rego::policy`): a Pod's own
+/// metadata and spec, the pod template of another kind that makes pods (null where it has
+/// none), and for any other object its own `pod` field (which the kind check denies); and the
+/// check that the object is of a kind that makes pods.
+fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
+    let is_map = "type(object) == map";
+    let kind_in = |kinds: &[&str]| {
+        let kinds: Vec<String> = kinds.iter().map(|k| string_literal(k)).collect();
+        match kinds.as_slice() {
+            [one] => format!("{is_map} && has(object.kind) && object.kind == {one}"),
+            many => format!("{is_map} && has(object.kind) && object.kind in [{}]", many.join(", ")),
+        }
+    };
+    // One branch per path, for the kinds that keep their pod there.
+    let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for m in makers {
+        match paths.iter_mut().find(|(p, _)| *p == m.path.as_slice()) {
+            Some((_, ks)) => ks.push(&m.kind),
+            None => paths.push((&m.path, vec![&m.kind])),
+        }
+    }
+    let mut branches = Vec::new();
+    for (path, kinds) in &paths {
+        let pod = if path.is_empty() {
+            // `object.filter(o, ["metadata", "spec"])`: a null field reads as an absent one.
+            let field = |f: &str| format!("{}: has(object.{f}) ? object.{f} : null", string_literal(f));
+            format!("{{{}, {}}}", field("metadata"), field("spec"))
+        } else {
+            // `object.get(o, path, null)`: null where a step is missing or not an object.
+            let mut guards = Vec::new();
+            let mut at = "object".to_string();
+            for step in path.iter() {
+                guards.push(format!("type({at}) == map && {}", expr::has_field(&at, step)));
+                at = select(&at, step);
+            }
+            format!("{} ? {at} : null", guards.join(" && "))
+        };
+        // `dyn`: the branches hold values of different types once the API server types `object`.
+        branches.push(format!("{} ? dyn({pod})", kind_in(kinds)));
+    }
+    branches.push(format!("{is_map} && has(object.pod) ? dyn(object.pod) : null"));
+    let all: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
+    let check = Check {
+        ok: format!("!({is_map}) || ({})", kind_in(&all)),
+        message: string_literal(&format!(
+            "malformed {}: kind: must be one of {}",
+            policy.subject_type,
+            all.join(", ")
+        )),
+    };
+    (branches.join(" : "), check)
+}
+
 /// A clause as a validation: it passes on a malformed document (the checks deny it) and where
 /// the clause does not fire; its message lists the clause's messages, one per binding of its
 /// `some` variables, joined by `"; "`.
@@ -226,15 +285,7 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
                 Ok(format!("{head} && {}", conditions(t, rest)?))
             }
         }
-        Condition::Some { key: Some(_), .. } => Err(untranslatable(
-            "`some k, v in m`",
-            "iteration over a map's entries or a list's indices is not translated to CEL yet",
-        )),
-        Condition::Some {
-            key: None,
-            var,
-            collection,
-        } => t.iterate(var, collection, |t, coll, it| {
+        Condition::Some { key, var, collection } => t.iterate(key.as_ref(), var, collection, |t, coll, it| {
             Ok(format!("{coll}.exists({it}, {})", conditions(t, rest)?))
         }),
         Condition::Let { .. } => Err(untranslatable(
@@ -247,14 +298,14 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
 /// The messages of a clause whose conditions before the first `some` hold: one per binding.
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
     let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
-        Condition::Some { var, collection, .. } => Some((j, var, collection)),
+        Condition::Some { key, var, collection } => Some((j, key, var, collection)),
         Condition::Expr(_) | Condition::Let { .. } => None,
     });
-    let Some((j, var, collection)) = first_some else {
+    let Some((j, key, var, collection)) = first_some else {
         return t.message(parts);
     };
     let rest = &conds[j + 1..];
-    t.iterate(var, collection, |t, coll, it| {
+    t.iterate(key.as_ref(), var, collection, |t, coll, it| {
         let holds = conditions(t, rest)?;
         let each = messages(t, rest, parts)?;
         Ok(format!("{coll}.filter({it}, {holds}).map({it}, {each}).join(\"; \")"))

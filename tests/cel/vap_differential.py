@@ -29,6 +29,14 @@ server loads):
 * ``<list>.min()``, ``<list>.max()``, ``<list>.sum()`` (lists library): an error on an empty list
   for min and max, 0 for the sum of an empty list;
 * ``<list(string)>.join(<string>) -> string`` (ext.Strings).
+* ``<string>.split(<string>) -> list(string)`` (ext.Strings): Go's ``strings.Split`` (an empty
+  separator splits after each character; an empty string gives ``[""]``);
+* ``<string>.replace(<string>, <string>) -> string`` (ext.Strings): Go's ``strings.Replace`` with
+  ``n = -1`` (an empty old string inserts the new one around every character);
+* ``<string>.substring(<int>[, <int>]) -> string`` (ext.Strings): by code points, an error when
+  a bound is outside the string or the start is after the end;
+* ``<string>.find(<string>) -> string`` (Kubernetes' regex library): the first match of the RE2
+  pattern, ``""`` when none (the patterns govc writes mean the same in Python's ``re``).
 
 ``--bench N`` also times each case N times on each engine (the VAP's validations on the CEL
 runtime, the policy's ``deny`` and ``warn`` on OPA) and prints the median latency per case and per
@@ -111,6 +119,34 @@ def join(items, separator):
     return separator.join(items)
 
 
+def string_split(s, separator):
+    if separator == "":
+        return list(s)
+    return s.split(separator)
+
+
+def string_replace(s, old, new):
+    return s.replace(old, new)
+
+
+def substring(s, start, end=None):
+    end = len(s) if end is None else end
+    if start < 0 or start > len(s):
+        raise ValueError(f"index out of range: {start}")
+    if end < 0 or end > len(s):
+        raise ValueError(f"index out of range: {end}")
+    if start > end:
+        raise ValueError(f"invalid substring range. start: {start}, end: {end}")
+    return s[start:end]
+
+
+def find(s, pattern):
+    import re
+
+    m = re.search(pattern, s)
+    return m.group(0) if m else ""
+
+
 def kubernetes_functions():
     T = cel.Type
     dyn_list = T.List(T.DYN)
@@ -136,7 +172,22 @@ def kubernetes_functions():
         "join",
         [cel.Overload("list_join_string", T.STRING, [T.List(T.STRING), T.STRING], is_member=True, impl=join)],
     )
-    return [cel.FunctionDecl("indexOf", index), joins] + aggregates
+    S = T.STRING
+    strings = [
+        cel.FunctionDecl("split", [cel.Overload("string_split_string", T.List(S), [S, S], is_member=True, impl=string_split)]),
+        cel.FunctionDecl(
+            "replace", [cel.Overload("string_replace_string_string", S, [S, S, S], is_member=True, impl=string_replace)]
+        ),
+        cel.FunctionDecl(
+            "substring",
+            [
+                cel.Overload("string_substring_int", S, [S, T.INT], is_member=True, impl=substring),
+                cel.Overload("string_substring_int_int", S, [S, T.INT, T.INT], is_member=True, impl=substring),
+            ],
+        ),
+        cel.FunctionDecl("find", [cel.Overload("string_find_string", S, [S, S], is_member=True, impl=find)]),
+    ]
+    return [cel.FunctionDecl("indexOf", index), joins] + aggregates + strings
 
 
 def environment():
