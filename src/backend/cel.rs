@@ -25,6 +25,7 @@
 //! (E0504).
 
 mod expr;
+mod failures;
 mod schema;
 
 use crate::backend::k8s::names::{api_group, constraint_name, is_dns_label, policy_kind};
@@ -171,16 +172,52 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
         deny.push((format!("variables.{name}"), check.message.clone()));
     }
     variables.push(("_wellformed".into(), conjunction.join(" && ")));
+    // Where an operation fails, the document is denied naming it, and no clause runs.
+    let mut failed = Vec::new();
     for (i, (var, e)) in policy.lets.iter().enumerate() {
-        let text = t.translate(e).map_err(|problem| Refusal {
+        let refusal = |problem| Refusal {
             origin: Origin::Let {
                 policy: policy.package.clone(),
                 index: i,
             },
             problem,
-        })?;
+        };
+        let text = t.translate(e).map_err(refusal)?;
+        failed.extend(t.failures(e).map_err(refusal)?);
         variables.push((user_name(&var.0), text));
     }
+    let of_lets = failed.len();
+    for (i, clause) in policy.clauses.iter().enumerate() {
+        if clause.kind == ClauseKind::Allow {
+            continue;
+        }
+        let parts = clause.message.clone().unwrap_or_default();
+        let found = t
+            .clause_failures(&clause.conditions, &parts)
+            .map_err(|problem| Refusal {
+                origin: Origin::Clause {
+                    policy: policy.package.clone(),
+                    index: i,
+                },
+                problem,
+            })?;
+        // A clause reads the `let`s only where they do not fail.
+        let found = failures::after(&failed[..of_lets], found);
+        failed.extend(found);
+    }
+    let gate = if failed.is_empty() {
+        "variables._wellformed"
+    } else {
+        let mut evaluable = vec!["variables._wellformed".to_string()];
+        for (i, f) in failed.iter().enumerate() {
+            let name = format!("_failure{}", i + 1);
+            variables.push((name.clone(), format!("variables._wellformed && ({})", f.test)));
+            evaluable.push(format!("!variables.{name}"));
+            deny.push((format!("!variables.{name}"), failures::message(f, &policy.dotted())));
+        }
+        variables.push(("_evaluable".into(), evaluable.join(" && ")));
+        "variables._evaluable"
+    };
     let mut warn = Vec::new();
     for (i, clause) in policy.clauses.iter().enumerate() {
         let into = match clause.kind {
@@ -189,7 +226,7 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
             // Admission decides on `deny` (and `warn`) alone, as Gatekeeper's `violation` does.
             ClauseKind::Allow => continue,
         };
-        let validation = clause_validation(&mut t, clause).map_err(|problem| Refusal {
+        let validation = clause_validation(&mut t, clause, gate).map_err(|problem| Refusal {
             origin: Origin::Clause {
                 policy: policy.package.clone(),
                 index: i,
@@ -257,13 +294,13 @@ fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
 /// A clause as a validation: it passes on a malformed document (the checks deny it) and where
 /// the clause does not fire; its message lists the clause's messages, one per binding of its
 /// `some` variables, joined by `"; "`.
-fn clause_validation(t: &mut Translator<'_>, clause: &Clause) -> Result<(String, String), Untranslatable> {
+fn clause_validation(t: &mut Translator<'_>, clause: &Clause, gate: &str) -> Result<(String, String), Untranslatable> {
     let holds = conditions(t, &clause.conditions)?;
     t.check_cost()?;
     let parts = clause.message.clone().unwrap_or_default();
     let message = messages(t, &clause.conditions, &parts)?;
     t.check_cost()?;
-    Ok((format!("!variables._wellformed || !({holds})"), message))
+    Ok((format!("!{gate} || !({holds})"), message))
 }
 
 /// The CEL of a clause's conditions, in order (`some` as `exists` over the conditions after it).

@@ -375,13 +375,10 @@ impl<'a> Translator<'a> {
             Expr::Neg(x) => format!("-{}", self.operand(x)?),
             Expr::And(a, b) => format!("{} && {}", self.operand(a)?, self.operand(b)?),
             Expr::Or(a, b) => format!("({} || {})", self.expr(a)?, self.expr(b)?),
-            Expr::Binary {
-                op,
-                operands,
-                lhs,
-                rhs,
-            } => self.binary(*op, *operands, lhs, rhs)?,
-            Expr::In { element, collection, .. } => {
+            Expr::Binary { op, operands, lhs, rhs } => self.binary(*op, *operands, lhs, rhs)?,
+            Expr::In {
+                element, collection, ..
+            } => {
                 format!("{} in {}", self.operand(element)?, self.collection(collection)?)
             }
             Expr::Quantified {
@@ -412,26 +409,14 @@ impl<'a> Translator<'a> {
                 }
                 format!("[{}]", out.join(", "))
             }
-            Expr::Rounded(_) => {
-                return Err(untranslatable(
-                    "float arithmetic",
-                    "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
-                ))
-            }
-            Expr::Partial(p) => {
-                return Err(untranslatable(
-                    format!("`{}`", p.text),
-                    format!(
-                        "it can fail at run time ({}), which the bundle reports as a denial; a failing CEL expression is an error instead",
-                        p.failures.iter().map(|f| f.cause()).collect::<Vec<_>>().join(", ")
-                    ),
-                ))
-            }
+            Expr::Rounded(_) => return Err(float_arithmetic()),
+            // Where it fails is checked before any clause runs (`failures`): here, it does not.
+            Expr::Partial(p) => self.expr(&p.expr)?,
         })
     }
 
     /// An operand of a prefix or infix operator: parenthesized unless it is atomic.
-    fn operand(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+    pub fn operand(&mut self, e: &Expr) -> Result<String, Untranslatable> {
         let text = self.expr(e)?;
         Ok(if atomic(&text) { text } else { format!("({text})") })
     }
@@ -463,13 +448,13 @@ impl<'a> Translator<'a> {
     /// Binds `var` to each element of `collection` (each value of a map, and `key` to its key)
     /// around `f`, which is given the collection's CEL and the iteration variable's name and
     /// writes the macro.
-    pub fn iterate(
+    pub fn iterate<T>(
         &mut self,
         key: Option<&Var>,
         var: &Var,
         collection: &Expr,
-        f: impl FnOnce(&mut Self, &str, &str) -> Result<String, Untranslatable>,
-    ) -> Result<String, Untranslatable> {
+        f: impl FnOnce(&mut Self, &str, &str) -> Result<T, Untranslatable>,
+    ) -> Result<T, Untranslatable> {
         let coll = self.collection(collection)?;
         let coll_schema = self.schema(collection);
         let name = self.fresh_name(var);
@@ -739,8 +724,8 @@ impl<'a> Translator<'a> {
             }
             Builtin::Quantity => {
                 return Err(untranslatable(
-                    format!("`{}`", builtin.name()),
-                    "this built-in is not translated to CEL yet",
+                    "a quantity's value outside a comparison",
+                    "the language reads a quantity as a float rounded to 10 digits; Kubernetes' quantities are exact decimals, which CEL compares (`quantity(a) < quantity(b)`) but does not write as the bundle does",
                 ))
             }
             Builtin::Hour
@@ -772,6 +757,9 @@ impl<'a> Translator<'a> {
             BinOp::Div => "/",
             BinOp::Mod => "%",
         };
+        if let Some(compared) = self.quantity_comparison(symbol, lhs, rhs) {
+            return compared;
+        }
         let (mut l, mut r) = (self.operand(lhs)?, self.operand(rhs)?);
         match operands {
             Operands::Number => {
@@ -794,6 +782,59 @@ impl<'a> Translator<'a> {
         }
         Ok(format!("{l} {symbol} {r}"))
     }
+}
+
+impl Translator<'_> {
+    /// A comparison of Kubernetes quantities (`quantity(a) < quantity(b)`, or with a number
+    /// literal) with Kubernetes' quantity library: `quantity(a).compareTo(quantity(b)) < 0`, or
+    /// `None` when neither side is a quantity. Any other use of a quantity's value is refused.
+    fn quantity_comparison(&mut self, symbol: &str, lhs: &Expr, rhs: &Expr) -> Option<Result<String, Untranslatable>> {
+        if quantity_text(lhs).is_none() && quantity_text(rhs).is_none() {
+            return None;
+        }
+        let mut side = |e: &Expr| -> Result<String, Untranslatable> {
+            match (quantity_text(e), e) {
+                (Some(text), _) => Ok(format!("quantity({})", self.expr(text)?)),
+                (None, Expr::Int(i)) => Ok(format!("quantity({})", string_literal(&i.to_string()))),
+                _ => Err(untranslatable(
+                    "a quantity compared with a number other than an int literal",
+                    "Kubernetes' quantity library compares quantities with each other: compare with `quantity(\"...\")`",
+                )),
+            }
+        };
+        let (l, r) = match (side(lhs), side(rhs)) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+        };
+        if !matches!(symbol, "==" | "!=" | "<" | "<=" | ">" | ">=") {
+            return Some(Err(untranslatable(
+                "quantity arithmetic",
+                "the language computes on floats rounded to 10 digits; Kubernetes' quantities are exact decimals",
+            )));
+        }
+        Some(Ok(format!("{l}.compareTo({r}) {symbol} 0")))
+    }
+}
+
+/// The text argument of `quantity(text)` (which may be wrapped as an operation that can fail).
+fn quantity_text(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Builtin {
+            builtin: Builtin::Quantity,
+            args,
+            ..
+        } => args.first(),
+        Expr::Partial(p) => quantity_text(&p.expr),
+        _ => None,
+    }
+}
+
+/// Why float arithmetic does not translate.
+pub(super) fn float_arithmetic() -> Untranslatable {
+    untranslatable(
+        "float arithmetic",
+        "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
+    )
 }
 
 fn float() -> Schema {
