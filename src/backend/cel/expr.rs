@@ -278,17 +278,20 @@ impl<'a> Translator<'a> {
                 _ => None,
             },
             Expr::Builtin { builtin, args, .. } => match builtin {
-                Builtin::Count | Builtin::DaysSince => Some(Schema::Number {
-                    integer: true,
-                    min: None,
-                    max: None,
-                }),
+                Builtin::Count | Builtin::DaysSince | Builtin::Hour | Builtin::Minute | Builtin::Weekday => {
+                    Some(Schema::Number {
+                        integer: true,
+                        min: None,
+                        max: None,
+                    })
+                }
                 Builtin::Sum | Builtin::Min | Builtin::Max => match self.schema(args.first()?)? {
                     Schema::List { items, .. } => Some(*items),
                     _ => None,
                 },
                 Builtin::Lower
                 | Builtin::Upper
+                | Builtin::Date
                 | Builtin::Trim
                 | Builtin::TrimPrefix
                 | Builtin::TrimSuffix
@@ -728,11 +731,27 @@ impl<'a> Translator<'a> {
                     "the language reads a quantity as a float rounded to 10 digits; Kubernetes' quantities are exact decimals, which CEL compares (`quantity(a) < quantity(b)`) but does not write as the bundle does",
                 ))
             }
-            Builtin::Hour
-            | Builtin::Minute
-            | Builtin::Weekday
-            | Builtin::Date
-            | Builtin::FormatTime
+            // The clock and calendar in a zone (a constant IANA name, checked at compile time),
+            // as OPA's `time.clock`, `time.weekday` and `time.date` (Go's time package both).
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date => {
+                let t = format!("timestamp({})", self.expr(nth(0)?)?);
+                let zone = self.expr(nth(1)?)?;
+                match builtin {
+                    Builtin::Hour => format!("{t}.getHours({zone})"),
+                    Builtin::Minute => format!("{t}.getMinutes({zone})"),
+                    // CEL counts from Sunday (0), the language from Monday (1).
+                    Builtin::Weekday => format!("({t}.getDayOfWeek({zone}) + 6) % 7 + 1"),
+                    _ => {
+                        let two = |n: String| format!("({n} < 10 ? \"0\" : \"\") + string({n})");
+                        format!(
+                            "(string({t}.getFullYear({zone})) + \"-\" + {} + \"-\" + {})",
+                            two(format!("({t}.getMonth({zone}) + 1)")),
+                            two(format!("{t}.getDate({zone})"))
+                        )
+                    }
+                }
+            }
+            Builtin::FormatTime
             | Builtin::InDays
             | Builtin::InHours => {
                 return Err(untranslatable(
