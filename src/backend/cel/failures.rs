@@ -6,7 +6,8 @@
 //! there, in the context where the operation is evaluated: the right side of `and` where the left
 //! holds, of `or` where it does not, a quantifier's body for each element, a clause's conditions in
 //! order and its message where they all hold. A condition never fails to evaluate itself: the
-//! context of a failure excludes the failures of what it reads.
+//! context of a failure excludes the failures of what it reads (but for the left side of `or`,
+//! which the bundle negates: there CEL's `||` absorbs the error where a failure already holds).
 
 use super::expr::{string_literal, untranslatable, Translator, Untranslatable};
 use crate::ir::{BinOp, Builtin, Condition, Expr, Failure, MsgPart, Partial};
@@ -70,11 +71,17 @@ impl Translator<'_> {
                 let inner = self.failures(b)?;
                 if !inner.is_empty() {
                     let cond = self.expr(a)?;
-                    let cond = match e {
-                        Expr::And(..) => format!("({cond})"),
-                        _ => format!("!({cond})"),
+                    let guarded = match e {
+                        // The right side of `and` where the left holds (and so does not fail).
+                        Expr::And(..) => within(&out, &format!("({cond})"), inner),
+                        // The right side of `or` where the left does not hold, as the bundle's
+                        // negation: also where it fails (CEL's `||` absorbs the error there).
+                        _ => {
+                            let mut guard: Vec<String> = out.iter().map(|f| f.test.clone()).collect();
+                            guard.push(format!("!({cond})"));
+                            within(&[], &format!("({})", guard.join(" || ")), inner)
+                        }
                     };
-                    let guarded = within(&out, &cond, inner);
                     out.extend(guarded);
                 }
                 out
@@ -153,22 +160,27 @@ impl Translator<'_> {
                     ..
                 },
             ) => Ok(format!("{} == 0", self.operand(rhs)?)),
-            // The remainder of two ints: its operands beyond the range (as the bundle's
-            // `remainder`, which reports a zero divisor as such).
-            (
-                Failure::OutOfRange { limit },
-                Expr::Binary {
-                    op: BinOp::Mod,
-                    lhs,
-                    rhs,
-                    ..
-                },
-            ) if limit == crate::ir::INT_LIMIT => {
+            // Int arithmetic beyond the range, as the bundle's `add`, `subtract`, `multiply`,
+            // `remainder` and `negate`: an operand beyond it, or the result. The result is never
+            // computed where it would overflow CEL's 64 bits: each test holds its operands in range.
+            (Failure::OutOfRange { limit }, Expr::Binary { op, lhs, rhs, .. }) if limit == crate::ir::INT_LIMIT => {
                 let (a, b) = (self.operand(lhs)?, self.operand(rhs)?);
                 let l = format!("{}", crate::ir::INT_LIMIT as i64);
-                Ok(format!(
-                    "{b} != 0 && ({a} > {l} || {a} < -{l} || {b} > {l} || {b} < -{l})"
-                ))
+                let operands = format!("{a} > {l} || {a} < -{l} || {b} > {l} || {b} < -{l}");
+                let abs = |x: &str| format!("({x} < 0 ? -{x} : {x})");
+                Ok(match op {
+                    BinOp::Add => format!("{operands} || ({a} >= 0 ? {b} > {l} - {a} : {b} < -{l} - {a})"),
+                    BinOp::Sub => format!("{operands} || ({a} >= 0 ? {b} < {a} - {l} : {b} > {a} + {l})"),
+                    BinOp::Mul => format!("{operands} || {a} != 0 && {} > {l} / {}", abs(&b), abs(&a)),
+                    // A zero divisor is reported as such.
+                    BinOp::Mod => format!("{b} != 0 && ({operands})"),
+                    _ => return Err(unsupported()),
+                })
+            }
+            (Failure::OutOfRange { limit }, Expr::Neg(x)) if limit == crate::ir::INT_LIMIT => {
+                let x = self.operand(x)?;
+                let l = format!("{}", crate::ir::INT_LIMIT as i64);
+                Ok(format!("{x} > {l} || {x} < -{l}"))
             }
             (Failure::EmptyList, Expr::Builtin { args, .. }) => {
                 let list = args.first().ok_or_else(unsupported)?;
