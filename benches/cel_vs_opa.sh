@@ -4,7 +4,11 @@
 # Rego on OPA (opa-golib-python-bindings), for every policy the example enforces with
 # `engine = cel` or `both`. Prints the median of N runs per case, then per policy.
 #
-#   bash benches/cel_vs_opa.sh [RUNS]           (needs .venv from scripts/setup-python.sh)
+#   bash benches/cel_vs_opa.sh [RUNS] [EXAMPLE]   (needs .venv from scripts/setup-python.sh)
+#
+# EXAMPLE is a folder of examples/ with its cases in tests/conformance/EXAMPLE.json (default
+# ai-governance; k8s-baseline for the Kubernetes baseline). GOVC=path uses that govc to build the
+# outputs instead of a release build (what is timed does not run govc).
 #
 # Both engines are called in-process from Python, so each figure includes the same kind of
 # overhead: converting the document into the engine (once per decision, as the API server and
@@ -13,9 +17,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=${1:-200}
+EXAMPLE=${2:-ai-governance}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/govc-cel-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-cargo build --quiet --release
-target/release/govc build --quiet examples/ai-governance --out "$WORK/out"
+if [[ -z ${GOVC:-} ]]; then
+    cargo build --quiet --release
+    GOVC=target/release/govc
+fi
+"$GOVC" build --quiet "examples/$EXAMPLE" --out "$WORK/out"
 .venv/bin/python tests/cel/vap_differential.py --out "$WORK/out" \
-    --cases tests/conformance/ai-governance.json --bench "$RUNS" | grep -v '^ok '
+    --cases "tests/conformance/$EXAMPLE.json" --bench "$RUNS" | grep -v '^ok '

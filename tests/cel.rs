@@ -21,13 +21,32 @@ fn project(source: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
     vap_files(dir.path())
 }
 
+/// Snapshots every file of an example's CEL target (`snapshots/cel/<prefix><path>`), after
+/// checking that they are the files listed.
+fn snapshot_vaps(example: &str, prefix: &str, expected: &[&str]) {
+    let files = vap_files(&common::root().join("examples").join(example)).expect("the example's VAPs build");
+    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(paths, expected);
+    for (path, bytes) in &files {
+        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+        let name = format!("{prefix}{}", path.trim_end_matches(".yaml").replace('/', "__"));
+        insta::with_settings!({
+            snapshot_path => "snapshots/cel",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("k8s/{path} of examples/{example}"),
+        }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
 #[test]
 fn example_vaps() {
-    let files = vap_files(&common::root().join("examples/ai-governance")).expect("the example's VAPs build");
-    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
-    assert_eq!(
-        paths,
-        [
+    snapshot_vaps(
+        "ai-governance",
+        "",
+        &[
             "vap/bindings/accountable-owner.yaml",
             "vap/bindings/high-risk-approval.yaml",
             "vap/bindings/no-unencrypted-pii.yaml",
@@ -44,20 +63,28 @@ fn example_vaps() {
             "vap/policies/retention-limit-warn.yaml",
             "vap/policies/retention-limit.yaml",
             "vap/policies/trusted-sources.yaml",
-        ]
+        ],
     );
-    for (path, bytes) in &files {
-        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
-        let name = path.trim_end_matches(".yaml").replace('/', "__");
-        insta::with_settings!({
-            snapshot_path => "snapshots/cel",
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            description => format!("k8s/{path} of examples/ai-governance"),
-        }, {
-            insta::assert_snapshot!(name, text);
-        });
-    }
+}
+
+/// Core kinds (apiGroups `""`, `apps`, `batch`) and a policy on `std.k8s.Workload`, whose pod
+/// is read from the object by kind.
+#[test]
+fn k8s_baseline_vaps() {
+    snapshot_vaps(
+        "k8s-baseline",
+        "k8s_baseline__",
+        &[
+            "vap/bindings/host-namespaces-warn.yaml",
+            "vap/bindings/host-namespaces.yaml",
+            "vap/bindings/ml-serving-deployments.yaml",
+            "vap/params/crds/mlservingdeploymentsparams.params.govc.dev.yaml",
+            "vap/params/defaults/ml-serving-deployments.yaml",
+            "vap/policies/host-namespaces-warn.yaml",
+            "vap/policies/host-namespaces.yaml",
+            "vap/policies/ml-serving-deployments.yaml",
+        ],
+    );
 }
 
 const HEADER: &str = r#"package acme.t
@@ -80,7 +107,11 @@ fn constructs_without_a_faithful_translation_are_named() {
             "`days_since`",
         ),
         ("deny \"x\" when lower(t.spec.owner) == \"x\"", "`lower`"),
-        ("deny \"x\" when 10 % t.spec.n > 1", "`10 % t.spec.n`"),
+        ("deny \"x\" when t.spec.n * 2 > 1", "`t.spec.n * 2`"),
+        (
+            "deny \"x\" when quantity(t.spec.owner) > t.spec.score",
+            "a quantity compared with a number other than an int literal",
+        ),
         (
             "deny \"score {t.spec.score}\" when t.spec.score > 1.0",
             "a float interpolated into a message",
@@ -88,6 +119,14 @@ fn constructs_without_a_faithful_translation_are_named() {
         (
             "deny \"x\" when all a in t.spec.tags: all b in t.spec.tags: all c in t.spec.tags: a != c or b != c",
             "3 nested quantifiers",
+        ),
+        (
+            "deny \"x\" when count(union(t.spec.tags, [\"a\"])) > 2",
+            "`union` outside `in`, `some`, `all` and `any`",
+        ),
+        (
+            "deny \"x {i}\" when { some i, tag in t.spec.tags\n tag == \"\" }",
+            "iteration over a list's indices",
         ),
     ] {
         let err = project(&with_policy(body, "cel")).expect_err(body);

@@ -25,12 +25,13 @@
 //! (E0504).
 
 mod expr;
+mod failures;
 mod schema;
 
 use crate::backend::k8s::names::{api_group, constraint_name, is_dns_label, policy_kind};
 use crate::backend::k8s::{managed_labels, openapi::structural, yaml, GOVC_PREFIX};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, Policy};
+use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, PodMaker, Policy};
 use expr::{json_literal, select, string_literal, untranslatable, user_name, Translator, Untranslatable};
 use schema::{Check, SchemaChecks};
 use serde_json::{json, Map, Value};
@@ -155,6 +156,12 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
         }
     }
     let mut document = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type));
+    if let Some(makers) = &policy.pod_view {
+        let (pod, kind_check) = pod_view(policy, makers);
+        variables.push(("_pod".into(), pod));
+        checks.push(kind_check);
+        document = document.with_view("pod", expr::POD_VIEW);
+    }
     checks.extend(document.document(&policy.subject, "object"));
     let mut deny = Vec::new();
     let mut conjunction = Vec::new();
@@ -165,16 +172,52 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
         deny.push((format!("variables.{name}"), check.message.clone()));
     }
     variables.push(("_wellformed".into(), conjunction.join(" && ")));
+    // Where an operation fails, the document is denied naming it, and no clause runs.
+    let mut failed = Vec::new();
     for (i, (var, e)) in policy.lets.iter().enumerate() {
-        let text = t.translate(e).map_err(|problem| Refusal {
+        let refusal = |problem| Refusal {
             origin: Origin::Let {
                 policy: policy.package.clone(),
                 index: i,
             },
             problem,
-        })?;
+        };
+        let text = t.translate(e).map_err(refusal)?;
+        failed.extend(t.failures(e).map_err(refusal)?);
         variables.push((user_name(&var.0), text));
     }
+    let of_lets = failed.len();
+    for (i, clause) in policy.clauses.iter().enumerate() {
+        if clause.kind == ClauseKind::Allow {
+            continue;
+        }
+        let parts = clause.message.clone().unwrap_or_default();
+        let found = t
+            .clause_failures(&clause.conditions, &parts)
+            .map_err(|problem| Refusal {
+                origin: Origin::Clause {
+                    policy: policy.package.clone(),
+                    index: i,
+                },
+                problem,
+            })?;
+        // A clause reads the `let`s only where they do not fail.
+        let found = failures::after(&failed[..of_lets], found);
+        failed.extend(found);
+    }
+    let gate = if failed.is_empty() {
+        "variables._wellformed"
+    } else {
+        let mut evaluable = vec!["variables._wellformed".to_string()];
+        for (i, f) in failed.iter().enumerate() {
+            let name = format!("_failure{}", i + 1);
+            variables.push((name.clone(), format!("variables._wellformed && ({})", f.test)));
+            evaluable.push(format!("!variables.{name}"));
+            deny.push((format!("!variables.{name}"), failures::message(f, &policy.dotted())));
+        }
+        variables.push(("_evaluable".into(), evaluable.join(" && ")));
+        "variables._evaluable"
+    };
     let mut warn = Vec::new();
     for (i, clause) in policy.clauses.iter().enumerate() {
         let into = match clause.kind {
@@ -183,7 +226,7 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
             // Admission decides on `deny` (and `warn`) alone, as Gatekeeper's `violation` does.
             ClauseKind::Allow => continue,
         };
-        let validation = clause_validation(&mut t, clause).map_err(|problem| Refusal {
+        let validation = clause_validation(&mut t, clause, gate).map_err(|problem| Refusal {
             origin: Origin::Clause {
                 policy: policy.package.clone(),
                 index: i,
@@ -195,16 +238,69 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     Ok(Compiled { variables, deny, warn })
 }
 
+/// The pod a workload makes, as the bundle's view has it (`backend::rego::policy`): a Pod's own
+/// metadata and spec, the pod template of another kind that makes pods (null where it has
+/// none), and for any other object its own `pod` field (which the kind check denies); and the
+/// check that the object is of a kind that makes pods.
+fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
+    let is_map = "type(object) == map";
+    let kind_in = |kinds: &[&str]| {
+        let kinds: Vec<String> = kinds.iter().map(|k| string_literal(k)).collect();
+        match kinds.as_slice() {
+            [one] => format!("{is_map} && has(object.kind) && object.kind == {one}"),
+            many => format!("{is_map} && has(object.kind) && object.kind in [{}]", many.join(", ")),
+        }
+    };
+    // One branch per path, for the kinds that keep their pod there.
+    let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
+    for m in makers {
+        match paths.iter_mut().find(|(p, _)| *p == m.path.as_slice()) {
+            Some((_, ks)) => ks.push(&m.kind),
+            None => paths.push((&m.path, vec![&m.kind])),
+        }
+    }
+    let mut branches = Vec::new();
+    for (path, kinds) in &paths {
+        let pod = if path.is_empty() {
+            // `object.filter(o, ["metadata", "spec"])`: a null field reads as an absent one.
+            let field = |f: &str| format!("{}: has(object.{f}) ? object.{f} : null", string_literal(f));
+            format!("{{{}, {}}}", field("metadata"), field("spec"))
+        } else {
+            // `object.get(o, path, null)`: null where a step is missing or not an object.
+            let mut guards = Vec::new();
+            let mut at = "object".to_string();
+            for step in path.iter() {
+                guards.push(format!("type({at}) == map && {}", expr::has_field(&at, step)));
+                at = select(&at, step);
+            }
+            format!("{} ? {at} : null", guards.join(" && "))
+        };
+        // `dyn`: the branches hold values of different types once the API server types `object`.
+        branches.push(format!("{} ? dyn({pod})", kind_in(kinds)));
+    }
+    branches.push(format!("{is_map} && has(object.pod) ? dyn(object.pod) : null"));
+    let all: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
+    let check = Check {
+        ok: format!("!({is_map}) || ({})", kind_in(&all)),
+        message: string_literal(&format!(
+            "malformed {}: kind: must be one of {}",
+            policy.subject_type,
+            all.join(", ")
+        )),
+    };
+    (branches.join(" : "), check)
+}
+
 /// A clause as a validation: it passes on a malformed document (the checks deny it) and where
 /// the clause does not fire; its message lists the clause's messages, one per binding of its
 /// `some` variables, joined by `"; "`.
-fn clause_validation(t: &mut Translator<'_>, clause: &Clause) -> Result<(String, String), Untranslatable> {
+fn clause_validation(t: &mut Translator<'_>, clause: &Clause, gate: &str) -> Result<(String, String), Untranslatable> {
     let holds = conditions(t, &clause.conditions)?;
     t.check_cost()?;
     let parts = clause.message.clone().unwrap_or_default();
     let message = messages(t, &clause.conditions, &parts)?;
     t.check_cost()?;
-    Ok((format!("!variables._wellformed || !({holds})"), message))
+    Ok((format!("!{gate} || !({holds})"), message))
 }
 
 /// The CEL of a clause's conditions, in order (`some` as `exists` over the conditions after it).
@@ -226,15 +322,7 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
                 Ok(format!("{head} && {}", conditions(t, rest)?))
             }
         }
-        Condition::Some { key: Some(_), .. } => Err(untranslatable(
-            "`some k, v in m`",
-            "iteration over a map's entries or a list's indices is not translated to CEL yet",
-        )),
-        Condition::Some {
-            key: None,
-            var,
-            collection,
-        } => t.iterate(var, collection, |t, coll, it| {
+        Condition::Some { key, var, collection } => t.iterate(key.as_ref(), var, collection, |t, coll, it| {
             Ok(format!("{coll}.exists({it}, {})", conditions(t, rest)?))
         }),
         Condition::Let { .. } => Err(untranslatable(
@@ -247,14 +335,14 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
 /// The messages of a clause whose conditions before the first `some` hold: one per binding.
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
     let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
-        Condition::Some { var, collection, .. } => Some((j, var, collection)),
+        Condition::Some { key, var, collection } => Some((j, key, var, collection)),
         Condition::Expr(_) | Condition::Let { .. } => None,
     });
-    let Some((j, var, collection)) = first_some else {
+    let Some((j, key, var, collection)) = first_some else {
         return t.message(parts);
     };
     let rest = &conds[j + 1..];
-    t.iterate(var, collection, |t, coll, it| {
+    t.iterate(key.as_ref(), var, collection, |t, coll, it| {
         let holds = conditions(t, rest)?;
         let each = messages(t, rest, parts)?;
         Ok(format!("{coll}.filter({it}, {holds}).map({it}, {each}).join(\"; \")"))

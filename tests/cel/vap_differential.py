@@ -29,6 +29,21 @@ server loads):
 * ``<list>.min()``, ``<list>.max()``, ``<list>.sum()`` (lists library): an error on an empty list
   for min and max, 0 for the sum of an empty list;
 * ``<list(string)>.join(<string>) -> string`` (ext.Strings).
+* ``<string>.split(<string>) -> list(string)`` (ext.Strings): Go's ``strings.Split`` (an empty
+  separator splits after each character; an empty string gives ``[""]``);
+* ``<string>.replace(<string>, <string>) -> string`` (ext.Strings): Go's ``strings.Replace`` with
+  ``n = -1`` (an empty old string inserts the new one around every character);
+* ``<string>.substring(<int>[, <int>]) -> string`` (ext.Strings): by code points, an error when
+  a bound is outside the string or the start is after the end;
+* ``<string>.find(<string>) -> string`` (Kubernetes' regex library): the first match of the RE2
+  pattern, ``""`` when none (the patterns govc writes mean the same in Python's ``re``);
+* ``quantity(<string>) -> Quantity`` and ``<Quantity>.compareTo(<Quantity>) -> int`` (Kubernetes'
+  quantity library): the text parsed as ``resource.ParseQuantity`` does (k8s.io/apimachinery
+  pkg/api/resource/quantity.go: sign, digits, fraction, a decimal, binary or exponent suffix;
+  an error on anything else), its exact decimal value rounded up to a multiple of 1e-9 away from
+  zero and capped at ±(2^63 - 1), as Kubernetes does; ``compareTo`` gives -1, 0 or 1. A Quantity
+  is a map holding that decimal here (the runtime takes no opaque values); the generated CEL only
+  hands it to ``compareTo``.
 
 ``--bench N`` also times each case N times on each engine (the VAP's validations on the CEL
 runtime, the policy's ``deny`` and ``warn`` on OPA) and prints the median latency per case and per
@@ -42,8 +57,10 @@ status: 0 when every case agreed, 1 on a difference, 2 on a usage error.
 """
 
 import argparse
+import decimal
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -111,6 +128,71 @@ def join(items, separator):
     return separator.join(items)
 
 
+def string_split(s, separator):
+    if separator == "":
+        return list(s)
+    return s.split(separator)
+
+
+def string_replace(s, old, new):
+    return s.replace(old, new)
+
+
+def substring(s, start, end=None):
+    end = len(s) if end is None else end
+    if start < 0 or start > len(s):
+        raise ValueError(f"index out of range: {start}")
+    if end < 0 or end > len(s):
+        raise ValueError(f"index out of range: {end}")
+    if start > end:
+        raise ValueError(f"invalid substring range. start: {start}, end: {end}")
+    return s[start:end]
+
+
+def find(s, pattern):
+    m = re.search(pattern, s)
+    return m.group(0) if m else ""
+
+
+QUANTITY_KEY = "kubernetes.Quantity"
+DECIMAL_SUFFIXES = {"": 0, "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+BINARY_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+MAX_QUANTITY = decimal.Decimal(2**63 - 1)
+# Exact arithmetic: Kubernetes' inf.Dec has no precision limit.
+EXACT = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def parse_quantity(text):
+    """resource.ParseQuantity: the exact value, or ValueError."""
+    m = re.fullmatch(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([eEinumkKMGTP]*)([+-]?[0-9]*))", text)
+    if not text or not m or (m.group(2) == "" and m.group(3) is None and text not in ("+", "-")):
+        raise ValueError(f"quantities must match the regular expression: {text!r}")
+    sign, whole, fraction, letters, tail = m.groups()
+    suffix = letters + tail
+    number = decimal.Decimal(f"{whole or '0'}.{fraction or '0'}")
+    if suffix in DECIMAL_SUFFIXES:
+        value = number.scaleb(DECIMAL_SUFFIXES[suffix], context=EXACT)
+    elif suffix in BINARY_SUFFIXES:
+        value = EXACT.multiply(number, 2 ** BINARY_SUFFIXES[suffix])
+    elif len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[+-]?[0-9]+", suffix[1:]):
+        value = number.scaleb(int(suffix[1:]), context=EXACT)
+    else:
+        raise ValueError(f"unable to parse quantity's suffix: {text!r}")
+    value = min(value, MAX_QUANTITY)
+    if value != 0:
+        value = value.quantize(decimal.Decimal("1e-9"), rounding=decimal.ROUND_UP, context=EXACT)
+    return -value if sign == "-" else value
+
+
+def quantity(text):
+    return {QUANTITY_KEY: str(parse_quantity(text))}
+
+
+def quantity_compare(a, b):
+    x, y = decimal.Decimal(a[QUANTITY_KEY]), decimal.Decimal(b[QUANTITY_KEY])
+    return (x > y) - (x < y)
+
+
 def kubernetes_functions():
     T = cel.Type
     dyn_list = T.List(T.DYN)
@@ -136,7 +218,29 @@ def kubernetes_functions():
         "join",
         [cel.Overload("list_join_string", T.STRING, [T.List(T.STRING), T.STRING], is_member=True, impl=join)],
     )
-    return [cel.FunctionDecl("indexOf", index), joins] + aggregates
+    S = T.STRING
+    strings = [
+        cel.FunctionDecl("split", [cel.Overload("string_split_string", T.List(S), [S, S], is_member=True, impl=string_split)]),
+        cel.FunctionDecl(
+            "replace", [cel.Overload("string_replace_string_string", S, [S, S, S], is_member=True, impl=string_replace)]
+        ),
+        cel.FunctionDecl(
+            "substring",
+            [
+                cel.Overload("string_substring_int", S, [S, T.INT], is_member=True, impl=substring),
+                cel.Overload("string_substring_int_int", S, [S, T.INT, T.INT], is_member=True, impl=substring),
+            ],
+        ),
+        cel.FunctionDecl("find", [cel.Overload("string_find_string", S, [S, S], is_member=True, impl=find)]),
+    ]
+    Q = T.Map(S, S)
+    quantities = [
+        cel.FunctionDecl("quantity", [cel.Overload("string_to_quantity", Q, [S], impl=quantity)]),
+        cel.FunctionDecl(
+            "compareTo", [cel.Overload("quantity_compareTo_quantity", T.INT, [Q, Q], is_member=True, impl=quantity_compare)]
+        ),
+    ]
+    return [cel.FunctionDecl("indexOf", index), joins] + aggregates + strings + quantities
 
 
 def environment():

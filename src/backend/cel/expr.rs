@@ -49,6 +49,17 @@ const RESERVED: &[&str] = &[
     "while",
 ];
 
+/// The variables the API server binds: a comprehension variable of that name would hide them.
+const BOUND: &[&str] = &[
+    "object",
+    "oldObject",
+    "request",
+    "params",
+    "namespaceObject",
+    "variables",
+    "authorizer",
+];
+
 /// Whether `name` can be written as `x.name` in CEL.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -60,7 +71,7 @@ pub fn is_identifier(name: &str) -> bool {
 /// A user's name as a CEL variable name: kept unless CEL reserves it or it starts with `_`
 /// (govc's own variables start with `_` and never end with one); then it gets a trailing `_`.
 pub fn user_name(name: &str) -> String {
-    if is_identifier(name) && !name.starts_with('_') {
+    if is_identifier(name) && !name.starts_with('_') && !BOUND.contains(&name) {
         name.to_string()
     } else {
         format!("{name}_")
@@ -128,6 +139,10 @@ pub const ASSUMED_SIZE: u64 = 100;
 
 /// The cost one CEL expression may reach: Kubernetes' per-expression limit (`PerCallLimit`).
 pub const COST_LIMIT: u64 = 1_000_000;
+
+/// The pod of a policy on `std.k8s.Workload`, null when the object has none: the bundle judges
+/// the object with this pod as its `pod` field, which CEL reads from this variable.
+pub const POD_VIEW: &str = "variables._pod";
 
 /// A local variable in scope: what it stands for in CEL and its schema.
 struct Local {
@@ -264,16 +279,30 @@ impl<'a> Translator<'a> {
                 _ => None,
             },
             Expr::Builtin { builtin, args, .. } => match builtin {
-                Builtin::Count | Builtin::DaysSince => Some(Schema::Number {
-                    integer: true,
-                    min: None,
-                    max: None,
-                }),
+                Builtin::Count | Builtin::DaysSince | Builtin::Hour | Builtin::Minute | Builtin::Weekday => {
+                    Some(Schema::Number {
+                        integer: true,
+                        min: None,
+                        max: None,
+                    })
+                }
                 Builtin::Sum | Builtin::Min | Builtin::Max => match self.schema(args.first()?)? {
                     Schema::List { items, .. } => Some(*items),
                     _ => None,
                 },
-                Builtin::Lower | Builtin::Upper => Some(Schema::String { pattern: None }),
+                Builtin::Lower
+                | Builtin::Upper
+                | Builtin::Date
+                | Builtin::Trim
+                | Builtin::TrimPrefix
+                | Builtin::TrimSuffix
+                | Builtin::Join
+                | Builtin::Replace => Some(Schema::String { pattern: None }),
+                Builtin::Split => Some(Schema::List {
+                    items: Box::new(Schema::String { pattern: None }),
+                    min_items: None,
+                }),
+                Builtin::Union | Builtin::Intersection | Builtin::Difference => self.schema(args.first()?),
                 Builtin::Get => args.get(2).and_then(|d| self.schema(d)),
                 _ => Some(Schema::Bool),
             },
@@ -340,7 +369,10 @@ impl<'a> Translator<'a> {
                 }
             }
             Expr::Field { target, name } => {
-                let raw = select(&self.expr(target)?, name);
+                let raw = match self.held(target, name) {
+                    Some(held) => held.to_string(),
+                    None => select(&self.expr(target)?, name),
+                };
                 self.number(&raw, self.schema(e).as_ref())
             }
             Expr::Index { target, index } => {
@@ -353,14 +385,11 @@ impl<'a> Translator<'a> {
             Expr::Neg(x) => format!("-{}", self.operand(x)?),
             Expr::And(a, b) => format!("{} && {}", self.operand(a)?, self.operand(b)?),
             Expr::Or(a, b) => format!("({} || {})", self.expr(a)?, self.expr(b)?),
-            Expr::Binary {
-                op,
-                operands,
-                lhs,
-                rhs,
-            } => self.binary(*op, *operands, lhs, rhs)?,
-            Expr::In { element, collection, .. } => {
-                format!("{} in {}", self.operand(element)?, self.operand(collection)?)
+            Expr::Binary { op, operands, lhs, rhs } => self.binary(*op, *operands, lhs, rhs)?,
+            Expr::In {
+                element, collection, ..
+            } => {
+                format!("{} in {}", self.operand(element)?, self.collection(collection)?)
             }
             Expr::Quantified {
                 quantifier,
@@ -369,17 +398,11 @@ impl<'a> Translator<'a> {
                 collection,
                 body,
             } => {
-                if key.is_some() {
-                    return Err(untranslatable(
-                        "a quantifier over keys and values",
-                        "iteration over a map's entries or a list's indices is not translated to CEL yet",
-                    ));
-                }
                 let macro_name = match quantifier {
                     Quantifier::All => "all",
                     Quantifier::Any => "exists",
                 };
-                self.comprehension(macro_name, var, collection, |t| t.expr(body))?
+                self.comprehension(macro_name, key.as_ref(), var, collection, |t| t.expr(body))?
             }
             Expr::Has(path) => self.has(path)?,
             Expr::Record(fields) => {
@@ -396,26 +419,14 @@ impl<'a> Translator<'a> {
                 }
                 format!("[{}]", out.join(", "))
             }
-            Expr::Rounded(_) => {
-                return Err(untranslatable(
-                    "float arithmetic",
-                    "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
-                ))
-            }
-            Expr::Partial(p) => {
-                return Err(untranslatable(
-                    format!("`{}`", p.text),
-                    format!(
-                        "it can fail at run time ({}), which the bundle reports as a denial; a failing CEL expression is an error instead",
-                        p.failures.iter().map(|f| f.cause()).collect::<Vec<_>>().join(", ")
-                    ),
-                ))
-            }
+            Expr::Rounded(_) => return Err(float_arithmetic()),
+            // Where it fails is checked before any clause runs (`failures`): here, it does not.
+            Expr::Partial(p) => self.expr(&p.expr)?,
         })
     }
 
     /// An operand of a prefix or infix operator: parenthesized unless it is atomic.
-    fn operand(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+    pub fn operand(&mut self, e: &Expr) -> Result<String, Untranslatable> {
         let text = self.expr(e)?;
         Ok(if atomic(&text) { text } else { format!("({text})") })
     }
@@ -430,47 +441,92 @@ impl<'a> Translator<'a> {
     }
 
     /// `collection.<macro>(var, body)`; over a map, the variable is each value (`.gov`
-    /// quantifies over a map's values, CEL over its keys).
+    /// quantifies over a map's values, CEL over its keys) and `key` each key.
     pub fn comprehension(
         &mut self,
         macro_name: &str,
+        key: Option<&Var>,
         var: &Var,
         collection: &Expr,
         body: impl FnOnce(&mut Self) -> Result<String, Untranslatable>,
     ) -> Result<String, Untranslatable> {
-        self.iterate(var, collection, |t, coll, it| {
+        self.iterate(key, var, collection, |t, coll, it| {
             Ok(format!("{coll}.{macro_name}({it}, {})", body(t)?))
         })
     }
 
-    /// Binds `var` to each element of `collection` (each value of a map) around `f`, which is
-    /// given the collection's CEL and the iteration variable's name and writes the macro.
-    pub fn iterate(
+    /// Binds `var` to each element of `collection` (each value of a map, and `key` to its key)
+    /// around `f`, which is given the collection's CEL and the iteration variable's name and
+    /// writes the macro.
+    pub fn iterate<T>(
         &mut self,
+        key: Option<&Var>,
         var: &Var,
         collection: &Expr,
-        f: impl FnOnce(&mut Self, &str, &str) -> Result<String, Untranslatable>,
-    ) -> Result<String, Untranslatable> {
-        let coll = self.operand(collection)?;
+        f: impl FnOnce(&mut Self, &str, &str) -> Result<T, Untranslatable>,
+    ) -> Result<T, Untranslatable> {
+        let coll = self.collection(collection)?;
         let coll_schema = self.schema(collection);
         let name = self.fresh_name(var);
-        self.enter();
         let out = match coll_schema {
             Some(Schema::Map { values }) => {
-                let key = format!("{name}_key");
-                let value = format!("{coll}[{key}]");
-                self.with_local(var, value, Some(*values), true, |t| f(t, &coll, &key))
+                let key_name = match key {
+                    Some(k) => self.fresh_name(k),
+                    None => format!("{name}_key"),
+                };
+                let value = format!("{coll}[{key_name}]");
+                self.enter();
+                let out = match key {
+                    Some(k) => {
+                        let string = Some(Schema::String { pattern: None });
+                        self.with_local(k, key_name.clone(), string, false, |t| {
+                            t.with_local(var, value, Some(*values), true, |t| f(t, &coll, &key_name))
+                        })
+                    }
+                    None => self.with_local(var, value, Some(*values), true, |t| f(t, &coll, &key_name)),
+                };
+                self.leave();
+                out
             }
+            _ if key.is_some() => Err(untranslatable(
+                "iteration over a list's indices",
+                "CEL's macros give no index (Kubernetes' CEL has no two-variable comprehension before 1.33)",
+            )),
             other => {
                 let items = match other {
                     Some(Schema::List { items, .. }) => Some(*items),
                     _ => None,
                 };
-                self.with_local(var, name.clone(), items, true, |t| f(t, &coll, &name))
+                self.enter();
+                let out = self.with_local(var, name.clone(), items, true, |t| f(t, &coll, &name));
+                self.leave();
+                out
             }
         };
-        self.leave();
         out
+    }
+
+    /// A collection read only for its elements (by `in` or a quantifier): a set operation is then
+    /// a list with the set's elements, in any order and possibly repeated.
+    fn collection(&mut self, e: &Expr) -> Result<String, Untranslatable> {
+        let Expr::Builtin { builtin, args, .. } = e else {
+            return self.operand(e);
+        };
+        let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
+            return self.operand(e);
+        };
+        let op = match builtin {
+            Builtin::Union => "",
+            Builtin::Intersection => "",
+            Builtin::Difference => "!",
+            _ => return self.operand(e),
+        };
+        let (a, b) = (self.collection(a)?, self.collection(b)?);
+        if *builtin == Builtin::Union {
+            return Ok(format!("({a} + {b})"));
+        }
+        let it = self.fresh_name(&Var("x".into()));
+        Ok(format!("{a}.filter({it}, {op}({it} in {b}))"))
     }
 
     /// `has` on every step of a path: present and not null.
@@ -484,6 +540,10 @@ impl<'a> Translator<'a> {
         steps.reverse();
         let mut out = Vec::new();
         for (target, name) in steps {
+            if let Some(held) = self.held(target, name) {
+                out.push(format!("{held} != null"));
+                continue;
+            }
             let t = self.raw_path(target)?;
             out.push(has_field(&t, name));
             out.push(format!("{} != null", select(&t, name)));
@@ -497,10 +557,19 @@ impl<'a> Translator<'a> {
         Ok(out.join(" && "))
     }
 
+    /// The variable holding the field `name` of `target` where the document is a view: the
+    /// `pod` of a policy on `std.k8s.Workload` (see [`POD_VIEW`]).
+    fn held(&self, target: &Expr, name: &str) -> Option<&'static str> {
+        (matches!(target, Expr::Subject) && self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW)
+    }
+
     /// A path as CEL selects it, with no number conversion (for `has`).
     fn raw_path(&mut self, e: &Expr) -> Result<String, Untranslatable> {
         match e {
-            Expr::Field { target, name } => Ok(select(&self.raw_path(target)?, name)),
+            Expr::Field { target, name } => match self.held(target, name) {
+                Some(held) => Ok(held.to_string()),
+                None => Ok(select(&self.raw_path(target)?, name)),
+            },
             Expr::Local(v) => match self.local(v) {
                 Some(l) => Ok(l.text.clone()),
                 None => self.expr(e),
@@ -626,28 +695,76 @@ impl<'a> Translator<'a> {
                     "a ValidatingAdmissionPolicy has no clock: CEL at admission cannot read the current time",
                 ))
             }
-            Builtin::Trim
-            | Builtin::TrimPrefix
-            | Builtin::TrimSuffix
-            | Builtin::Split
-            | Builtin::Join
-            | Builtin::Replace
-            | Builtin::Union
-            | Builtin::Intersection
-            | Builtin::Difference
-            | Builtin::Subset
-            | Builtin::Quantity
-            | Builtin::Fields => {
+            // The bundle trims the six ASCII spaces (`trim(s, " \t\n\r\f\v")`); cel-go's `trim()`
+            // trims every Unicode space, so the trimmed text is found with Kubernetes' regex
+            // library: from the first character that is not one of them to the last.
+            Builtin::Trim => format!(
+                "{}.find({})",
+                arg(self, 0)?,
+                string_literal(r"(?s)[^ \t\n\r\f\v](?:.*[^ \t\n\r\f\v])?")
+            ),
+            Builtin::TrimPrefix => {
+                let (s, p) = (arg(self, 0)?, arg(self, 1)?);
+                format!("({s}.startsWith({p}) ? {s}.substring(size({p})) : {s})")
+            }
+            Builtin::TrimSuffix => {
+                let (s, p) = (arg(self, 0)?, arg(self, 1)?);
+                format!("({s}.endsWith({p}) ? {s}.substring(0, size({s}) - size({p})) : {s})")
+            }
+            // cel-go's strings extension: Go's `strings.Split` and `strings.Replace(s, old, new,
+            // -1)`, as OPA's `split` and `replace`.
+            Builtin::Split => format!("{}.split({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Join => format!("{}.join({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Replace => format!(
+                "{}.replace({}, {})",
+                arg(self, 0)?,
+                self.expr(nth(1)?)?,
+                self.expr(nth(2)?)?
+            ),
+            Builtin::Subset => {
+                let (a, b) = (self.collection(nth(0)?)?, self.collection(nth(1)?)?);
+                let it = self.fresh_name(&Var("x".into()));
+                format!("{a}.all({it}, {it} in {b})")
+            }
+            Builtin::Fields => {
                 return Err(untranslatable(
                     format!("`{}`", builtin.name()),
                     "this built-in is not translated to CEL yet",
                 ))
             }
-            Builtin::Hour
-            | Builtin::Minute
-            | Builtin::Weekday
-            | Builtin::Date
-            | Builtin::FormatTime
+            Builtin::Union | Builtin::Intersection | Builtin::Difference => {
+                return Err(untranslatable(
+                    format!("`{}` outside `in`, `some`, `all` and `any`", builtin.name()),
+                    "the bundle's set is a sorted list without duplicates, which CEL cannot build; as the collection of `in` or of a quantifier it translates",
+                ))
+            }
+            Builtin::Quantity => {
+                return Err(untranslatable(
+                    "a quantity's value outside a comparison",
+                    "the language reads a quantity as a float rounded to 10 digits; Kubernetes' quantities are exact decimals, which CEL compares (`quantity(a) < quantity(b)`) but does not write as the bundle does",
+                ))
+            }
+            // The clock and calendar in a zone (a constant IANA name, checked at compile time),
+            // as OPA's `time.clock`, `time.weekday` and `time.date` (Go's time package both).
+            Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date => {
+                let t = format!("timestamp({})", self.expr(nth(0)?)?);
+                let zone = self.expr(nth(1)?)?;
+                match builtin {
+                    Builtin::Hour => format!("{t}.getHours({zone})"),
+                    Builtin::Minute => format!("{t}.getMinutes({zone})"),
+                    // CEL counts from Sunday (0), the language from Monday (1).
+                    Builtin::Weekday => format!("({t}.getDayOfWeek({zone}) + 6) % 7 + 1"),
+                    _ => {
+                        let two = |n: String| format!("({n} < 10 ? \"0\" : \"\") + string({n})");
+                        format!(
+                            "(string({t}.getFullYear({zone})) + \"-\" + {} + \"-\" + {})",
+                            two(format!("({t}.getMonth({zone}) + 1)")),
+                            two(format!("{t}.getDate({zone})"))
+                        )
+                    }
+                }
+            }
+            Builtin::FormatTime
             | Builtin::InDays
             | Builtin::InHours => {
                 return Err(untranslatable(
@@ -672,6 +789,9 @@ impl<'a> Translator<'a> {
             BinOp::Div => "/",
             BinOp::Mod => "%",
         };
+        if let Some(compared) = self.quantity_comparison(symbol, lhs, rhs) {
+            return compared;
+        }
         let (mut l, mut r) = (self.operand(lhs)?, self.operand(rhs)?);
         match operands {
             Operands::Number => {
@@ -694,6 +814,59 @@ impl<'a> Translator<'a> {
         }
         Ok(format!("{l} {symbol} {r}"))
     }
+}
+
+impl Translator<'_> {
+    /// A comparison of Kubernetes quantities (`quantity(a) < quantity(b)`, or with a number
+    /// literal) with Kubernetes' quantity library: `quantity(a).compareTo(quantity(b)) < 0`, or
+    /// `None` when neither side is a quantity. Any other use of a quantity's value is refused.
+    fn quantity_comparison(&mut self, symbol: &str, lhs: &Expr, rhs: &Expr) -> Option<Result<String, Untranslatable>> {
+        if quantity_text(lhs).is_none() && quantity_text(rhs).is_none() {
+            return None;
+        }
+        let mut side = |e: &Expr| -> Result<String, Untranslatable> {
+            match (quantity_text(e), e) {
+                (Some(text), _) => Ok(format!("quantity({})", self.expr(text)?)),
+                (None, Expr::Int(i)) => Ok(format!("quantity({})", string_literal(&i.to_string()))),
+                _ => Err(untranslatable(
+                    "a quantity compared with a number other than an int literal",
+                    "Kubernetes' quantity library compares quantities with each other: compare with `quantity(\"...\")`",
+                )),
+            }
+        };
+        let (l, r) = match (side(lhs), side(rhs)) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+        };
+        if !matches!(symbol, "==" | "!=" | "<" | "<=" | ">" | ">=") {
+            return Some(Err(untranslatable(
+                "quantity arithmetic",
+                "the language computes on floats rounded to 10 digits; Kubernetes' quantities are exact decimals",
+            )));
+        }
+        Some(Ok(format!("{l}.compareTo({r}) {symbol} 0")))
+    }
+}
+
+/// The text argument of `quantity(text)` (which may be wrapped as an operation that can fail).
+fn quantity_text(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Builtin {
+            builtin: Builtin::Quantity,
+            args,
+            ..
+        } => args.first(),
+        Expr::Partial(p) => quantity_text(&p.expr),
+        _ => None,
+    }
+}
+
+/// Why float arithmetic does not translate.
+pub(super) fn float_arithmetic() -> Untranslatable {
+    untranslatable(
+        "float arithmetic",
+        "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
+    )
 }
 
 fn float() -> Schema {
@@ -749,6 +922,7 @@ mod tests {
         assert_eq!(user_name("owner"), "owner");
         assert_eq!(user_name("namespace"), "namespace_");
         assert_eq!(user_name("_wellformed"), "_wellformed_");
+        assert_eq!(user_name("object"), "object_");
         assert_eq!(
             select("object.metadata", "namespace"),
             r#"object.metadata["namespace"]"#

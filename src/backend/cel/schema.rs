@@ -20,6 +20,9 @@ pub struct SchemaChecks {
     /// What each message starts with: `malformed Dataset: ` or `invalid parameter `.
     prefix: String,
     counter: usize,
+    /// A top-level field of the document held in a variable rather than read from it (the
+    /// `pod` of a workload's view, null when absent), and that variable.
+    view: Option<(String, String)>,
 }
 
 /// The path to a value, as a CEL string expression built from static text and variables.
@@ -114,7 +117,15 @@ impl SchemaChecks {
         SchemaChecks {
             prefix: prefix.to_string(),
             counter: 0,
+            view: None,
         }
+    }
+
+    /// Checks of a document whose top-level field `field` is the CEL value `value` (null when
+    /// absent) instead of the object's own.
+    pub fn with_view(mut self, field: &str, value: &str) -> Self {
+        self.view = Some((field.to_string(), value.to_string()));
+        self
     }
 
     /// The checks of a document (`value` is a CEL expression of it).
@@ -164,8 +175,14 @@ impl SchemaChecks {
             name, required, schema, ..
         } in fields
         {
-            let v = select(value, name);
-            let present = format!("{} && {v} != null", has_field(value, name));
+            let (v, present) = match &self.view {
+                Some((field, held)) if path.is_empty() && field == name => (held.clone(), format!("{held} != null")),
+                _ => {
+                    let v = select(value, name);
+                    let present = format!("{} && {v} != null", has_field(value, name));
+                    (v, present)
+                }
+            };
             let p = path.field(name);
             if *required {
                 self.push(
