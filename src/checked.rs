@@ -773,6 +773,7 @@ impl TExpr {
             TExprKind::Unary { operand, .. } => vec![operand],
             TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::If { cond, then, otherwise } => vec![cond, then, otherwise],
             TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
@@ -858,6 +859,15 @@ pub enum TExprKind {
     },
     /// `has path`: whether every field along the path is present.
     Has(Box<TExpr>),
+    /// `if cond then then else otherwise`.
+    If {
+        /// The condition.
+        cond: Box<TExpr>,
+        /// The value where the condition holds.
+        then: Box<TExpr>,
+        /// The value where it does not.
+        otherwise: Box<TExpr>,
+    },
     /// A record or map literal; fields in written order.
     Record {
         /// The fields, in written order.

@@ -383,6 +383,15 @@ pub enum Expr {
     },
     /// Every field along the path is present (and not null).
     Has(Box<Expr>),
+    /// `if cond then then else otherwise`: only the branch the condition picks is evaluated.
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value where the condition holds.
+        then: Box<Expr>,
+        /// The value where it does not.
+        otherwise: Box<Expr>,
+    },
     /// A record literal: its fields in order.
     Record(Vec<(String, Expr)>),
     /// A list literal.
@@ -433,6 +442,7 @@ impl Expr {
                 element, collection, ..
             } => vec![element, collection],
             Expr::Quantified { collection, body, .. } => vec![collection, body],
+            Expr::If { cond, then, otherwise } => vec![cond, then, otherwise],
             Expr::Record(fields) => fields.iter().map(|(_, v)| v).collect(),
             Expr::Partial(p) => vec![&p.expr],
         }

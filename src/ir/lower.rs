@@ -887,6 +887,11 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             }
         }
         TExprKind::Has(path) => Expr::Has(go(path)),
+        TExprKind::If { cond, then, otherwise } => Expr::If {
+            cond: go(cond),
+            then: go(then),
+            otherwise: go(otherwise),
+        },
         TExprKind::Record { fields } => {
             let mut out: Vec<(String, Expr)> = Vec::new();
             if let Ty::Resource(id) = &e.ty {

@@ -459,6 +459,12 @@ pub enum ExprKind {
         body: Box<Expr>,
     },
     Has(Box<Expr>),
+    /// `if cond then then else otherwise`; an `else if` chain nests in `otherwise`.
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// `T { f: v }` (with a type name) or `{ f: v }` (type taken from context).
     Record {
         ty: Option<Path>,

@@ -37,6 +37,9 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_at
             | Rule::kw_has
+            | Rule::kw_if
+            | Rule::kw_then
+            | Rule::kw_else
             | Rule::EOI
     )
 }
@@ -711,6 +714,14 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        if let Some(conditional) = pair
+            .clone()
+            .into_inner()
+            .next()
+            .filter(|p| p.as_rule() == Rule::conditional)
+        {
+            return self.deeper(Step::Expr(0), &pair, || self.conditional(conditional));
+        }
         // The infix operators of one expression make a tree as deep as there are of them
         // (`a + b + c`); prefix operators are levels of nesting, counted as they are read.
         let operators = pair
@@ -795,6 +806,35 @@ impl Converter {
             expr = Expr { kind, span };
         }
         Ok(expr)
+    }
+
+    /// `if c then a else if d then b else e`: the links of an `else if` chain are one flat chain
+    /// (each condition and branch one level down), folded into nested conditionals from the
+    /// last `else` back.
+    #[inline(never)]
+    fn conditional(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let start = self.span(&pair);
+        let parts: Vec<Pair<'_, Rule>> = children(pair.clone()).collect();
+        // INVARIANT: the grammar gives pairs of condition and branch, then the `else` branch.
+        let links = parts.len() / 2;
+        self.deeper(Step::Chain(links.saturating_sub(1)), &pair, || {
+            let mut exprs = parts.into_iter().map(|p| self.expr(p)).collect::<Result<Vec<_>>>()?;
+            let mut otherwise = exprs.pop().expect("an `else` branch");
+            while let (Some(then), Some(cond)) = (exprs.pop(), exprs.pop()) {
+                // Each link spans from its `if` to the end of the whole conditional.
+                let from = if exprs.is_empty() { start } else { cond.span };
+                let span = from.to(otherwise.span);
+                otherwise = Expr {
+                    kind: ExprKind::If {
+                        cond: Box::new(cond),
+                        then: Box::new(then),
+                        otherwise: Box::new(otherwise),
+                    },
+                    span,
+                };
+            }
+            Ok(otherwise)
+        })
     }
 
     /// `all x in xs: e`, `any k, v in m: e`. A function of its own, so that the frame of

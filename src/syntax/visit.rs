@@ -327,6 +327,11 @@ macro_rules! visitor {
                         v.visit_expr(body);
                     }
                     ExprKind::Has(path) => v.visit_expr(path),
+                    ExprKind::If { cond, then, otherwise } => {
+                        v.visit_expr(cond);
+                        v.visit_expr(then);
+                        v.visit_expr(otherwise);
+                    }
                     ExprKind::Record { ty, fields } => {
                         if let Some(ty) = ty {
                             v.visit_path(ty);

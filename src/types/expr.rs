@@ -120,9 +120,61 @@ impl Checker<'_> {
                 )
             }
             ExprKind::Has(path) => self.has(env, path, span),
+            ExprKind::If { cond, then, otherwise } => self.conditional(env, cond, then, otherwise, expected, span),
             ExprKind::Record { ty, fields } => self.record(env, ty.as_ref(), fields, expected, span),
             ExprKind::List(items) => self.list(env, items, expected, span),
         }
+    }
+
+    /// `if cond then a else b`: `cond` a `bool`, the branches one type, which is the result's (an
+    /// `int` branch beside a `float` one makes a `float`). The `then` branch is checked under the
+    /// guards of the condition, as the right side of an `and` is.
+    fn conditional(
+        &mut self,
+        env: &mut Env,
+        cond: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
+        let c = self.condition(env, cond);
+        let mark = env.mark();
+        env.add_guards(guards_of(&c));
+        let a = self.expr(env, then, expected);
+        env.restore(mark);
+        // The first branch types the literals of the second (`if c then Risk.high else ...`).
+        let hint = match (&a.ty, expected) {
+            (Ty::Unknown, e) => e.cloned(),
+            (t, _) => Some(t.clone()),
+        };
+        let b = self.expr(env, otherwise, hint.as_ref());
+        let ty = if Self::assignable(&b.ty, &a.ty) && b.ty != Ty::Unknown {
+            a.ty.clone()
+        } else if Self::assignable(&a.ty, &b.ty) {
+            b.ty.clone()
+        } else {
+            let (at, bt) = (self.display(&a.ty), self.display(&b.ty));
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    otherwise.span,
+                    format!("the branches of `if` have different types: `{at}` and `{bt}`"),
+                )
+                .with_label(format!("this is `{bt}`, the `then` branch is `{at}`"))
+                .with_help("both branches of `if ... then ... else ...` must have one type"),
+            );
+            Ty::Unknown
+        };
+        texpr(
+            TExprKind::If {
+                cond: Box::new(c),
+                then: Box::new(a),
+                otherwise: Box::new(b),
+            },
+            ty,
+            span,
+        )
     }
 
     /// Checks an expression that must be a boolean.

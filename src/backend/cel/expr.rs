@@ -289,6 +289,14 @@ impl<'a> Translator<'a> {
                 _ => Some(Schema::Bool),
             },
             Expr::Neg(x) | Expr::Rounded(x) => self.schema(x),
+            Expr::If { then, otherwise, .. } => {
+                let a = self.schema(then);
+                if a.as_ref().is_some_and(is_float) || self.schema(otherwise).as_ref().is_some_and(is_float) {
+                    Some(float())
+                } else {
+                    a.or_else(|| self.schema(otherwise))
+                }
+            }
             Expr::Partial(p) => self.schema(&p.expr),
             Expr::Not(_) | Expr::And(..) | Expr::Or(..) | Expr::In { .. } | Expr::Has(_) | Expr::Quantified { .. } => {
                 Some(Schema::Bool)
@@ -375,6 +383,21 @@ impl<'a> Translator<'a> {
                 self.comprehension(macro_name, var, collection, |t| t.expr(body))?
             }
             Expr::Has(path) => self.has(path)?,
+            Expr::If { cond, then, otherwise } => {
+                // CEL has no `int` where a `double` is expected: an `int` branch beside a `float`
+                // one is converted.
+                let float = matches!(self.schema(e), Some(ref s) if is_float(s));
+                let branch = |t: &mut Self, x: &Expr| -> Result<String, Untranslatable> {
+                    let text = t.expr(x)?;
+                    Ok(match t.schema(x) {
+                        Some(Schema::Number { integer: true, .. }) if float => format!("double({text})"),
+                        _ => text,
+                    })
+                };
+                let (c, a) = (self.expr(cond)?, branch(self, then)?);
+                let b = branch(self, otherwise)?;
+                format!("({c} ? {a} : {b})")
+            }
             Expr::Record(fields) => {
                 let mut out = Vec::new();
                 for (k, v) in fields {

@@ -404,6 +404,7 @@ impl<'t> Emitter<'t> {
                 Term::value(format!("{}({inner})", self.runtime(runtime::ROUND_NUMBER)))
             }
             Expr::Partial(p) => Term::value(self.partial(p)),
+            Expr::If { cond, then, otherwise } => Term::value(self.conditional(e, cond, then, otherwise)),
             Expr::Instant(t) => Term::value(format!("time.parse_rfc3339_ns({})", self.term(t).text)),
             Expr::TimeText(ns) => {
                 let ns = self.term(ns).text;
@@ -422,6 +423,25 @@ impl<'t> Emitter<'t> {
                 Term::value(self.bool_helper(&free, body))
             }
         }
+    }
+
+    /// `if c then a else b` as a helper with one definition per branch, on exclusive conditions
+    /// (`c`, and `_boolN(..) == false`), not Rego's `else`: where the branch `c` picks is
+    /// undefined (its computation failed, which is reported on its own), the conditional is
+    /// undefined too, and never silently the other branch's value.
+    fn conditional(&mut self, e: &Expr, cond: &Expr, then: &Expr, otherwise: &Expr) -> String {
+        let free = free_vars(e);
+        let name = self.fresh("if");
+        let head = call(&name, &free);
+        let holds = self.cond(cond);
+        let fails = vec![self.negation(cond)];
+        for (body, value) in [(holds, then), (fails, otherwise)] {
+            let value = self.term(value).text;
+            let body = self.gated(&free, body);
+            self.helpers
+                .push(format!("{head} := {value} if {{\n{}}}\n", indent_lines(&body)));
+        }
+        head
     }
 
     /// An operation that can fail, as a term that is undefined where it fails, on every engine and
@@ -601,6 +621,21 @@ impl<'t> Emitter<'t> {
                 let bound = bound_vars(key.as_ref(), var, &reads);
                 inner.push(format!("some {bound} in {}", self.term(collection).text));
                 self.failures(body, &inner, out);
+            }
+            Expr::If { cond, then, otherwise } => {
+                self.failures(cond, ctx, out);
+                if then.can_fail() {
+                    let mut inner = ctx.to_vec();
+                    inner.extend(self.context_cond(cond));
+                    self.failures(then, &inner, out);
+                }
+                if otherwise.can_fail() {
+                    let mut inner = ctx.to_vec();
+                    let outer = std::mem::replace(&mut self.in_context, true);
+                    inner.push(self.negation(cond));
+                    self.in_context = outer;
+                    self.failures(otherwise, &inner, out);
+                }
             }
             Expr::Call {
                 module,
