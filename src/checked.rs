@@ -774,6 +774,15 @@ impl TExpr {
             TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             TExprKind::Quantified { collection, body, .. } => vec![collection, body],
             TExprKind::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            TExprKind::Comprehension {
+                element,
+                collection,
+                filter,
+                ..
+            } => std::iter::once(collection.as_ref())
+                .chain(filter.as_deref())
+                .chain([element.as_ref()])
+                .collect(),
             TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
@@ -859,6 +868,19 @@ pub enum TExprKind {
     },
     /// `has path`: whether every field along the path is present.
     Has(Box<TExpr>),
+    /// `[element for key, var in collection if filter]`.
+    Comprehension {
+        /// The value for each member.
+        element: Box<TExpr>,
+        /// The key (a map's) or index (a list's), when one is named.
+        key: Option<LocalId>,
+        /// The variable bound to each member.
+        var: LocalId,
+        /// The list (or map, over its values).
+        collection: Box<TExpr>,
+        /// The members kept, when there is a filter.
+        filter: Option<Box<TExpr>>,
+    },
     /// `if cond then then else otherwise`.
     If {
         /// The condition.

@@ -383,6 +383,20 @@ pub enum Expr {
     },
     /// Every field along the path is present (and not null).
     Has(Box<Expr>),
+    /// `[element for key, var in collection if filter]`: in the collection's order (a map's
+    /// entries by key).
+    Comprehension {
+        /// The value for each member.
+        element: Box<Expr>,
+        /// The map key or list index, when one is named.
+        key: Option<Var>,
+        /// The variable bound to each member.
+        var: Var,
+        /// The list or map.
+        collection: Box<Expr>,
+        /// The members kept, when there is a filter.
+        filter: Option<Box<Expr>>,
+    },
     /// `if cond then then else otherwise`: only the branch the condition picks is evaluated.
     If {
         /// The condition.
@@ -443,6 +457,15 @@ impl Expr {
             } => vec![element, collection],
             Expr::Quantified { collection, body, .. } => vec![collection, body],
             Expr::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            Expr::Comprehension {
+                element,
+                collection,
+                filter,
+                ..
+            } => std::iter::once(collection.as_ref())
+                .chain(filter.as_deref())
+                .chain([element.as_ref()])
+                .collect(),
             Expr::Record(fields) => fields.iter().map(|(_, v)| v).collect(),
             Expr::Partial(p) => vec![&p.expr],
         }

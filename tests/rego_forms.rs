@@ -76,6 +76,11 @@ const FORMS: &[(&str, bool)] = &[
     ),
     ("(if has d.o then d.o else 0) == 0", true),
     ("(if d.b == 0 then 1 else 8 / d.b) == 2.0", true),
+    ("[x * 2 for x in d.xs if x > 1] == [4, 6]", true),
+    ("[k for k, v in d.m if v == 1] == [\"k\"]", true),
+    ("count([i for i, x in d.xs if i > 0]) == 3", false),
+    ("[it.n for it in d.items] == [1]", true),
+    ("[8 / x for x in d.xs if x > 1] == [4.0, 2.666666667]", true),
 ];
 
 fn document() -> Value {

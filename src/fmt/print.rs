@@ -863,6 +863,28 @@ impl<'a> Printer<'a> {
             }
             ExprKind::Has(path) => concat([text("has "), self.operand(path, precedence(path) < POSTFIX)]),
             ExprKind::If { .. } => self.conditional(e),
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                let loose = |x: &Expr| precedence(x) == QUANTIFIER;
+                let mut inner = vec![
+                    softline(),
+                    self.operand(element, loose(element)),
+                    line(),
+                    text(format!("for {} in ", bound_names(key.as_ref(), var))),
+                    self.operand(collection, loose(collection)),
+                ];
+                if let Some(f) = filter {
+                    inner.push(line());
+                    inner.push(text("if "));
+                    inner.push(self.operand(f, loose(f)));
+                }
+                group(concat([text("["), nest(concat(inner)), softline(), text("]")]))
+            }
             ExprKind::Record { ty, fields } => {
                 let (head, open_from) = match ty {
                     Some(path) => (text(format!("{} ", path.dotted())), path.span.end as usize),
@@ -1096,7 +1118,9 @@ fn is_simple(e: &Expr) -> bool {
         ExprKind::Binary { lhs, rhs, .. } => is_simple(lhs) && is_simple(rhs),
         ExprKind::Has(e) => is_simple(e),
         ExprKind::If { cond, then, otherwise } => is_simple(cond) && is_simple(then) && is_simple(otherwise),
-        ExprKind::Quantified { .. } | ExprKind::Record { .. } | ExprKind::List(_) => false,
+        ExprKind::Quantified { .. } | ExprKind::Comprehension { .. } | ExprKind::Record { .. } | ExprKind::List(_) => {
+            false
+        }
     }
 }
 
@@ -1104,7 +1128,7 @@ fn is_simple(e: &Expr) -> bool {
 /// argument is one.
 fn is_huggable(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Record { .. } | ExprKind::List(_) => true,
+        ExprKind::Record { .. } | ExprKind::List(_) | ExprKind::Comprehension { .. } => true,
         ExprKind::Call { args, .. } => match args.split_last() {
             Some((last, init)) => init.iter().all(is_simple) && is_huggable(last),
             None => false,

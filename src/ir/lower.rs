@@ -887,6 +887,25 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             }
         }
         TExprKind::Has(path) => Expr::Has(go(path)),
+        TExprKind::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        } => {
+            let collection = Box::new(lower_expr(cx, namer, collection));
+            let key = key.map(|k| namer.var(k));
+            let var = namer.var(*var);
+            let filter = filter.as_ref().map(|f| Box::new(lower_expr(cx, namer, f)));
+            Expr::Comprehension {
+                element: Box::new(lower_expr(cx, namer, element)),
+                key,
+                var,
+                collection,
+                filter,
+            }
+        }
         TExprKind::If { cond, then, otherwise } => Expr::If {
             cond: go(cond),
             then: go(then),

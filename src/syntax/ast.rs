@@ -465,6 +465,15 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// `[element for var in collection if filter]`, or `for key, var in ...` (a map's key, a
+    /// list's index): the list of `element` for each member of `collection` where `filter` holds.
+    Comprehension {
+        element: Box<Expr>,
+        key: Option<Ident>,
+        var: Ident,
+        collection: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// `T { f: v }` (with a type name) or `{ f: v }` (type taken from context).
     Record {
         ty: Option<Path>,

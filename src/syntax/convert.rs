@@ -40,6 +40,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_if
             | Rule::kw_then
             | Rule::kw_else
+            | Rule::kw_for
             | Rule::EOI
     )
 }
@@ -837,6 +838,35 @@ impl Converter {
         })
     }
 
+    /// A list literal, or a comprehension `[e for x in xs if c]` (its element first in the text).
+    #[inline(never)]
+    fn list_literal(&self, pair: Pair<'_, Rule>) -> Result<ExprKind> {
+        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
+        let [first, tail] = parts.as_slice() else {
+            return Ok(ExprKind::List(
+                parts.into_iter().map(|e| self.expr(e)).collect::<Result<_>>()?,
+            ));
+        };
+        if tail.as_rule() != Rule::comprehension {
+            return Ok(ExprKind::List(vec![
+                self.expr(first.clone())?,
+                self.expr(tail.clone())?,
+            ]));
+        }
+        let element = Box::new(self.expr(first.clone())?);
+        let mut tail = children(tail.clone()).peekable();
+        let (key, var) = self.bound_names(&mut tail);
+        let collection = Box::new(self.expr(tail.next().expect("the collection"))?);
+        let filter = tail.next().map(|f| self.expr(f)).transpose()?.map(Box::new);
+        Ok(ExprKind::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        })
+    }
+
     /// `all x in xs: e`, `any k, v in m: e`. A function of its own, so that the frame of
     /// [`Self::primary_body`], on the stack once per level of nesting, stays small.
     #[inline(never)]
@@ -869,7 +899,7 @@ impl Converter {
             Rule::string => ExprKind::String(self.string(inner)?),
             Rule::raw_string => ExprKind::String(self.raw_string(&inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
-            Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
+            Rule::list_literal => self.list_literal(inner)?,
             Rule::has_expr => {
                 let operand = children(inner.clone()).next().expect("has operand");
                 ExprKind::Has(Box::new(

@@ -327,6 +327,7 @@ fn describe(rule: Rule) -> &'static str {
         kw_if | conditional => "`if`",
         kw_then => "`then`",
         kw_else => "`else`",
+        kw_for | comprehension => "`for`",
         _ => "something else",
     }
 }

@@ -120,10 +120,77 @@ impl Checker<'_> {
                 )
             }
             ExprKind::Has(path) => self.has(env, path, span),
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => self.comprehension(
+                env,
+                element,
+                key.as_ref(),
+                var,
+                collection,
+                filter.as_deref(),
+                expected,
+                span,
+            ),
             ExprKind::If { cond, then, otherwise } => self.conditional(env, cond, then, otherwise, expected, span),
             ExprKind::Record { ty, fields } => self.record(env, ty.as_ref(), fields, expected, span),
             ExprKind::List(items) => self.list(env, items, expected, span),
         }
+    }
+
+    /// `[element for key, var in collection if filter]`: a list of the element's type. The names
+    /// are bound for the filter and the element; the element is checked under the filter's guards.
+    #[allow(clippy::too_many_arguments)]
+    fn comprehension(
+        &mut self,
+        env: &mut Env,
+        element: &Expr,
+        key: Option<&Ident>,
+        var: &Ident,
+        collection: &Expr,
+        filter: Option<&Expr>,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
+        let coll = self.expr(env, collection, None);
+        let elem = self.element_type(&coll, collection.span);
+        let mark = env.mark();
+        self.distinct_bound_names(key, var);
+        let key = key.map(|k| {
+            let ty = Self::key_type(&coll);
+            env.bind(&k.name, ty, LocalKind::Bound, k.span)
+        });
+        let id = env.bind(&var.name, elem, LocalKind::Bound, var.span);
+        let filter = filter.map(|f| {
+            let t = self.condition(env, f);
+            env.add_guards(guards_of(&t));
+            Box::new(t)
+        });
+        let item_hint = match expected {
+            Some(Ty::List(t)) => Some((**t).clone()),
+            _ => None,
+        };
+        let element = self.expr(env, element, item_hint.as_ref());
+        env.restore(mark);
+        let ty = match &element.ty {
+            Ty::Unknown => Ty::Unknown,
+            t => Ty::List(Box::new(t.clone())),
+        };
+        texpr(
+            TExprKind::Comprehension {
+                element: Box::new(element),
+                key,
+                var: id,
+                collection: Box::new(coll),
+                filter,
+            },
+            ty,
+            span,
+        )
     }
 
     /// `if cond then a else b`: `cond` a `bool`, the branches one type, which is the result's (an
@@ -603,7 +670,7 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error(Code::TypeMismatch, span, format!("cannot iterate over a `{ty}`"))
                         .with_label("not a list or a map")
-                        .with_help("`some`, `all` and `any` iterate over a list, or over a map's values"),
+                        .with_help("`some`, `all`, `any` and `for` iterate over a list, or over a map's values"),
                 );
                 Ty::Unknown
             }

@@ -289,6 +289,10 @@ impl<'a> Translator<'a> {
                 _ => Some(Schema::Bool),
             },
             Expr::Neg(x) | Expr::Rounded(x) => self.schema(x),
+            Expr::Comprehension { element, .. } => Some(Schema::List {
+                items: Box::new(self.schema(element).unwrap_or(Schema::Any)),
+                min_items: None,
+            }),
             Expr::If { then, otherwise, .. } => {
                 let a = self.schema(then);
                 if a.as_ref().is_some_and(is_float) || self.schema(otherwise).as_ref().is_some_and(is_float) {
@@ -383,6 +387,34 @@ impl<'a> Translator<'a> {
                 self.comprehension(macro_name, var, collection, |t| t.expr(body))?
             }
             Expr::Has(path) => self.has(path)?,
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                if key.is_some() {
+                    return Err(untranslatable(
+                        "a comprehension over keys and values",
+                        "iteration over a map's entries or a list's indices is not translated to CEL yet",
+                    ));
+                }
+                if matches!(self.schema(collection), Some(Schema::Map { .. })) {
+                    return Err(untranslatable(
+                        "a comprehension over a map",
+                        "CEL visits a map's entries in no fixed order, the bundle by key: the lists would differ",
+                    ));
+                }
+                // `map(x, p, t)`: the elements where `p` holds, transformed by `t`.
+                self.iterate(var, collection, |t, coll, it| {
+                    let element = t.expr(element)?;
+                    Ok(match filter {
+                        Some(f) => format!("{coll}.map({it}, {}, {element})", t.expr(f)?),
+                        None => format!("{coll}.map({it}, {element})"),
+                    })
+                })?
+            }
             Expr::If { cond, then, otherwise } => {
                 // CEL has no `int` where a `double` is expected: an `int` branch beside a `float`
                 // one is converted.

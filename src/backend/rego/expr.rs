@@ -405,6 +405,26 @@ impl<'t> Emitter<'t> {
             }
             Expr::Partial(p) => Term::value(self.partial(p)),
             Expr::If { cond, then, otherwise } => Term::value(self.conditional(e, cond, then, otherwise)),
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                let coll = self.term(collection).text;
+                let bound = bound_vars(
+                    key.as_ref(),
+                    var,
+                    &comprehension_reads(element, filter.as_deref(), None),
+                );
+                let mut body = vec![format!("some {bound} in {coll}")];
+                if let Some(f) = filter {
+                    body.extend(self.cond(f));
+                }
+                let element = self.term(element).text;
+                Term::value(format!("[{element} |\n{}]", indent_lines(&body)))
+            }
             Expr::Instant(t) => Term::value(format!("time.parse_rfc3339_ns({})", self.term(t).text)),
             Expr::TimeText(ns) => {
                 let ns = self.term(ns).text;
@@ -621,6 +641,27 @@ impl<'t> Emitter<'t> {
                 let bound = bound_vars(key.as_ref(), var, &reads);
                 inner.push(format!("some {bound} in {}", self.term(collection).text));
                 self.failures(body, &inner, out);
+            }
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                self.failures(collection, ctx, out);
+                if !(element.can_fail() || filter.as_ref().is_some_and(|f| f.can_fail())) {
+                    return;
+                }
+                let reads = comprehension_reads(element, filter.as_deref(), Some(var));
+                let bound = bound_vars(key.as_ref(), var, &reads);
+                let mut inner = ctx.to_vec();
+                inner.push(format!("some {bound} in {}", self.term(collection).text));
+                if let Some(f) = filter {
+                    self.failures(f, &inner, out);
+                    inner.extend(self.context_cond(f));
+                }
+                self.failures(element, &inner, out);
             }
             Expr::If { cond, then, otherwise } => {
                 self.failures(cond, ctx, out);
@@ -875,6 +916,17 @@ pub fn bound_vars(key: Option<&Var>, var: &Var, reads: &BTreeSet<Var>) -> String
     }
 }
 
+/// The locals the element and filter of a comprehension read, and `var` when given (a failure
+/// rule names the element it fails on).
+fn comprehension_reads(element: &Expr, filter: Option<&Expr>, var: Option<&Var>) -> BTreeSet<Var> {
+    let mut reads = free_vars(element);
+    if let Some(f) = filter {
+        reads.extend(free_vars(f));
+    }
+    reads.extend(var.cloned());
+    reads
+}
+
 /// The local variables an expression reads that it does not bind itself.
 pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
@@ -901,6 +953,22 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
             bound.extend(key.iter().cloned());
             bound.push(var.clone());
             collect_free(body, bound, out);
+            bound.truncate(depth);
+        }
+        Expr::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        } => {
+            collect_free(collection, bound, out);
+            let depth = bound.len();
+            bound.extend(key.iter().cloned());
+            bound.push(var.clone());
+            for x in filter.iter().map(|f| f.as_ref()).chain([element.as_ref()]) {
+                collect_free(x, bound, out);
+            }
             bound.truncate(depth);
         }
         other => {
