@@ -583,6 +583,22 @@ pub enum Builtin {
     Subset,
     /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
     Quantity,
+    /// `find_all(s, pattern)`: every match of a constant regular expression.
+    FindAll,
+    /// `captures(s, pattern)`: the first match and its groups.
+    Captures,
+    /// `is_url(s)`: whether `s` is an absolute URL.
+    IsUrl,
+    /// `url_scheme(s)`, lower case.
+    UrlScheme,
+    /// `url_host(s)`, lower case.
+    UrlHost,
+    /// `url_port(s)`, as written, or `""`.
+    UrlPort,
+    /// `url_path(s)`, or `""`.
+    UrlPath,
+    /// `url_query(s)`, without its `?`, or `""`.
+    UrlQuery,
 }
 
 impl Builtin {
@@ -619,6 +635,14 @@ impl Builtin {
         Builtin::Difference,
         Builtin::Subset,
         Builtin::Quantity,
+        Builtin::FindAll,
+        Builtin::Captures,
+        Builtin::IsUrl,
+        Builtin::UrlScheme,
+        Builtin::UrlHost,
+        Builtin::UrlPort,
+        Builtin::UrlPath,
+        Builtin::UrlQuery,
     ];
 
     /// The name programs call it by.
@@ -655,6 +679,14 @@ impl Builtin {
             Builtin::Difference => "difference",
             Builtin::Subset => "subset",
             Builtin::Quantity => "quantity",
+            Builtin::FindAll => "find_all",
+            Builtin::Captures => "captures",
+            Builtin::IsUrl => "is_url",
+            Builtin::UrlScheme => "url_scheme",
+            Builtin::UrlHost => "url_host",
+            Builtin::UrlPort => "url_port",
+            Builtin::UrlPath => "url_path",
+            Builtin::UrlQuery => "url_query",
         }
     }
 
@@ -692,6 +724,14 @@ impl Builtin {
             Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
             Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
             Builtin::Quantity => "quantity(s: string) -> float",
+            Builtin::FindAll => "find_all(s: string, pattern: string) -> [string]",
+            Builtin::Captures => "captures(s: string, pattern: string) -> [string]",
+            Builtin::IsUrl => "is_url(s: string) -> bool",
+            Builtin::UrlScheme => "url_scheme(url: string) -> string",
+            Builtin::UrlHost => "url_host(url: string) -> string",
+            Builtin::UrlPort => "url_port(url: string) -> string",
+            Builtin::UrlPath => "url_path(url: string) -> string",
+            Builtin::UrlQuery => "url_query(url: string) -> string",
         }
     }
 
@@ -732,6 +772,17 @@ impl Builtin {
                 "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
                  malformed text is an evaluation failure"
             }
+            Builtin::FindAll => "every match of the regular expression in `s`, left to right, not overlapping",
+            Builtin::Captures => {
+                "the first match of the regular expression in `s` followed by its groups (`\"\"` for a \
+                 group that took no part), or `[]` when nothing matches"
+            }
+            Builtin::IsUrl => "whether `s` is an absolute URL, `scheme://host[:port][/path][?query][#fragment]`",
+            Builtin::UrlScheme => "the scheme of a URL, in lower case; not a URL is an evaluation failure",
+            Builtin::UrlHost => "the host of a URL, in lower case; not a URL is an evaluation failure",
+            Builtin::UrlPort => "the port of a URL as written, or `\"\"`; not a URL is an evaluation failure",
+            Builtin::UrlPath => "the path of a URL (from its `/`), or `\"\"`; not a URL is an evaluation failure",
+            Builtin::UrlQuery => "the query of a URL (after `?`), or `\"\"`; not a URL is an evaluation failure",
         }
     }
 

@@ -511,6 +511,8 @@ pub enum Failure {
     },
     /// The argument of `quantity` is not a Kubernetes quantity.
     NotAQuantity,
+    /// The argument of `url_host` (`url_scheme`, ...) is not an absolute URL.
+    NotAUrl,
 }
 
 impl Failure {
@@ -522,6 +524,7 @@ impl Failure {
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
             Failure::NotAQuantity => "not a Kubernetes quantity",
+            Failure::NotAUrl => "not a URL",
         }
     }
 }

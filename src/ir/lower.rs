@@ -770,7 +770,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             let mut args_ir: Vec<Expr> = args.iter().map(|a| lower_expr(cx, namer, a)).collect();
             // The pattern of `matches` is a constant (the type checker sees to it), given to the
             // engines in the form they both read as OPA does.
-            if *builtin == Builtin::Matches {
+            if matches!(builtin, Builtin::Matches | Builtin::FindAll | Builtin::Captures) {
                 if let Some(Expr::String(p)) = args_ir.get_mut(1) {
                     *p = crate::types::canonical_pattern(p).unwrap_or_else(|| p.clone());
                 }
@@ -790,6 +790,12 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             // A literal quantity is checked at compile time.
             if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
                 failures.push(Failure::NotAQuantity);
+            }
+            if matches!(
+                builtin,
+                Builtin::UrlScheme | Builtin::UrlHost | Builtin::UrlPort | Builtin::UrlPath | Builtin::UrlQuery
+            ) {
+                failures.push(Failure::NotAUrl);
             }
             let expr = cx.partial(e, failures, expr);
             if *builtin == Builtin::Sum && e.ty == Ty::Float {

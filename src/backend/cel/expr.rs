@@ -684,7 +684,15 @@ impl<'a> Translator<'a> {
             | Builtin::Intersection
             | Builtin::Difference
             | Builtin::Subset
-            | Builtin::Quantity => {
+            | Builtin::Quantity
+            | Builtin::FindAll
+            | Builtin::Captures
+            | Builtin::IsUrl
+            | Builtin::UrlScheme
+            | Builtin::UrlHost
+            | Builtin::UrlPort
+            | Builtin::UrlPath
+            | Builtin::UrlQuery => {
                 return Err(untranslatable(
                     format!("`{}`", builtin.name()),
                     "this built-in is not translated to CEL yet",

@@ -592,6 +592,13 @@ impl<'t> Emitter<'t> {
             Builtin::Difference => format!("{}({}, {})", self.runtime(runtime::SET_DIFFERENCE), arg(0), arg(1)),
             Builtin::Subset => format!("{}({}, {})", self.runtime(runtime::IS_SUBSET), arg(0), arg(1)),
             Builtin::Quantity => format!("{}({})", self.runtime(runtime::QUANTITY), arg(0)),
+            Builtin::FindAll => format!("regex.find_n({}, {}, -1)", arg(1), arg(0)),
+            Builtin::Captures => format!("{}({}, {})", self.runtime(runtime::CAPTURES), arg(1), arg(0)),
+            Builtin::IsUrl => format!("{}({})", self.runtime(runtime::IS_URL), arg(0)),
+            Builtin::UrlScheme | Builtin::UrlHost | Builtin::UrlPort | Builtin::UrlPath | Builtin::UrlQuery => {
+                let part = b.name().trim_start_matches("url_");
+                format!("{}({}).{part}", self.runtime(runtime::URL_PARTS), arg(0))
+            }
         }
     }
 
@@ -739,6 +746,14 @@ impl<'t> Emitter<'t> {
                     tests
                 }
                 (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                (Failure::NotAUrl, Expr::Builtin { args, .. }) => {
+                    let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {text}"),
+                        format!("{}({var}) == false", self.runtime(runtime::IS_URL)),
+                    ]]
+                }
                 (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
                     let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
                     let var = self.fresh("v");
