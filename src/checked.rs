@@ -614,6 +614,22 @@ pub enum Builtin {
     Quantity,
     /// `fields(r)`: the names of the fields a record holds, sorted.
     Fields,
+    /// `find_all(s, pattern)`: every match of a constant regular expression.
+    FindAll,
+    /// `captures(s, pattern)`: the first match and its groups.
+    Captures,
+    /// `is_url(s)`: whether `s` is an absolute URL.
+    IsUrl,
+    /// `url_scheme(s)`, lower case.
+    UrlScheme,
+    /// `url_host(s)`, lower case.
+    UrlHost,
+    /// `url_port(s)`, as written, or `""`.
+    UrlPort,
+    /// `url_path(s)`, or `""`.
+    UrlPath,
+    /// `url_query(s)`, without its `?`, or `""`.
+    UrlQuery,
 }
 
 impl Builtin {
@@ -651,6 +667,14 @@ impl Builtin {
         Builtin::Subset,
         Builtin::Quantity,
         Builtin::Fields,
+        Builtin::FindAll,
+        Builtin::Captures,
+        Builtin::IsUrl,
+        Builtin::UrlScheme,
+        Builtin::UrlHost,
+        Builtin::UrlPort,
+        Builtin::UrlPath,
+        Builtin::UrlQuery,
     ];
 
     /// The name programs call it by.
@@ -688,6 +712,14 @@ impl Builtin {
             Builtin::Subset => "subset",
             Builtin::Quantity => "quantity",
             Builtin::Fields => "fields",
+            Builtin::FindAll => "find_all",
+            Builtin::Captures => "captures",
+            Builtin::IsUrl => "is_url",
+            Builtin::UrlScheme => "url_scheme",
+            Builtin::UrlHost => "url_host",
+            Builtin::UrlPort => "url_port",
+            Builtin::UrlPath => "url_path",
+            Builtin::UrlQuery => "url_query",
         }
     }
 
@@ -726,6 +758,14 @@ impl Builtin {
             Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
             Builtin::Quantity => "quantity(s: string) -> float",
             Builtin::Fields => "fields(r: T) -> [string]",
+            Builtin::FindAll => "find_all(s: string, pattern: string) -> [string]",
+            Builtin::Captures => "captures(s: string, pattern: string) -> [string]",
+            Builtin::IsUrl => "is_url(s: string) -> bool",
+            Builtin::UrlScheme => "url_scheme(url: string) -> string",
+            Builtin::UrlHost => "url_host(url: string) -> string",
+            Builtin::UrlPort => "url_port(url: string) -> string",
+            Builtin::UrlPath => "url_path(url: string) -> string",
+            Builtin::UrlQuery => "url_query(url: string) -> string",
         }
     }
 
@@ -770,6 +810,17 @@ impl Builtin {
                 "the names of the fields the record `r` holds (present and not `null`, declared or \
                  not), sorted"
             }
+            Builtin::FindAll => "every match of the regular expression in `s`, left to right, not overlapping",
+            Builtin::Captures => {
+                "the first match of the regular expression in `s` followed by its groups (`\"\"` for a \
+                 group that took no part), or `[]` when nothing matches"
+            }
+            Builtin::IsUrl => "whether `s` is an absolute URL, `scheme://host[:port][/path][?query][#fragment]`",
+            Builtin::UrlScheme => "the scheme of a URL, in lower case; not a URL is an evaluation failure",
+            Builtin::UrlHost => "the host of a URL, in lower case; not a URL is an evaluation failure",
+            Builtin::UrlPort => "the port of a URL as written, or `\"\"`; not a URL is an evaluation failure",
+            Builtin::UrlPath => "the path of a URL (from its `/`), or `\"\"`; not a URL is an evaluation failure",
+            Builtin::UrlQuery => "the query of a URL (after `?`), or `\"\"`; not a URL is an evaluation failure",
         }
     }
 
@@ -811,6 +862,16 @@ impl TExpr {
             TExprKind::Unary { operand, .. } => vec![operand],
             TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            TExprKind::Comprehension {
+                element,
+                collection,
+                filter,
+                ..
+            } => std::iter::once(collection.as_ref())
+                .chain(filter.as_deref())
+                .chain([element.as_ref()])
+                .collect(),
             TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
@@ -896,6 +957,28 @@ pub enum TExprKind {
     },
     /// `has path`: whether every field along the path is present.
     Has(Box<TExpr>),
+    /// `[element for key, var in collection if filter]`.
+    Comprehension {
+        /// The value for each member.
+        element: Box<TExpr>,
+        /// The key (a map's) or index (a list's), when one is named.
+        key: Option<LocalId>,
+        /// The variable bound to each member.
+        var: LocalId,
+        /// The list (or map, over its values).
+        collection: Box<TExpr>,
+        /// The members kept, when there is a filter.
+        filter: Option<Box<TExpr>>,
+    },
+    /// `if cond then then else otherwise`.
+    If {
+        /// The condition.
+        cond: Box<TExpr>,
+        /// The value where the condition holds.
+        then: Box<TExpr>,
+        /// The value where it does not.
+        otherwise: Box<TExpr>,
+    },
     /// A record or map literal; fields in written order.
     Record {
         /// The fields, in written order.

@@ -403,6 +403,29 @@ pub enum Expr {
     },
     /// Every field along the path is present (and not null).
     Has(Box<Expr>),
+    /// `[element for key, var in collection if filter]`: in the collection's order (a map's
+    /// entries by key).
+    Comprehension {
+        /// The value for each member.
+        element: Box<Expr>,
+        /// The map key or list index, when one is named.
+        key: Option<Var>,
+        /// The variable bound to each member.
+        var: Var,
+        /// The list or map.
+        collection: Box<Expr>,
+        /// The members kept, when there is a filter.
+        filter: Option<Box<Expr>>,
+    },
+    /// `if cond then then else otherwise`: only the branch the condition picks is evaluated.
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value where the condition holds.
+        then: Box<Expr>,
+        /// The value where it does not.
+        otherwise: Box<Expr>,
+    },
     /// A record literal: its fields in order.
     Record(Vec<(String, Expr)>),
     /// A list literal.
@@ -454,6 +477,16 @@ impl Expr {
                 element, collection, ..
             } => vec![element, collection],
             Expr::Quantified { collection, body, .. } => vec![collection, body],
+            Expr::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            Expr::Comprehension {
+                element,
+                collection,
+                filter,
+                ..
+            } => std::iter::once(collection.as_ref())
+                .chain(filter.as_deref())
+                .chain([element.as_ref()])
+                .collect(),
             Expr::Record(fields) => fields.iter().map(|(_, v)| v).collect(),
             Expr::Partial(p) => vec![&p.expr],
         }
@@ -499,6 +532,8 @@ pub enum Failure {
     },
     /// The argument of `quantity` is not a Kubernetes quantity.
     NotAQuantity,
+    /// The argument of `url_host` (`url_scheme`, ...) is not an absolute URL.
+    NotAUrl,
 }
 
 impl Failure {
@@ -510,6 +545,7 @@ impl Failure {
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
             Failure::NotAQuantity => "not a Kubernetes quantity",
+            Failure::NotAUrl => "not a URL",
         }
     }
 }

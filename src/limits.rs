@@ -5,8 +5,9 @@
 //!
 //! - an expression is one level deeper than the expression it sits in when it is in parentheses,
 //!   a list, a record literal, the arguments of a call, an index `[...]`, an interpolation `{...}`
-//!   of a string, a quantifier (`all x in xs: ...`), or after `not`, `-` or `has`; the expression
-//!   of a clause, a `let` or a function body is at level 1;
+//!   of a string, a quantifier (`all x in xs: ...`), a conditional (`if c then a else b`), or
+//!   after `not`, `-` or `has`; the expression of a clause, a `let` or a function body is at
+//!   level 1;
 //! - a type is one level deeper than the type that holds it as a list element (`[T]`), a map value
 //!   (`{k: T}`) or a field of a record type, so a subject type describes documents at most
 //!   [`MAX_NESTING`] deep;

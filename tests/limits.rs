@@ -150,6 +150,40 @@ fn nesting_up_to_the_limit_is_accepted_and_one_more_level_is_e0005() {
     assert_eq!(govc(&["fmt"], &past).status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(past.join("p.gov")).expect("read"), before);
 
+    // Conditionals nested in their `then` branches: each is one level, as a parenthesis is.
+    let ifs = |n: usize| {
+        let mut e = "t.f == 1".to_string();
+        for _ in 0..n {
+            e = format!("if t.f == 1 then {e} else false");
+        }
+        e
+    };
+    let ifs_at = project(tmp.path(), "ifs-at", "", &ifs(MAX_NESTING - 1));
+    assert!(
+        govc(&["check"], &ifs_at).status.success(),
+        "{}",
+        stderr(&govc(&["check"], &ifs_at))
+    );
+    assert!(govc(&["fmt", "--check"], &ifs_at).status.code().is_some());
+    let ifs_past = project(tmp.path(), "ifs-past", "", &ifs(MAX_NESTING));
+    assert_errors(&govc(&["check"], &ifs_past), &["E0005"]);
+    // An `else if` chain is a chain, not a nest: a thousand links check and format.
+    let chain = format!(
+        "(if t.f == 0 then 0 {} else 1) == 1",
+        (1..1000)
+            .map(|i| format!("else if t.f == {i} then {i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let chain = project(tmp.path(), "if-chain", "", &chain);
+    assert!(
+        govc(&["check"], &chain).status.success(),
+        "{}",
+        stderr(&govc(&["check"], &chain))
+    );
+    assert!(govc(&["fmt"], &chain).status.success());
+    assert!(govc(&["check"], &chain).status.success(), "formatted");
+
     // Types: a list type `MAX_NESTING - 1` deep inside a field, and one deeper.
     let list = |n: usize| format!("type L {{ xs: {}int{} }}\n", "[".repeat(n), "]".repeat(n));
     let deep_type = project(tmp.path(), "type-at", &list(MAX_NESTING - 1), "t.f == 1");

@@ -67,6 +67,20 @@ const FORMS: &[(&str, bool)] = &[
     ("12345678901234567 > 12345678901234566", true),
     ("-9223372036854775807 < d.a", true),
     ("days_since(d.ts) > 365", true),
+    ("(if d.a < 0 then d.b == 4 else false)", true),
+    ("(if d.a > 0 then true else d.t == false)", false),
+    ("(if d.b > 3 then 1 else 2.5) == 1.0", true),
+    (
+        "(if d.a < 0 then \"neg\" else if d.a == 0 then \"zero\" else \"pos\") == \"neg\"",
+        true,
+    ),
+    ("(if has d.o then d.o else 0) == 0", true),
+    ("(if d.b == 0 then 1 else 8 / d.b) == 2.0", true),
+    ("[x * 2 for x in d.xs if x > 1] == [4, 6]", true),
+    ("[k for k, v in d.m if v == 1] == [\"k\"]", true),
+    ("count([i for i, x in d.xs if i > 0]) == 3", false),
+    ("[it.n for it in d.items] == [1]", true),
+    ("[8 / x for x in d.xs if x > 1] == [4.0, 2.666666667]", true),
 ];
 
 fn document() -> Value {

@@ -430,9 +430,52 @@ fn expression_spans_cover_the_whole_expression() {
         "T { a: 1 }",
         "[1, 2]",
         "\"a {b}\"",
+        "if a then b else if c then d else e",
     ] {
         assert_eq!(source_of(text, &parse_expr(text)), text);
     }
+}
+
+#[test]
+fn a_comprehension_reads_its_element_collection_and_filter() {
+    assert_eq!(paren("[x.name for x in xs if x.on]"), "[x.name for x in xs if x.on]");
+    assert_eq!(
+        paren("[k for k, v in m if v == \"\" and k != \"a\"]"),
+        "[k for k, v in m if ((v == \"\") and (k != \"a\"))]"
+    );
+    assert_eq!(paren("[x + 1 for x in a + b]"), "[(x + 1) for x in (a + b)]");
+    assert_eq!(
+        paren("[if x then 1 else 2 for x in xs]"),
+        "[(if x then 1 else 2) for x in xs]"
+    );
+    assert_eq!(paren("[[y for y in x] for x in xs]"), "[[y for y in x] for x in xs]");
+    // Still plain lists.
+    assert_eq!(paren("[a, b]"), "[a, b]");
+    assert_eq!(paren("[a]"), "[a]");
+    assert_eq!(paren("[]"), "[]");
+}
+
+#[test]
+fn a_conditional_takes_everything_to_its_right_and_else_if_chains_nest_in_the_else_branch() {
+    assert_eq!(
+        paren("if a then b + 1 else c or d"),
+        "(if a then (b + 1) else (c or d))"
+    );
+    assert_eq!(
+        paren("if a then 1 else if b then 2 else 3"),
+        "(if a then 1 else (if b then 2 else 3))"
+    );
+    assert_eq!(
+        paren("if if a then b else c then d else e"),
+        "(if (if a then b else c) then d else e)"
+    );
+    assert_eq!(paren("(if a then b else c) == d"), "((if a then b else c) == d)");
+    assert_eq!(
+        paren("all x in xs: if x then a else b"),
+        "(all x in xs: (if x then a else b))"
+    );
+    assert_eq!(paren("f(if a then b else c, d)"), "f((if a then b else c), d)");
+    assert_eq!(paren("\"{if a then b else c}\""), "\"{(if a then b else c)}\"");
 }
 
 // ---------------------------------------------------------------- precedence
@@ -512,6 +555,25 @@ fn show(e: &Expr) -> String {
             format!("({q} {key}{} in {}: {})", var.name, show(collection), show(body))
         }
         ExprKind::Has(path) => format!("(has {})", show(path)),
+        ExprKind::If { cond, then, otherwise } => {
+            format!("(if {} then {} else {})", show(cond), show(then), show(otherwise))
+        }
+        ExprKind::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        } => {
+            let key = key.as_ref().map(|k| format!("{}, ", k.name)).unwrap_or_default();
+            let filter = filter.as_ref().map(|f| format!(" if {}", show(f))).unwrap_or_default();
+            format!(
+                "[{} for {key}{} in {}{filter}]",
+                show(element),
+                var.name,
+                show(collection)
+            )
+        }
         ExprKind::Record { ty, fields } => {
             let fields: Vec<String> = fields
                 .iter()

@@ -41,7 +41,7 @@
 
 (defconst gov-mode--keywords
   '("package" "import" "param" "let" "subject" "deny" "warn" "allow" "when" "some" "expect"
-    "with" "and" "or" "not" "in" "has" "all" "any"))
+    "with" "and" "or" "not" "in" "has" "all" "any" "if" "then" "else" "for"))
 
 (defconst gov-mode--builtins
   '("count" "sum" "min" "max" "lower" "upper" "startswith" "endswith" "contains" "matches"

@@ -863,6 +863,29 @@ impl<'a> Printer<'a> {
                 ]))
             }
             ExprKind::Has(path) => concat([text("has "), self.operand(path, precedence(path) < POSTFIX)]),
+            ExprKind::If { .. } => self.conditional(e),
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                let loose = |x: &Expr| precedence(x) == QUANTIFIER;
+                let mut inner = vec![
+                    softline(),
+                    self.operand(element, loose(element)),
+                    line(),
+                    text(format!("for {} in ", bound_names(key.as_ref(), var))),
+                    self.operand(collection, loose(collection)),
+                ];
+                if let Some(f) = filter {
+                    inner.push(line());
+                    inner.push(text("if "));
+                    inner.push(self.operand(f, loose(f)));
+                }
+                group(concat([text("["), nest(concat(inner)), softline(), text("]")]))
+            }
             ExprKind::Record { ty, fields } => {
                 let (head, open_from) = match ty {
                     Some(path) => (text(format!("{} ", path.dotted())), path.span.end as usize),
@@ -911,6 +934,34 @@ impl<'a> Printer<'a> {
         } else {
             doc
         }
+    }
+
+    /// `if a then x else if b then y else z`: one line when it fits, else each `else` on a line
+    /// of its own. A conditional inside a condition or a `then` branch is parenthesized.
+    fn conditional(&mut self, e: &Expr) -> Doc {
+        let mut links = Vec::new();
+        let mut at = e;
+        while let ExprKind::If { cond, then, otherwise } = &at.kind {
+            links.push(concat([
+                text("if "),
+                self.operand(cond, precedence(cond) == QUANTIFIER),
+                text(" then "),
+                self.operand(then, precedence(then) == QUANTIFIER),
+            ]));
+            at = otherwise;
+        }
+        let mut links = links.into_iter();
+        let first = links.next().unwrap_or(Doc::Nil);
+        let mut rest = Vec::new();
+        for link in links {
+            rest.push(line());
+            rest.push(text("else "));
+            rest.push(link);
+        }
+        rest.push(line());
+        rest.push(text("else "));
+        rest.push(self.expr(at));
+        group(concat([first, nest(concat(rest))]))
     }
 
     /// A chain of one operator, `a and b and c`, broken before the operators when too long.
@@ -1032,7 +1083,7 @@ fn precedence(e: &Expr) -> Precedence {
         ExprKind::Binary { op, .. } => op.precedence(),
         ExprKind::Unary { op, .. } => op.precedence(),
         ExprKind::Number(n) if n.text.starts_with('-') => UnaryOp::Neg.precedence(),
-        ExprKind::Quantified { .. } => QUANTIFIER,
+        ExprKind::Quantified { .. } | ExprKind::If { .. } => QUANTIFIER,
         _ => POSTFIX,
     }
 }
@@ -1067,7 +1118,10 @@ fn is_simple(e: &Expr) -> bool {
         ExprKind::Unary { operand, .. } => is_simple(operand),
         ExprKind::Binary { lhs, rhs, .. } => is_simple(lhs) && is_simple(rhs),
         ExprKind::Has(e) => is_simple(e),
-        ExprKind::Quantified { .. } | ExprKind::Record { .. } | ExprKind::List(_) => false,
+        ExprKind::If { cond, then, otherwise } => is_simple(cond) && is_simple(then) && is_simple(otherwise),
+        ExprKind::Quantified { .. } | ExprKind::Comprehension { .. } | ExprKind::Record { .. } | ExprKind::List(_) => {
+            false
+        }
     }
 }
 
@@ -1075,7 +1129,7 @@ fn is_simple(e: &Expr) -> bool {
 /// argument is one.
 fn is_huggable(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Record { .. } | ExprKind::List(_) => true,
+        ExprKind::Record { .. } | ExprKind::List(_) | ExprKind::Comprehension { .. } => true,
         ExprKind::Call { args, .. } => match args.split_last() {
             Some((last, init)) => init.iter().all(is_simple) && is_huggable(last),
             None => false,

@@ -412,6 +412,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     let mut reads = Reads::default();
     for e in roots
         .iter()
+        .copied()
         .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
     {
         reads.collect(e);
@@ -823,7 +824,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             let mut args_ir: Vec<Expr> = args.iter().map(|a| lower_expr(cx, namer, a)).collect();
             // The pattern of `matches` is a constant (the type checker sees to it), given to the
             // engines in the form they both read as OPA does.
-            if *builtin == Builtin::Matches {
+            if matches!(builtin, Builtin::Matches | Builtin::FindAll | Builtin::Captures) {
                 if let Some(Expr::String(p)) = args_ir.get_mut(1) {
                     *p = crate::types::canonical_pattern(p).unwrap_or_else(|| p.clone());
                 }
@@ -843,6 +844,12 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             // A literal quantity is checked at compile time.
             if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
                 failures.push(Failure::NotAQuantity);
+            }
+            if matches!(
+                builtin,
+                Builtin::UrlScheme | Builtin::UrlHost | Builtin::UrlPort | Builtin::UrlPath | Builtin::UrlQuery
+            ) {
+                failures.push(Failure::NotAUrl);
             }
             let expr = cx.partial(e, failures, expr);
             if *builtin == Builtin::Sum && e.ty == Ty::Float {
@@ -940,6 +947,30 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             }
         }
         TExprKind::Has(path) => Expr::Has(go(path)),
+        TExprKind::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        } => {
+            let collection = Box::new(lower_expr(cx, namer, collection));
+            let key = key.map(|k| namer.var(k));
+            let var = namer.var(*var);
+            let filter = filter.as_ref().map(|f| Box::new(lower_expr(cx, namer, f)));
+            Expr::Comprehension {
+                element: Box::new(lower_expr(cx, namer, element)),
+                key,
+                var,
+                collection,
+                filter,
+            }
+        }
+        TExprKind::If { cond, then, otherwise } => Expr::If {
+            cond: go(cond),
+            then: go(then),
+            otherwise: go(otherwise),
+        },
         TExprKind::Record { fields } => {
             let mut out: Vec<(String, Expr)> = Vec::new();
             if let Ty::Resource(id) = &e.ty {

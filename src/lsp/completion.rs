@@ -393,6 +393,23 @@ impl<'a> Visit<'a> for Locator<'a> {
                 self.visit_expr(body);
                 self.binders.truncate(mark);
             }
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                self.visit_expr(collection);
+                let mark = self.binders.len();
+                self.binders.extend(key);
+                self.binders.push(var);
+                if let Some(f) = filter {
+                    self.visit_expr(f);
+                }
+                self.visit_expr(element);
+                self.binders.truncate(mark);
+            }
             _ => walk::expr(self, e),
         }
     }

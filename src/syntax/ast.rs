@@ -464,6 +464,21 @@ pub enum ExprKind {
         body: Box<Expr>,
     },
     Has(Box<Expr>),
+    /// `if cond then then else otherwise`; an `else if` chain nests in `otherwise`.
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// `[element for var in collection if filter]`, or `for key, var in ...` (a map's key, a
+    /// list's index): the list of `element` for each member of `collection` where `filter` holds.
+    Comprehension {
+        element: Box<Expr>,
+        key: Option<Ident>,
+        var: Ident,
+        collection: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// `T { f: v }` (with a type name) or `{ f: v }` (type taken from context).
     Record {
         ty: Option<Path>,

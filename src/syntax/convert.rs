@@ -38,6 +38,10 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_at
             | Rule::kw_has
+            | Rule::kw_if
+            | Rule::kw_then
+            | Rule::kw_else
+            | Rule::kw_for
             | Rule::EOI
     )
 }
@@ -716,6 +720,14 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        if let Some(conditional) = pair
+            .clone()
+            .into_inner()
+            .next()
+            .filter(|p| p.as_rule() == Rule::conditional)
+        {
+            return self.deeper(Step::Expr(0), &pair, || self.conditional(conditional));
+        }
         // The infix operators of one expression make a tree as deep as there are of them
         // (`a + b + c`); prefix operators are levels of nesting, counted as they are read.
         let operators = pair
@@ -802,6 +814,64 @@ impl Converter {
         Ok(expr)
     }
 
+    /// `if c then a else if d then b else e`: the links of an `else if` chain are one flat chain
+    /// (each condition and branch one level down), folded into nested conditionals from the
+    /// last `else` back.
+    #[inline(never)]
+    fn conditional(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let start = self.span(&pair);
+        let parts: Vec<Pair<'_, Rule>> = children(pair.clone()).collect();
+        // INVARIANT: the grammar gives pairs of condition and branch, then the `else` branch.
+        let links = parts.len() / 2;
+        self.deeper(Step::Chain(links.saturating_sub(1)), &pair, || {
+            let mut exprs = parts.into_iter().map(|p| self.expr(p)).collect::<Result<Vec<_>>>()?;
+            let mut otherwise = exprs.pop().expect("an `else` branch");
+            while let (Some(then), Some(cond)) = (exprs.pop(), exprs.pop()) {
+                // Each link spans from its `if` to the end of the whole conditional.
+                let from = if exprs.is_empty() { start } else { cond.span };
+                let span = from.to(otherwise.span);
+                otherwise = Expr {
+                    kind: ExprKind::If {
+                        cond: Box::new(cond),
+                        then: Box::new(then),
+                        otherwise: Box::new(otherwise),
+                    },
+                    span,
+                };
+            }
+            Ok(otherwise)
+        })
+    }
+
+    /// A list literal, or a comprehension `[e for x in xs if c]` (its element first in the text).
+    #[inline(never)]
+    fn list_literal(&self, pair: Pair<'_, Rule>) -> Result<ExprKind> {
+        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
+        let [first, tail] = parts.as_slice() else {
+            return Ok(ExprKind::List(
+                parts.into_iter().map(|e| self.expr(e)).collect::<Result<_>>()?,
+            ));
+        };
+        if tail.as_rule() != Rule::comprehension {
+            return Ok(ExprKind::List(vec![
+                self.expr(first.clone())?,
+                self.expr(tail.clone())?,
+            ]));
+        }
+        let element = Box::new(self.expr(first.clone())?);
+        let mut tail = children(tail.clone()).peekable();
+        let (key, var) = self.bound_names(&mut tail);
+        let collection = Box::new(self.expr(tail.next().expect("the collection"))?);
+        let filter = tail.next().map(|f| self.expr(f)).transpose()?.map(Box::new);
+        Ok(ExprKind::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        })
+    }
+
     /// `all x in xs: e`, `any k, v in m: e`. A function of its own, so that the frame of
     /// [`Self::primary_body`], on the stack once per level of nesting, stays small.
     #[inline(never)]
@@ -834,7 +904,7 @@ impl Converter {
             Rule::string => ExprKind::String(self.string(inner)?),
             Rule::raw_string => ExprKind::String(self.raw_string(&inner)),
             Rule::paren => return self.expr(children(inner).next().expect("parenthesised expression")),
-            Rule::list_literal => ExprKind::List(children(inner).map(|e| self.expr(e)).collect::<Result<_>>()?),
+            Rule::list_literal => self.list_literal(inner)?,
             Rule::has_expr => {
                 let operand = children(inner.clone()).next().expect("has operand");
                 ExprKind::Has(Box::new(

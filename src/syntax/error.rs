@@ -325,6 +325,10 @@ fn describe(rule: Rule) -> &'static str {
         kw_at | expect_at => "`at`",
         duration => "a duration like `90d`",
         kw_has => "`has`",
+        kw_if | conditional => "`if`",
+        kw_then => "`then`",
+        kw_else => "`else`",
+        kw_for | comprehension => "`for`",
         _ => "something else",
     }
 }

@@ -9,7 +9,9 @@
 use super::ast::{BinOp, ExpectKind, UnaryOp};
 
 /// Words that can never be names (the grammar's `keyword` rule).
-pub const RESERVED: &[&str] = &["and", "or", "not", "in", "has", "some", "all", "any", "true", "false"];
+pub const RESERVED: &[&str] = &[
+    "and", "or", "not", "in", "has", "some", "all", "any", "true", "false", "if", "then", "else", "for",
+];
 
 /// Words that start a top-level declaration.
 pub const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "policy", "enforce", "test"];
@@ -28,7 +30,7 @@ pub const POLICY_ITEM_KEYWORDS: &[&str] = &["param", "subject", "request", "let"
 pub const TEST_ITEM_KEYWORDS: &[&str] = &["let", "expect"];
 
 /// The reserved words that start an expression.
-pub const EXPRESSION_KEYWORDS: &[&str] = &["not", "has", "all", "any", "true", "false"];
+pub const EXPRESSION_KEYWORDS: &[&str] = &["not", "has", "all", "any", "true", "false", "if"];
 
 /// Every word the grammar gives a meaning to: what a rename must not produce.
 pub fn is_keyword(word: &str) -> bool {
@@ -272,6 +274,7 @@ mod tests {
             let expr = match *word {
                 "all" | "any" => format!("{word} x in xs: x"),
                 "not" | "has" => format!("{word} x.y"),
+                "if" => "if x then y else z".to_string(),
                 _ => word.to_string(),
             };
             assert!(

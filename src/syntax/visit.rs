@@ -330,6 +330,22 @@ macro_rules! visitor {
                         v.visit_expr(body);
                     }
                     ExprKind::Has(path) => v.visit_expr(path),
+                    ExprKind::Comprehension { element, key, var, collection, filter } => {
+                        v.visit_expr(collection);
+                        if let Some(key) = key {
+                            v.visit_binding(key);
+                        }
+                        v.visit_binding(var);
+                        if let Some(filter) = filter {
+                            v.visit_expr(filter);
+                        }
+                        v.visit_expr(element);
+                    }
+                    ExprKind::If { cond, then, otherwise } => {
+                        v.visit_expr(cond);
+                        v.visit_expr(then);
+                        v.visit_expr(otherwise);
+                    }
                     ExprKind::Record { ty, fields } => {
                         if let Some(ty) = ty {
                             v.visit_path(ty);

@@ -22,7 +22,13 @@ impl Checker<'_> {
             | Builtin::InHours
             | Builtin::Trim
             | Builtin::Quantity
-            | Builtin::Fields => 1,
+            | Builtin::Fields
+            | Builtin::IsUrl
+            | Builtin::UrlScheme
+            | Builtin::UrlHost
+            | Builtin::UrlPort
+            | Builtin::UrlPath
+            | Builtin::UrlQuery => 1,
             Builtin::Now => 0,
             Builtin::Get | Builtin::Replace => 3,
             _ => 2,
@@ -155,6 +161,22 @@ impl Checker<'_> {
                 }
                 (vec![t], Ty::List(Box::new(Ty::String)))
             }
+            Builtin::IsUrl
+            | Builtin::UrlScheme
+            | Builtin::UrlHost
+            | Builtin::UrlPort
+            | Builtin::UrlPath
+            | Builtin::UrlQuery => {
+                let t = self.expect_type(
+                    env,
+                    &args[0],
+                    &Ty::String,
+                    Code::WrongArgument,
+                    &format!("the argument of `{name}`"),
+                );
+                let ty = if b == Builtin::IsUrl { Ty::Bool } else { Ty::String };
+                (vec![t], ty)
+            }
             Builtin::DaysSince => {
                 let t = self.expect_type(
                     env,
@@ -165,7 +187,12 @@ impl Checker<'_> {
                 );
                 (vec![t], Ty::Int)
             }
-            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains | Builtin::Matches => {
+            Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::Contains
+            | Builtin::Matches
+            | Builtin::FindAll
+            | Builtin::Captures => {
                 let a = self.expect_type(
                     env,
                     &args[0],
@@ -180,10 +207,14 @@ impl Checker<'_> {
                     Code::WrongArgument,
                     &format!("argument 2 of `{name}`"),
                 );
-                if b == Builtin::Matches {
-                    self.check_literal_pattern(&args[1]);
+                if matches!(b, Builtin::Matches | Builtin::FindAll | Builtin::Captures) {
+                    self.check_literal_pattern(b, &args[1]);
                 }
-                (vec![a, c], Ty::Bool)
+                let ty = match b {
+                    Builtin::FindAll | Builtin::Captures => Ty::List(Box::new(Ty::String)),
+                    _ => Ty::Bool,
+                };
+                (vec![a, c], ty)
             }
             Builtin::Get => {
                 let collection = self.expr(env, &args[0], None);
@@ -308,15 +339,16 @@ impl Checker<'_> {
         self.error(d);
     }
 
-    /// The pattern of `matches` is a constant string, checked at compile time: a pattern from a
-    /// document or a parameter could be invalid at run time and silently disable the clause.
-    fn check_literal_pattern(&mut self, arg: &Expr) {
+    /// The pattern of `matches` (`find_all`, `captures`) is a constant string, checked at compile
+    /// time: a pattern from a document or a parameter could be invalid at run time and silently
+    /// disable the clause.
+    fn check_literal_pattern(&mut self, b: Builtin, arg: &Expr) {
         let ExprKind::String(s) = &arg.kind else {
             self.error(
                 Diagnostic::error(
                     Code::PatternNotConstant,
                     arg.span,
-                    "the pattern of `matches` must be a constant string",
+                    format!("the pattern of `{}` must be a constant string", b.name()),
                 )
                 .with_label("not a string literal")
                 .with_help(

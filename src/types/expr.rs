@@ -120,9 +120,128 @@ impl Checker<'_> {
                 )
             }
             ExprKind::Has(path) => self.has(env, path, span),
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => self.comprehension(
+                env,
+                element,
+                key.as_ref(),
+                var,
+                collection,
+                filter.as_deref(),
+                expected,
+                span,
+            ),
+            ExprKind::If { cond, then, otherwise } => self.conditional(env, cond, then, otherwise, expected, span),
             ExprKind::Record { ty, fields } => self.record(env, ty.as_ref(), fields, expected, span),
             ExprKind::List(items) => self.list(env, items, expected, span),
         }
+    }
+
+    /// `[element for key, var in collection if filter]`: a list of the element's type. The names
+    /// are bound for the filter and the element; the element is checked under the filter's guards.
+    #[allow(clippy::too_many_arguments)]
+    fn comprehension(
+        &mut self,
+        env: &mut Env,
+        element: &Expr,
+        key: Option<&Ident>,
+        var: &Ident,
+        collection: &Expr,
+        filter: Option<&Expr>,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
+        let coll = self.expr(env, collection, None);
+        let elem = self.element_type(&coll, collection.span);
+        let mark = env.mark();
+        self.distinct_bound_names(key, var);
+        let key = key.map(|k| {
+            let ty = Self::key_type(&coll);
+            env.bind(&k.name, ty, LocalKind::Bound, k.span)
+        });
+        let id = env.bind(&var.name, elem, LocalKind::Bound, var.span);
+        let filter = filter.map(|f| {
+            let t = self.condition(env, f);
+            env.add_guards(guards_of(&t));
+            Box::new(t)
+        });
+        let item_hint = match expected {
+            Some(Ty::List(t)) => Some((**t).clone()),
+            _ => None,
+        };
+        let element = self.expr(env, element, item_hint.as_ref());
+        env.restore(mark);
+        let ty = match &element.ty {
+            Ty::Unknown => Ty::Unknown,
+            t => Ty::List(Box::new(t.clone())),
+        };
+        texpr(
+            TExprKind::Comprehension {
+                element: Box::new(element),
+                key,
+                var: id,
+                collection: Box::new(coll),
+                filter,
+            },
+            ty,
+            span,
+        )
+    }
+
+    /// `if cond then a else b`: `cond` a `bool`, the branches one type, which is the result's (an
+    /// `int` branch beside a `float` one makes a `float`). The `then` branch is checked under the
+    /// guards of the condition, as the right side of an `and` is.
+    fn conditional(
+        &mut self,
+        env: &mut Env,
+        cond: &Expr,
+        then: &Expr,
+        otherwise: &Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> TExpr {
+        let c = self.condition(env, cond);
+        let mark = env.mark();
+        env.add_guards(guards_of(&c));
+        let a = self.expr(env, then, expected);
+        env.restore(mark);
+        // The first branch types the literals of the second (`if c then Risk.high else ...`).
+        let hint = match (&a.ty, expected) {
+            (Ty::Unknown, e) => e.cloned(),
+            (t, _) => Some(t.clone()),
+        };
+        let b = self.expr(env, otherwise, hint.as_ref());
+        let ty = if Self::assignable(&b.ty, &a.ty) && b.ty != Ty::Unknown {
+            a.ty.clone()
+        } else if Self::assignable(&a.ty, &b.ty) {
+            b.ty.clone()
+        } else {
+            let (at, bt) = (self.display(&a.ty), self.display(&b.ty));
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    otherwise.span,
+                    format!("the branches of `if` have different types: `{at}` and `{bt}`"),
+                )
+                .with_label(format!("this is `{bt}`, the `then` branch is `{at}`"))
+                .with_help("both branches of `if ... then ... else ...` must have one type"),
+            );
+            Ty::Unknown
+        };
+        texpr(
+            TExprKind::If {
+                cond: Box::new(c),
+                then: Box::new(a),
+                otherwise: Box::new(b),
+            },
+            ty,
+            span,
+        )
     }
 
     /// Checks an expression that must be a boolean.
@@ -551,7 +670,7 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error(Code::TypeMismatch, span, format!("cannot iterate over a `{ty}`"))
                         .with_label("not a list or a map")
-                        .with_help("`some`, `all` and `any` iterate over a list, or over a map's values"),
+                        .with_help("`some`, `all`, `any` and `for` iterate over a list, or over a map's values"),
                 );
                 Ty::Unknown
             }

@@ -10,7 +10,7 @@ syntax keyword govStatement param let subject request
 syntax keyword govClause deny warn allow
 syntax keyword govKeyword when some expect with
 syntax keyword govExpectation denied warned passes allowed rejected
-syntax keyword govOperator and or not in has all any
+syntax keyword govOperator and or not in has all any if then else for
 syntax keyword govBoolean true false
 syntax keyword govType string int float bool timestamp
 syntax keyword govConstant low medium high critical namespaced cluster dryrun

@@ -319,6 +319,18 @@ impl<'a> Translator<'a> {
                 _ => Some(Schema::Bool),
             },
             Expr::Neg(x) | Expr::Rounded(x) => self.schema(x),
+            Expr::Comprehension { element, .. } => Some(Schema::List {
+                items: Box::new(self.schema(element).unwrap_or(Schema::Any)),
+                min_items: None,
+            }),
+            Expr::If { then, otherwise, .. } => {
+                let a = self.schema(then);
+                if a.as_ref().is_some_and(is_float) || self.schema(otherwise).as_ref().is_some_and(is_float) {
+                    Some(float())
+                } else {
+                    a.or_else(|| self.schema(otherwise))
+                }
+            }
             Expr::Partial(p) => self.schema(&p.expr),
             Expr::Not(_) | Expr::And(..) | Expr::Or(..) | Expr::In { .. } | Expr::Has(_) | Expr::Quantified { .. } => {
                 Some(Schema::Bool)
@@ -405,6 +417,49 @@ impl<'a> Translator<'a> {
                 self.comprehension(macro_name, key.as_ref(), var, collection, |t| t.expr(body))?
             }
             Expr::Has(path) => self.has(path)?,
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                if key.is_some() {
+                    return Err(untranslatable(
+                        "a comprehension over keys and values",
+                        "iteration over a map's entries or a list's indices is not translated to CEL yet",
+                    ));
+                }
+                if matches!(self.schema(collection), Some(Schema::Map { .. })) {
+                    return Err(untranslatable(
+                        "a comprehension over a map",
+                        "CEL visits a map's entries in no fixed order, the bundle by key: the lists would differ",
+                    ));
+                }
+                // `map(x, p, t)`: the elements where `p` holds, transformed by `t`.
+                self.iterate(None, var, collection, |t, coll, it| {
+                    let element = t.expr(element)?;
+                    Ok(match filter {
+                        Some(f) => format!("{coll}.map({it}, {}, {element})", t.expr(f)?),
+                        None => format!("{coll}.map({it}, {element})"),
+                    })
+                })?
+            }
+            Expr::If { cond, then, otherwise } => {
+                // CEL has no `int` where a `double` is expected: an `int` branch beside a `float`
+                // one is converted.
+                let float = matches!(self.schema(e), Some(ref s) if is_float(s));
+                let branch = |t: &mut Self, x: &Expr| -> Result<String, Untranslatable> {
+                    let text = t.expr(x)?;
+                    Ok(match t.schema(x) {
+                        Some(Schema::Number { integer: true, .. }) if float => format!("double({text})"),
+                        _ => text,
+                    })
+                };
+                let (c, a) = (self.expr(cond)?, branch(self, then)?);
+                let b = branch(self, otherwise)?;
+                format!("({c} ? {a} : {b})")
+            }
             Expr::Record(fields) => {
                 let mut out = Vec::new();
                 for (k, v) in fields {
@@ -726,7 +781,15 @@ impl<'a> Translator<'a> {
                 let it = self.fresh_name(&Var("x".into()));
                 format!("{a}.all({it}, {it} in {b})")
             }
-            Builtin::Fields => {
+            Builtin::Fields
+            | Builtin::FindAll
+            | Builtin::Captures
+            | Builtin::IsUrl
+            | Builtin::UrlScheme
+            | Builtin::UrlHost
+            | Builtin::UrlPort
+            | Builtin::UrlPath
+            | Builtin::UrlQuery => {
                 return Err(untranslatable(
                     format!("`{}`", builtin.name()),
                     "this built-in is not translated to CEL yet",

@@ -405,6 +405,27 @@ impl<'t> Emitter<'t> {
                 Term::value(format!("{}({inner})", self.runtime(runtime::ROUND_NUMBER)))
             }
             Expr::Partial(p) => Term::value(self.partial(p)),
+            Expr::If { cond, then, otherwise } => Term::value(self.conditional(e, cond, then, otherwise)),
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                let coll = self.term(collection).text;
+                let bound = bound_vars(
+                    key.as_ref(),
+                    var,
+                    &comprehension_reads(element, filter.as_deref(), None),
+                );
+                let mut body = vec![format!("some {bound} in {coll}")];
+                if let Some(f) = filter {
+                    body.extend(self.cond(f));
+                }
+                let element = self.term(element).text;
+                Term::value(format!("[{element} |\n{}]", indent_lines(&body)))
+            }
             Expr::Instant(t) => Term::value(format!("time.parse_rfc3339_ns({})", self.term(t).text)),
             Expr::TimeText(ns) => {
                 let ns = self.term(ns).text;
@@ -423,6 +444,25 @@ impl<'t> Emitter<'t> {
                 Term::value(self.bool_helper(&free, body))
             }
         }
+    }
+
+    /// `if c then a else b` as a helper with one definition per branch, on exclusive conditions
+    /// (`c`, and `_boolN(..) == false`), not Rego's `else`: where the branch `c` picks is
+    /// undefined (its computation failed, which is reported on its own), the conditional is
+    /// undefined too, and never silently the other branch's value.
+    fn conditional(&mut self, e: &Expr, cond: &Expr, then: &Expr, otherwise: &Expr) -> String {
+        let free = free_vars(e);
+        let name = self.fresh("if");
+        let head = call(&name, &free);
+        let holds = self.cond(cond);
+        let fails = vec![self.negation(cond)];
+        for (body, value) in [(holds, then), (fails, otherwise)] {
+            let value = self.term(value).text;
+            let body = self.gated(&free, body);
+            self.helpers
+                .push(format!("{head} := {value} if {{\n{}}}\n", indent_lines(&body)));
+        }
+        head
     }
 
     /// An operation that can fail, as a term that is undefined where it fails, on every engine and
@@ -558,6 +598,13 @@ impl<'t> Emitter<'t> {
                 let (k, v) = (self.fresh("field"), self.fresh("value"));
                 format!("sort([{k} | some {k}, {v} in {}; {v} != null])", arg(0))
             }
+            Builtin::FindAll => format!("regex.find_n({}, {}, -1)", arg(1), arg(0)),
+            Builtin::Captures => format!("{}({}, {})", self.runtime(runtime::CAPTURES), arg(1), arg(0)),
+            Builtin::IsUrl => format!("{}({})", self.runtime(runtime::IS_URL), arg(0)),
+            Builtin::UrlScheme | Builtin::UrlHost | Builtin::UrlPort | Builtin::UrlPath | Builtin::UrlQuery => {
+                let part = b.name().trim_start_matches("url_");
+                format!("{}({}).{part}", self.runtime(runtime::URL_PARTS), arg(0))
+            }
         }
     }
 
@@ -607,6 +654,42 @@ impl<'t> Emitter<'t> {
                 let bound = bound_vars(key.as_ref(), var, &reads);
                 inner.push(format!("some {bound} in {}", self.term(collection).text));
                 self.failures(body, &inner, out);
+            }
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => {
+                self.failures(collection, ctx, out);
+                if !(element.can_fail() || filter.as_ref().is_some_and(|f| f.can_fail())) {
+                    return;
+                }
+                let reads = comprehension_reads(element, filter.as_deref(), Some(var));
+                let bound = bound_vars(key.as_ref(), var, &reads);
+                let mut inner = ctx.to_vec();
+                inner.push(format!("some {bound} in {}", self.term(collection).text));
+                if let Some(f) = filter {
+                    self.failures(f, &inner, out);
+                    inner.extend(self.context_cond(f));
+                }
+                self.failures(element, &inner, out);
+            }
+            Expr::If { cond, then, otherwise } => {
+                self.failures(cond, ctx, out);
+                if then.can_fail() {
+                    let mut inner = ctx.to_vec();
+                    inner.extend(self.context_cond(cond));
+                    self.failures(then, &inner, out);
+                }
+                if otherwise.can_fail() {
+                    let mut inner = ctx.to_vec();
+                    let outer = std::mem::replace(&mut self.in_context, true);
+                    inner.push(self.negation(cond));
+                    self.in_context = outer;
+                    self.failures(otherwise, &inner, out);
+                }
             }
             Expr::Call {
                 module,
@@ -684,6 +767,14 @@ impl<'t> Emitter<'t> {
                     tests
                 }
                 (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                (Failure::NotAUrl, Expr::Builtin { args, .. }) => {
+                    let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {text}"),
+                        format!("{}({var}) == false", self.runtime(runtime::IS_URL)),
+                    ]]
+                }
                 (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
                     let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
                     let var = self.fresh("v");
@@ -943,6 +1034,17 @@ pub fn bound_vars(key: Option<&Var>, var: &Var, reads: &BTreeSet<Var>) -> String
     }
 }
 
+/// The locals the element and filter of a comprehension read, and `var` when given (a failure
+/// rule names the element it fails on).
+fn comprehension_reads(element: &Expr, filter: Option<&Expr>, var: Option<&Var>) -> BTreeSet<Var> {
+    let mut reads = free_vars(element);
+    if let Some(f) = filter {
+        reads.extend(free_vars(f));
+    }
+    reads.extend(var.cloned());
+    reads
+}
+
 /// The local variables an expression reads that it does not bind itself.
 pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
@@ -969,6 +1071,22 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
             bound.extend(key.iter().cloned());
             bound.push(var.clone());
             collect_free(body, bound, out);
+            bound.truncate(depth);
+        }
+        Expr::Comprehension {
+            element,
+            key,
+            var,
+            collection,
+            filter,
+        } => {
+            collect_free(collection, bound, out);
+            let depth = bound.len();
+            bound.extend(key.iter().cloned());
+            bound.push(var.clone());
+            for x in filter.iter().map(|f| f.as_ref()).chain([element.as_ref()]) {
+                collect_free(x, bound, out);
+            }
             bound.truncate(depth);
         }
         other => {
