@@ -243,8 +243,53 @@ pub struct ResourceDef {
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
     pub fields: Vec<FieldDef>,
+    /// The fields `kubectl get` shows as columns (the `columns` setting), in order.
+    pub columns: Vec<PrinterColumn>,
     /// Its name, where diagnostics point.
     pub span: Span,
+}
+
+/// A field of a resource that `kubectl get` prints as a column.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrinterColumn {
+    /// The field names from the object's root, e.g. `["spec", "owner"]`.
+    pub path: Vec<String>,
+    /// The field's type: a scalar or an enum.
+    pub ty: Ty,
+    /// The field's `///` doc comment.
+    pub doc: Option<String>,
+}
+
+impl PrinterColumn {
+    /// The column every resource with columns shows last: the object's age, as `kubectl get`
+    /// shows it for resources without columns.
+    pub const AGE: &'static str = "Age";
+
+    /// The column's header: the field's name in words, `approved_at` → `Approved At` (`kubectl`
+    /// prints it in capitals).
+    pub fn name(&self) -> String {
+        let last = self.path.last().map(String::as_str).unwrap_or_default();
+        let words: Vec<String> = last
+            .split('_')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut chars = w.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        words.join(" ")
+    }
+
+    /// Whether a field of this type can be a column: a scalar `kubectl` prints as it is.
+    pub fn printable(ty: &Ty) -> bool {
+        matches!(
+            ty,
+            Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Enum(_)
+        )
+    }
 }
 
 /// A local binding of a body.
@@ -393,7 +438,7 @@ pub mod settings {
     /// A policy's metadata.
     pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
     /// A `resource` declaration.
-    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural"];
+    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "columns"];
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.

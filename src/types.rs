@@ -84,6 +84,7 @@ impl<'a> Checker<'a> {
                 plural: String::new(),
                 spec: Ty::Unknown,
                 fields: Vec::new(),
+                columns: Vec::new(),
                 span: placeholder_span,
             })
             .collect();

@@ -106,7 +106,7 @@ codes! {
     InvalidMetadata = "E0218", "invalid policy metadata",
         "Policy metadata: `title` (a string), `severity` (`low`, `medium`, `high`, `critical`), `controls` (a list of strings) and `owner` (a string).";
     InvalidResource = "E0219", "invalid `resource` declaration",
-        "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional.";
+        "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional, and `columns` lists dotted paths to fields `kubectl get` can print (strings, numbers, booleans, timestamps, enum values), each column named once.";
     InvalidEnforcement = "E0220", "invalid `enforce` settings",
         "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces, engine }`; admission `kinds` must be the `group/Kind` of the policies' resource subject, `engine` is `gatekeeper` (the default), `cel` or `both`.";
     InvalidPattern = "E0221", "invalid regular expression",

@@ -125,6 +125,7 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
             namespaced: r.scope == c::Scope::Namespaced,
             plural: r.plural.clone(),
             spec: schema(p, &r.spec, &[]),
+            columns: r.columns.iter().map(printer_column).collect(),
         })
         .collect();
 
@@ -928,6 +929,24 @@ fn constant_json(e: &TExpr) -> serde_json::Value {
             Value::Object(fields.iter().map(|(k, v)| (k.clone(), constant_json(v))).collect())
         }
         _ => Value::Null,
+    }
+}
+
+/// A column as Kubernetes declares it: the type it formats the value by.
+fn printer_column(c: &c::PrinterColumn) -> PrinterColumn {
+    let column_type = match c.ty {
+        Ty::Int => "integer",
+        Ty::Float => "number",
+        Ty::Bool => "boolean",
+        Ty::Timestamp => "date",
+        // INVARIANT: the checker admits only printable types; strings and enum values are text.
+        _ => "string",
+    };
+    PrinterColumn {
+        name: c.name(),
+        column_type,
+        json_path: c.path.iter().map(|s| format!(".{s}")).collect(),
+        description: c.doc.clone(),
     }
 }
 
