@@ -493,6 +493,9 @@ pub struct PolicyDef {
     pub clauses: Vec<TClause>,
     /// Every local of the policy, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// The policy it applies (`policy p = std.ai.no_unencrypted_pii on ...`), whose clauses it
+    /// holds with its subject read through the path it is applied at.
+    pub applies: Option<PolicyId>,
     /// Its name, where diagnostics point.
     pub span: Span,
 }
@@ -819,6 +822,35 @@ impl TExpr {
             TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
             TExprKind::Quantified { collection, body, .. } => vec![collection, body],
             TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
+            TExprKind::Int(_)
+            | TExprKind::Float(_)
+            | TExprKind::Bool(_)
+            | TExprKind::Local(_)
+            | TExprKind::Variant(..)
+            | TExprKind::Error => Vec::new(),
+        }
+    }
+
+    /// The same as [`TExpr::children`], to change them.
+    pub fn children_mut(&mut self) -> Vec<&mut TExpr> {
+        match &mut self.kind {
+            TExprKind::String(s) => s
+                .parts
+                .iter_mut()
+                .filter_map(|p| match p {
+                    TStrPart::Interp(x) => Some(x),
+                    TStrPart::Text(_) => None,
+                })
+                .collect(),
+            TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
+            TExprKind::Index { target, index } => vec![target, index],
+            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
+                args.iter_mut().collect()
+            }
+            TExprKind::Unary { operand, .. } => vec![operand],
+            TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::Record { fields } => fields.iter_mut().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
             | TExprKind::Bool(_)

@@ -84,6 +84,8 @@ pub struct Policy {
     pub controls: Vec<String>,
     /// The `owner` setting.
     pub owner: Option<String>,
+    /// The policy it applies (`std.ai.no_unencrypted_pii`), for an applied policy.
+    pub applies: Option<String>,
     /// The subject's type name, used in malformed-document messages.
     pub subject_type: String,
     /// The shape the subject document must have (checked before any clause runs).

@@ -622,7 +622,21 @@ impl<'a> Printer<'a> {
                 })
                 .collect::<Vec<_>>(),
         );
-        let after_open = self.after_open(p.name.span.end as usize, '{');
+        let head = match &p.applies {
+            Some(a) => format!(
+                "policy {} = {} on {}",
+                p.name.name,
+                a.policy.dotted(),
+                a.target.dotted()
+            ),
+            None => format!("policy {}", p.name.name),
+        };
+        // An applied policy's block is optional: without items and comments it is left out.
+        let head_end = p.applies.as_ref().map_or(p.name.span.end, |a| a.span.end) as usize;
+        if p.applies.is_some() && p.items.is_empty() && !self.has_comment_before(d.span.end as usize) {
+            return text(head);
+        }
+        let after_open = self.after_open(head_end, '{');
         let mut block = Block::new();
         for (item, pad) in p.items.iter().zip(pads) {
             let span = policy_item_span(item);
@@ -642,15 +656,13 @@ impl<'a> Printer<'a> {
                 PolicyItem::Subject(s) => concat([text(format!("subject {}: ", s.name.name)), self.type_expr(&s.ty)]),
                 PolicyItem::Let(l) => self.let_binding(l),
                 PolicyItem::Clause(c) => self.clause(c),
+                PolicyItem::ParamValue(v) => self.binding(text(format!("param {} =", v.name.name)), &v.value, 1),
             };
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
         }
         let dangling = self.dangling(self.close_of(d.span), block.len == 0);
-        concat([
-            text(format!("policy {} ", p.name.name)),
-            block.finish(after_open, dangling),
-        ])
+        concat([text(format!("{head} ")), block.finish(after_open, dangling)])
     }
 
     fn let_binding(&mut self, l: &LetBinding) -> Doc {
@@ -1022,6 +1034,7 @@ fn policy_item_span(item: &PolicyItem) -> crate::span::Span {
         PolicyItem::Subject(s) => s.span,
         PolicyItem::Let(l) => l.span,
         PolicyItem::Clause(c) => c.span,
+        PolicyItem::ParamValue(v) => v.span,
     }
 }
 

@@ -384,6 +384,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         severity: pol.severity,
         controls: pol.controls.clone(),
         owner: pol.owner.clone(),
+        applies: pol.applies.map(|origin| p.policy_path(origin)),
         subject_type: p.display(&subject_ty),
         subject: schema(p, &subject_ty, &[]),
         params: pol

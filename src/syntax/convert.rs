@@ -36,6 +36,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_expect
             | Rule::kw_with
             | Rule::kw_at
+            | Rule::kw_on
             | Rule::kw_has
             | Rule::EOI
     )
@@ -535,10 +536,21 @@ impl Converter {
     }
 
     fn policy_decl(&self, pair: Pair<'_, Rule>) -> Result<PolicyDecl> {
-        let mut inner = children(pair);
+        let mut inner = children(pair).peekable();
         let name = self.ident(inner.next().expect("policy name"));
+        let applies = match inner.peek() {
+            Some(p) if p.as_rule() == Rule::applied_from => {
+                let applied = inner.next().expect("peeked");
+                let span = self.span(&applied);
+                let mut paths = children(applied);
+                let policy = self.path(paths.next().expect("applied policy"));
+                let target = self.path(paths.next().expect("applied target"));
+                Some(AppliedFrom { policy, target, span })
+            }
+            _ => None,
+        };
         let items = inner.map(|p| self.policy_item(p)).collect::<Result<_>>()?;
-        Ok(PolicyDecl { name, items })
+        Ok(PolicyDecl { name, applies, items })
     }
 
     fn policy_item(&self, pair: Pair<'_, Rule>) -> Result<PolicyItem> {
@@ -576,6 +588,12 @@ impl Converter {
                 PolicyItem::Subject(SubjectDecl { name, ty, span })
             }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
+            Rule::param_value => {
+                let mut parts = children(pair);
+                let name = self.ident(parts.next().expect("param name"));
+                let value = self.expr(parts.next().expect("param value"))?;
+                PolicyItem::ParamValue(ParamValue { name, value, span })
+            }
             _ => PolicyItem::Clause(self.clause(pair)?),
         })
     }

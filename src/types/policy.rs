@@ -74,6 +74,26 @@ impl Checker<'_> {
     pub(crate) fn policy_signature(&mut self, id: PolicyId, module: ModuleId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Policy(p) = &decl.kind else { return };
+        if p.applies.is_some() {
+            self.applied_signature(id, module, decl, p);
+            return;
+        }
+        for item in &p.items {
+            if let PolicyItem::ParamValue(v) = item {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidApplication,
+                        v.span,
+                        format!("`param {} = ...` gives a new value to a parameter of an applied policy", v.name.name),
+                    )
+                    .with_label("no type given")
+                    .with_help(format!(
+                        "declare a parameter with its type, `param {}: T = value`, or apply a policy: `policy {} = pkg.other on T {{ param {} = value }}`",
+                        v.name.name, p.name.name, v.name.name
+                    )),
+                );
+            }
+        }
         let settings: Vec<_> = p
             .items
             .iter()
@@ -224,6 +244,7 @@ impl Checker<'_> {
             lets: Vec::new(),
             clauses: Vec::new(),
             locals: env.locals,
+            applies: None,
             span: p.name.span,
         };
     }
@@ -231,6 +252,9 @@ impl Checker<'_> {
     pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Policy(p) = &decl.kind else { return };
+        if p.applies.is_some() {
+            return;
+        }
         let mut env = Env::with_locals(file.file, self.program.policies[id.index()].locals.clone());
         let mut lets = Vec::new();
         let mut clauses = Vec::new();

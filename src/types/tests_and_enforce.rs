@@ -364,6 +364,7 @@ impl Checker<'_> {
                     })
                     .collect(),
                 clause_kinds: p.clauses.iter().map(|c| c.kind).collect(),
+                broken: p.subject.is_none(),
                 span: p.span,
             }
         };
@@ -414,6 +415,9 @@ impl Checker<'_> {
                     }
                     args.push((a.name.name.clone(), v));
                 }
+                None if policy.broken => {
+                    self.expr(env, &a.value, None);
+                }
                 None => {
                     let mut d = Diagnostic::error(
                         Code::BadExpectation,
@@ -461,6 +465,7 @@ impl Checker<'_> {
         };
         let has = |k: crate::syntax::ast::ClauseKind| policy.clause_kinds.contains(&k);
         let missing_clause = match x.kind {
+            _ if policy.broken => None,
             ExpectKind::Allowed if !has(crate::syntax::ast::ClauseKind::Allow) => Some("`allow`"),
             ExpectKind::Warned if !has(crate::syntax::ast::ClauseKind::Warn) => Some("`warn`"),
             ExpectKind::Denied
@@ -505,6 +510,9 @@ struct ExpectedPolicy {
     name: String,
     params: Vec<ExpectedParam>,
     clause_kinds: Vec<crate::syntax::ast::ClauseKind>,
+    /// It has no subject, an error already reported (or an applied policy that could not be
+    /// applied): nothing more is known of its clauses and parameters.
+    broken: bool,
     span: Span,
 }
 
