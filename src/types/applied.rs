@@ -103,7 +103,7 @@ impl Checker<'_> {
                     Diagnostic::error(
                         Code::InvalidApplication,
                         a.policy.span,
-                        format!("`{}` applies itself", p.name.name),
+                        format!("`{}` applies itself through `{}`", p.name.name, a.policy.dotted()),
                     )
                     .with_label("applied here, and it applies this policy in turn")
                     .with_help("apply a policy that declares its own clauses"),
