@@ -588,9 +588,14 @@ impl<'a> Printer<'a> {
             seq.finish("(", after_open, dangling, ")", false),
             text(" -> "),
             self.type_expr(&f.ret),
-            text(" ="),
         ]);
-        self.binding(head, &f.body, 0)
+        match &f.body {
+            FnBody::Expr(e) => self.binding(concat([head, text(" =")]), e, 0),
+            FnBody::Conditions { conditions, span } => {
+                let block = self.condition_block(conditions, f.ret.span.end as usize, self.close_of(*span));
+                concat([head, text(" when "), block])
+            }
+        }
     }
 
     /// `head value`, where `head` ends in `=` and starts at indentation `level`: on one line
@@ -693,9 +698,16 @@ impl<'a> Printer<'a> {
             }
         }
         let when = message_end.unwrap_or(c.span.start as usize);
-        let after_open = self.after_open_past(when, "when", '{');
+        let block = self.condition_block(&c.conditions, when, self.close_of(c.span));
+        concat([head, text(" "), block])
+    }
+
+    /// `{ conditions }` after the keyword `when` found after `when_from`, its `}` at `close`: the
+    /// block of a clause or of a predicate.
+    fn condition_block(&mut self, conditions: &[Condition], when_from: usize, close: usize) -> Doc {
+        let after_open = self.after_open_past(when_from, "when", '{');
         let mut block = Block::new();
-        for (i, cond) in c.conditions.iter().enumerate() {
+        for (i, cond) in conditions.iter().enumerate() {
             let span = match cond {
                 Condition::Expr(e) => e.span,
                 Condition::Some { span, .. } | Condition::Let { span, .. } => *span,
@@ -716,8 +728,8 @@ impl<'a> Printer<'a> {
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
         }
-        let dangling = self.dangling(self.close_of(c.span), block.len == 0);
-        concat([head, text(" "), block.finish(after_open, dangling)])
+        let dangling = self.dangling(close, block.len == 0);
+        block.finish(after_open, dangling)
     }
 
     /// A comment after the bracket that follows the keyword `word` found after `from`.

@@ -194,7 +194,17 @@ pub struct FnDecl {
     pub name: Ident,
     pub params: Vec<FnParam>,
     pub ret: TypeExpr,
-    pub body: Expr,
+    pub body: FnBody,
+}
+
+/// What a function computes. (Untagged: the syntax tree of `= expr` shows just the expression.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FnBody {
+    /// `= expr`.
+    Expr(Expr),
+    /// `when { ... }`: a predicate, true when all its conditions hold.
+    Conditions { conditions: Vec<Condition>, span: Span },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -523,7 +523,12 @@ impl Converter {
                     params.push(FnParam { name, ty });
                 }
                 Rule::type_expr => ret = Some(self.type_expr(p)?),
-                Rule::expr => body = Some(self.expr(p)?),
+                Rule::expr => body = Some(FnBody::Expr(self.expr(p)?)),
+                Rule::block => {
+                    let span = self.span(&p);
+                    let conditions = children(p).map(|c| self.condition(c)).collect::<Result<_>>()?;
+                    body = Some(FnBody::Conditions { conditions, span });
+                }
                 _ => {}
             }
         }

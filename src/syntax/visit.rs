@@ -106,7 +106,15 @@ macro_rules! visitor {
                             v.visit_type_expr(ty);
                         }
                         v.visit_type_expr(ret);
-                        v.visit_expr(body);
+                        match body {
+                            FnBody::Expr(e) => v.visit_expr(e),
+                            FnBody::Conditions { conditions, span } => {
+                                for c in conditions {
+                                    condition(v, c);
+                                }
+                                v.visit_span(span);
+                            }
+                        }
                     }
                     DeclKind::Policy(PolicyDecl { name, applies, items }) => {
                         v.visit_binding(name);

@@ -184,7 +184,7 @@ impl Checker<'_> {
         }
         self.applied_params(&mut def, &origin_name, file, p);
 
-        let substitute = |e: &mut TExpr| replace_local(e, subject, &at);
+        let substitute = |e: &mut TExpr| replace_local(e, subject, &at, true);
         for (_, e) in &mut def.lets {
             substitute(e);
         }
@@ -416,15 +416,18 @@ fn path_text(a: &AppliedFrom, type_len: usize, path: &[String]) -> String {
     out.join(".")
 }
 
-/// Replaces every read of `local` in `e` by `with` (keeping the span of the read).
-fn replace_local(e: &mut TExpr, local: LocalId, with: &TExpr) {
+/// Replaces every read of `local` in `e` by `with`; `at_read` gives the replacement the span of
+/// the read (where the document is read), else it keeps its own (the text of a failure message).
+pub(crate) fn replace_local(e: &mut TExpr, local: LocalId, with: &TExpr, at_read: bool) {
     if matches!(e.kind, TExprKind::Local(l) if l == local) {
         let span = e.span;
         *e = with.clone();
-        e.span = span;
+        if at_read {
+            e.span = span;
+        }
         return;
     }
     for child in e.children_mut() {
-        replace_local(child, local, with);
+        replace_local(child, local, with, at_read);
     }
 }
