@@ -372,8 +372,9 @@ impl Checker<'_> {
             .subject_ty()
             .cloned()
             .unwrap_or(Ty::Unknown);
-        let subject = if x.kind == ExpectKind::Rejected {
+        let subject = if x.kind == ExpectKind::Rejected || policy.broken {
             // A malformed document may be written as a plain literal: only names are checked.
+            // (So is any document of a policy whose subject is unknown, an error already reported.)
             let is_plain = matches!(&x.subject.kind, ExprKind::Record { ty: None, .. });
             env.untyped_records = true;
             let t = if is_plain {
