@@ -252,6 +252,8 @@ pub struct ResourceDef {
     pub spec: Ty,
     /// The record view of a value of this resource: `apiVersion`, `kind`, `metadata`, `spec`.
     pub fields: Vec<FieldDef>,
+    /// The fields `kubectl get` shows as columns (the `columns` setting), in order.
+    pub columns: Vec<PrinterColumn>,
     /// Its name, where diagnostics point.
     pub span: Span,
 }
@@ -264,6 +266,49 @@ impl ResourceDef {
         } else {
             format!("{}/{}", self.group, self.version)
         }
+    }
+}
+
+/// A field of a resource that `kubectl get` prints as a column.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrinterColumn {
+    /// The field names from the object's root, e.g. `["spec", "owner"]`.
+    pub path: Vec<String>,
+    /// The field's type: a scalar or an enum.
+    pub ty: Ty,
+    /// The field's `///` doc comment.
+    pub doc: Option<String>,
+}
+
+impl PrinterColumn {
+    /// The column every resource with columns shows last: the object's age, as `kubectl get`
+    /// shows it for resources without columns.
+    pub const AGE: &'static str = "Age";
+
+    /// The column's header: the field's name in words, `approved_at` → `Approved At` (`kubectl`
+    /// prints it in capitals).
+    pub fn name(&self) -> String {
+        let last = self.path.last().map(String::as_str).unwrap_or_default();
+        let words: Vec<String> = last
+            .split('_')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut chars = w.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        words.join(" ")
+    }
+
+    /// Whether a field of this type can be a column: a scalar `kubectl` prints as it is.
+    pub fn printable(ty: &Ty) -> bool {
+        matches!(
+            ty,
+            Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Timestamp | Ty::Enum(_)
+        )
     }
 }
 
@@ -415,7 +460,7 @@ pub mod settings {
     /// A policy's metadata.
     pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
     /// A `resource` declaration.
-    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external", "pod_template"];
+    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external", "pod_template", "columns"];
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.
@@ -472,6 +517,9 @@ pub struct PolicyDef {
     pub clauses: Vec<TClause>,
     /// Every local of the policy, indexed by [`LocalId`].
     pub locals: Vec<Local>,
+    /// The policy it applies (`policy p = std.ai.no_unencrypted_pii on ...`), whose clauses it
+    /// holds with its subject read through the path it is applied at.
+    pub applies: Option<PolicyId>,
     /// Its name, where diagnostics point.
     pub span: Span,
 }
@@ -873,6 +921,47 @@ impl TExpr {
                 .chain([element.as_ref()])
                 .collect(),
             TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
+            TExprKind::Int(_)
+            | TExprKind::Float(_)
+            | TExprKind::Bool(_)
+            | TExprKind::Local(_)
+            | TExprKind::Variant(..)
+            | TExprKind::Error => Vec::new(),
+        }
+    }
+
+    /// The same as [`TExpr::children`], to change them.
+    pub fn children_mut(&mut self) -> Vec<&mut TExpr> {
+        match &mut self.kind {
+            TExprKind::String(s) => s
+                .parts
+                .iter_mut()
+                .filter_map(|p| match p {
+                    TStrPart::Interp(x) => Some(x),
+                    TStrPart::Text(_) => None,
+                })
+                .collect(),
+            TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
+            TExprKind::Index { target, index } => vec![target, index],
+            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
+                args.iter_mut().collect()
+            }
+            TExprKind::Unary { operand, .. } => vec![operand],
+            TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            TExprKind::Quantified { collection, body, .. } => vec![collection, body],
+            TExprKind::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            TExprKind::Comprehension {
+                element,
+                collection,
+                filter,
+                ..
+            } => {
+                let mut out: Vec<&mut TExpr> = vec![collection];
+                out.extend(filter.as_deref_mut());
+                out.push(element);
+                out
+            }
+            TExprKind::Record { fields } => fields.iter_mut().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
             | TExprKind::Bool(_)

@@ -84,6 +84,8 @@ pub struct Policy {
     pub controls: Vec<String>,
     /// The `owner` setting.
     pub owner: Option<String>,
+    /// The policy it applies (`std.ai.no_unencrypted_pii`), for an applied policy.
+    pub applies: Option<String>,
     /// The subject's type name, used in malformed-document messages.
     pub subject_type: String,
     /// The shape the subject document must have (checked before any clause runs).
@@ -632,6 +634,27 @@ pub struct Resource {
     pub plural: String,
     /// The shape of its `spec`.
     pub spec: Schema,
+    /// The columns `kubectl get` prints, in order (the `Age` column excluded).
+    pub columns: Vec<PrinterColumn>,
+}
+
+/// A column of `kubectl get`: an entry of a CRD's `additionalPrinterColumns`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrinterColumn {
+    /// The header, `Approved At`.
+    pub name: String,
+    /// The OpenAPI type Kubernetes formats the value by: `string`, `integer`, `number`,
+    /// `boolean`, or `date` (printed as an age).
+    pub column_type: &'static str,
+    /// The field, `.spec.approved_at`.
+    pub json_path: String,
+    /// The field's doc comment.
+    pub description: Option<String>,
+}
+
+impl PrinterColumn {
+    /// The header of the column of the object's age, which every CRD with columns shows last.
+    pub const AGE: &'static str = crate::checked::PrinterColumn::AGE;
 }
 
 /// An `enforce` declaration: where its policies run.

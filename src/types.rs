@@ -5,6 +5,7 @@
 //! once; an expression with an error gets the type `unknown`, which fits anywhere, so one mistake
 //! does not cascade.
 
+mod applied;
 mod builtins;
 mod env;
 mod expr;
@@ -88,6 +89,7 @@ impl<'a> Checker<'a> {
                 pod_template: None,
                 spec: Ty::Unknown,
                 fields: Vec::new(),
+                columns: Vec::new(),
                 span: placeholder_span,
             })
             .collect();
@@ -118,6 +120,7 @@ impl<'a> Checker<'a> {
                 lets: Vec::new(),
                 clauses: Vec::new(),
                 locals: Vec::new(),
+                applies: None,
                 span: placeholder_span,
             })
             .collect();
@@ -173,6 +176,7 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
+        self.applied_policies();
         for (file_index, file) in self.files.iter().enumerate() {
             let Some(module) = self.names.module_of(file.file) else {
                 continue;

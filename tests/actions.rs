@@ -563,7 +563,7 @@ fn the_example_fails_on_its_non_compliant_documents() {
             (
                 &forum,
                 "3",
-                "dataset forum-scrape keeps data for 3650 days, the limit is 730"
+                "dataset forum-scrape keeps data for 3650 days, longer than 730"
             ),
             (
                 &churn,

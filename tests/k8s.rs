@@ -594,3 +594,69 @@ fn crds_prune_only_what_no_policy_can_read() {
     );
     assert!(!preserves_unknown_fields(crd));
 }
+
+#[test]
+fn printer_columns_have_the_type_kubernetes_formats_them_by() {
+    let m = project(
+        r#"package acme.things
+
+enum Tier { low, high }
+
+type Spec {
+  /// Who answers for it.
+  owner: string
+  tier: Tier
+  replicas: int
+  score: float
+  paused: bool
+  reviewed_at?: timestamp
+}
+
+resource Thing {
+  group   = "acme.example.com"
+  version = "v1"
+  columns = ["spec.owner", "spec.tier", "spec.replicas", "spec.score", "spec.paused",
+             "spec.reviewed_at", "metadata.namespace"]
+  spec: Spec
+}
+
+resource Plain {
+  group   = "acme.example.com"
+  version = "v1"
+  spec: Spec
+}
+"#,
+    )
+    .expect("the manifests build");
+    let crd = &m.items["crds/things.acme.example.com.yaml"].document;
+    let columns: Vec<(String, String, String)> = crd["spec"]["versions"][0]["additionalPrinterColumns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (text("name"), text("type"), text("jsonPath"))
+        })
+        .collect();
+    let expected = [
+        ("Owner", "string", ".spec.owner"),
+        ("Tier", "string", ".spec.tier"),
+        ("Replicas", "integer", ".spec.replicas"),
+        ("Score", "number", ".spec.score"),
+        ("Paused", "boolean", ".spec.paused"),
+        ("Reviewed At", "date", ".spec.reviewed_at"),
+        ("Namespace", "string", ".metadata.namespace"),
+        ("Age", "date", ".metadata.creationTimestamp"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(columns, expected);
+    let owner = &crd["spec"]["versions"][0]["additionalPrinterColumns"][0];
+    assert_eq!(owner["description"], "Who answers for it.");
+    assert!(owner.get("priority").is_none());
+    // Without `columns`, `kubectl` keeps its default columns: none are declared.
+    let plain = &m.items["crds/plains.acme.example.com.yaml"].document;
+    assert!(plain["spec"]["versions"][0].get("additionalPrinterColumns").is_none());
+}

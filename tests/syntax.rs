@@ -492,7 +492,10 @@ fn parse_expr(expr: &str) -> Expr {
         diags.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
     match module.decls.into_iter().next().map(|d| d.kind) {
-        Some(govc::syntax::ast::DeclKind::Fn(f)) => f.body,
+        Some(govc::syntax::ast::DeclKind::Fn(govc::syntax::ast::FnDecl {
+            body: govc::syntax::ast::FnBody::Expr(e),
+            ..
+        })) => e,
         _ => panic!("`{expr}`: no function parsed"),
     }
 }

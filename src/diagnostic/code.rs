@@ -106,7 +106,7 @@ codes! {
     InvalidMetadata = "E0218", "invalid policy metadata",
         "Policy metadata: `title` (a string), `severity` (`low`, `medium`, `high`, `critical`), `controls` (a list of strings) and `owner` (a string).";
     InvalidResource = "E0219", "invalid `resource` declaration",
-        "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional.";
+        "A `resource` needs `group` (a DNS subdomain), `version` (like `v1` or `v1beta1`), `scope` (`namespaced` or `cluster`) and `spec: Type`; `plural` is optional, and `columns` lists dotted paths to fields `kubectl get` can print (strings, numbers, booleans, timestamps, enum values), each column named once.";
     InvalidEnforcement = "E0220", "invalid `enforce` settings",
         "`enforce` takes `ci { files, sarif }` and `admission { kinds, action, namespaces, excluded_namespaces, engine }`; admission `kinds` must be the `group/Kind` of the policies' resource subject, `engine` is `gatekeeper` (the default), `cel` or `both`.";
     InvalidPattern = "E0221", "invalid regular expression",
@@ -123,6 +123,8 @@ codes! {
         "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
     InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",
         "A quantity is a number with an optional suffix, as Kubernetes writes them: `500m`, `0.5`, `128974848`, `1e3`, `2Ki`, `1.5Gi`, `1G`. The binary suffixes are `Ki Mi Gi Ti Pi Ei`, the decimal ones `n u m k M G T P E` (`m` is milli, `M` mega; `K` is not a suffix), and an exponent is `e` or `E` with an integer.";
+    InvalidApplication = "E0250", "a policy is applied to a document it cannot judge, or with unknown parameters",
+        "`policy p = q on T.path { ... }` applies policy `q` to the document at `path` of a `T`: the fields on the path must be required ones and lead to a value of `q`'s subject type; `param name = value` names a parameter of `q`; an applied policy takes its subject, parameters and clauses from `q`, so it declares none of its own.";
     RedundantHas = "W0201", "`has` on a field that is always present",
         "The field is required, so `has` is always true: remove the guard.";
     // Graph

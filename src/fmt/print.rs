@@ -584,9 +584,14 @@ impl<'a> Printer<'a> {
             seq.finish("(", after_open, dangling, ")", false),
             text(" -> "),
             self.type_expr(&f.ret),
-            text(" ="),
         ]);
-        self.binding(head, &f.body, 0)
+        match &f.body {
+            FnBody::Expr(e) => self.binding(concat([head, text(" =")]), e, 0),
+            FnBody::Conditions { conditions, span } => {
+                let block = self.condition_block(conditions, f.ret.span.end as usize, self.close_of(*span));
+                concat([head, text(" when "), block])
+            }
+        }
     }
 
     /// `head value`, where `head` ends in `=` and starts at indentation `level`: on one line
@@ -618,7 +623,21 @@ impl<'a> Printer<'a> {
                 })
                 .collect::<Vec<_>>(),
         );
-        let after_open = self.after_open(p.name.span.end as usize, '{');
+        let head = match &p.applies {
+            Some(a) => format!(
+                "policy {} = {} on {}",
+                p.name.name,
+                a.policy.dotted(),
+                a.target.dotted()
+            ),
+            None => format!("policy {}", p.name.name),
+        };
+        // An applied policy's block is optional: without items and comments it is left out.
+        let head_end = p.applies.as_ref().map_or(p.name.span.end, |a| a.span.end) as usize;
+        if p.applies.is_some() && p.items.is_empty() && !self.has_comment_before(d.span.end as usize) {
+            return text(head);
+        }
+        let after_open = self.after_open(head_end, '{');
         let mut block = Block::new();
         for (item, pad) in p.items.iter().zip(pads) {
             let span = policy_item_span(item);
@@ -639,15 +658,13 @@ impl<'a> Printer<'a> {
                 PolicyItem::Request(r) => concat([text(format!("request {}: ", r.name.name)), self.type_expr(&r.ty)]),
                 PolicyItem::Let(l) => self.let_binding(l),
                 PolicyItem::Clause(c) => self.clause(c),
+                PolicyItem::ParamValue(v) => self.binding(text(format!("param {} =", v.name.name)), &v.value, 1),
             };
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
         }
         let dangling = self.dangling(self.close_of(d.span), block.len == 0);
-        concat([
-            text(format!("policy {} ", p.name.name)),
-            block.finish(after_open, dangling),
-        ])
+        concat([text(format!("{head} ")), block.finish(after_open, dangling)])
     }
 
     fn let_binding(&mut self, l: &LetBinding) -> Doc {
@@ -678,9 +695,16 @@ impl<'a> Printer<'a> {
             }
         }
         let when = message_end.unwrap_or(c.span.start as usize);
-        let after_open = self.after_open_past(when, "when", '{');
+        let block = self.condition_block(&c.conditions, when, self.close_of(c.span));
+        concat([head, text(" "), block])
+    }
+
+    /// `{ conditions }` after the keyword `when` found after `when_from`, its `}` at `close`: the
+    /// block of a clause or of a predicate.
+    fn condition_block(&mut self, conditions: &[Condition], when_from: usize, close: usize) -> Doc {
+        let after_open = self.after_open_past(when_from, "when", '{');
         let mut block = Block::new();
-        for (i, cond) in c.conditions.iter().enumerate() {
+        for (i, cond) in conditions.iter().enumerate() {
             let span = match cond {
                 Condition::Expr(e) => e.span,
                 Condition::Some { span, .. } | Condition::Let { span, .. } => *span,
@@ -701,8 +725,8 @@ impl<'a> Printer<'a> {
             let trailing = self.trailing(span.end as usize);
             block.push(leading, doc, trailing);
         }
-        let dangling = self.dangling(self.close_of(c.span), block.len == 0);
-        concat([head, text(" "), block.finish(after_open, dangling)])
+        let dangling = self.dangling(close, block.len == 0);
+        block.finish(after_open, dangling)
     }
 
     /// A comment after the bracket that follows the keyword `word` found after `from`.
@@ -1074,6 +1098,7 @@ fn policy_item_span(item: &PolicyItem) -> crate::span::Span {
         PolicyItem::Subject(s) | PolicyItem::Request(s) => s.span,
         PolicyItem::Let(l) => l.span,
         PolicyItem::Clause(c) => c.span,
+        PolicyItem::ParamValue(v) => v.span,
     }
 }
 

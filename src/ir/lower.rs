@@ -127,6 +127,7 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
             namespaced: r.scope == c::Scope::Namespaced,
             plural: r.plural.clone(),
             spec: schema(p, &r.spec, &[]),
+            columns: r.columns.iter().map(printer_column).collect(),
         })
         .collect();
 
@@ -433,6 +434,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         severity: pol.severity,
         controls: pol.controls.clone(),
         owner: pol.owner.clone(),
+        applies: pol.applies.map(|origin| p.policy_path(origin)),
         subject_type: p.display(&subject_ty),
         subject,
         pod_view,
@@ -1031,6 +1033,24 @@ impl Reads {
 
     fn has(&self, owner: &Ty, field: &str) -> bool {
         self.0.contains(&(owner.clone(), field.to_string()))
+    }
+}
+
+/// A column as Kubernetes declares it: the type it formats the value by.
+fn printer_column(c: &c::PrinterColumn) -> PrinterColumn {
+    let column_type = match c.ty {
+        Ty::Int => "integer",
+        Ty::Float => "number",
+        Ty::Bool => "boolean",
+        Ty::Timestamp => "date",
+        // INVARIANT: the checker admits only printable types; strings and enum values are text.
+        _ => "string",
+    };
+    PrinterColumn {
+        name: c.name(),
+        column_type,
+        json_path: c.path.iter().map(|s| format!(".{s}")).collect(),
+        description: c.doc.clone(),
     }
 }
 

@@ -380,7 +380,63 @@ impl<'a> Builder<'a> {
                     );
                 }
             }
+            (DeclKind::Policy(p), Some(Item::Policy(id))) => {
+                if let Some(applied) = &p.applies {
+                    self.applied_target(&applied.target);
+                    self.applied_params(id, &p.items);
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// `on T.f.g` of an applied policy: the type, then each field on the path.
+    fn applied_target(&mut self, target: &ast::Path) {
+        let Ok((Named::Item(item), rest)) = self.a.names.resolve_prefix(self.file, &target.segments) else {
+            return;
+        };
+        self.type_name(&target.segments[..target.segments.len() - rest.len()], item);
+        let mut ty = match item {
+            Item::Type(id) => Ty::Record(id),
+            Item::Resource(id) => Ty::Resource(id),
+            _ => return,
+        };
+        for segment in rest {
+            let Some(owner) = Owner::of(&ty) else { return };
+            let program = &self.a.program;
+            let Some(field) = program
+                .fields_of(&ty)
+                .and_then(|fs| fs.iter().find(|f| f.name == segment.name))
+            else {
+                return;
+            };
+            ty = field.ty.clone();
+            self.push(segment.span, Symbol::Field(owner, segment.name.clone()), false);
+        }
+    }
+
+    /// `param name = value` of an applied policy: a use of the parameter of the policy it applies.
+    fn applied_params(&mut self, id: PolicyId, items: &[ast::PolicyItem]) {
+        let Some(mut origin) = self.a.program.policies[id.index()].applies else {
+            return;
+        };
+        // A policy applied again has the parameters (same locals) of the one that declares them.
+        while let Some(next) = self.a.program.policies[origin.index()].applies {
+            if next == id {
+                return;
+            }
+            origin = next;
+        }
+        for item in items {
+            let ast::PolicyItem::ParamValue(v) = item else { continue };
+            let param = self.a.program.policies[origin.index()]
+                .params
+                .iter()
+                .find(|q| q.name == v.name.name)
+                .map(|q| q.local);
+            if let Some(local) = param {
+                self.push(v.name.span, Symbol::Local(Body::Policy(origin), local), false);
+            }
         }
     }
 

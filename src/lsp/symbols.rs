@@ -198,6 +198,14 @@ fn decl_symbol(snapshot: &Snapshot, decl: &Decl) -> DocumentSymbol {
                         let selection = c.message.as_ref().map_or(c.span, |m| m.span);
                         children.push(s(name, None, SymbolKind::EVENT, c.span, selection, vec![]));
                     }
+                    PolicyItem::ParamValue(v) => children.push(s(
+                        v.name.name.clone(),
+                        Some("param".into()),
+                        SymbolKind::PROPERTY,
+                        v.span,
+                        v.name.span,
+                        vec![],
+                    )),
                     PolicyItem::Setting(_) => {}
                 }
             }

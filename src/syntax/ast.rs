@@ -195,7 +195,17 @@ pub struct FnDecl {
     pub name: Ident,
     pub params: Vec<FnParam>,
     pub ret: TypeExpr,
-    pub body: Expr,
+    pub body: FnBody,
+}
+
+/// What a function computes. (Untagged: the syntax tree of `= expr` shows just the expression.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FnBody {
+    /// `= expr`.
+    Expr(Expr),
+    /// `when { ... }`: a predicate, true when all its conditions hold.
+    Conditions { conditions: Vec<Condition>, span: Span },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -207,7 +217,21 @@ pub struct FnParam {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyDecl {
     pub name: Ident,
+    /// `= std.ai.no_unencrypted_pii on DatasetRegistration.spec`: the policy applies another
+    /// policy's clauses to a document of another type.
+    pub applies: Option<AppliedFrom>,
     pub items: Vec<PolicyItem>,
+}
+
+/// What an applied policy applies, and to what.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppliedFrom {
+    /// The policy applied, `std.ai.no_unencrypted_pii`.
+    pub policy: Path,
+    /// A type and the fields down to the document the applied policy judges:
+    /// `DatasetRegistration.spec`, `acme.resources.DatasetRegistration.spec`, or just a type.
+    pub target: Path,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -219,6 +243,15 @@ pub enum PolicyItem {
     Request(SubjectDecl),
     Let(LetBinding),
     Clause(Clause),
+    /// `param name = value` in an applied policy: a new default for one of its parameters.
+    ParamValue(ParamValue),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamValue {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

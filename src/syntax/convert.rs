@@ -37,6 +37,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_expect
             | Rule::kw_with
             | Rule::kw_at
+            | Rule::kw_on
             | Rule::kw_has
             | Rule::kw_if
             | Rule::kw_then
@@ -522,7 +523,12 @@ impl Converter {
                     params.push(FnParam { name, ty });
                 }
                 Rule::type_expr => ret = Some(self.type_expr(p)?),
-                Rule::expr => body = Some(self.expr(p)?),
+                Rule::expr => body = Some(FnBody::Expr(self.expr(p)?)),
+                Rule::block => {
+                    let span = self.span(&p);
+                    let conditions = children(p).map(|c| self.condition(c)).collect::<Result<_>>()?;
+                    body = Some(FnBody::Conditions { conditions, span });
+                }
                 _ => {}
             }
         }
@@ -535,10 +541,21 @@ impl Converter {
     }
 
     fn policy_decl(&self, pair: Pair<'_, Rule>) -> Result<PolicyDecl> {
-        let mut inner = children(pair);
+        let mut inner = children(pair).peekable();
         let name = self.ident(inner.next().expect("policy name"));
+        let applies = match inner.peek() {
+            Some(p) if p.as_rule() == Rule::applied_from => {
+                let applied = inner.next().expect("peeked");
+                let span = self.span(&applied);
+                let mut paths = children(applied);
+                let policy = self.path(paths.next().expect("applied policy"));
+                let target = self.path(paths.next().expect("applied target"));
+                Some(AppliedFrom { policy, target, span })
+            }
+            _ => None,
+        };
         let items = inner.map(|p| self.policy_item(p)).collect::<Result<_>>()?;
-        Ok(PolicyDecl { name, items })
+        Ok(PolicyDecl { name, applies, items })
     }
 
     fn policy_item(&self, pair: Pair<'_, Rule>) -> Result<PolicyItem> {
@@ -582,6 +599,12 @@ impl Converter {
                 PolicyItem::Request(SubjectDecl { name, ty, span })
             }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
+            Rule::param_value => {
+                let mut parts = children(pair);
+                let name = self.ident(parts.next().expect("param name"));
+                let value = self.expr(parts.next().expect("param value"))?;
+                PolicyItem::ParamValue(ParamValue { name, value, span })
+            }
             _ => PolicyItem::Clause(self.clause(pair)?),
         })
     }

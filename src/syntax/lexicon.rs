@@ -20,7 +20,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "p
 /// the items of policies and tests, and the words inside them. Outside those positions they are
 /// ordinary names (a field may be called `type`).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "package", "import", "param", "subject", "request", "let", "deny", "warn", "allow", "when", "expect", "with", "at",
+    "package", "import", "param", "subject", "request", "let", "deny", "warn", "allow", "when", "expect", "with", "at", "on",
 ];
 
 /// The words that start an item of a policy (besides its settings).
@@ -229,6 +229,7 @@ mod tests {
             ("expect", Rule::kw_expect),
             ("with", Rule::kw_with),
             ("at", Rule::kw_at),
+            ("on", Rule::kw_on),
         ];
         for (word, rule) in rules {
             assert!(matches(rule, word), "`{word}` is not read by {rule:?}");

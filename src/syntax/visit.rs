@@ -5,7 +5,7 @@
 //!
 //! Every [`Span`] of the tree reaches [`Visit::visit_span`], every name that a declaration,
 //! parameter, `let`, `some` or quantifier binds reaches `visit_binding`, and every path that
-//! names a policy (in `enforce` and `expect`) reaches `visit_policy_ref`.
+//! names a policy (in `enforce`, `expect` and an applied policy) reaches `visit_policy_ref`.
 
 use super::ast::*;
 use crate::span::Span;
@@ -33,7 +33,7 @@ macro_rules! visitor {
             fn visit_path(&mut self, path: &'a $($mut_)? Path) {
                 $walk::path(self, path)
             }
-            /// A path naming a policy, in `enforce` or `expect`.
+            /// A path naming a policy, in `enforce`, `expect` or an applied policy.
             fn visit_policy_ref(&mut self, path: &'a $($mut_)? Path) {
                 self.visit_path(path)
             }
@@ -105,10 +105,23 @@ macro_rules! visitor {
                             v.visit_type_expr(ty);
                         }
                         v.visit_type_expr(ret);
-                        v.visit_expr(body);
+                        match body {
+                            FnBody::Expr(e) => v.visit_expr(e),
+                            FnBody::Conditions { conditions, span } => {
+                                for c in conditions {
+                                    condition(v, c);
+                                }
+                                v.visit_span(span);
+                            }
+                        }
                     }
-                    DeclKind::Policy(PolicyDecl { name, items }) => {
+                    DeclKind::Policy(PolicyDecl { name, applies, items }) => {
                         v.visit_binding(name);
+                        if let Some(AppliedFrom { policy, target, span }) = applies {
+                            v.visit_policy_ref(policy);
+                            v.visit_path(target);
+                            v.visit_span(span);
+                        }
                         for item in items {
                             policy_item(v, item);
                         }
@@ -161,6 +174,11 @@ macro_rules! visitor {
                     }
                     PolicyItem::Let(l) => let_binding(v, l),
                     PolicyItem::Clause(c) => v.visit_clause(c),
+                    PolicyItem::ParamValue(ParamValue { name, value, span }) => {
+                        v.visit_ident(name);
+                        v.visit_expr(value);
+                        v.visit_span(span);
+                    }
                 }
             }
 

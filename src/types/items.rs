@@ -371,6 +371,7 @@ impl Checker<'_> {
             }
         }
         fields.extend(own);
+        let columns = self.printer_columns(&mut s, &fields);
         self.program.resources[id.index()] = ResourceDef {
             module,
             name: name.name.clone(),
@@ -383,8 +384,96 @@ impl Checker<'_> {
             pod_template,
             spec,
             fields,
+            columns,
             span: name.span,
         };
+    }
+
+    /// The `columns` setting: each entry a dotted path to a printable field of the object.
+    fn printer_columns(&mut self, s: &mut Settings<'_>, root: &[FieldDef]) -> Vec<PrinterColumn> {
+        let mut columns: Vec<PrinterColumn> = Vec::new();
+        for (text, span) in s.string_items(self, "columns").unwrap_or_default() {
+            let Some(column) = self.printer_column(root, &text, span) else {
+                continue;
+            };
+            let name = column.name();
+            if name == PrinterColumn::AGE || columns.iter().any(|c| c.name() == name) {
+                self.error(
+                    Diagnostic::error(Code::InvalidResource, span, format!("two columns are named `{name}`"))
+                        .with_label("a column of this name is already shown")
+                        .with_help("a column is named after its field; `Age` (the object's age) is always shown last"),
+                );
+                continue;
+            }
+            columns.push(column);
+        }
+        columns
+    }
+
+    /// One entry of `columns`, e.g. `"spec.owner"`, walked from the object's fields.
+    fn printer_column(&mut self, root: &[FieldDef], text: &str, span: Span) -> Option<PrinterColumn> {
+        let mut fields: Vec<FieldDef> = root.to_vec();
+        let mut path: Vec<String> = Vec::new();
+        let mut found: Option<FieldDef> = None;
+        for segment in text.split('.') {
+            if let Some(f) = &found {
+                let Some(next) = self.program.fields_of(&f.ty) else {
+                    let shown = self.display(&f.ty);
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidResource,
+                            span,
+                            format!("`{}` is a `{shown}`, which has no fields", path.join(".")),
+                        )
+                        .with_label("cannot read a field of it")
+                        .with_help("a column shows one scalar field, e.g. `\"spec.owner\"`"),
+                    );
+                    return None;
+                };
+                fields = next.to_vec();
+            }
+            let Some(f) = fields.iter().find(|f| f.name == segment) else {
+                let mut d = Diagnostic::error(
+                    Code::InvalidResource,
+                    span,
+                    format!("the column `{text}` names no field: there is no `{segment}` here"),
+                )
+                .with_label("unknown field");
+                d = match closest(segment, fields.iter().map(|f| f.name.as_str())) {
+                    Some(near) => d.with_help(format!("did you mean `{near}`?")),
+                    None => {
+                        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+                        d.with_help(format!("the fields here are {}", list_names(&names)))
+                    }
+                };
+                self.error(d);
+                return None;
+            };
+            found = Some(f.clone());
+            path.push(segment.to_string());
+        }
+        let field = found?;
+        if field.ty == Ty::Unknown {
+            return None;
+        }
+        if !PrinterColumn::printable(&field.ty) {
+            let shown = self.display(&field.ty);
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidResource,
+                    span,
+                    format!("`{text}` is a `{shown}`, which `kubectl` cannot print as a column"),
+                )
+                .with_label("not a printable field")
+                .with_help("columns show strings, numbers, booleans, timestamps and enum values"),
+            );
+            return None;
+        }
+        Some(PrinterColumn {
+            path,
+            ty: field.ty.clone(),
+            doc: field.doc.clone(),
+        })
     }
 
     /// `std.k8s.ObjectMeta`, the type of every resource's `metadata`.

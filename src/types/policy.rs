@@ -6,7 +6,7 @@ use super::Checker;
 use crate::checked::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
-use crate::syntax::ast::{ClauseKind, Condition, DeclKind, PolicyItem};
+use crate::syntax::ast::{ClauseKind, Condition, DeclKind, FnBody, PolicyItem};
 
 /// Whether an expression is a constant: what a parameter default or test value must be.
 pub(crate) fn is_constant(e: &TExpr) -> bool {
@@ -59,13 +59,33 @@ impl Checker<'_> {
         let DeclKind::Fn(f) = &decl.kind else { return };
         let mut env = Env::with_locals(file.file, self.program.fns[id.index()].locals.clone());
         let ret = self.program.fns[id.index()].ret.clone();
-        let body = self.expect_type(
-            &mut env,
-            &f.body,
-            &ret,
-            Code::TypeMismatch,
-            &format!("the result of `{}`", f.name.name),
-        );
+        let body = match &f.body {
+            FnBody::Expr(e) => self.expect_type(
+                &mut env,
+                e,
+                &ret,
+                Code::TypeMismatch,
+                &format!("the result of `{}`", f.name.name),
+            ),
+            FnBody::Conditions { conditions, span } => {
+                if !Self::assignable(&ret, &Ty::Bool) {
+                    let shown = self.display(&ret);
+                    self.error(
+                        Diagnostic::error(
+                            Code::NotBoolean,
+                            f.ret.span,
+                            format!("a function with `when` conditions returns `bool`, not `{shown}`"),
+                        )
+                        .with_label("declared here")
+                        .with_help(format!(
+                            "write `-> bool when {{ ... }}`, or compute the `{shown}` with `= expr`"
+                        )),
+                    );
+                }
+                let conditions = self.conditions(&mut env, conditions);
+                conjunction(conditions, *span)
+            }
+        };
         let def = &mut self.program.fns[id.index()];
         def.body = Some(body);
         def.locals = env.locals;
@@ -74,6 +94,26 @@ impl Checker<'_> {
     pub(crate) fn policy_signature(&mut self, id: PolicyId, module: ModuleId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Policy(p) = &decl.kind else { return };
+        if p.applies.is_some() {
+            self.applied_signature(id, module, decl, p);
+            return;
+        }
+        for item in &p.items {
+            if let PolicyItem::ParamValue(v) = item {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidApplication,
+                        v.span,
+                        format!("`param {} = ...` gives a new value to a parameter of an applied policy", v.name.name),
+                    )
+                    .with_label("no type given")
+                    .with_help(format!(
+                        "declare a parameter with its type, `param {}: T = value`, or apply a policy: `policy {} = pkg.other on T {{ param {} = value }}`",
+                        v.name.name, p.name.name, v.name.name
+                    )),
+                );
+            }
+        }
         let settings: Vec<_> = p
             .items
             .iter()
@@ -277,6 +317,7 @@ impl Checker<'_> {
             lets: Vec::new(),
             clauses: Vec::new(),
             locals: env.locals,
+            applies: None,
             span: p.name.span,
         };
     }
@@ -316,6 +357,9 @@ impl Checker<'_> {
     pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Policy(p) = &decl.kind else { return };
+        if p.applies.is_some() {
+            return;
+        }
         let mut env = Env::with_locals(file.file, self.program.policies[id.index()].locals.clone());
         let mut lets = Vec::new();
         let mut clauses = Vec::new();
@@ -340,37 +384,7 @@ impl Checker<'_> {
                 }
                 PolicyItem::Clause(clause) => {
                     let mark = env.mark();
-                    let mut conditions = Vec::new();
-                    for cond in &clause.conditions {
-                        match cond {
-                            Condition::Expr(e) => {
-                                let t = self.condition(&mut env, e);
-                                env.add_guards(guards_of(&t));
-                                conditions.push(TCondition::Expr(t));
-                            }
-                            Condition::Some {
-                                key, var, collection, ..
-                            } => {
-                                let coll = self.expr(&mut env, collection, None);
-                                let elem = self.element_type(&coll, collection.span);
-                                self.distinct_bound_names(key.as_ref(), var);
-                                let key = key
-                                    .as_ref()
-                                    .map(|k| env.bind(&k.name, Self::key_type(&coll), LocalKind::Bound, k.span));
-                                let local = env.bind(&var.name, elem, LocalKind::Bound, var.span);
-                                conditions.push(TCondition::Some {
-                                    key,
-                                    var: local,
-                                    collection: coll,
-                                });
-                            }
-                            Condition::Let { name, value, .. } => {
-                                let t = self.expr(&mut env, value, None);
-                                let local = env.bind(&name.name, t.ty.clone(), LocalKind::Bound, name.span);
-                                conditions.push(TCondition::Let { var: local, value: t });
-                            }
-                        }
-                    }
+                    let conditions = self.conditions(&mut env, &clause.conditions);
                     let message = clause.message.as_ref().map(|m| self.string(&mut env, m));
                     env.restore(mark);
                     if clause.kind == ClauseKind::Allow && clause.conditions.is_empty() {
@@ -394,6 +408,98 @@ impl Checker<'_> {
         def.lets = lets;
         def.clauses = clauses;
         def.locals = env.locals;
+    }
+}
+
+impl Checker<'_> {
+    /// The conditions of a block (a clause's or a predicate's), in order: each `some` and `let`
+    /// binds its names for the conditions after it, and each condition's `has` guards hold for
+    /// the conditions after it. The caller restores the scope.
+    pub(crate) fn conditions(&mut self, env: &mut Env, conditions: &[Condition]) -> Vec<TCondition> {
+        let mut out = Vec::new();
+        for cond in conditions {
+            match cond {
+                Condition::Expr(e) => {
+                    let t = self.condition(env, e);
+                    env.add_guards(guards_of(&t));
+                    out.push(TCondition::Expr(t));
+                }
+                Condition::Some {
+                    key, var, collection, ..
+                } => {
+                    let coll = self.expr(env, collection, None);
+                    let elem = self.element_type(&coll, collection.span);
+                    self.distinct_bound_names(key.as_ref(), var);
+                    let key = key
+                        .as_ref()
+                        .map(|k| env.bind(&k.name, Self::key_type(&coll), LocalKind::Bound, k.span));
+                    let local = env.bind(&var.name, elem, LocalKind::Bound, var.span);
+                    out.push(TCondition::Some {
+                        key,
+                        var: local,
+                        collection: coll,
+                    });
+                }
+                Condition::Let { name, value, .. } => {
+                    let t = self.expr(env, value, None);
+                    let local = env.bind(&name.name, t.ty.clone(), LocalKind::Bound, name.span);
+                    out.push(TCondition::Let { var: local, value: t });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A predicate's conditions as one expression, with the same meaning and the same order of
+/// evaluation: `a` then `b` is `a and b`, `some x in xs` then the rest is `any x in xs: rest`,
+/// and `let x = e` puts `e` where the rest reads `x` (expressions have no effects, and `e` is
+/// evaluated only where the conditions before it hold, as in a clause).
+fn conjunction(conditions: Vec<TCondition>, span: crate::span::Span) -> TExpr {
+    let mut rest: Option<TExpr> = None;
+    for cond in conditions.into_iter().rev() {
+        rest = Some(match cond {
+            TCondition::Expr(e) => match rest {
+                None => e,
+                Some(r) => TExpr {
+                    span: e.span.to(r.span),
+                    kind: TExprKind::Binary {
+                        op: crate::syntax::ast::BinOp::And,
+                        lhs: Box::new(e),
+                        rhs: Box::new(r),
+                    },
+                    ty: Ty::Bool,
+                },
+            },
+            TCondition::Some { key, var, collection } => {
+                let body = rest.unwrap_or_else(|| bool_literal(true, collection.span));
+                TExpr {
+                    span: collection.span.to(body.span),
+                    kind: TExprKind::Quantified {
+                        quantifier: crate::syntax::ast::Quantifier::Any,
+                        key,
+                        var,
+                        collection: Box::new(collection),
+                        body: Box::new(body),
+                    },
+                    ty: Ty::Bool,
+                }
+            }
+            TCondition::Let { var, value } => {
+                let mut r = rest.unwrap_or_else(|| bool_literal(true, value.span));
+                super::applied::replace_local(&mut r, var, &value, false);
+                r
+            }
+        });
+    }
+    rest.unwrap_or_else(|| bool_literal(true, span))
+}
+
+fn bool_literal(value: bool, span: crate::span::Span) -> TExpr {
+    TExpr {
+        kind: TExprKind::Bool(value),
+        ty: Ty::Bool,
+        span,
     }
 }
 

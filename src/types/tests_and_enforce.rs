@@ -403,6 +403,7 @@ impl Checker<'_> {
                     })
                     .collect(),
                 clause_kinds: p.clauses.iter().map(|c| c.kind).collect(),
+                broken: p.subject.is_none(),
                 span: p.span,
             }
         };
@@ -410,8 +411,9 @@ impl Checker<'_> {
             .subject_ty()
             .cloned()
             .unwrap_or(Ty::Unknown);
-        let subject = if x.kind == ExpectKind::Rejected {
+        let subject = if x.kind == ExpectKind::Rejected || policy.broken {
             // A malformed document may be written as a plain literal: only names are checked.
+            // (So is any document of a policy whose subject is unknown, an error already reported.)
             let is_plain = matches!(&x.subject.kind, ExprKind::Record { ty: None, .. });
             env.untyped_records = true;
             let t = if is_plain {
@@ -477,6 +479,9 @@ impl Checker<'_> {
                     }
                     args.push((a.name.name.clone(), v));
                 }
+                None if policy.broken => {
+                    self.expr(env, &a.value, None);
+                }
                 None => {
                     let mut d = Diagnostic::error(
                         Code::BadExpectation,
@@ -524,6 +529,7 @@ impl Checker<'_> {
         };
         let has = |k: crate::syntax::ast::ClauseKind| policy.clause_kinds.contains(&k);
         let missing_clause = match x.kind {
+            _ if policy.broken => None,
             ExpectKind::Allowed if !has(crate::syntax::ast::ClauseKind::Allow) => Some("`allow`"),
             ExpectKind::Warned if !has(crate::syntax::ast::ClauseKind::Warn) => Some("`warn`"),
             ExpectKind::Denied
@@ -613,6 +619,9 @@ struct ExpectedPolicy {
     name: String,
     params: Vec<ExpectedParam>,
     clause_kinds: Vec<crate::syntax::ast::ClauseKind>,
+    /// It has no subject, an error already reported (or an applied policy that could not be
+    /// applied): nothing more is known of its clauses and parameters.
+    broken: bool,
     span: Span,
 }
 

@@ -16,8 +16,8 @@ replace governance/data.gov
   + not d.spec.encryption.
 
 replace governance/data.gov
-  - d.spec.retention_days > max_retention_days
-  + d.spec.retention_days > "two years"
+  - when count(d.spec.sources) == 0
+  + when count(d.spec.sources) == "none"
 diagnostics governance/data.gov
 
 # While a declaration does not parse, its last version stands in for it: the files that use it

@@ -35,3 +35,17 @@ references governance/models.gov
 
 references governance/shared.gov
   <|>approved_by?: string
+
+# An applied policy: the policy it applies (into the stdlib), the type and the field of its path,
+# and the parameter it gives a value.
+definition governance/data.gov
+  policy retention_limit = ai.<|>retention_limit on DatasetRegistration.spec {
+
+definition governance/data.gov
+  policy retention_limit = ai.retention_limit on <|>DatasetRegistration.spec {
+
+definition governance/data.gov
+  policy retention_limit = ai.retention_limit on DatasetRegistration.<|>spec {
+
+definition governance/data.gov
+  param <|>max_retention_days = 730

@@ -4,7 +4,7 @@ use super::managed_labels;
 use super::names::is_dns_label;
 use super::openapi::structural;
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::ir::Resource;
+use crate::ir::{PrinterColumn, Resource};
 use serde_json::{json, Value};
 
 /// The CRD's `metadata.name`, which the API server requires to be `<plural>.<group>`; also the
@@ -64,6 +64,15 @@ pub fn emit_crd(resource: &Resource) -> Value {
     if let Some(doc) = &resource.doc {
         root["description"] = json!(doc);
     }
+    let mut version = json!({
+        "name": resource.version,
+        "served": true,
+        "storage": true,
+        "schema": {"openAPIV3Schema": root},
+    });
+    if !resource.columns.is_empty() {
+        version["additionalPrinterColumns"] = printer_columns(resource);
+    }
     json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -80,12 +89,30 @@ pub fn emit_crd(resource: &Resource) -> Value {
                 "singular": resource.kind.to_lowercase(),
             },
             "scope": if resource.namespaced { "Namespaced" } else { "Cluster" },
-            "versions": [{
-                "name": resource.version,
-                "served": true,
-                "storage": true,
-                "schema": {"openAPIV3Schema": root},
-            }],
+            "versions": [version],
         },
     })
+}
+
+/// The resource's columns, then `Age`: declaring columns replaces the ones `kubectl get` shows
+/// by default, and operators expect the age of an object last, as for every built-in kind.
+fn printer_columns(resource: &Resource) -> Value {
+    let mut columns: Vec<Value> = resource
+        .columns
+        .iter()
+        .map(|c| {
+            let mut column = json!({"name": c.name, "type": c.column_type, "jsonPath": c.json_path});
+            if let Some(doc) = &c.description {
+                column["description"] = json!(doc);
+            }
+            column
+        })
+        .collect();
+    columns.push(json!({
+        "name": PrinterColumn::AGE,
+        "type": "date",
+        "jsonPath": ".metadata.creationTimestamp",
+        "description": "How long ago the object was created.",
+    }));
+    Value::Array(columns)
 }

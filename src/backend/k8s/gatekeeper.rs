@@ -389,6 +389,9 @@ fn annotations(policy: &Policy, reported: Reported) -> Value {
     if let Some(owner) = &policy.owner {
         a[format!("{GOVC_PREFIX}owner")] = json!(owner);
     }
+    if let Some(origin) = &policy.applies {
+        a[format!("{GOVC_PREFIX}applies")] = json!(origin);
+    }
     a
 }
 

@@ -342,6 +342,9 @@ fn metadata(policy: &Policy) -> String {
     if let Some(owner) = &policy.owner {
         lines.push(format!("#   owner: {}", string_literal(owner)));
     }
+    if let Some(origin) = &policy.applies {
+        lines.push(format!("#   applies: {}", string_literal(origin)));
+    }
     lines.join("\n") + "\n"
 }
 
