@@ -279,6 +279,26 @@ policy order_size {
     tmp
 }
 
+/// A reader that stops early (`govc eval ... | head -1`) ends govc quietly, no panic.
+#[cfg(unix)]
+#[test]
+fn output_into_a_closed_pipe_is_not_a_panic() {
+    let tmp = eval_project();
+    let t = tmp.path();
+    let script = format!(
+        "'{}' eval p --policy shop.model_access --input requests.yaml | head -c 1 >/dev/null",
+        env!("CARGO_BIN_EXE_govc")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(t)
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn eval_judges_every_document_and_takes_parameters() {
     let tmp = eval_project();
