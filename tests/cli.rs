@@ -472,7 +472,7 @@ fn quiet_and_verbose_change_what_build_says() {
     assert!(
         normal
             .stderr
-            .contains("\nwrote out: 10 policies, 3 function modules, 34 tests, "),
+            .contains("\nwrote out: 11 policies, 3 function modules, 38 tests, "),
         "{}",
         normal.stderr
     );
