@@ -492,7 +492,7 @@ fn quiet_and_verbose_change_what_build_says() {
     assert!(
         normal
             .stderr
-            .contains("\nwrote out: 10 policies, 3 function modules, 35 tests, "),
+            .contains("\nwrote out: 11 policies, 3 function modules, 39 tests, "),
         "{}",
         normal.stderr
     );

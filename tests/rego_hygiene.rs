@@ -14,7 +14,8 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The words `.gov` itself reserves: they cannot be names, so they cannot reach the Rego.
-const GOV_RESERVED: &[&str] = &["and", "or", "not", "in", "has", "some", "all", "any", "true", "false"];
+/// The words that can never be names, as the lexicon declares them.
+const GOV_RESERVED: &[&str] = govc::syntax::lexicon::RESERVED;
 
 /// Names the generated Rego uses for its own rules and variables, with and without the
 /// underscore generated names carry.

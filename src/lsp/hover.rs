@@ -154,7 +154,7 @@ pub fn describe(snapshot: &Snapshot, symbol: &Symbol) -> Option<String> {
                 LocalKind::FnParam => (format!("{}: {ty}", local.name), Some("function parameter".into())),
                 LocalKind::Bound => (
                     format!("{}: {ty}", local.name),
-                    Some("bound by `some`, `all` or `any`".into()),
+                    Some("bound by `some`, `all`, `any` or a comprehension's `for`".into()),
                 ),
             };
             (code, None, doc)

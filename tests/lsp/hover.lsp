@@ -40,3 +40,11 @@ hover tests/models_test.gov
 # A resource.
 hover governance/models.gov
   import acme.resources.{<|>ModelDeployment}
+
+# A variable bound by a comprehension, where the element reads it.
+hover governance/change_tickets.gov
+  let approving = [<|>t for t in tickets
+
+# A regular-expression built-in with results.
+hover governance/change_tickets.gov
+  then <|>find_all(r.reason
