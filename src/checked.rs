@@ -287,7 +287,7 @@ impl Local {
     /// quantifier only inside what binds it, which the caller alone knows.
     pub fn in_scope_at(&self, offset: u32) -> bool {
         match self.kind {
-            LocalKind::Subject | LocalKind::Param | LocalKind::FnParam => true,
+            LocalKind::Subject | LocalKind::Request | LocalKind::Param | LocalKind::FnParam => true,
             LocalKind::Let => self.span.end < offset,
             LocalKind::Bound => false,
         }
@@ -299,6 +299,8 @@ impl Local {
 pub enum LocalKind {
     /// The policy's `subject`.
     Subject,
+    /// The policy's `request`: the admission request.
+    Request,
     /// A policy `param`.
     Param,
     /// A `let` of a policy or test.
@@ -462,6 +464,8 @@ pub struct PolicyDef {
     pub params: Vec<ParamDef>,
     /// The local of its `subject`; `None` when it declares none (an error).
     pub subject: Option<LocalId>,
+    /// The local of its `request` (the admission request), if it declares one.
+    pub request: Option<LocalId>,
     /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
     /// Its `deny`, `warn` and `allow` clauses, in order.
@@ -476,6 +480,11 @@ impl PolicyDef {
     /// The type of its subject, if it declares one.
     pub fn subject_ty(&self) -> Option<&Ty> {
         self.subject.map(|l| &self.locals[l.index()].ty)
+    }
+
+    /// The type of its `request`, if it declares one.
+    pub fn request_ty(&self) -> Option<&Ty> {
+        self.request.map(|l| &self.locals[l.index()].ty)
     }
 
     /// Whether it has an `allow` clause (an access decision).
@@ -998,6 +1007,8 @@ pub struct TExpectation {
     pub message: Option<String>,
     /// `at T`: the time `now()` reads.
     pub at: Option<TExpr>,
+    /// `with request R`: the admission request the policy reads.
+    pub request: Option<TExpr>,
     /// Where it is written.
     pub span: Span,
 }
@@ -1024,29 +1035,34 @@ pub struct Program {
 }
 
 impl Program {
-    /// Whether `ty` is `std.k8s.Workload`: a subject of this type judges every kind that makes
-    /// Pods (the resources with a `pod_template`), through the pod it makes.
-    pub fn is_workload(&self, ty: &Ty) -> bool {
+    /// Whether `ty` is the record type `std.k8s.<name>`, one the compiler gives a meaning of its own.
+    fn is_std_k8s_type(&self, ty: &Ty, name: &str) -> bool {
         match ty {
             Ty::Record(id) => {
                 let t = &self.types[id.index()];
-                t.name == "Workload" && self.modules[t.module.index()].name == "std.k8s"
+                t.name == name && self.modules[t.module.index()].name == "std.k8s"
             }
             _ => false,
         }
+    }
+
+    /// Whether `ty` is `std.k8s.Workload`: a subject of this type judges every kind that makes
+    /// Pods (the resources with a `pod_template`), through the pod it makes.
+    pub fn is_workload(&self, ty: &Ty) -> bool {
+        self.is_std_k8s_type(ty, "Workload")
     }
 
     /// Whether `ty` is `std.k8s.Object`: a subject of this type judges an object of any kind by
     /// what every Kubernetes object has (`apiVersion`, `kind`, `metadata`); its admission `kinds`
     /// may be any.
     pub fn is_any_object(&self, ty: &Ty) -> bool {
-        match ty {
-            Ty::Record(id) => {
-                let t = &self.types[id.index()];
-                t.name == "Object" && self.modules[t.module.index()].name == "std.k8s"
-            }
-            _ => false,
-        }
+        self.is_std_k8s_type(ty, "Object")
+    }
+
+    /// Whether `ty` is `std.k8s.AdmissionRequest` (as declared, or with the `oldObject` of a
+    /// policy's subject type).
+    pub fn is_admission_request(&self, ty: &Ty) -> bool {
+        self.is_std_k8s_type(ty, "AdmissionRequest")
     }
 
     /// The resources that make Pods, with where each holds its pod template.

@@ -408,18 +408,20 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     // The API server validates its own kinds: only what the policy reads is checked, so that a
     // policy on Pods does not carry a check of all of Kubernetes' pod schema.
     let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
+    let mut reads = Reads::default();
+    for e in roots
+        .iter()
+        .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
+    {
+        reads.collect(e);
+    }
     let subject = if validated_upstream {
-        let mut reads = Reads::default();
-        for e in roots
-            .iter()
-            .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
-        {
-            reads.collect(e);
-        }
         schema_of(p, &subject_ty, &[], Some(&reads))
     } else {
         schema(p, &subject_ty, &[])
     };
+    // The API server builds the request: only what the policy reads is checked.
+    let request = pol.request_ty().map(|ty| schema_of(p, ty, &[], Some(&reads)));
     let uses_fn_modules = fn_module_closure(p, &fns);
     Policy {
         package: policy_package(p, id),
@@ -432,6 +434,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         subject_type: p.display(&subject_ty),
         subject,
         pod_view,
+        request,
         params: pol
             .params
             .iter()
@@ -475,6 +478,7 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
                 .collect(),
             message: x.message.clone(),
             at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
+            request: x.request.as_ref().map(|r| lower_expr(&cx, &mut namer, r)),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -775,6 +779,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Local(id) => match namer.locals[id.index()].kind {
             LocalKind::Subject => Expr::Subject,
+            LocalKind::Request => Expr::Request,
             LocalKind::Param => Expr::Param(namer.locals[id.index()].name.clone()),
             LocalKind::Let => Expr::Let(namer.var(*id)),
             LocalKind::FnParam | LocalKind::Bound => Expr::Local(namer.var(*id)),

@@ -240,6 +240,7 @@ impl<'a> Translator<'a> {
             Expr::String(_) | Expr::Format(_) | Expr::TimeText(_) => Some(Schema::String { pattern: None }),
             Expr::Instant(_) => None,
             Expr::Subject => Some(self.policy.subject.clone()),
+            Expr::Request => self.policy.request.clone(),
             Expr::Param(name) => self
                 .policy
                 .params
@@ -320,6 +321,12 @@ impl<'a> Translator<'a> {
                 ))
             }
             Expr::Subject => "object".into(),
+            Expr::Request => {
+                return Err(untranslatable(
+                    "the admission request",
+                    "a policy that reads `request` is not translated to CEL yet: enforce it with `engine = gatekeeper`",
+                ))
+            }
             Expr::Param(name) => format!("variables.{}", user_name(name)),
             Expr::Let(v) => format!("variables.{}", user_name(&v.0)),
             Expr::Local(v) => {

@@ -250,7 +250,13 @@ impl SchemaChecks {
             }
             Schema::IntOrString => {
                 let kind = format!("type({v}) == string || {}", is_number(v));
-                self.push(out, guards, kind.clone(), path, found("expected int_or_string, found ", v));
+                self.push(
+                    out,
+                    guards,
+                    kind.clone(),
+                    path,
+                    found("expected int_or_string, found ", v),
+                );
                 self.push(
                     out,
                     &with(&kind),

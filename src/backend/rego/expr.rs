@@ -337,6 +337,7 @@ impl<'t> Emitter<'t> {
             Expr::String(s) => Term::value(string_literal(s)),
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
+            Expr::Request => Term::reference("_admission".to_string()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
