@@ -47,10 +47,15 @@ fn templates(form: RegoForm) -> BTreeMap<String, Template> {
         if template["metadata"]["annotations"]["govc.dev/reports"] == "warn" {
             continue;
         }
-        let kind = template["spec"]["crd"]["spec"]["names"]["kind"].as_str().expect("a kind");
+        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+            .as_str()
+            .expect("a kind");
         let target = &template["spec"]["targets"][0];
         let (rego, libs) = match form {
-            RegoForm::V1 => (&target["code"][0]["source"]["rego"], &target["code"][0]["source"]["libs"]),
+            RegoForm::V1 => (
+                &target["code"][0]["source"]["rego"],
+                &target["code"][0]["source"]["libs"],
+            ),
             RegoForm::V0 => (&target["rego"], &target["libs"]),
         };
         let rego = rego.as_str().expect("the template's rego");
@@ -99,7 +104,7 @@ fn selected(matching: &Value, object: &Value) -> bool {
         list.as_array()
             .is_some_and(|l| l.iter().any(|v| v == "*" || v == value))
     };
-    let kinds = matching["kinds"].as_array().map_or(true, |ks| {
+    let kinds = matching["kinds"].as_array().is_none_or(|ks| {
         ks.iter()
             .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
     });
@@ -115,7 +120,8 @@ fn selected(matching: &Value, object: &Value) -> bool {
     };
     let namespaces = match namespace {
         Some(ns) if !ns.is_empty() => {
-            (matching.get("namespaces").is_none() || any_pattern("namespaces", ns)) && !any_pattern("excludedNamespaces", ns)
+            (matching.get("namespaces").is_none() || any_pattern("namespaces", ns))
+                && !any_pattern("excludedNamespaces", ns)
         }
         _ => true,
     };
@@ -137,7 +143,10 @@ fn review_input(case: &Value) -> Value {
     if !case["old_object"].is_null() {
         review["oldObject"] = case["old_object"].clone();
     }
-    let parameters = case["constraint"]["spec"].get("parameters").cloned().unwrap_or(json!({}));
+    let parameters = case["constraint"]["spec"]
+        .get("parameters")
+        .cloned()
+        .unwrap_or(json!({}));
     json!({"review": review, "parameters": parameters})
 }
 
@@ -250,7 +259,10 @@ fn run(form: RegoForm) {
         .map(|c| c["policy"].as_str().expect("policy").to_lowercase())
         .collect();
     if expected.is_superset(&all) {
-        assert!(missing.is_empty(), "every policy is expected, yet some have no template");
+        assert!(
+            missing.is_empty(),
+            "every policy is expected, yet some have no template"
+        );
     }
 }
 
@@ -269,8 +281,14 @@ fn constraint_matching_follows_gatekeeper() {
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "kube-system"}});
     let pods = json!({"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]});
     assert!(selected(&pods, &pod));
-    assert!(!selected(&json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Pod"]}]}), &pod));
-    assert!(selected(&json!({"kinds": [{"apiGroups": ["*"], "kinds": ["*"]}]}), &pod));
+    assert!(!selected(
+        &json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Pod"]}]}),
+        &pod
+    ));
+    assert!(selected(
+        &json!({"kinds": [{"apiGroups": ["*"], "kinds": ["*"]}]}),
+        &pod
+    ));
     let with = |key: &str, patterns: Value| {
         let mut m = pods.clone();
         m[key] = patterns;
@@ -283,13 +301,17 @@ fn constraint_matching_follows_gatekeeper() {
     assert!(!with("namespaces", json!(["default"])));
     assert!(with("namespaces", json!(["kube*"])));
     let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}});
-    let namespaces = json!({"kinds": [{"apiGroups": [""], "kinds": ["Namespace"]}], "excludedNamespaces": ["kube-system"]});
+    let namespaces =
+        json!({"kinds": [{"apiGroups": [""], "kinds": ["Namespace"]}], "excludedNamespaces": ["kube-system"]});
     assert!(!selected(&namespaces, &namespace));
 }
 
 #[test]
 fn assertions_follow_gator() {
-    let messages = vec!["container <a> is bad".to_string(), "initContainer <b> is bad".to_string()];
+    let messages = vec![
+        "container <a> is bad".to_string(),
+        "initContainer <b> is bad".to_string(),
+    ];
     let holds = |a: Value| failed_assertions(&json!([a]), &messages).is_empty();
     assert!(holds(json!({"violations": "yes"})));
     assert!(holds(json!({"violations": 2})));
