@@ -570,6 +570,8 @@ pub enum Builtin {
     Contains,
     /// `matches`.
     Matches,
+    /// `glob(pattern, s)`: `*` any run of characters, `?` one character.
+    Glob,
     /// `days_since`.
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
@@ -627,6 +629,7 @@ impl Builtin {
         Builtin::EndsWith,
         Builtin::Contains,
         Builtin::Matches,
+        Builtin::Glob,
         Builtin::DaysSince,
         Builtin::Get,
         Builtin::Now,
@@ -663,6 +666,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith",
             Builtin::Contains => "contains",
             Builtin::Matches => "matches",
+            Builtin::Glob => "glob",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
             Builtin::Now => "now",
@@ -700,6 +704,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith(s: string, suffix: string) -> bool",
             Builtin::Contains => "contains(s: string, part: string) -> bool",
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
+            Builtin::Glob => "glob(pattern: string, s: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
             Builtin::Now => "now() -> timestamp",
@@ -736,7 +741,12 @@ impl Builtin {
             Builtin::StartsWith => "whether `s` starts with `prefix`",
             Builtin::EndsWith => "whether `s` ends with `suffix`",
             Builtin::Contains => "whether `part` occurs in `s`",
-            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
+            Builtin::Matches => {
+                "whether `s` matches the regular expression (a constant is checked at compile time; a pattern from a parameter or document that is not valid, or not read alike by every engine, is an evaluation failure)"
+            }
+            Builtin::Glob => {
+                "whether all of `s` matches the wildcard pattern: `*` any run of characters (`/` and `.` included), `?` one character, `\\` before a character makes it literal"
+            }
             Builtin::DaysSince => "whole days from `t` until now",
             Builtin::Get => "the entry at `key`, or `default` when there is none",
             Builtin::Now => "the current time (fixed by `expect ... at T` and `govc eval --now`)",
