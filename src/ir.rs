@@ -499,6 +499,9 @@ pub enum Failure {
     },
     /// The argument of `quantity` is not a Kubernetes quantity.
     NotAQuantity,
+    /// The pattern of `matches`, computed at run time (a parameter, a field), is not a regular
+    /// expression that every engine reads alike.
+    InvalidPattern,
 }
 
 impl Failure {
@@ -510,6 +513,9 @@ impl Failure {
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
             Failure::NotAQuantity => "not a Kubernetes quantity",
+            Failure::InvalidPattern => {
+                "the pattern is not a regular expression every engine reads alike (RE2, escapes only before punctuation: write [0-9] for \\d)"
+            }
         }
     }
 }

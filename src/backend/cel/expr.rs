@@ -6,7 +6,7 @@
 //! `double(...)`): CEL has no `int + double`. Functions are inlined (CEL has none), with
 //! comprehension variables renamed where an argument would be captured.
 
-use crate::ir::{BinOp, Builtin, Expr, Ir, MsgPart, Operands, Policy, Quantifier, Schema, Var};
+use crate::ir::{BinOp, Builtin, Expr, Failure, Ir, MsgPart, Operands, Policy, Quantifier, Schema, Var};
 
 /// A construct with no faithful CEL translation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -402,6 +402,10 @@ impl<'a> Translator<'a> {
                     "the language rounds float results to 10 significant digits (OPA computes on decimals); CEL's doubles do not",
                 ))
             }
+            // A pattern computed at run time: CEL's `matches` is RE2 as OPA's is, and an invalid
+            // one is an error of the expression, which the binding's `failurePolicy: Fail` turns
+            // into a refusal.
+            Expr::Partial(p) if p.failures.iter().all(|f| *f == Failure::InvalidPattern) => self.expr(&p.expr)?,
             Expr::Partial(p) => {
                 return Err(untranslatable(
                     format!("`{}`", p.text),
@@ -582,6 +586,12 @@ impl<'a> Translator<'a> {
             // The pattern is a constant RE2 pattern in the form OPA reads it; CEL's `matches` is
             // RE2 too, and like OPA's `regex.match` it searches (unanchored).
             Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Glob => {
+                return Err(untranslatable(
+                    "`glob`",
+                    "CEL has no wildcard matching; write `startsWith`/`endsWith` or `matches` with a constant pattern",
+                ))
+            }
             Builtin::Min | Builtin::Max => {
                 let list = arg(self, 0)?;
                 let f = if builtin == Builtin::Min { "min" } else { "max" };
