@@ -618,6 +618,8 @@ pub enum Builtin {
     Contains,
     /// `matches`.
     Matches,
+    /// `glob(pattern, s)`: `*` any run of characters, `?` one character.
+    Glob,
     /// `days_since`.
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
@@ -693,6 +695,7 @@ impl Builtin {
         Builtin::EndsWith,
         Builtin::Contains,
         Builtin::Matches,
+        Builtin::Glob,
         Builtin::DaysSince,
         Builtin::Get,
         Builtin::Now,
@@ -738,6 +741,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith",
             Builtin::Contains => "contains",
             Builtin::Matches => "matches",
+            Builtin::Glob => "glob",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
             Builtin::Now => "now",
@@ -784,6 +788,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith(s: string, suffix: string) -> bool",
             Builtin::Contains => "contains(s: string, part: string) -> bool",
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
+            Builtin::Glob => "glob(pattern: string, s: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
             Builtin::Now => "now() -> timestamp",
@@ -829,7 +834,12 @@ impl Builtin {
             Builtin::StartsWith => "whether `s` starts with `prefix`",
             Builtin::EndsWith => "whether `s` ends with `suffix`",
             Builtin::Contains => "whether `part` occurs in `s`",
-            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
+            Builtin::Matches => {
+                "whether `s` matches the regular expression (a constant is checked at compile time; a pattern from a parameter or document that is not valid, or not read alike by every engine, is an evaluation failure)"
+            }
+            Builtin::Glob => {
+                "whether all of `s` matches the wildcard pattern: `*` any run of characters (`/` and `.` included), `?` one character, `\\` before a character makes it literal"
+            }
             Builtin::DaysSince => "whole days from `t` until now",
             Builtin::Get => "the entry at `key`, or `default` when there is none",
             Builtin::Now => "the current time (fixed by `expect ... at T` and `govc eval --now`)",
@@ -1216,41 +1226,34 @@ pub struct Program {
 }
 
 impl Program {
-    /// Whether `ty` is `std.k8s.Workload`: a subject of this type judges every kind that makes
-    /// Pods (the resources with a `pod_template`), through the pod it makes.
-    pub fn is_workload(&self, ty: &Ty) -> bool {
+    /// Whether `ty` is the record type `std.k8s.<name>`, one the compiler gives a meaning of its own.
+    fn is_std_k8s_type(&self, ty: &Ty, name: &str) -> bool {
         match ty {
             Ty::Record(id) => {
                 let t = &self.types[id.index()];
-                t.name == "Workload" && self.modules[t.module.index()].name == "std.k8s"
+                t.name == name && self.modules[t.module.index()].name == "std.k8s"
             }
             _ => false,
         }
+    }
+
+    /// Whether `ty` is `std.k8s.Workload`: a subject of this type judges every kind that makes
+    /// Pods (the resources with a `pod_template`), through the pod it makes.
+    pub fn is_workload(&self, ty: &Ty) -> bool {
+        self.is_std_k8s_type(ty, "Workload")
     }
 
     /// Whether `ty` is `std.k8s.Object`: a subject of this type judges an object of any kind by
     /// what every Kubernetes object has (`apiVersion`, `kind`, `metadata`); its admission `kinds`
     /// may be any.
     pub fn is_any_object(&self, ty: &Ty) -> bool {
-        match ty {
-            Ty::Record(id) => {
-                let t = &self.types[id.index()];
-                t.name == "Object" && self.modules[t.module.index()].name == "std.k8s"
-            }
-            _ => false,
-        }
+        self.is_std_k8s_type(ty, "Object")
     }
 
     /// Whether `ty` is `std.k8s.AdmissionRequest` (as declared, or with the `oldObject` of a
     /// policy's subject type).
     pub fn is_admission_request(&self, ty: &Ty) -> bool {
-        match ty {
-            Ty::Record(id) => {
-                let t = &self.types[id.index()];
-                t.name == "AdmissionRequest" && self.modules[t.module.index()].name == "std.k8s"
-            }
-            _ => false,
-        }
+        self.is_std_k8s_type(ty, "AdmissionRequest")
     }
 
     /// The resources that make Pods, with where each holds its pod template.

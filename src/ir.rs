@@ -536,6 +536,9 @@ pub enum Failure {
     NotAQuantity,
     /// The argument of `url_host` (`url_scheme`, ...) is not an absolute URL.
     NotAUrl,
+    /// The pattern of `matches`, computed at run time (a parameter, a field), is not a regular
+    /// expression that every engine reads alike.
+    InvalidPattern,
 }
 
 impl Failure {
@@ -548,6 +551,9 @@ impl Failure {
             Failure::OutOfRange { .. } => "the result is out of range",
             Failure::NotAQuantity => "not a Kubernetes quantity",
             Failure::NotAUrl => "not a URL",
+            Failure::InvalidPattern => {
+                "the pattern is not a regular expression every engine reads alike (RE2, escapes only before punctuation: write [0-9] for \\d)"
+            }
         }
     }
 }

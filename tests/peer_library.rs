@@ -104,7 +104,7 @@ fn selected(matching: &Value, object: &Value) -> bool {
         list.as_array()
             .is_some_and(|l| l.iter().any(|v| v == "*" || v == value))
     };
-    let kinds = matching["kinds"].as_array().map_or(true, |ks| {
+    let kinds = matching["kinds"].as_array().is_none_or(|ks| {
         ks.iter()
             .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
     });

@@ -843,6 +843,10 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             if *builtin == Builtin::Sum {
                 failures.extend(cx.out_of_range(e));
             }
+            // A literal pattern is checked at compile time, a computed one where it is used.
+            if *builtin == Builtin::Matches && !args.get(1).is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
+                failures.push(Failure::InvalidPattern);
+            }
             // A literal quantity is checked at compile time.
             if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
                 failures.push(Failure::NotAQuantity);

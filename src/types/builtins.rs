@@ -191,6 +191,7 @@ impl Checker<'_> {
             | Builtin::EndsWith
             | Builtin::Contains
             | Builtin::Matches
+            | Builtin::Glob
             | Builtin::FindAll
             | Builtin::Captures => {
                 let a = self.expect_type(
@@ -339,11 +340,15 @@ impl Checker<'_> {
         self.error(d);
     }
 
-    /// The pattern of `matches` (`find_all`, `captures`) is a constant string, checked at compile
-    /// time: a pattern from a document or a parameter could be invalid at run time and silently
-    /// disable the clause.
+    /// The pattern of `matches`, `find_all` and `captures` written as a string literal is checked
+    /// at compile time. `matches` also takes a pattern computed at run time (a parameter, a field),
+    /// checked where it is used, as an evaluation failure; `find_all` and `captures` take only a
+    /// constant pattern.
     fn check_literal_pattern(&mut self, b: Builtin, arg: &Expr) {
         let ExprKind::String(s) = &arg.kind else {
+            if b == Builtin::Matches {
+                return;
+            }
             self.error(
                 Diagnostic::error(
                     Code::PatternNotConstant,
@@ -352,8 +357,8 @@ impl Checker<'_> {
                 )
                 .with_label("not a string literal")
                 .with_help(
-                    "patterns are checked when the policy compiles; to let operators configure the match, \
-                     compare with `startswith`, `endswith`, `contains` or `in` against a parameter",
+                    "these patterns are checked when the policy compiles; `matches` takes a pattern from a \
+                     parameter, checked when it is used",
                 ),
             );
             return;

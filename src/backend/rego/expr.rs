@@ -555,6 +555,7 @@ impl<'t> Emitter<'t> {
             Builtin::EndsWith => format!("endswith({}, {})", arg(0), arg(1)),
             Builtin::Contains => format!("contains({}, {})", arg(0), arg(1)),
             Builtin::Matches => format!("regex.match({}, {})", arg(1), arg(0)),
+            Builtin::Glob => format!("{}({}, {})", self.runtime(runtime::GLOB_MATCH), arg(0), arg(1)),
             Builtin::DaysSince => format!(
                 "floor((time.parse_rfc3339_ns({}) - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
                 self.runtime(runtime::NOW),
@@ -773,6 +774,14 @@ impl<'t> Emitter<'t> {
                     vec![vec![
                         format!("{var} := {text}"),
                         format!("{}({var}) == false", self.runtime(runtime::IS_URL)),
+                    ]]
+                }
+                (Failure::InvalidPattern, Expr::Builtin { args, .. }) => {
+                    let pattern = args.get(1).map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {pattern}"),
+                        format!("not {}({var})", self.runtime(runtime::PORTABLE_PATTERN)),
                     ]]
                 }
                 (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
