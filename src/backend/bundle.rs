@@ -174,11 +174,18 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             .values()
             .any(|text| rego::uses_runtime(&String::from_utf8_lossy(text), &target))
     };
+    // Its pattern functions only where something calls them.
+    let patterns = b
+        .files
+        .values()
+        .chain(b.tests.values())
+        .any(|text| rego::uses_patterns(&String::from_utf8_lossy(text), &target));
+    let library = rego::emit_runtime_with(&target, true, patterns);
     if used(&b.files) {
-        insert(&mut b.files, runtime_path, rego::emit_runtime(&target))?;
+        insert(&mut b.files, runtime_path, library)?;
         own_roots.push(rego::runtime_package(&target));
     } else if used(&b.tests) {
-        insert(&mut b.tests, runtime_path, rego::emit_runtime(&target))?;
+        insert(&mut b.tests, runtime_path, library)?;
         test_roots.push(rego::runtime_package(&target));
     }
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {

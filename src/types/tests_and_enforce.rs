@@ -566,7 +566,7 @@ impl Checker<'_> {
                         r.span,
                         format!("policy `{}` does not read the admission request", policy.name),
                     )
-                    .with_label("a request no policy clause reads")
+                    .with_label("the policy reads no request")
                     .with_secondary(policy.span, "policy declared here")
                     .with_help("declare `request r: AdmissionRequest` in the policy, or remove `with request`"),
                 );

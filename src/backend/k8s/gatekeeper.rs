@@ -14,7 +14,7 @@ use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{
-    emit_fn_module, emit_policy, emit_runtime_with, uses_runtime, uses_time, ParamSource, Target,
+    emit_fn_module, emit_policy, emit_runtime_with, uses_patterns, uses_runtime, uses_time, ParamSource, Target,
 };
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::AdmissionAction;
@@ -218,7 +218,8 @@ pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value 
         .collect();
     if uses_runtime(&rego, &target) || libs.iter().any(|l| uses_runtime(l, &target)) {
         let time = uses_time(&rego, &target) || libs.iter().any(|l| uses_time(l, &target));
-        libs.push(yaml_friendly(&emit_runtime_with(&target, time)));
+        let patterns = uses_patterns(&rego, &target) || libs.iter().any(|l| uses_patterns(l, &target));
+        libs.push(yaml_friendly(&emit_runtime_with(&target, time, patterns)));
     }
     let mut code_target = Map::new();
     code_target.insert("target".into(), json!("admission.k8s.gatekeeper.sh"));

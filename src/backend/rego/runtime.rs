@@ -166,12 +166,20 @@ fn suffix_object<'a>(entries: impl Iterator<Item = (&'a str, String)>) -> String
 
 /// The library's Rego source.
 pub fn emit_runtime(target: &Target) -> String {
-    emit_runtime_with(target, true)
+    emit_runtime_with(target, true, true)
 }
 
-/// The library's Rego source, with its time functions or without them (a Gatekeeper template
-/// ships only what its policy needs).
-pub fn emit_runtime_with(target: &Target, time: bool) -> String {
+/// Whether emitted Rego calls the pattern functions of the library.
+pub fn uses_patterns(rego: &str, target: &Target) -> bool {
+    let pkg = super::package_ref(&package(target));
+    [GLOB_MATCH, PORTABLE_PATTERN]
+        .iter()
+        .any(|name| rego.contains(&format!("{pkg}.{name}")))
+}
+
+/// The library's Rego source, with its time and pattern functions or without them (a Gatekeeper
+/// template ships only what its policy needs).
+pub fn emit_runtime_with(target: &Target, time: bool, patterns: bool) -> String {
     let tables = case_tables();
     let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
     // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
@@ -428,42 +436,6 @@ _port_fits(p) if {{
 is_url(s) := true if {{
 	url_parts(s)
 }} else := false
-# Whether all of `s` matches the wildcard pattern `p`: `*` any run of characters (`/` and `.`
-# included), `?` one character, `\` before a character makes it literal, everything else is
-# itself. Written as a regular expression: the engines' glob.match read patterns apart.
-glob_match(p, s) := regex.match(_glob_regex(p), s)
-
-_glob_regex(p) := concat("", ["(?s)^", concat("", [_glob_token(t) | some t in regex.find_n(`(?s)\\.|\\$|[*?]|[^\\*?]+`, p, -1)]), "$"])
-
-_glob_token("*") := ".*"
-
-_glob_token("?") := "."
-
-_glob_token("\\") := `\\`
-
-_glob_token(t) := _regex_quote(substring(t, 1, -1)) if {{
-	startswith(t, "\\")
-	count(t) == 2
-}}
-
-_glob_token(t) := _regex_quote(t) if {{
-	not t in {{"*", "?"}}
-	not startswith(t, "\\")
-}}
-
-_regex_quote(t) := regex.replace(t, `[\\.+*?()|\[\]{{}}^$]`, `\$0`)
-
-# Whether a pattern computed at run time is a regular expression both engines read alike: valid,
-# escapes only before the punctuation both read as itself, no flags but i, m, s and U, no nested
-# class or class operation, braces only as counts below 1000.
-portable_pattern(p) if {{
-	regex.is_valid(p)
-	every e in regex.find_n(`(?s)\\.`, p, -1) {{
-		regex.match(`^\\[\\.+*?()|\[\]{{}}^$#&~-]$`, e)
-	}}
-	rest := regex.replace(regex.replace(p, `(?s)\\.`, "_"), `\(\?(:|P<|[imsU]*(-[imsU]*)?[:)])|\{{[0-9]{{1,3}}(,[0-9]{{0,3}})?\}}`, "_")
-	not regex.match(`\(\?|[{{}}]|\[[^\]]*\[[^:]|&&|--|~~`, rest)
-}}
 
 # xs[i], or d when i is outside the list.
 list_get(xs, i, d) := xs[i] if {{
@@ -495,8 +467,52 @@ list_get(xs, i, d) := xs[i] if {{
     if time {
         out.push_str(&TIME_LIBRARY.replace("{now}", &now));
     }
+    if patterns {
+        out.push_str(PATTERN_LIBRARY);
+    }
     out
 }
+
+/// The pattern functions of the library (see the module documentation): `glob` and patterns
+/// computed at run time.
+const PATTERN_LIBRARY: &str = r#"
+# Whether all of `s` matches the wildcard pattern `p`: `*` any run of characters (`/` and `.`
+# included), `?` one character, `\` before a character makes it literal, everything else is
+# itself. Written as a regular expression: the engines' glob.match read patterns apart.
+glob_match(p, s) := regex.match(_glob_regex(p), s)
+
+_glob_regex(p) := concat("", ["(?s)^", concat("", [_glob_token(t) | some t in regex.find_n(`(?s)\\.|\\$|[*?]|[^\\*?]+`, p, -1)]), "$"])
+
+_glob_token("*") := ".*"
+
+_glob_token("?") := "."
+
+_glob_token("\\") := `\\`
+
+_glob_token(t) := _regex_quote(substring(t, 1, -1)) if {
+	startswith(t, "\\")
+	count(t) == 2
+}
+
+_glob_token(t) := _regex_quote(t) if {
+	not t in {"*", "?"}
+	not startswith(t, "\\")
+}
+
+_regex_quote(t) := regex.replace(t, `[\\.+*?()|\[\]{}^$]`, `\$0`)
+
+# Whether a pattern computed at run time is a regular expression both engines read alike: valid,
+# escapes only before the punctuation both read as itself, no flags but i, m, s and U, no nested
+# class or class operation, braces only as counts below 1000.
+portable_pattern(p) if {
+	regex.is_valid(p)
+	every e in regex.find_n(`(?s)\\.`, p, -1) {
+		regex.match(`^\\[\\.+*?()|\[\]{}^$#&~-]$`, e)
+	}
+	rest := regex.replace(regex.replace(p, `(?s)\\.`, "_"), `\(\?(:|P<|[imsU]*(-[imsU]*)?[:)])|\{[0-9]{1,3}(,[0-9]{0,3})?\}`, "_")
+	not regex.match(`\(\?|[{}]|\[[^\]]*\[[^:]|&&|--|~~`, rest)
+}
+"#;
 
 /// The time functions of the library (see the module documentation). Every timestamp they are
 /// given is valid (a checked document, a literal, or text they wrote), every zone a constant name
