@@ -203,7 +203,7 @@ impl Translator<'_> {
                 Ok(format!(
                     "!{}.matches({})",
                     self.operand(text)?,
-                    string_literal(crate::types::quantity::PATTERN)
+                    string_literal(crate::ir::quantity::PATTERN)
                 ))
             }
             _ => Err(unsupported()),
