@@ -287,7 +287,7 @@ impl Local {
     /// quantifier only inside what binds it, which the caller alone knows.
     pub fn in_scope_at(&self, offset: u32) -> bool {
         match self.kind {
-            LocalKind::Subject | LocalKind::Param | LocalKind::FnParam => true,
+            LocalKind::Subject | LocalKind::Request | LocalKind::Param | LocalKind::FnParam => true,
             LocalKind::Let => self.span.end < offset,
             LocalKind::Bound => false,
         }
@@ -299,6 +299,8 @@ impl Local {
 pub enum LocalKind {
     /// The policy's `subject`.
     Subject,
+    /// The policy's `request`: the admission request.
+    Request,
     /// A policy `param`.
     Param,
     /// A `let` of a policy or test.
@@ -462,6 +464,8 @@ pub struct PolicyDef {
     pub params: Vec<ParamDef>,
     /// The local of its `subject`; `None` when it declares none (an error).
     pub subject: Option<LocalId>,
+    /// The local of its `request` (the admission request), if it declares one.
+    pub request: Option<LocalId>,
     /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
     /// Its `deny`, `warn` and `allow` clauses, in order.
@@ -476,6 +480,11 @@ impl PolicyDef {
     /// The type of its subject, if it declares one.
     pub fn subject_ty(&self) -> Option<&Ty> {
         self.subject.map(|l| &self.locals[l.index()].ty)
+    }
+
+    /// The type of its `request`, if it declares one.
+    pub fn request_ty(&self) -> Option<&Ty> {
+        self.request.map(|l| &self.locals[l.index()].ty)
     }
 
     /// Whether it has an `allow` clause (an access decision).
@@ -561,6 +570,8 @@ pub enum Builtin {
     Contains,
     /// `matches`.
     Matches,
+    /// `glob(pattern, s)`: `*` any run of characters, `?` one character.
+    Glob,
     /// `days_since`.
     DaysSince,
     /// `get(m, key, default)`: a map entry or list element, or the default when it is absent.
@@ -618,6 +629,7 @@ impl Builtin {
         Builtin::EndsWith,
         Builtin::Contains,
         Builtin::Matches,
+        Builtin::Glob,
         Builtin::DaysSince,
         Builtin::Get,
         Builtin::Now,
@@ -654,6 +666,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith",
             Builtin::Contains => "contains",
             Builtin::Matches => "matches",
+            Builtin::Glob => "glob",
             Builtin::DaysSince => "days_since",
             Builtin::Get => "get",
             Builtin::Now => "now",
@@ -691,6 +704,7 @@ impl Builtin {
             Builtin::EndsWith => "endswith(s: string, suffix: string) -> bool",
             Builtin::Contains => "contains(s: string, part: string) -> bool",
             Builtin::Matches => "matches(s: string, pattern: string) -> bool",
+            Builtin::Glob => "glob(pattern: string, s: string) -> bool",
             Builtin::DaysSince => "days_since(t: timestamp) -> int",
             Builtin::Get => "get(m: {string: T} | [T], key: string | int, default: T) -> T",
             Builtin::Now => "now() -> timestamp",
@@ -727,7 +741,12 @@ impl Builtin {
             Builtin::StartsWith => "whether `s` starts with `prefix`",
             Builtin::EndsWith => "whether `s` ends with `suffix`",
             Builtin::Contains => "whether `part` occurs in `s`",
-            Builtin::Matches => "whether `s` matches the regular expression, a constant checked at compile time",
+            Builtin::Matches => {
+                "whether `s` matches the regular expression (a constant is checked at compile time; a pattern from a parameter or document that is not valid, or not read alike by every engine, is an evaluation failure)"
+            }
+            Builtin::Glob => {
+                "whether all of `s` matches the wildcard pattern: `*` any run of characters (`/` and `.` included), `?` one character, `\\` before a character makes it literal"
+            }
             Builtin::DaysSince => "whole days from `t` until now",
             Builtin::Get => "the entry at `key`, or `default` when there is none",
             Builtin::Now => "the current time (fixed by `expect ... at T` and `govc eval --now`)",
@@ -998,6 +1017,8 @@ pub struct TExpectation {
     pub message: Option<String>,
     /// `at T`: the time `now()` reads.
     pub at: Option<TExpr>,
+    /// `with request R`: the admission request the policy reads.
+    pub request: Option<TExpr>,
     /// Where it is written.
     pub span: Span,
 }
@@ -1031,6 +1052,18 @@ impl Program {
             Ty::Record(id) => {
                 let t = &self.types[id.index()];
                 t.name == "Workload" && self.modules[t.module.index()].name == "std.k8s"
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `ty` is `std.k8s.AdmissionRequest` (as declared, or with the `oldObject` of a
+    /// policy's subject type).
+    pub fn is_admission_request(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::Record(id) => {
+                let t = &self.types[id.index()];
+                t.name == "AdmissionRequest" && self.modules[t.module.index()].name == "std.k8s"
             }
             _ => false,
         }

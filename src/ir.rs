@@ -100,6 +100,9 @@ pub struct Policy {
     /// the pod (empty for a Pod itself). The document judged is the object with that pod as
     /// its `pod` field.
     pub pod_view: Option<Vec<PodMaker>>,
+    /// For a policy that reads the admission request (`request r`): the shape its fields must
+    /// have, with only the fields the policy reads (`oldObject` of the subject's shape).
+    pub request: Option<Schema>,
 }
 
 /// A kind that makes Pods, and the path of its pod template.
@@ -315,6 +318,8 @@ pub enum Expr {
     Format(Vec<MsgPart>),
     /// The document being judged.
     Subject,
+    /// The admission request (`request r`): an object, `{}` where there is none.
+    Request,
     /// A policy parameter.
     Param(String),
     /// A policy-level `let`.
@@ -426,6 +431,7 @@ impl Expr {
             | Expr::Bool(_)
             | Expr::String(_)
             | Expr::Subject
+            | Expr::Request
             | Expr::Param(_)
             | Expr::Let(_)
             | Expr::Local(_) => Vec::new(),
@@ -493,6 +499,9 @@ pub enum Failure {
     },
     /// The argument of `quantity` is not a Kubernetes quantity.
     NotAQuantity,
+    /// The pattern of `matches`, computed at run time (a parameter, a field), is not a regular
+    /// expression that every engine reads alike.
+    InvalidPattern,
 }
 
 impl Failure {
@@ -504,6 +513,9 @@ impl Failure {
             Failure::IndexOutOfRange => "the index is outside the list",
             Failure::OutOfRange { .. } => "the result is out of range",
             Failure::NotAQuantity => "not a Kubernetes quantity",
+            Failure::InvalidPattern => {
+                "the pattern is not a regular expression every engine reads alike (RE2, escapes only before punctuation: write [0-9] for \\d)"
+            }
         }
     }
 }
@@ -567,6 +579,8 @@ pub struct Expectation {
     pub message: Option<String>,
     /// `at T`: the timestamp `now()` reads while the policy decides.
     pub at: Option<Expr>,
+    /// `with request R`: the admission request the policy reads.
+    pub request: Option<Expr>,
     /// Line of the expectation in its file, for reports.
     pub line: usize,
 }

@@ -41,6 +41,8 @@ pub(crate) struct Checker<'a> {
     names: &'a Names,
     program: Program,
     diags: Vec<Diagnostic>,
+    /// The `std.k8s.AdmissionRequest` of each subject type, with its `oldObject` of that type.
+    request_types: std::collections::HashMap<Ty, TypeId>,
 }
 
 impl<'a> Checker<'a> {
@@ -112,6 +114,7 @@ impl<'a> Checker<'a> {
                 owner: None,
                 params: Vec::new(),
                 subject: None,
+                request: None,
                 lets: Vec::new(),
                 clauses: Vec::new(),
                 locals: Vec::new(),
@@ -123,6 +126,7 @@ impl<'a> Checker<'a> {
             names,
             program,
             diags: Vec::new(),
+            request_types: Default::default(),
         }
     }
 

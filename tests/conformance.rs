@@ -46,7 +46,15 @@ fn conformance_cases_hold_on_regorus() {
                 continue;
             };
             let decision = engine
-                .decide_at(&policy.package, &case["input"], case.get("overrides"), case.get("now"))
+                .decide_in(
+                    &policy.package,
+                    &case["input"],
+                    &govc::runtime::engine::Context {
+                        overrides: case.get("overrides"),
+                        now: case.get("now"),
+                        request: case.get("request"),
+                    },
+                )
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let expect = &case["expect"];
             let mut problems = Vec::new();

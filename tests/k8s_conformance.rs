@@ -12,7 +12,7 @@ mod common;
 
 use govc::backend::k8s::{self, K8sOptions, RegoForm};
 use govc::ir::{Ir, PackagePath};
-use govc::runtime::engine::PolicyEngine;
+use govc::runtime::engine::{Context, PolicyEngine};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -28,6 +28,8 @@ struct Template {
     matches: Vec<(String, String)>,
     /// The template of a policy's warnings: its violations are the bundle's `warn`.
     warns: bool,
+    /// Its policy reads the admission request (`request r`): `input.review`.
+    reads_request: bool,
 }
 
 fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
@@ -53,6 +55,7 @@ fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
             }
             RegoForm::V0 => (target["rego"].clone(), target["libs"].clone()),
         };
+        let reads_request = rego.as_str().is_some_and(|r| r.contains("_admission"));
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(form == RegoForm::V0);
         // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
@@ -95,6 +98,7 @@ fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
         templates.push(Template {
             policy: policy.split('.').map(str::to_string).collect(),
             warns,
+            reads_request,
             engine,
             constraint_parameters: constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
             matches,
@@ -111,27 +115,41 @@ fn group_version_kind(doc: &Value) -> Option<(String, String, String)> {
     Some((group.to_string(), version.to_string(), kind.to_string()))
 }
 
-/// The input Gatekeeper gives a template: the admission request under `review`, the Constraint's
-/// parameters under `parameters`.
-fn admission_input(doc: &Value, gvk: &(String, String, String), operation: &str, parameters: &Value) -> Value {
+/// The input Gatekeeper gives a template: the admission request under `review` (a case's own
+/// `request` over these defaults), the Constraint's parameters under `parameters`.
+fn admission_input(
+    doc: &Value,
+    gvk: &(String, String, String),
+    operation: &str,
+    parameters: &Value,
+    request: Option<&Value>,
+) -> Value {
     let meta = |key: &str| {
         doc.get("metadata")
             .and_then(|m| m.get(key))
             .cloned()
             .unwrap_or(Value::Null)
     };
-    json!({
-        "review": {
-            "uid": "00000000-0000-0000-0000-000000000000",
-            "kind": {"group": gvk.0, "version": gvk.1, "kind": gvk.2},
-            "name": meta("name"),
-            "namespace": meta("namespace"),
-            "operation": operation,
-            "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
-            "object": doc,
-        },
-        "parameters": parameters,
-    })
+    let mut review = json!({
+        "uid": "00000000-0000-0000-0000-000000000000",
+        "kind": {"group": gvk.0, "version": gvk.1, "kind": gvk.2},
+        "name": meta("name"),
+        "namespace": meta("namespace"),
+        "operation": operation,
+        "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
+    });
+    review = merged(&review, request);
+    review["object"] = doc.clone();
+    json!({ "review": review, "parameters": parameters })
+}
+
+/// The admission request the bundle reads (at `data.govc.request`): the review without its object.
+fn bundle_request(input: &Value) -> Value {
+    let mut review = input["review"].clone();
+    if let Some(map) = review.as_object_mut() {
+        map.remove("object");
+    }
+    review
 }
 
 fn violations(template: &Template, input: &Value) -> BTreeSet<String> {
@@ -173,22 +191,33 @@ struct Case<'a> {
     name: String,
     doc: &'a Value,
     overrides: Option<&'a Value>,
+    /// The case's admission request, if it gives one.
+    request: Option<&'a Value>,
     expect_deny: Option<BTreeSet<String>>,
 }
 
 /// Compares a case in every way Gatekeeper may see it; returns the problems found.
 fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let decision = bundle
-        .decide(&template.policy, case.doc, case.overrides)
-        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    let reported = if template.warns { &decision.warn } else { &decision.deny };
+    let decide = |request: Option<&Value>| {
+        let cx = Context {
+            overrides: case.overrides,
+            now: None,
+            request,
+        };
+        let d = bundle
+            .decide_in(&template.policy, case.doc, &cx)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        if template.warns {
+            d.warn
+        } else {
+            d.deny
+        }
+    };
+    let reported = &decide(case.request);
     if let Some(expect) = &case.expect_deny {
         if expect != reported {
-            problems.push(format!(
-                "the bundle denies {:?}, the case expects {expect:?}",
-                decision.deny
-            ));
+            problems.push(format!("the bundle reports {reported:?}, the case expects {expect:?}"));
         }
     }
     // A malformed document may not say what it is; Gatekeeper would still have its kind.
@@ -202,8 +231,22 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
         ("with the Constraint's parameters", &with_defaults),
         ("with no Constraint parameters", &without_defaults),
     ] {
-        for operation in ["CREATE", "UPDATE"] {
-            let got = violations(template, &admission_input(case.doc, &gvk, operation, parameters));
+        let given = case.request.and_then(|r| r.get("operation")).and_then(Value::as_str);
+        let operations = match given {
+            Some(op) => vec![op],
+            None => vec!["CREATE", "UPDATE"],
+        };
+        for operation in operations {
+            let input = admission_input(case.doc, &gvk, operation, parameters, case.request);
+            let got = violations(template, &input);
+            // A policy that reads the request decides in the bundle on the same request.
+            let same_request;
+            let reported = if template.reads_request {
+                same_request = decide(Some(&bundle_request(&input)));
+                &same_request
+            } else {
+                reported
+            };
             if &got != reported {
                 problems.push(format!(
                     "{operation} {how}: Gatekeeper's violations {got:?} differ from the bundle's {reported:?}"
@@ -211,7 +254,10 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
             }
         }
     }
-    let deleting = violations(template, &admission_input(case.doc, &gvk, "DELETE", &with_defaults));
+    let deleting = violations(
+        template,
+        &admission_input(case.doc, &gvk, "DELETE", &with_defaults, None),
+    );
     if !deleting.is_empty() {
         problems.push(format!("a DELETE is judged: {deleting:?}"));
     }
@@ -280,6 +326,11 @@ fn run(form: RegoForm) {
             if case.get("overrides").is_some_and(|o| !o.is_object()) {
                 continue;
             }
+            // Gatekeeper's review is always an object: a request of another shape has no
+            // admission counterpart either.
+            if case.get("request").is_some_and(|r| !r.is_object()) {
+                continue;
+            }
             for template in templates.iter().filter(|t| t.policy.join(".") == policy) {
                 let expect_deny = case["expect"]
                     .get(if template.warns { "warn" } else { "deny" })
@@ -292,6 +343,7 @@ fn run(form: RegoForm) {
                         name: case["name"].as_str().expect("name").to_string(),
                         doc: &case["input"],
                         overrides: case.get("overrides"),
+                        request: case.get("request"),
                         expect_deny,
                     },
                 );
@@ -313,6 +365,7 @@ fn run(form: RegoForm) {
                             name: format!("{project_name}/{path} under {}", template.policy.join(".")),
                             doc: &doc,
                             overrides: None,
+                            request: None,
                             expect_deny: None,
                         },
                     );

@@ -28,6 +28,10 @@ use crate::ir::PackagePath;
 pub struct Target {
     /// The term for the document being judged: `input`, or `input.review.object` in Gatekeeper.
     pub document: String,
+    /// The term for the admission request of a policy that reads it: `data.govc.request` in the
+    /// bundle (absent unless a test, `govc eval --request` or the caller gives one),
+    /// `input.review` in Gatekeeper.
+    pub request: String,
     /// Prefix of the packages that hold functions: none in the bundle, `lib` in Gatekeeper
     /// (which requires library packages to start with `lib.`).
     pub fn_prefix: Vec<String>,
@@ -66,6 +70,7 @@ impl Target {
     pub fn bundle() -> Target {
         Target {
             document: "input".to_string(),
+            request: REQUEST_DATA.to_string(),
             fn_prefix: Vec::new(),
             params: ParamSource::BundleData,
             imports: vec!["rego.v1".to_string()],
@@ -93,6 +98,10 @@ impl Target {
         self.fn_prefix.iter().chain(module.iter()).cloned().collect()
     }
 }
+
+/// Where the bundle reads the admission request, outside the bundle's roots (as `now`): what
+/// `with request` in a test, `govc eval --request` and an OPA query's `with` give.
+pub const REQUEST_DATA: &str = "data.govc.request";
 
 /// The `data` path where a policy's parameter defaults live in the bundle.
 pub fn defaults_path(policy: &PackagePath) -> PackagePath {

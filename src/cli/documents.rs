@@ -39,14 +39,23 @@ pub fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
 
 /// A JSON or YAML file that holds one object, e.g. parameter values.
 pub fn read_object(path: &Path) -> Result<serde_json::Map<String, Value>, String> {
-    let text = read_text(path)?;
-    let mut docs = crate::runtime::documents::parse_documents(&text, crate::runtime::documents::syntax_of(path))
-        .map_err(|e| format!("{} {e}", shown(path)))?;
-    match (docs.pop(), docs.is_empty()) {
-        (Some(Value::Object(map)), true) => Ok(map),
+    match read_one(path)? {
+        Value::Object(map) => Ok(map),
         _ => Err(format!(
             "{} must hold one object of parameter values, e.g. {{\"max_retention_days\": 3650}}",
             shown(path)
         )),
+    }
+}
+
+/// The one JSON or YAML document of a file (e.g. an admission request), whatever its shape: the
+/// policy that reads it judges its shape.
+pub fn read_one(path: &Path) -> Result<Value, String> {
+    let text = read_text(path)?;
+    let mut docs = crate::runtime::documents::parse_documents(&text, crate::runtime::documents::syntax_of(path))
+        .map_err(|e| format!("{} {e}", shown(path)))?;
+    match (docs.pop(), docs.is_empty()) {
+        (Some(doc), true) => Ok(doc),
+        _ => Err(format!("{} must hold exactly one document", shown(path))),
     }
 }

@@ -37,6 +37,11 @@ pub struct EvalArgs {
     /// `now()` and `days_since` read, instead of the clock.
     #[arg(long, value_name = "TIMESTAMP")]
     pub now: Option<String>,
+    /// The admission request a policy with `request r` reads: a JSON or YAML object with
+    /// `operation`, `userInfo`, `kind`, `name`, `namespace`, `dryRun`, `oldObject` (the shape of
+    /// Gatekeeper's `input.review`). Without it, there is no request (`has r.operation` is false).
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
@@ -71,6 +76,13 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
+    let request = match &args.request {
+        Some(path) => match documents::read_one(path) {
+            Ok(doc) => Some(doc),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
     let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
         Err(code) => return code,
@@ -103,7 +115,12 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
     ));
     let mut refused = 0;
     for input in &documents {
-        let decision = match engine.decide_at(&policy.package, input, overrides.as_ref(), now.as_ref()) {
+        let context = crate::runtime::engine::Context {
+            overrides: overrides.as_ref(),
+            now: now.as_ref(),
+            request: request.as_ref(),
+        };
+        let decision = match engine.decide_in(&policy.package, input, &context) {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -118,7 +118,7 @@ codes! {
     InvalidParam = "E0224", "invalid policy parameter",
         "A parameter's default must have its type and meet its constraints.";
     PatternNotConstant = "E0225", "a regular expression is not a constant string",
-        "Patterns are checked when the policy compiles, so they must be constant: write the pattern as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping.";
+        "A pattern written in the policy is checked when it compiles, so it must be a plain string: write it as a raw string, `r\"^[a-z]+\\.[0-9]+$\"`, whose backslashes need no escaping and which never interpolates (in `\"^[0-9]{4}$\"`, `{4}` interpolates the number 4). A pattern from a parameter is allowed, and checked where it is used (an evaluation failure when it is invalid).";
     InvalidTimeZone = "E0240", "a time zone is not a constant IANA name",
         "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
     InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",

@@ -636,6 +636,7 @@ impl<'a> Printer<'a> {
                     concat([Self::docs(&param.doc), self.binding(head, &param.default, 1)])
                 }
                 PolicyItem::Subject(s) => concat([text(format!("subject {}: ", s.name.name)), self.type_expr(&s.ty)]),
+                PolicyItem::Request(r) => concat([text(format!("request {}: ", r.name.name)), self.type_expr(&r.ty)]),
                 PolicyItem::Let(l) => self.let_binding(l),
                 PolicyItem::Clause(c) => self.clause(c),
             };
@@ -795,6 +796,10 @@ impl<'a> Printer<'a> {
         if let Some(at) = &x.at {
             parts.push(text(" at "));
             parts.push(self.expr(at));
+        }
+        if let Some(request) = &x.request {
+            parts.push(text(" with request "));
+            parts.push(self.expr(request));
         }
         if let Some(m) = &x.message {
             parts.push(text(" with "));
@@ -1015,7 +1020,7 @@ fn policy_item_span(item: &PolicyItem) -> crate::span::Span {
     match item {
         PolicyItem::Setting(s) => s.span,
         PolicyItem::Param(p) => p.span,
-        PolicyItem::Subject(s) => s.span,
+        PolicyItem::Subject(s) | PolicyItem::Request(s) => s.span,
         PolicyItem::Let(l) => l.span,
         PolicyItem::Clause(c) => c.span,
     }

@@ -387,18 +387,20 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     // The API server validates its own kinds: only what the policy reads is checked, so that a
     // policy on Pods does not carry a check of all of Kubernetes' pod schema.
     let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
+    let mut reads = Reads::default();
+    for e in roots
+        .iter()
+        .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
+    {
+        reads.collect(e);
+    }
     let subject = if validated_upstream {
-        let mut reads = Reads::default();
-        for e in roots
-            .iter()
-            .chain(fns.iter().filter_map(|f| p.fns[f.index()].body.as_ref()))
-        {
-            reads.collect(e);
-        }
         schema_of(p, &subject_ty, &[], Some(&reads))
     } else {
         schema(p, &subject_ty, &[])
     };
+    // The API server builds the request: only what the policy reads is checked.
+    let request = pol.request_ty().map(|ty| schema_of(p, ty, &[], Some(&reads)));
     let uses_fn_modules: BTreeSet<PackagePath> = fns.iter().map(|f| module_path(p, p.fns[f.index()].module)).collect();
     Policy {
         package: policy_package(p, id),
@@ -411,6 +413,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         subject_type: p.display(&subject_ty),
         subject,
         pod_view,
+        request,
         params: pol
             .params
             .iter()
@@ -454,6 +457,7 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
                 .collect(),
             message: x.message.clone(),
             at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
+            request: x.request.as_ref().map(|r| lower_expr(&cx, &mut namer, r)),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -754,6 +758,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         }
         TExprKind::Local(id) => match namer.locals[id.index()].kind {
             LocalKind::Subject => Expr::Subject,
+            LocalKind::Request => Expr::Request,
             LocalKind::Param => Expr::Param(namer.locals[id.index()].name.clone()),
             LocalKind::Let => Expr::Let(namer.var(*id)),
             LocalKind::FnParam | LocalKind::Bound => Expr::Local(namer.var(*id)),
@@ -812,6 +817,10 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
             }
             if *builtin == Builtin::Sum {
                 failures.extend(cx.out_of_range(e));
+            }
+            // A literal pattern is checked at compile time, a computed one where it is used.
+            if *builtin == Builtin::Matches && !args.get(1).is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {
+                failures.push(Failure::InvalidPattern);
             }
             // A literal quantity is checked at compile time.
             if *builtin == Builtin::Quantity && !args.first().is_some_and(|a| matches!(a.kind, TExprKind::String(_))) {

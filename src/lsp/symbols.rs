@@ -169,6 +169,14 @@ fn decl_symbol(snapshot: &Snapshot, decl: &Decl) -> DocumentSymbol {
                         sub.name.span,
                         vec![],
                     )),
+                    PolicyItem::Request(req) => children.push(s(
+                        req.name.name.clone(),
+                        Some(format!("request: {}", type_text(snapshot, req.ty.span))),
+                        SymbolKind::VARIABLE,
+                        req.span,
+                        req.name.span,
+                        vec![],
+                    )),
                     PolicyItem::Let(l) => children.push(s(
                         l.name.name.clone(),
                         Some("let".into()),

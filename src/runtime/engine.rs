@@ -20,6 +20,17 @@ pub struct Decision {
     pub malformed: BTreeSet<String>,
 }
 
+/// What a decision is made in besides the document: all optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// Parameter overrides of the policy.
+    pub overrides: Option<&'a Value>,
+    /// The current time (an RFC 3339 string).
+    pub now: Option<&'a Value>,
+    /// The admission request.
+    pub request: Option<&'a Value>,
+}
+
 /// A regorus engine holding a bundle's policies and data.
 #[derive(Clone)]
 pub struct PolicyEngine {
@@ -87,12 +98,30 @@ impl PolicyEngine {
         overrides: Option<&Value>,
         now: Option<&Value>,
     ) -> Result<Decision, String> {
+        self.decide_in(
+            policy,
+            input,
+            &Context {
+                overrides,
+                now,
+                request: None,
+            },
+        )
+    }
+
+    /// The decision of `policy` on `input` in a context: parameter overrides, the current time,
+    /// the admission request (what `request r` reads; absent when not given).
+    pub fn decide_in(&self, policy: &PackagePath, input: &Value, cx: &Context<'_>) -> Result<Decision, String> {
         let mut e = self.engine.clone();
-        if let Some(now) = now {
+        if let Some(now) = cx.now {
             e.add_data(from_json(&serde_json::json!({ "govc": { "now": now } }))?)
                 .map_err(|err| format!("now: {err}"))?;
         }
-        if let Some(o) = overrides {
+        if let Some(request) = cx.request {
+            e.add_data(from_json(&serde_json::json!({ "govc": { "request": request } }))?)
+                .map_err(|err| format!("request: {err}"))?;
+        }
+        if let Some(o) = cx.overrides {
             let mut data = o.clone();
             for seg in overrides_path(policy).iter().rev() {
                 data = serde_json::json!({ seg.clone(): data });

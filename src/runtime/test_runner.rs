@@ -6,7 +6,7 @@
 use crate::backend::rego::{self, Target};
 use crate::ir::ExpectKind;
 use crate::ir::{Expectation, Ir, TestSuite};
-use crate::runtime::engine::{Decision, PolicyEngine};
+use crate::runtime::engine::{Context, Decision, PolicyEngine};
 use serde_json::Value;
 
 /// The result of one test.
@@ -118,6 +118,14 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
                     body.push(format!("_x := {}", em.term(at).text));
                     out.push_str(&format!("\n{key}_at := _x if {{\n{}}}\n", rego::indent_lines(&body)));
                 }
+                if let Some(request) = &x.request {
+                    let mut body = lets.clone();
+                    body.push(format!("_x := {}", em.term(request).text));
+                    out.push_str(&format!(
+                        "\n{key}_request := _x if {{\n{}}}\n",
+                        rego::indent_lines(&body)
+                    ));
+                }
                 keys.insert((si, ti, xi), key);
             }
         }
@@ -144,7 +152,23 @@ fn judge(engine: &mut PolicyEngine, x: &Expectation, key: &str) -> Result<(), St
                 .ok_or("the time after `at` is undefined")?,
         ),
     };
-    let d = engine.decide_at(&x.policy, &subject, overrides.as_ref(), now.as_ref())?;
+    let request = match &x.request {
+        None => None,
+        Some(_) => Some(
+            engine
+                .eval(&format!("data.{RUNNER_PACKAGE}.{key}_request"))?
+                .ok_or("the request after `with request` is undefined")?,
+        ),
+    };
+    let d = engine.decide_in(
+        &x.policy,
+        &subject,
+        &Context {
+            overrides: overrides.as_ref(),
+            now: now.as_ref(),
+            request: request.as_ref(),
+        },
+    )?;
     check(x, &d)
 }
 

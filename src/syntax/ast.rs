@@ -215,6 +215,8 @@ pub enum PolicyItem {
     Setting(Setting),
     Param(ParamDecl),
     Subject(SubjectDecl),
+    /// `request r: AdmissionRequest`: the admission request, beside the subject.
+    Request(SubjectDecl),
     Let(LetBinding),
     Clause(Clause),
 }
@@ -332,6 +334,8 @@ pub struct Expectation {
     pub message: Option<StringLit>,
     /// `at T`: the time `now()` reads while the policy decides.
     pub at: Option<Expr>,
+    /// `with request R`: the admission request the policy reads while it decides.
+    pub request: Option<Box<Expr>>,
     pub span: Span,
 }
 

@@ -26,6 +26,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_test
             | Rule::kw_param
             | Rule::kw_subject
+            | Rule::kw_request
             | Rule::kw_let
             | Rule::kw_deny
             | Rule::kw_warn
@@ -570,6 +571,12 @@ impl Converter {
                 let ty = self.type_expr(parts.next().expect("subject type"))?;
                 PolicyItem::Subject(SubjectDecl { name, ty, span })
             }
+            Rule::request_item => {
+                let mut parts = children(pair);
+                let name = self.ident(parts.next().expect("request name"));
+                let ty = self.type_expr(parts.next().expect("request type"))?;
+                PolicyItem::Request(SubjectDecl { name, ty, span })
+            }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
             _ => PolicyItem::Clause(self.clause(pair)?),
         })
@@ -671,6 +678,7 @@ impl Converter {
         let mut call = None;
         let mut message = None;
         let mut at = None;
+        let mut request = None;
         for p in children(pair) {
             match p.as_rule() {
                 Rule::expect_kind => {
@@ -678,6 +686,7 @@ impl Converter {
                 }
                 Rule::policy_call => call = Some(p),
                 Rule::expect_at => at = Some(self.expr(children(p).next().expect("time"))?),
+                Rule::expect_request => request = Some(Box::new(self.expr(children(p).next().expect("request"))?)),
                 _ => message = Some(self.string(p)?),
             }
         }
@@ -699,6 +708,7 @@ impl Converter {
             args,
             message,
             at,
+            request,
             span,
         })
     }

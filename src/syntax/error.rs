@@ -311,6 +311,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_type | kw_enum | kw_resource | kw_fn | kw_policy | kw_enforce | kw_test => "a declaration",
         kw_param => "`param`",
         kw_subject => "`subject`",
+        kw_request | request_item => "`request`",
+        expect_request => "`with request`",
         kw_let => "`let`",
         kw_deny => "`deny`",
         kw_warn => "`warn`",

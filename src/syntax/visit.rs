@@ -153,7 +153,8 @@ macro_rules! visitor {
                         v.visit_expr(default);
                         v.visit_span(span);
                     }
-                    PolicyItem::Subject(SubjectDecl { name, ty, span }) => {
+                    PolicyItem::Subject(SubjectDecl { name, ty, span })
+                    | PolicyItem::Request(SubjectDecl { name, ty, span }) => {
                         v.visit_binding(name);
                         v.visit_type_expr(ty);
                         v.visit_span(span);
@@ -266,11 +267,14 @@ macro_rules! visitor {
             }
 
             pub fn expectation<'a, V: $Visit<'a> + ?Sized>(v: &mut V, x: &'a $($mut_)? Expectation) {
-                let Expectation { kind: _, policy, subject, args, message, at, span } = x;
+                let Expectation { kind: _, policy, subject, args, message, at, request, span } = x;
                 v.visit_policy_ref(policy);
                 v.visit_expr(subject);
                 if let Some(at) = at {
                     v.visit_expr(at);
+                }
+                if let Some(request) = request {
+                    v.visit_expr(request);
                 }
                 for NamedArg { name, value } in args {
                     v.visit_ident(name);

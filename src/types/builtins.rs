@@ -157,7 +157,7 @@ impl Checker<'_> {
                 );
                 (vec![t], Ty::Int)
             }
-            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains | Builtin::Matches => {
+            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains | Builtin::Matches | Builtin::Glob => {
                 let a = self.expect_type(
                     env,
                     &args[0],
@@ -302,20 +302,10 @@ impl Checker<'_> {
 
     /// The pattern of `matches` is a constant string, checked at compile time: a pattern from a
     /// document or a parameter could be invalid at run time and silently disable the clause.
+    /// A pattern written as a string literal is checked now; one computed (a parameter, a field)
+    /// is checked where it is used, as an evaluation failure.
     fn check_literal_pattern(&mut self, arg: &Expr) {
         let ExprKind::String(s) = &arg.kind else {
-            self.error(
-                Diagnostic::error(
-                    Code::PatternNotConstant,
-                    arg.span,
-                    "the pattern of `matches` must be a constant string",
-                )
-                .with_label("not a string literal")
-                .with_help(
-                    "patterns are checked when the policy compiles; to let operators configure the match, \
-                     compare with `startswith`, `endswith`, `contains` or `in` against a parameter",
-                ),
-            );
             return;
         };
         if let Some(d) = literal_pattern(s).err() {

@@ -128,6 +128,58 @@ impl Checker<'_> {
                 ));
             }
         }
+        let subject_ty = subject.map(|(l, _)| env.local(l).ty.clone());
+        let mut request: Option<(LocalId, crate::span::Span)> = None;
+        for item in &p.items {
+            let PolicyItem::Request(req) = item else { continue };
+            let ty = self.resolve_type(file.file, &req.ty);
+            if let Some((_, first)) = request {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        req.span,
+                        format!("policy `{}` declares the request twice", p.name.name),
+                    )
+                    .with_label("second request")
+                    .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            if env.lookup(&req.name.name).is_some() {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        req.name.span,
+                        format!("`{}` is declared twice in this policy", req.name.name),
+                    )
+                    .with_label("declared again here"),
+                );
+                continue;
+            }
+            let ty = match ty {
+                Ty::Unknown => Ty::Unknown,
+                ty if self.program.is_admission_request(&ty) => {
+                    self.request_type(subject_ty.clone().unwrap_or(Ty::Unknown))
+                }
+                other => {
+                    let shown = self.display(&other);
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            req.ty.span,
+                            format!("a request must be a `std.k8s.AdmissionRequest`, not `{shown}`"),
+                        )
+                        .with_label("not the admission request")
+                        .with_help("write `request r: AdmissionRequest`, with `import std.k8s.{AdmissionRequest}`"),
+                    );
+                    Ty::Unknown
+                }
+            };
+            request = Some((
+                env.bind(&req.name.name, ty, LocalKind::Request, req.name.span),
+                req.span,
+            ));
+        }
         if subject.is_none() {
             self.error(
                 Diagnostic::error(
@@ -221,11 +273,44 @@ impl Checker<'_> {
             owner,
             params,
             subject: subject.map(|(l, _)| l),
+            request: request.map(|(l, _)| l),
             lets: Vec::new(),
             clauses: Vec::new(),
             locals: env.locals,
             span: p.name.span,
         };
+    }
+
+    /// `std.k8s.AdmissionRequest` with an `oldObject` of the subject's type: one record type per
+    /// subject type, declared where the standard library declares the request.
+    pub(crate) fn request_type(&mut self, subject: Ty) -> Ty {
+        if let Some(id) = self.request_types.get(&subject) {
+            return Ty::Record(*id);
+        }
+        let Some(base) = self
+            .program
+            .types
+            .iter()
+            .find(|t| t.name == "AdmissionRequest" && self.program.modules[t.module.index()].name == "std.k8s")
+            .cloned()
+        else {
+            return Ty::Unknown;
+        };
+        let mut def = base;
+        def.fields.push(FieldDef {
+            name: "oldObject".to_string(),
+            ty: subject.clone(),
+            optional: true,
+            constraints: Vec::new(),
+            doc: Some(
+                "The object before the change, on an UPDATE (absent otherwise), of the subject's type.".to_string(),
+            ),
+            span: def.span,
+        });
+        let id = TypeId(self.program.types.len() as u32);
+        self.program.types.push(def);
+        self.request_types.insert(subject, id);
+        Ty::Record(id)
     }
 
     pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) {

@@ -525,6 +525,50 @@ impl Checker<'_> {
         let at =
             x.at.as_ref()
                 .map(|t| self.expect_type(env, t, &Ty::Timestamp, Code::TypeMismatch, "the time after `at`"));
+        let request_ty = self.program.policies[policy_id.index()].request_ty().cloned();
+        let request = x.request.as_ref().map(|r| match &request_ty {
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::BadExpectation,
+                        r.span,
+                        format!("policy `{}` does not read the admission request", policy.name),
+                    )
+                    .with_label("a request no policy clause reads")
+                    .with_secondary(policy.span, "policy declared here")
+                    .with_help("declare `request r: AdmissionRequest` in the policy, or remove `with request`"),
+                );
+                env.untyped_records = true;
+                let t = self.expr(env, r, None);
+                env.untyped_records = false;
+                t
+            }
+            // A malformed request may be written as a plain literal, as a malformed subject.
+            Some(_) if x.kind == ExpectKind::Rejected && matches!(&r.kind, ExprKind::Record { ty: None, .. }) => {
+                env.untyped_records = true;
+                let t = self.expr(env, r, None);
+                env.untyped_records = false;
+                t
+            }
+            Some(ty) => {
+                // `AdmissionRequest { ... }` written apart from the policy has no `oldObject`:
+                // it stands for the policy's request all the same.
+                let t = self.expr(env, r, Some(ty));
+                if !self.program.is_admission_request(&t.ty) && !Self::assignable(&t.ty, ty) {
+                    let (want, got) = (self.display(ty), self.display(&t.ty));
+                    let code = if t.ty == Ty::Untyped {
+                        Code::UntypedRecord
+                    } else {
+                        Code::BadExpectation
+                    };
+                    self.error(
+                        Diagnostic::error(code, r.span, format!("the request must be `{want}`, found `{got}`"))
+                            .with_label(format!("expected `{want}`")),
+                    );
+                }
+                t
+            }
+        });
         Some(TExpectation {
             kind: x.kind,
             policy: policy_id,
@@ -532,6 +576,7 @@ impl Checker<'_> {
             args,
             message,
             at,
+            request,
             span: x.span,
         })
     }

@@ -11,6 +11,10 @@ bundle's ``deny`` for that document (its ``warn`` for the template of a policy's
 annotated ``govc.dev/reports: warn``), evaluated by the same OPA engine on ``OUT/bundle`` with the
 same parameters (in the bundle: data at ``govc.overrides.<policy package>``).
 
+A case's ``request`` (the admission request a policy with ``request r`` reads) is the review's,
+over the defaults above; the bundle is given the same review without its object at
+``govc.request``, so both decide on the same request.
+
 Each document is judged
 
 * on CREATE and on UPDATE, with the Constraint's ``spec.parameters`` (the policy's defaults, as
@@ -82,19 +86,21 @@ class Bundle:
             raise UsageError(str(exc)) from None
         self.engines = {}
 
-    def engine(self, policy, overrides):
-        key = (policy, json.dumps(overrides, sort_keys=True))
+    def engine(self, policy, overrides, request=None):
+        key = (policy, json.dumps(overrides, sort_keys=True), json.dumps(request, sort_keys=True))
         if key not in self.engines:
             extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
+            if request is not None:
+                extra.append(("govc.request", request))
             try:
                 self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
             except opa_bundle.BundleError as exc:
                 raise UsageError(str(exc)) from None
         return self.engines[key]
 
-    def deny(self, policy, document, overrides, rule="deny"):
+    def deny(self, policy, document, overrides, rule="deny", request=None):
         try:
-            value = self.engine(policy, overrides).eval_document(f"{policy}.{rule}", document)
+            value = self.engine(policy, overrides, request).eval_document(f"{policy}.{rule}", document)
         except OpaUndefinedError:
             return set()
         return set(value)
@@ -119,6 +125,8 @@ class Template:
         else:
             rego, libs = target["rego"], target.get("libs", [])
         self.package = next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
+        # A policy with `request r` reads `input.review` as its admission request.
+        self.reads_request = "_admission" in rego
         self.engine = OpaEngine()
         for name, source in [("template.rego", rego)] + [(f"lib_{i}.rego", l) for i, l in enumerate(libs)]:
             try:
@@ -173,27 +181,33 @@ def group_version_kind(document):
     return group, version, kind
 
 
-def admission_input(document, gvk, operation, parameters):
+def admission_input(document, gvk, operation, parameters, request=None):
     metadata = document.get("metadata") if isinstance(document, dict) else None
     metadata = metadata if isinstance(metadata, dict) else {}
-    return {
-        "review": {
-            "uid": "00000000-0000-0000-0000-000000000000",
-            "kind": {"group": gvk[0], "version": gvk[1], "kind": gvk[2]},
-            "name": metadata.get("name"),
-            "namespace": metadata.get("namespace"),
-            "operation": operation,
-            "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
-            "object": document,
-        },
-        "parameters": parameters,
+    review = {
+        "uid": "00000000-0000-0000-0000-000000000000",
+        "kind": {"group": gvk[0], "version": gvk[1], "kind": gvk[2]},
+        "name": metadata.get("name"),
+        "namespace": metadata.get("namespace"),
+        "operation": operation,
+        "userInfo": {"username": "conformance@acme.com", "groups": ["system:authenticated"]},
     }
+    # The case's own request (`request` of a conformance case) wins over the defaults above.
+    review.update(request or {})
+    review["object"] = document
+    return {"review": review, "parameters": parameters}
 
 
-def compare(template, bundle, document, overrides, expect_deny):
+def bundle_request(review_input):
+    """The admission request the bundle reads at ``govc.request``: Gatekeeper's review without
+    the object, which the bundle takes as its input."""
+    return {k: v for k, v in review_input["review"].items() if k != "object"}
+
+
+def compare(template, bundle, document, overrides, expect_deny, request=None):
     problems = []
     # The bundle's messages that the template reports as violations: its deny, or its warn.
-    deny = bundle.deny(template.policy, document, overrides, template.reports)
+    deny = bundle.deny(template.policy, document, overrides, template.reports, request)
     if expect_deny is not None and set(expect_deny) != deny:
         problems.append(f"the bundle's {template.reports} is {sorted(deny)}, the case expects {sorted(expect_deny)}")
     # A malformed document may not say what it is; Gatekeeper would still know its kind.
@@ -201,8 +215,13 @@ def compare(template, bundle, document, overrides, expect_deny):
     with_defaults = dict(template.parameters, **(overrides or {}))
     without_defaults = dict(overrides or {})
     for how, parameters in (("with the Constraint's parameters", with_defaults), ("with no parameters", without_defaults)):
-        for operation in OPERATIONS:
-            got = template.violations(admission_input(document, gvk, operation, parameters))
+        operations = [request["operation"]] if isinstance(request, dict) and "operation" in request else OPERATIONS
+        for operation in operations:
+            review = admission_input(document, gvk, operation, parameters, request)
+            got = template.violations(review)
+            if template.reads_request:
+                # The same request in the bundle: what it decides on this review.
+                deny = bundle.deny(template.policy, document, overrides, template.reports, bundle_request(review))
             if got != deny:
                 problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's {template.reports} {sorted(deny)}")
     deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults))
@@ -232,17 +251,20 @@ def main(argv=None):
                 # overrides of another shape have no admission counterpart.
                 overrides = case.get("overrides")
                 for template in by_policy.get(case["policy"], []):
-                    if overrides is None or isinstance(overrides, dict):
+                    # Gatekeeper's review is always an object: a request of another shape has
+                    # no admission counterpart either.
+                    request = case.get("request")
+                    if (overrides is None or isinstance(overrides, dict)) and (request is None or isinstance(request, dict)):
                         expect = case.get("expect", {}).get(template.reports)
                         name = case["name"] + (f" ({template.reports})" if template.reports != "deny" else "")
-                        comparisons.append((name, template, case["input"], overrides, expect))
+                        comparisons.append((name, template, case["input"], overrides, expect, request))
         for directory in args.documents:
             for path in yaml_files(directory):
                 document = load_yaml(path)
                 gvk = group_version_kind(document)
                 for template in templates:
                     if gvk and (gvk[0], gvk[2]) in template.matches:
-                        comparisons.append((f"{path} under {template.policy}", template, document, None, None))
+                        comparisons.append((f"{path} under {template.policy}", template, document, None, None, None))
     except (UsageError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -250,8 +272,8 @@ def main(argv=None):
         print("error: nothing to compare: no case or document matches a template", file=sys.stderr)
         return EXIT_USAGE
     passed = failed = 0
-    for name, template, document, overrides, expect in comparisons:
-        problems = compare(template, bundle, document, overrides, expect)
+    for name, template, document, overrides, expect, request in comparisons:
+        problems = compare(template, bundle, document, overrides, expect, request)
         if problems:
             failed += 1
             print(f"FAIL {name}")

@@ -6,7 +6,7 @@ rename governance/models.gov allowed_gap
 rename governance/shared.gov approver
   <|>approved_by?: string
 
-rename governance/access.gov request
+rename governance/access.gov ask
   subject <|>r: AccessRequest
 
 # Names of the standard library and built-ins stay as they are.

@@ -16,14 +16,15 @@ Usage:
     python tests/opa/conformance.py --bundle OUT/bundle --opa-test
 
 A cases file is JSON: ``{"project": DIR, "cases": [CASE, ...]}`` where a CASE is
-``{"name", "policy": "<rego package>", "input", "overrides"?: {param: value}, "now"?: TIMESTAMP,
+``{"name", "policy": "<rego package>", "input", "overrides"?: {param: value}, "now"?: TIMESTAMP, "request"?: OBJECT,
 "expect": {"deny": [...], "warn": [...], "allow"?: bool}}``. ``deny`` and ``warn`` are compared as
 sets, exactly (an undefined set counts as empty; a missing key in ``expect`` means "empty").
 ``allow`` is compared only when given, and must then be a defined boolean. The messages of
 ``violation`` must be exactly the ``deny`` set, and every violation must carry ``policy`` and
 ``severity``. Overrides are added as data at ``govc.overrides.<policy>``, in an engine of their
 own (OPA deep-merges data, so two override sets never share an engine). ``now`` fixes the current
-time (what ``now()`` reads) at ``govc.now``, the same way.
+time (what ``now()`` reads) at ``govc.now``, the same way; ``request`` gives the admission request
+(what ``request r`` reads) at ``govc.request``.
 
 Prints one line per case or test (``ok NAME`` / ``FAIL NAME`` with the difference), then
 ``N passed, N failed``. Exit status: 0 when everything passed, 1 on any failure (a bundle that
@@ -201,10 +202,11 @@ def run_cases(bundle, case_files):
         for case in load_cases(path):
             overrides = case.get("overrides") or {}
             now = case.get("now")
-            if not overrides and now is None:
+            request = case.get("request")
+            if not overrides and now is None and request is None:
                 engine = base
             else:
-                key = json.dumps([case["policy"], overrides, now], sort_keys=True)
+                key = json.dumps([case["policy"], overrides, now, request], sort_keys=True)
                 if key != last_key:
                     if last_engine is not None:
                         last_engine.close()
@@ -213,6 +215,8 @@ def run_cases(bundle, case_files):
                         extra.append((f"govc.overrides.{case['policy']}", overrides))
                     if now is not None:
                         extra.append(("govc.now", now))
+                    if request is not None:
+                        extra.append(("govc.request", request))
                     last_engine = opa_bundle.load(*bundle, extra=extra)
                     last_key = key
                 engine = last_engine

@@ -6,7 +6,7 @@ endif
 
 syntax keyword govDeclaration type enum resource fn policy enforce test
 syntax keyword govInclude package import
-syntax keyword govStatement param let subject
+syntax keyword govStatement param let subject request
 syntax keyword govClause deny warn allow
 syntax keyword govKeyword when some expect with
 syntax keyword govExpectation denied warned passes allowed rejected
@@ -15,7 +15,7 @@ syntax keyword govBoolean true false
 syntax keyword govType string int float bool timestamp
 syntax keyword govConstant low medium high critical namespaced cluster dryrun
 " A match, not a keyword list: `contains` cannot be a syntax keyword.
-syntax match govBuiltin "\v<(count|sum|min|max|lower|upper|startswith|endswith|contains|matches|days_since)>\ze\s*\("
+syntax match govBuiltin "\v<(count|sum|min|max|lower|upper|startswith|endswith|contains|matches|glob|days_since)>\ze\s*\("
 syntax match govNumber "\v<-?\d+(\.\d+)?([eE][+-]?\d+)?>"
 syntax match govConstraint "@\h\w*"
 syntax match govTypeName "\v<\u\w*>"

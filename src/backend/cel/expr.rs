@@ -144,6 +144,9 @@ pub const COST_LIMIT: u64 = 1_000_000;
 /// the object with this pod as its `pod` field, which CEL reads from this variable.
 pub const POD_VIEW: &str = "variables._pod";
 
+/// The object before an UPDATE, which the bundle reads as the request's `oldObject`.
+pub const OLD_OBJECT: &str = "oldObject";
+
 /// A local variable in scope: what it stands for in CEL and its schema.
 struct Local {
     var: Var,
@@ -255,6 +258,7 @@ impl<'a> Translator<'a> {
             Expr::String(_) | Expr::Format(_) | Expr::TimeText(_) => Some(Schema::String { pattern: None }),
             Expr::Instant(_) => None,
             Expr::Subject => Some(self.policy.subject.clone()),
+            Expr::Request => self.policy.request.clone(),
             Expr::Param(name) => self
                 .policy
                 .params
@@ -349,6 +353,8 @@ impl<'a> Translator<'a> {
                 ))
             }
             Expr::Subject => "object".into(),
+            // The API server's `request` (its `oldObject` is a variable of its own, see `held`).
+            Expr::Request => "request".into(),
             Expr::Param(name) => format!("variables.{}", user_name(name)),
             Expr::Let(v) => format!("variables.{}", user_name(&v.0)),
             Expr::Local(v) => {
@@ -553,7 +559,12 @@ impl<'a> Translator<'a> {
     /// The variable holding the field `name` of `target` where the document is a view: the
     /// `pod` of a policy on `std.k8s.Workload` (see [`POD_VIEW`]).
     fn held(&self, target: &Expr, name: &str) -> Option<&'static str> {
-        (matches!(target, Expr::Subject) && self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW)
+        match target {
+            Expr::Subject => (self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW),
+            // The API server binds the object before an UPDATE as `oldObject`, null otherwise.
+            Expr::Request => (name == "oldObject").then_some(OLD_OBJECT),
+            _ => None,
+        }
     }
 
     /// A path as CEL selects it, with no number conversion (for `has`).
@@ -644,6 +655,12 @@ impl<'a> Translator<'a> {
             // The pattern is a constant RE2 pattern in the form OPA reads it; CEL's `matches` is
             // RE2 too, and like OPA's `regex.match` it searches (unanchored).
             Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(nth(1)?)?),
+            Builtin::Glob => {
+                return Err(untranslatable(
+                    "`glob`",
+                    "CEL has no wildcard matching; write `startsWith`/`endsWith` or `matches` with a constant pattern",
+                ))
+            }
             Builtin::Min | Builtin::Max => {
                 let list = arg(self, 0)?;
                 let f = if builtin == Builtin::Min { "min" } else { "max" };

@@ -177,6 +177,7 @@ pub fn rego_target(form: RegoForm) -> Target {
 fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
     Target {
         document: "input.review.object".to_string(),
+        request: "input.review".to_string(),
         fn_prefix: vec!["lib".to_string()],
         params: ParamSource::Gatekeeper,
         imports: match form {

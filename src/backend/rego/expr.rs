@@ -337,6 +337,7 @@ impl<'t> Emitter<'t> {
             Expr::String(s) => Term::value(string_literal(s)),
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
+            Expr::Request => Term::reference("_admission".to_string()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
@@ -514,6 +515,7 @@ impl<'t> Emitter<'t> {
             Builtin::EndsWith => format!("endswith({}, {})", arg(0), arg(1)),
             Builtin::Contains => format!("contains({}, {})", arg(0), arg(1)),
             Builtin::Matches => format!("regex.match({}, {})", arg(1), arg(0)),
+            Builtin::Glob => format!("{}({}, {})", self.runtime(runtime::GLOB_MATCH), arg(0), arg(1)),
             Builtin::DaysSince => format!(
                 "floor((time.parse_rfc3339_ns({}) - time.parse_rfc3339_ns({})) / {NS_PER_DAY})",
                 self.runtime(runtime::NOW),
@@ -663,6 +665,14 @@ impl<'t> Emitter<'t> {
                     tests
                 }
                 (Failure::OutOfRange { .. }, _) => vec![self.out_of_range_test(p)],
+                (Failure::InvalidPattern, Expr::Builtin { args, .. }) => {
+                    let pattern = args.get(1).map(|a| self.term(a).text).unwrap_or_default();
+                    let var = self.fresh("v");
+                    vec![vec![
+                        format!("{var} := {pattern}"),
+                        format!("not {}({var})", self.runtime(runtime::PORTABLE_PATTERN)),
+                    ]]
+                }
                 (Failure::NotAQuantity, Expr::Builtin { args, .. }) => {
                     let text = args.first().map(|a| self.term(a).text).unwrap_or_default();
                     let var = self.fresh("v");

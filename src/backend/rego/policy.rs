@@ -55,6 +55,9 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_malformed");
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
+    if let Some(request) = &policy.request {
+        out.push_str(&admission(policy, request, target));
+    }
     if !policy.params.is_empty() {
         out.push_str(&override_checks(policy));
         for p in &policy.params {
@@ -160,48 +163,113 @@ fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
         "The document being judged: the object, with the pod it makes as `pod` (its pod template,\n\
          or a Pod's own metadata and spec); `null` when there is none.",
     );
-    out.push_str(&format!("_object := {}\n", target.document));
-    let kinds: Vec<String> = makers.iter().map(|m| string_literal(&m.kind)).collect();
-    let kinds = format!("{{{}}}", kinds.join(", "));
-    // One rule per path, for the kinds that keep their pod there.
-    let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
-    for m in makers {
-        match paths.iter_mut().find(|(p, _)| *p == m.path.as_slice()) {
-            Some((_, ks)) => ks.push(&m.kind),
-            None => paths.push((&m.path, vec![&m.kind])),
+    let view = View {
+        object: "_object",
+        pod: "_pod",
+        document: "_document",
+        malformed: format!("malformed {}: kind", policy.subject_type),
+    };
+    out.push_str(&view.rules(makers, &target.document));
+    out
+}
+
+/// The names of the rules that build a workload's view, and how its wrong kind is reported.
+struct View {
+    object: &'static str,
+    pod: &'static str,
+    document: &'static str,
+    malformed: String,
+}
+
+impl View {
+    /// `document`: the object at `source`, with the pod it makes as `pod`; `null` when there is
+    /// none.
+    fn rules(&self, makers: &[PodMaker], source: &str) -> String {
+        let View {
+            object, pod, document, ..
+        } = self;
+        let mut out = format!("{object} := {source}\n");
+        let kinds: Vec<String> = makers.iter().map(|m| string_literal(&m.kind)).collect();
+        let kinds = format!("{{{}}}", kinds.join(", "));
+        // One rule per path, for the kinds that keep their pod there.
+        let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
+        for m in makers {
+            match paths.iter_mut().find(|(p, _)| *p == m.path.as_slice()) {
+                Some((_, ks)) => ks.push(&m.kind),
+                None => paths.push((&m.path, vec![&m.kind])),
+            }
         }
+        for (path, ks) in paths {
+            let value = if path.is_empty() {
+                format!(r#"object.filter({object}, ["metadata", "spec"])"#)
+            } else {
+                let segs: Vec<String> = path.iter().map(|s| string_literal(s)).collect();
+                format!("object.get({object}, [{}], null)", segs.join(", "))
+            };
+            let test = match ks.as_slice() {
+                [one] => format!("{object}.kind == {}", string_literal(one)),
+                many => format!(
+                    "{object}.kind in {{{}}}",
+                    many.iter().map(|k| string_literal(k)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            out.push_str(&format!("\n{pod} := {value} if {test}\n"));
+        }
+        out.push_str(&format!(
+            "\ndefault {document} := null\n\n\
+             {document} := object.union({object}, {{\"pod\": {pod}}}) if {{\n\tis_object({object})\n\t{object}.kind in {kinds}\n}}\n\n\
+             {document} := {object} if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n}}\n\n\
+             {document} := {object} if not is_object({object})\n"
+        ));
+        let listed: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
+        out.push_str(&format!(
+            "\n_malformed contains msg if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n\tmsg := {}\n}}\n",
+            string_literal(&format!("{}: must be one of {}", self.malformed, listed.join(", ")))
+        ));
+        out
     }
-    for (path, ks) in paths {
-        let value = if path.is_empty() {
-            r#"object.filter(_object, ["metadata", "spec"])"#.to_string()
-        } else {
-            let segs: Vec<String> = path.iter().map(|s| string_literal(s)).collect();
-            format!("object.get(_object, [{}], null)", segs.join(", "))
-        };
-        let test = match ks.as_slice() {
-            [one] => format!("_object.kind == {}", string_literal(one)),
-            many => format!(
-                "_object.kind in {{{}}}",
-                many.iter().map(|k| string_literal(k)).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        out.push_str(&format!("\n_pod := {value} if {test}\n"));
+}
+
+/// The admission request of a policy that reads it, as `_admission`: an object (`{}` where there
+/// is none: in the bundle unless `data.govc.request` gives one), with the fields the policy
+/// reads checked, and for a workload policy its `oldObject` seen through the pod it makes.
+fn admission(policy: &Policy, schema: &Schema, target: &Target) -> String {
+    let mut out = String::new();
+    section(
+        &mut out,
+        "The admission request: `{}` where there is none. Fail closed: a request whose fields the\n\
+         policy reads are malformed is denied.",
+    );
+    let reads_old = matches!(schema, Schema::Object { fields, .. } if fields.iter().any(|f| f.name == "oldObject"));
+    match &policy.pod_view {
+        Some(makers) if reads_old => {
+            out.push_str(&format!(
+                "default _admission_sent := {{}}\n\n_admission_sent := {}\n\n",
+                target.request
+            ));
+            let view = View {
+                object: "_old_object",
+                pod: "_old_pod",
+                document: "_old_document",
+                malformed: "malformed request: oldObject.kind".to_string(),
+            };
+            out.push_str(&view.rules(makers, r#"object.get(_admission_sent, "oldObject", null)"#));
+            out.push_str(
+                "\n_admission := object.union(_admission_sent, {\"oldObject\": _old_document}) if {\n\
+                 \tis_object(_admission_sent)\n\t_old_document != null\n}\n\n\
+                 _admission := _admission_sent if {\n\tis_object(_admission_sent)\n\t_old_document == null\n}\n\n\
+                 _admission := _admission_sent if not is_object(_admission_sent)\n",
+            );
+        }
+        _ => out.push_str(&format!(
+            "default _admission := {{}}\n\n_admission := {}\n",
+            target.request
+        )),
     }
-    out.push_str(&format!(
-        "\ndefault _document := null\n\n\
-         _document := object.union(_object, {{\"pod\": _pod}}) if {{\n\tis_object(_object)\n\t_object.kind in {kinds}\n}}\n\n\
-         _document := _object if {{\n\tis_object(_object)\n\tnot object.get(_object, \"kind\", null) in {kinds}\n}}\n\n\
-         _document := _object if not is_object(_object)\n"
-    ));
-    let listed: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
-    out.push_str(&format!(
-        "\n_malformed contains msg if {{\n\tis_object(_object)\n\tnot object.get(_object, \"kind\", null) in {kinds}\n\tmsg := {}\n}}\n",
-        string_literal(&format!(
-            "malformed {}: kind: must be one of {}",
-            policy.subject_type,
-            listed.join(", ")
-        ))
-    ));
+    let mut checks = SchemaChecks::new("malformed request: ", "_malformed");
+    checks.document(schema, "_admission");
+    out.push('\n');
+    out.push_str(&checks.into_rules().join("\n"));
     out
 }
 

@@ -32,6 +32,15 @@
 //!   `time.format`, whose layouts they implement apart (Go's and chrono's).
 //! - Lists as sets (`union`, `intersection`, `difference`, `subset`): through Rego sets, whose
 //!   elements both engines iterate in sorted order, so the resulting lists are the same.
+//! - `glob_match`: a wildcard pattern (`*`, `?`, `\` escapes) as a regular expression. The
+//!   engines' `glob.match` differ: regorus (the `globset` crate) reads `?` as one byte and `[^a]`
+//!   as a negation, OPA (gobwas/glob) as one character and a class of `^` and `a`.
+//! - `portable_pattern`: whether a pattern computed at run time (`matches(s, param)`) is valid
+//!   RE2 that both engines read alike (OPA: Go's `regexp`; regorus: Rust's `regex`): escapes
+//!   only before punctuation (`\d`, `\b`, `\pL`, `\Q`, `\<` mean different things or nothing in
+//!   one of them), no flags but `i m s U`, no nested class or class operation (`[a[]`, `&&`,
+//!   `--`, `~~`), braces only as counts up to 999. Literal patterns are made portable at compile
+//!   time instead ([`crate::types::canonical_pattern`]).
 //! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::ir::quantity`]);
 //!   OPA's `units.parse` reads other suffixes (`K`, `ki`) and refuses `n` and `u`. Undefined on
 //!   malformed text, which `is_quantity` tells (the policy reports it as an evaluation failure).
@@ -75,6 +84,8 @@ pub const SET_DIFFERENCE: &str = "set_difference";
 pub const IS_SUBSET: &str = "is_subset";
 pub const QUANTITY: &str = "quantity";
 pub const IS_QUANTITY: &str = "is_quantity";
+pub const GLOB_MATCH: &str = "glob_match";
+pub const PORTABLE_PATTERN: &str = "portable_pattern";
 
 /// The library's package for a target (`govc.runtime`; `lib.govc.runtime` in Gatekeeper).
 pub fn package(target: &Target) -> PackagePath {
@@ -381,6 +392,43 @@ _quantity_signed(sign, x) := x if sign != "-"
 _binary_suffix := {binary}
 
 _decimal_suffix := {decimal}
+
+# Whether all of `s` matches the wildcard pattern `p`: `*` any run of characters (`/` and `.`
+# included), `?` one character, `\` before a character makes it literal, everything else is
+# itself. Written as a regular expression: the engines' glob.match read patterns apart.
+glob_match(p, s) := regex.match(_glob_regex(p), s)
+
+_glob_regex(p) := concat("", ["(?s)^", concat("", [_glob_token(t) | some t in regex.find_n(`(?s)\\.|\\$|[*?]|[^\\*?]+`, p, -1)]), "$"])
+
+_glob_token("*") := ".*"
+
+_glob_token("?") := "."
+
+_glob_token("\\") := `\\`
+
+_glob_token(t) := _regex_quote(substring(t, 1, -1)) if {{
+	startswith(t, "\\")
+	count(t) == 2
+}}
+
+_glob_token(t) := _regex_quote(t) if {{
+	not t in {{"*", "?"}}
+	not startswith(t, "\\")
+}}
+
+_regex_quote(t) := regex.replace(t, `[\\.+*?()|\[\]{{}}^$]`, `\$0`)
+
+# Whether a pattern computed at run time is a regular expression both engines read alike: valid,
+# escapes only before the punctuation both read as itself, no flags but i, m, s and U, no nested
+# class or class operation, braces only as counts below 1000.
+portable_pattern(p) if {{
+	regex.is_valid(p)
+	every e in regex.find_n(`(?s)\\.`, p, -1) {{
+		regex.match(`^\\[\\.+*?()|\[\]{{}}^$#&~-]$`, e)
+	}}
+	rest := regex.replace(regex.replace(p, `(?s)\\.`, "_"), `\(\?(:|P<|[imsU]*(-[imsU]*)?[:)])|\{{[0-9]{{1,3}}(,[0-9]{{0,3}})?\}}`, "_")
+	not regex.match(`\(\?|[{{}}]|\[[^\]]*\[[^:]|&&|--|~~`, rest)
+}}
 
 # xs[i], or d when i is outside the list.
 list_get(xs, i, d) := xs[i] if {{

@@ -51,6 +51,9 @@ pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation) -> String {
     if let Some(at) = &x.at {
         stmt.push_str(&format!(" with {} as {}", runtime::CLOCK_DATA, em.term(at).text));
     }
+    if let Some(request) = &x.request {
+        stmt.push_str(&format!(" with {} as {}", super::REQUEST_DATA, em.term(request).text));
+    }
     stmt
 }
 
