@@ -107,7 +107,6 @@ fn constructs_without_a_faithful_translation_are_named() {
             "`days_since`",
         ),
         ("deny \"x\" when lower(t.spec.owner) == \"x\"", "`lower`"),
-        ("deny \"x\" when t.spec.n * 2 > 1", "`t.spec.n * 2`"),
         (
             "deny \"x\" when quantity(t.spec.owner) > t.spec.score",
             "a quantity compared with a number other than an int literal",

@@ -163,6 +163,22 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
         document = document.with_view("pod", expr::POD_VIEW);
     }
     checks.extend(document.document(&policy.subject, "object"));
+    if let Some(request) = &policy.request {
+        let reads_old =
+            matches!(request, crate::ir::Schema::Object { fields, .. } if fields.iter().any(|f| f.name == "oldObject"));
+        if reads_old && policy.pod_view.is_some() {
+            return Err(Refusal {
+                origin: Origin::Policy(policy.package.clone()),
+                problem: untranslatable(
+                    "`oldObject` of a workload",
+                    "the object before an UPDATE seen through the pod it makes is not translated to CEL yet",
+                ),
+            });
+        }
+        // The fields of the request the policy reads, checked as the bundle checks them.
+        let mut request_checks = SchemaChecks::new("malformed request: ").with_view("oldObject", expr::OLD_OBJECT);
+        checks.extend(request_checks.document(request, "request"));
+    }
     let mut deny = Vec::new();
     let mut conjunction = Vec::new();
     for (i, check) in checks.iter().enumerate() {

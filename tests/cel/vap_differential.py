@@ -7,8 +7,9 @@ cel`` or ``both``), every conformance case of that policy (``--cases``, tests/co
 is judged twice:
 
 * by the VAP, on Google's CEL runtime (PyPI ``cel-expr-python``, the C++ implementation), with the
-  variables the API server binds: ``object`` (the document), ``oldObject`` (null: a CREATE),
-  ``request`` (an AdmissionRequest of the document's kind and namespace), ``params`` (the
+  variables the API server binds: ``object`` (the document), ``request`` and ``oldObject`` (the
+  case's ``request`` and its ``oldObject``; without one, a CREATE of the document by a user, and
+  ``oldObject`` null), ``params`` (the
   default parameters object the bindings name, its ``spec`` under the case's overrides, as an
   operator's edit of it would be), ``namespaceObject`` and ``variables`` (the VAP's
   ``variables``, evaluated in order; one that fails to evaluate is absent, as it is an error only
@@ -16,7 +17,7 @@ is judged twice:
   false contributes its ``messageExpression``; a message that lists several bindings of a
   ``some`` clause joins them with ``"; "`` and is split back. The ``-warn`` VAP gives warnings.
 * by the bundle, on OPA (``opa-golib-python-bindings``): ``deny`` and ``warn`` with the same
-  overrides.
+  overrides and the same request as ``data.govc.request``.
 
 The deny sets and the warn sets must be equal. A CEL evaluation error is a failure.
 
@@ -331,8 +332,24 @@ def load_vaps(out):
     return by_policy, defaults
 
 
-def bindings_for(document, params_object, overrides):
-    """The variables the API server binds for a CREATE of `document`."""
+def admission_request(case):
+    """The admission request of a case: its ``request`` (the bundle's ``data.govc.request``, with
+    ``oldObject``), else a CREATE of the document by a user, which the bundle is given too (a VAP
+    always judges a request)."""
+    if "request" in case:
+        return case["request"]
+    document = case["input"]
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return {
+        "operation": "CREATE",
+        "namespace": namespace if isinstance(namespace, str) else "",
+        "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
+    }
+
+
+def bindings_for(document, params_object, overrides, request):
+    """The variables the API server binds for `request` (of `document`)."""
     params = None
     if params_object is not None:
         params = json.loads(json.dumps(params_object))
@@ -345,12 +362,8 @@ def bindings_for(document, params_object, overrides):
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     return {
         "object": document,
-        "oldObject": None,
-        "request": {
-            "operation": "CREATE",
-            "namespace": namespace if isinstance(namespace, str) else "",
-            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
-        },
+        "oldObject": request.get("oldObject") if isinstance(request, dict) else None,
+        "request": {k: v for k, v in request.items() if k != "oldObject"} if isinstance(request, dict) else request,
         "params": params,
         "namespaceObject": {"metadata": {"name": namespace}} if isinstance(namespace, str) else None,
     }
@@ -367,15 +380,16 @@ class Bundle:
             raise UsageError(str(exc)) from None
         self.engines = {}
 
-    def engine(self, policy, overrides):
-        key = (policy, json.dumps(overrides, sort_keys=True))
+    def engine(self, policy, overrides, request):
+        key = (policy, json.dumps(overrides, sort_keys=True), json.dumps(request, sort_keys=True))
         if key not in self.engines:
             extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
+            extra.append(("govc.request", request))
             self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
         return self.engines[key]
 
-    def decide(self, policy, document, overrides):
-        engine = self.engine(policy, overrides)
+    def decide(self, policy, document, overrides, request):
+        engine = self.engine(policy, overrides, request)
         out = {}
         for rule in ("deny", "warn"):
             try:
@@ -411,7 +425,8 @@ def main():
         if policy not in vaps:
             continue
         overrides = case.get("overrides")
-        bound = bindings_for(case["input"], defaults.get(policy), overrides)
+        request = admission_request(case)
+        bound = bindings_for(case["input"], defaults.get(policy), overrides, request)
         try:
             cel_decision = {kind: vap.messages(bound) for kind, vap in vaps[policy].items()}
         except RuntimeError as exc:
@@ -419,7 +434,7 @@ def main():
             print(f"FAIL {case['name']}: {exc}")
             continue
         cel_decision.setdefault("warn", set())
-        opa_decision = bundle.decide(policy, case["input"], overrides)
+        opa_decision = bundle.decide(policy, case["input"], overrides, request)
         opa_split = {k: split(v) for k, v in opa_decision.items()}
         if cel_decision == opa_split:
             passed += 1
@@ -449,7 +464,7 @@ def load_json(path):
 
 def bench(policy_vaps, bound, bundle, policy, case, n):
     """Median seconds of one decision on each engine."""
-    engine = bundle.engine(policy, case.get("overrides"))
+    engine = bundle.engine(policy, case.get("overrides"), admission_request(case))
     # The API server converts the request's objects once per request and evaluates every
     # expression in that activation: that is what is timed (the conversion included).
     variables = {kind: vap.variables_of(bound) for kind, vap in policy_vaps.items()}

@@ -121,6 +121,12 @@ impl Translator<'_> {
                     out.extend(self.failures(child)?);
                 }
                 for failure in &p.failures {
+                    // A pattern computed at run time: CEL's `matches` is RE2 as OPA's is, and an
+                    // invalid one is an error of the expression, which the binding's
+                    // `failurePolicy: Fail` turns into a refusal (not the bundle's message).
+                    if *failure == Failure::InvalidPattern {
+                        continue;
+                    }
                     let test = self.failure_test(p, *failure)?;
                     out.push(FailureTest {
                         test: unless(&out, &format!("({test})")),
@@ -203,7 +209,7 @@ impl Translator<'_> {
                 Ok(format!(
                     "!{}.matches({})",
                     self.operand(text)?,
-                    string_literal(crate::types::quantity::PATTERN)
+                    string_literal(crate::ir::quantity::PATTERN)
                 ))
             }
             _ => Err(unsupported()),
