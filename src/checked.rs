@@ -460,7 +460,15 @@ pub mod settings {
     /// A policy's metadata.
     pub const POLICY: &[&str] = &["title", "severity", "controls", "owner"];
     /// A `resource` declaration.
-    pub const RESOURCE: &[&str] = &["group", "version", "scope", "plural", "external", "pod_template", "columns"];
+    pub const RESOURCE: &[&str] = &[
+        "group",
+        "version",
+        "scope",
+        "plural",
+        "external",
+        "pod_template",
+        "columns",
+    ];
     /// `ci { ... }` in an `enforce`.
     pub const CI: &[&str] = &["files", "sarif"];
     /// `admission { ... }` in an `enforce`.

@@ -20,7 +20,8 @@ pub const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "p
 /// the items of policies and tests, and the words inside them. Outside those positions they are
 /// ordinary names (a field may be called `type`).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "package", "import", "param", "subject", "request", "let", "deny", "warn", "allow", "when", "expect", "with", "at", "on",
+    "package", "import", "param", "subject", "request", "let", "deny", "warn", "allow", "when", "expect", "with", "at",
+    "on",
 ];
 
 /// The words that start an item of a policy (besides its settings).
