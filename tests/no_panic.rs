@@ -184,6 +184,22 @@ fn unbalanced(text: &str) -> Option<String> {
                     }
                     continue;
                 }
+                // A raw string `r"..."` (no escape, no interpolation) ends at the next `"`.
+                b'"' if i > 0
+                    && bytes[i - 1] == b'r'
+                    && !(i > 1 && (bytes[i - 2].is_ascii_alphanumeric() || bytes[i - 2] == b'_')) =>
+                {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        if bytes[i] == b'\n' {
+                            return Some("a string that does not end on its line".into());
+                        }
+                        i += 1;
+                    }
+                    if i == bytes.len() {
+                        return Some("an unterminated string".into());
+                    }
+                }
                 b'"' => in_string = true,
                 b'{' | b'(' | b'[' => open.push(b),
                 b'}' | b')' | b']' => {
