@@ -223,8 +223,20 @@ fn govc_build_appends_each_revision_once_to_the_project_ledger() {
     assert_eq!(entries.len(), 2);
     assert_ne!(entries[0].revision, entries[1].revision);
     assert_eq!(entries[1].policies[0].controls, ["SOC 2 CC6.1", "SOC 2 CC6.3"]);
-    let written = ledger::parse(&std::fs::read(project.join("dist/audit/ledger.json")).expect("read")).expect("JSON");
+    let text = std::fs::read(project.join("dist/audit/ledger.json")).expect("read");
+    let written = ledger::parse(&text).expect("JSON");
     assert_eq!(written, entries[1..]);
+    // One JSON document (found by the `pipeline` fuzz target: two objects one after another were
+    // not JSON), and the objects one after another that earlier releases wrote still read.
+    serde_json::from_slice::<serde_json::Value>(&text).expect("ledger.json is one JSON document");
+    let two = ledger::entries_text(&[written[0].clone(), written[0].clone()]);
+    serde_json::from_str::<serde_json::Value>(&two).expect("a project with tests: one JSON document");
+    assert_eq!(ledger::parse(two.as_bytes()).expect("two entries").len(), 2);
+    let legacy: String = written
+        .iter()
+        .map(|e| serde_json::to_string_pretty(e).expect("JSON") + "\n")
+        .collect();
+    assert_eq!(ledger::parse(legacy.as_bytes()).expect("legacy"), written);
     std::fs::write(project.join("p.gov"), "package p\n").expect("write");
     build(&["--no-ledger"]);
     assert_eq!(ledger::read(&ledger::ledger_path(&project)).expect("a ledger").len(), 2);

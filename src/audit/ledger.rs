@@ -68,11 +68,6 @@ pub struct PolicySource {
 }
 
 impl LedgerEntry {
-    /// Pretty JSON, as in `OUT/audit/ledger.json`.
-    pub fn to_pretty_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("ledger entries always serialize") + "\n"
-    }
-
     /// One line of `ledger.jsonl`.
     pub fn to_line(&self) -> String {
         serde_json::to_string(self).expect("ledger entries always serialize") + "\n"
@@ -97,9 +92,10 @@ pub fn entries(declarations: &HashMap<String, PolicySource>, ir: &Ir, bundle: &B
     vec![tarball, directory]
 }
 
-/// All `entries` as the text of `OUT/audit/ledger.json` (JSON objects one after another).
+/// All `entries` as the text of `OUT/audit/ledger.json`: one JSON document, an array (a project
+/// with tests has two entries, one per form of its bundle).
 pub fn entries_text(entries: &[LedgerEntry]) -> String {
-    entries.iter().map(LedgerEntry::to_pretty_json).collect()
+    serde_json::to_string_pretty(entries).expect("ledger entries always serialize") + "\n"
 }
 
 /// The entry of the tarball bundle (the form a bundle server ships).
@@ -192,15 +188,18 @@ pub fn record(project: &Path, entry: &LedgerEntry) -> Result<bool, String> {
     Ok(true)
 }
 
-/// Reads a ledger file: JSON lines (`ledger.jsonl`) or one pretty-printed entry
-/// (`OUT/audit/ledger.json`).
+/// Reads a ledger file: JSON lines (`ledger.jsonl`) or the array of `OUT/audit/ledger.json`.
 pub fn read(path: &Path) -> Result<Vec<LedgerEntry>, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
-/// Parses ledger entries: a sequence of JSON objects.
+/// Parses ledger entries: a JSON array of them, or a sequence of JSON objects (JSON lines, and
+/// `OUT/audit/ledger.json` as releases before the array wrote it).
 pub fn parse(text: &[u8]) -> Result<Vec<LedgerEntry>, String> {
+    if text.trim_ascii_start().starts_with(b"[") {
+        return serde_json::from_slice(text).map_err(|e| format!("not a list of govc ledger entries: {e}"));
+    }
     serde_json::Deserializer::from_slice(text)
         .into_iter::<LedgerEntry>()
         .map(|e| e.map_err(|e| format!("not a govc ledger entry: {e}")))
