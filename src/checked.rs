@@ -907,14 +907,14 @@ pub struct TExpr {
     pub span: Span,
 }
 
-impl TExpr {
-    /// The expressions directly inside this one, interpolations of a string included: the one
-    /// place that knows the shape of each form, for every walk over checked expressions.
-    pub fn children(&self) -> Vec<&TExpr> {
-        match &self.kind {
+/// The children of a checked expression in order, written once for the shared (`iter`,
+/// `as_deref`) and the exclusive (`iter_mut`, `as_deref_mut`, `mut`) walk.
+macro_rules! texpr_children {
+    ($kind:expr, $iter:ident, $as_deref:ident $(, $mut:tt)?) => {
+        match $kind {
             TExprKind::String(s) => s
                 .parts
-                .iter()
+                .$iter()
                 .filter_map(|p| match p {
                     TStrPart::Interp(x) => Some(x),
                     TStrPart::Text(_) => None,
@@ -923,46 +923,7 @@ impl TExpr {
             TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
             TExprKind::Index { target, index } => vec![target, index],
             TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
-                args.iter().collect()
-            }
-            TExprKind::Unary { operand, .. } => vec![operand],
-            TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-            TExprKind::Quantified { collection, body, .. } => vec![collection, body],
-            TExprKind::If { cond, then, otherwise } => vec![cond, then, otherwise],
-            TExprKind::Comprehension {
-                element,
-                collection,
-                filter,
-                ..
-            } => std::iter::once(collection.as_ref())
-                .chain(filter.as_deref())
-                .chain([element.as_ref()])
-                .collect(),
-            TExprKind::Record { fields } => fields.iter().map(|(_, v)| v).collect(),
-            TExprKind::Int(_)
-            | TExprKind::Float(_)
-            | TExprKind::Bool(_)
-            | TExprKind::Local(_)
-            | TExprKind::Variant(..)
-            | TExprKind::Error => Vec::new(),
-        }
-    }
-
-    /// The same as [`TExpr::children`], to change them.
-    pub fn children_mut(&mut self) -> Vec<&mut TExpr> {
-        match &mut self.kind {
-            TExprKind::String(s) => s
-                .parts
-                .iter_mut()
-                .filter_map(|p| match p {
-                    TStrPart::Interp(x) => Some(x),
-                    TStrPart::Text(_) => None,
-                })
-                .collect(),
-            TExprKind::Field { target, .. } | TExprKind::Has(target) => vec![target],
-            TExprKind::Index { target, index } => vec![target, index],
-            TExprKind::Call { args, .. } | TExprKind::Builtin { args, .. } | TExprKind::List(args) => {
-                args.iter_mut().collect()
+                args.$iter().collect()
             }
             TExprKind::Unary { operand, .. } => vec![operand],
             TExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
@@ -974,18 +935,48 @@ impl TExpr {
                 filter,
                 ..
             } => {
-                let mut out: Vec<&mut TExpr> = vec![collection];
-                out.extend(filter.as_deref_mut());
+                let mut out: Vec<&$($mut)? TExpr> = vec![collection];
+                out.extend(filter.$as_deref());
                 out.push(element);
                 out
             }
-            TExprKind::Record { fields } => fields.iter_mut().map(|(_, v)| v).collect(),
+            TExprKind::Record { fields } => fields.$iter().map(|(_, v)| v).collect(),
             TExprKind::Int(_)
             | TExprKind::Float(_)
             | TExprKind::Bool(_)
             | TExprKind::Local(_)
             | TExprKind::Variant(..)
             | TExprKind::Error => Vec::new(),
+        }
+    };
+}
+
+impl TExpr {
+    /// The expressions directly inside this one, interpolations of a string included: the one
+    /// place that knows the shape of each form, for every walk over checked expressions.
+    pub fn children(&self) -> Vec<&TExpr> {
+        texpr_children!(&self.kind, iter, as_deref)
+    }
+
+    /// The same as [`TExpr::children`], to change them.
+    pub fn children_mut(&mut self) -> Vec<&mut TExpr> {
+        texpr_children!(&mut self.kind, iter_mut, as_deref_mut, mut)
+    }
+
+    /// Replaces every read of `local` in this expression by `with`; `at_read` gives the
+    /// replacement the span of the read (where the document is read), else it keeps its own (the
+    /// text of a failure message).
+    pub fn replace_local(&mut self, local: LocalId, with: &TExpr, at_read: bool) {
+        if matches!(self.kind, TExprKind::Local(l) if l == local) {
+            let span = self.span;
+            *self = with.clone();
+            if at_read {
+                self.span = span;
+            }
+            return;
+        }
+        for child in self.children_mut() {
+            child.replace_local(local, with, at_read);
         }
     }
 }

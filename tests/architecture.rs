@@ -178,3 +178,158 @@ fn back_ends_read_only_the_ir() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The module paths a text names through `crate::` and `super::` paths, relative to `module`
+/// (`["audit", "chain"]` for src/audit/chain.rs): `super::store::Store` there is
+/// `audit::store::Store`, `crate::{ir::Ir, span}` two paths. A `#[cfg(test)] mod tests` block sits
+/// one module below its file.
+fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
+    let code: String = text
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tests_at = code.find("#[cfg(test)]\nmod tests").unwrap_or(code.len());
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("crate::").chain(code.match_indices("super::")) {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue; // `super::super::x` is read from its first `super`
+        }
+        let mut base: Vec<String> = if at > tests_at {
+            module.iter().cloned().chain(["tests".to_string()]).collect()
+        } else {
+            module.to_vec()
+        };
+        let mut rest = &code[at..];
+        if let Some(r) = rest.strip_prefix("crate::") {
+            base.clear();
+            rest = r;
+        }
+        while let Some(r) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = r;
+        }
+        paths_from(rest, base, &mut out);
+    }
+    out
+}
+
+/// The paths of `rest` (after a `::`) prefixed with `base`, a `{a, b::c}` group expanded.
+fn paths_from(rest: &str, mut base: Vec<String>, out: &mut Vec<Vec<String>>) {
+    let mut rest = rest;
+    loop {
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut start = 0;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        paths_from(group[start..j].trim(), base.clone(), out);
+                        return;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        paths_from(group[start..j].trim(), base.clone(), out);
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let name = ident_at(rest);
+        if name.is_empty() || name == "self" {
+            break;
+        }
+        rest = &rest[name.len()..];
+        base.push(name);
+        match rest.strip_prefix("::") {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    out.push(base);
+}
+
+#[test]
+fn the_path_reader_expands_groups_and_super() {
+    let module = ["audit".to_string(), "chain".to_string()];
+    let text =
+        "use super::store::{Store, RECORD_COLUMNS};\nuse crate::{ir::Ir, span};\nx = super::super::cli::run();\n";
+    let found: BTreeSet<String> = named_paths(text, &module).iter().map(|p| p.join("::")).collect();
+    let want = [
+        "audit::store::Store",
+        "audit::store::RECORD_COLUMNS",
+        "ir::Ir",
+        "span",
+        "cli::run",
+    ];
+    assert_eq!(found, want.iter().map(|s| s.to_string()).collect());
+}
+
+/// No two modules import each other, directly or around a loop, at any depth: `types::policy`
+/// and `types::applied`, say, as much as `types` and `ir` (which the layers rule out). A module
+/// and the modules inside it are one tree, not a cycle: a parent declares its children, and a
+/// child may read its parent's items.
+#[test]
+fn no_import_cycle_between_modules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let module_of = |file: &Path| -> Vec<String> {
+        let rel = file.strip_prefix(&src).expect("below src").with_extension("");
+        let parts: Vec<String> = rel.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+        if parts == ["lib"] || parts == ["main"] {
+            Vec::new()
+        } else {
+            parts
+        }
+    };
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f)).collect();
+    let mut edges: std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = Default::default();
+    for file in &files {
+        let from = module_of(file);
+        let text = std::fs::read_to_string(file).expect("readable source");
+        for path in named_paths(&text, &from) {
+            // The longest prefix of the path that is a module of its own.
+            let Some(to) = (1..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|m| modules.contains(m))
+            else {
+                continue;
+            };
+            if !(to.starts_with(&from) || from.starts_with(&to)) {
+                edges.entry(from.clone()).or_default().insert(to);
+            }
+        }
+    }
+    // A cycle: a module that reaches itself.
+    let mut cycles = Vec::new();
+    for start in &modules {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<(Vec<String>, Vec<String>)> = vec![(start.clone(), vec![start.join("::")])];
+        while let Some((m, trail)) = todo.pop() {
+            for next in edges.get(&m).into_iter().flatten() {
+                if next == start {
+                    cycles.push(format!("{} -> {}", trail.join(" -> "), start.join("::")));
+                } else if seen.insert(next.clone()) {
+                    let mut t = trail.clone();
+                    t.push(next.join("::"));
+                    todo.push((next.clone(), t));
+                }
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+    assert!(
+        edges.len() > 50,
+        "the reader finds the imports ({} modules import others)",
+        edges.len()
+    );
+}

@@ -14,50 +14,10 @@
 //! recompute every hash, which is why `ingest` and `verify` print the head hash: kept elsewhere
 //! (a ticket, a signed commit), it pins the chain as it was.
 
+pub use super::store::{Field, GENESIS};
 use super::store::{Store, RECORD_COLUMNS};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-/// The `prev_hash` of the first record.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// One column value, as stored.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Field<'a> {
-    Null,
-    Int(i64),
-    Real(f64),
-    /// Text, as its bytes (hashed as stored, never re-encoded).
-    Text(&'a [u8]),
-    Blob(&'a [u8]),
-}
-
-impl<'a> From<rusqlite::types::ValueRef<'a>> for Field<'a> {
-    fn from(v: rusqlite::types::ValueRef<'a>) -> Self {
-        use rusqlite::types::ValueRef;
-        match v {
-            ValueRef::Null => Field::Null,
-            ValueRef::Integer(i) => Field::Int(i),
-            ValueRef::Real(f) => Field::Real(f),
-            ValueRef::Text(t) => Field::Text(t),
-            ValueRef::Blob(b) => Field::Blob(b),
-        }
-    }
-}
-
-/// Fields bind to SQL parameters without copying.
-impl rusqlite::ToSql for Field<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(ToSqlOutput::Borrowed(match *self {
-            Field::Null => ValueRef::Null,
-            Field::Int(i) => ValueRef::Integer(i),
-            Field::Real(x) => ValueRef::Real(x),
-            Field::Text(s) => ValueRef::Text(s),
-            Field::Blob(b) => ValueRef::Blob(b),
-        }))
-    }
-}
 
 /// The hash of a record's content: SHA-256 of each field encoded with its type and length (`n`
 /// null; `i<digits>;` integer; `s<bytes>:<text>` text; `r<value>;` real; `b<bytes>:<bytes>`

@@ -10,11 +10,51 @@
 //!
 //! The file is marked with SQLite's `application_id` so no other database is mistaken for one.
 
-use super::chain::Field;
 use super::ledger::LedgerEntry;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+
+/// The `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One column value, as stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    /// Text, as its bytes (hashed as stored, never re-encoded).
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<rusqlite::types::ValueRef<'a>> for Field<'a> {
+    fn from(v: rusqlite::types::ValueRef<'a>) -> Self {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Null => Field::Null,
+            ValueRef::Integer(i) => Field::Int(i),
+            ValueRef::Real(f) => Field::Real(f),
+            ValueRef::Text(t) => Field::Text(t),
+            ValueRef::Blob(b) => Field::Blob(b),
+        }
+    }
+}
+
+/// Fields bind to SQL parameters without copying.
+impl rusqlite::ToSql for Field<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Field::Null => ValueRef::Null,
+            Field::Int(i) => ValueRef::Integer(i),
+            Field::Real(x) => ValueRef::Real(x),
+            Field::Text(s) => ValueRef::Text(s),
+            Field::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
 
 /// `PRAGMA application_id`: "govc".
 const APPLICATION_ID: i64 = 0x676f_7663;
@@ -266,7 +306,7 @@ impl Store {
                     // splits while appending them.
                     "PRAGMA page_size = 16384; PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION}; \
                      BEGIN; {SCHEMA} INSERT INTO chain (id, length, head) VALUES (1, 0, '{}'); COMMIT;",
-                    super::chain::GENESIS
+                    GENESIS
                 ))
                 .map_err(err)?;
             return Ok(());

@@ -9,7 +9,6 @@
 
 use super::env::Env;
 use super::expr::list_names;
-use super::items::Settings;
 use super::policy::{constant_violation, is_constant};
 use super::Checker;
 use crate::checked::*;
@@ -158,34 +157,14 @@ impl Checker<'_> {
             return;
         }
 
-        let settings: Vec<_> = p
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                PolicyItem::Setting(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut s = Settings::new(&settings, settings::POLICY, Code::InvalidMetadata);
-        s.report_unknown(self, "policy");
-        if let Some(title) = s.string(self, "title") {
-            def.title = Some(title);
-        }
-        if let Some(severity) = s
-            .ident(self, "severity", &Severity::words())
-            .and_then(|w| Severity::from_word(&w))
-        {
-            def.severity = severity;
-        }
-        if let Some(controls) = s.strings(self, "controls") {
-            def.controls = controls;
-        }
-        if let Some(owner) = s.string(self, "owner") {
-            def.owner = Some(owner);
-        }
+        let settings = self.policy_settings(p);
+        def.title = settings.title.or(def.title);
+        def.severity = settings.severity.unwrap_or(def.severity);
+        def.controls = settings.controls.unwrap_or(def.controls);
+        def.owner = settings.owner.or(def.owner);
         self.applied_params(&mut def, &origin_name, file, p);
 
-        let substitute = |e: &mut TExpr| replace_local(e, subject, &at, true);
+        let substitute = |e: &mut TExpr| e.replace_local(subject, &at, true);
         for (_, e) in &mut def.lets {
             substitute(e);
         }
@@ -415,20 +394,4 @@ fn path_text(a: &AppliedFrom, type_len: usize, path: &[String]) -> String {
     let mut out: Vec<&str> = a.target.segments[..type_len].iter().map(|s| s.name.as_str()).collect();
     out.extend(path.iter().map(String::as_str));
     out.join(".")
-}
-
-/// Replaces every read of `local` in `e` by `with`; `at_read` gives the replacement the span of
-/// the read (where the document is read), else it keeps its own (the text of a failure message).
-pub(crate) fn replace_local(e: &mut TExpr, local: LocalId, with: &TExpr, at_read: bool) {
-    if matches!(e.kind, TExprKind::Local(l) if l == local) {
-        let span = e.span;
-        *e = with.clone();
-        if at_read {
-            e.span = span;
-        }
-        return;
-    }
-    for child in e.children_mut() {
-        replace_local(child, local, with, at_read);
-    }
 }

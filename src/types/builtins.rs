@@ -67,17 +67,13 @@ impl Checker<'_> {
                 };
                 (vec![t], ty)
             }
-            Builtin::Lower | Builtin::Upper | Builtin::Trim => {
-                let t = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::String,
-                    Code::WrongArgument,
-                    &format!("the argument of `{name}`"),
-                );
-                (vec![t], Ty::String)
-            }
-            Builtin::TrimPrefix | Builtin::TrimSuffix | Builtin::Split | Builtin::Replace => {
+            Builtin::Lower
+            | Builtin::Upper
+            | Builtin::Trim
+            | Builtin::TrimPrefix
+            | Builtin::TrimSuffix
+            | Builtin::Split
+            | Builtin::Replace => {
                 let targs = self.string_arguments(env, b, args);
                 let ty = if b == Builtin::Split {
                     Ty::List(Box::new(Ty::String))
@@ -87,14 +83,8 @@ impl Checker<'_> {
                 (targs, ty)
             }
             Builtin::Join => {
-                let parts = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::List(Box::new(Ty::String)),
-                    Code::WrongArgument,
-                    "argument 1 of `join`",
-                );
-                let sep = self.expect_type(env, &args[1], &Ty::String, Code::WrongArgument, "argument 2 of `join`");
+                let parts = self.argument(env, b, args, 0, &Ty::List(Box::new(Ty::String)));
+                let sep = self.argument(env, b, args, 1, &Ty::String);
                 (vec![parts, sep], Ty::String)
             }
             Builtin::Union | Builtin::Intersection | Builtin::Difference | Builtin::Subset => {
@@ -114,13 +104,7 @@ impl Checker<'_> {
                     }
                 };
                 let list = Ty::List(Box::new(elem.clone().unwrap_or(Ty::Unknown)));
-                let c = self.expect_type(
-                    env,
-                    &args[1],
-                    &list,
-                    Code::WrongArgument,
-                    &format!("argument 2 of `{name}`"),
-                );
+                let c = self.argument(env, b, args, 1, &list);
                 // `union([], xs)`: the type is the one of the list that has one.
                 let list = match (&elem, &c.ty) {
                     (None | Some(Ty::Unknown), Ty::List(_)) => c.ty.clone(),
@@ -130,13 +114,7 @@ impl Checker<'_> {
                 (vec![a, c], ty)
             }
             Builtin::Quantity => {
-                let t = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::String,
-                    Code::WrongArgument,
-                    "the argument of `quantity`",
-                );
+                let t = self.argument(env, b, args, 0, &Ty::String);
                 if let ExprKind::String(s) = &args[0].kind {
                     if let Some(text) = s.as_plain() {
                         if crate::types::quantity::parse(&text).is_none() {
@@ -167,24 +145,12 @@ impl Checker<'_> {
             | Builtin::UrlPort
             | Builtin::UrlPath
             | Builtin::UrlQuery => {
-                let t = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::String,
-                    Code::WrongArgument,
-                    &format!("the argument of `{name}`"),
-                );
+                let t = self.argument(env, b, args, 0, &Ty::String);
                 let ty = if b == Builtin::IsUrl { Ty::Bool } else { Ty::String };
                 (vec![t], ty)
             }
             Builtin::DaysSince => {
-                let t = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::Timestamp,
-                    Code::WrongArgument,
-                    "the argument of `days_since`",
-                );
+                let t = self.argument(env, b, args, 0, &Ty::Timestamp);
                 (vec![t], Ty::Int)
             }
             Builtin::StartsWith
@@ -194,20 +160,7 @@ impl Checker<'_> {
             | Builtin::Glob
             | Builtin::FindAll
             | Builtin::Captures => {
-                let a = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::String,
-                    Code::WrongArgument,
-                    &format!("argument 1 of `{name}`"),
-                );
-                let c = self.expect_type(
-                    env,
-                    &args[1],
-                    &Ty::String,
-                    Code::WrongArgument,
-                    &format!("argument 2 of `{name}`"),
-                );
+                let targs = self.string_arguments(env, b, args);
                 if matches!(b, Builtin::Matches | Builtin::FindAll | Builtin::Captures) {
                     self.check_literal_pattern(b, &args[1]);
                 }
@@ -215,7 +168,7 @@ impl Checker<'_> {
                     Builtin::FindAll | Builtin::Captures => Ty::List(Box::new(Ty::String)),
                     _ => Ty::Bool,
                 };
-                (vec![a, c], ty)
+                (targs, ty)
             }
             Builtin::Get => {
                 let collection = self.expr(env, &args[0], None);
@@ -229,19 +182,13 @@ impl Checker<'_> {
                         (Ty::Unknown, Ty::Unknown)
                     }
                 };
-                let k = self.expect_type(env, &args[1], &key, Code::WrongArgument, "argument 2 of `get`");
+                let k = self.argument(env, b, args, 1, &key);
                 let d = self.expect_type(env, &args[2], &value, Code::WrongArgument, "the default of `get`");
                 (vec![collection, k, d], value)
             }
             Builtin::Now => (Vec::new(), Ty::Timestamp),
             Builtin::Hour | Builtin::Minute | Builtin::Weekday | Builtin::Date | Builtin::FormatTime => {
-                let t = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::Timestamp,
-                    Code::WrongArgument,
-                    &format!("argument 1 of `{name}`"),
-                );
+                let t = self.argument(env, b, args, 0, &Ty::Timestamp);
                 let zone = self.expect_type(
                     env,
                     &args[1],
@@ -257,13 +204,7 @@ impl Checker<'_> {
                 (vec![t, zone], ty)
             }
             Builtin::InDays | Builtin::InHours => {
-                let d = self.expect_type(
-                    env,
-                    &args[0],
-                    &Ty::Duration,
-                    Code::WrongArgument,
-                    &format!("the argument of `{name}`"),
-                );
+                let d = self.argument(env, b, args, 0, &Ty::Duration);
                 (vec![d], Ty::Int)
             }
         };
@@ -279,13 +220,19 @@ impl Checker<'_> {
 
     /// Arguments that are all strings.
     fn string_arguments(&mut self, env: &mut Env, b: Builtin, args: &[Expr]) -> Vec<TExpr> {
-        args.iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let what = format!("argument {} of `{}`", i + 1, b.name());
-                self.expect_type(env, a, &Ty::String, Code::WrongArgument, &what)
-            })
+        (0..args.len())
+            .map(|i| self.argument(env, b, args, i, &Ty::String))
             .collect()
+    }
+
+    /// Argument `i` of `b`, checked to be a `want`; the message names it as a reader counts:
+    /// `the argument of `lower``, `argument 2 of `join``.
+    fn argument(&mut self, env: &mut Env, b: Builtin, args: &[Expr], i: usize, want: &Ty) -> TExpr {
+        let what = match args.len() {
+            1 => format!("the argument of `{}`", b.name()),
+            _ => format!("argument {} of `{}`", i + 1, b.name()),
+        };
+        self.expect_type(env, &args[i], want, Code::WrongArgument, &what)
     }
 
     fn bad_argument(&mut self, b: Builtin, arg: &Expr, got: &Ty, want: &str) {

@@ -6,7 +6,7 @@ use super::Checker;
 use crate::checked::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
-use crate::syntax::ast::{ClauseKind, Condition, DeclKind, FnBody, PolicyItem};
+use crate::syntax::ast::{ClauseKind, Condition, DeclKind, FnBody, PolicyDecl, PolicyItem};
 
 /// Whether an expression is a constant: what a parameter default or test value must be.
 pub(crate) fn is_constant(e: &TExpr) -> bool {
@@ -21,7 +21,38 @@ pub(crate) fn is_constant(e: &TExpr) -> bool {
     }
 }
 
+/// The settings of a policy as written; `None` where one is not given (or is wrong, reported).
+pub(crate) struct PolicySettings {
+    pub title: Option<String>,
+    pub severity: Option<Severity>,
+    pub controls: Option<Vec<String>>,
+    pub owner: Option<String>,
+}
+
 impl Checker<'_> {
+    /// The `title`, `severity`, `controls` and `owner` of a policy, declared or applied; any
+    /// other setting is reported.
+    pub(crate) fn policy_settings(&mut self, p: &PolicyDecl) -> PolicySettings {
+        let settings: Vec<_> = p
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                PolicyItem::Setting(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut s = Settings::new(&settings, settings::POLICY, Code::InvalidMetadata);
+        s.report_unknown(self, "policy");
+        PolicySettings {
+            title: s.string(self, "title"),
+            severity: s
+                .ident(self, "severity", &Severity::words())
+                .and_then(|w| Severity::from_word(&w)),
+            controls: s.strings(self, "controls"),
+            owner: s.string(self, "owner"),
+        }
+    }
+
     pub(crate) fn fn_signature(&mut self, id: FnId, module: ModuleId, r: DeclRef) {
         let (file, decl) = self.decl(r);
         let DeclKind::Fn(f) = &decl.kind else { return };
@@ -114,23 +145,14 @@ impl Checker<'_> {
                 );
             }
         }
-        let settings: Vec<_> = p
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                PolicyItem::Setting(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut s = Settings::new(&settings, settings::POLICY, Code::InvalidMetadata);
-        s.report_unknown(self, "policy");
-        let title = s.string(self, "title");
-        let severity = s
-            .ident(self, "severity", &Severity::words())
-            .and_then(|w| Severity::from_word(&w))
-            .unwrap_or(Severity::Medium);
-        let controls = s.strings(self, "controls").unwrap_or_default();
-        let owner = s.string(self, "owner");
+        let PolicySettings {
+            title,
+            severity,
+            controls,
+            owner,
+        } = self.policy_settings(p);
+        let severity = severity.unwrap_or(Severity::Medium);
+        let controls = controls.unwrap_or_default();
 
         let mut env = Env::new(file.file);
         let mut subject: Option<(LocalId, crate::span::Span)> = None;
@@ -487,7 +509,7 @@ fn conjunction(conditions: Vec<TCondition>, span: crate::span::Span) -> TExpr {
             }
             TCondition::Let { var, value } => {
                 let mut r = rest.unwrap_or_else(|| bool_literal(true, value.span));
-                super::applied::replace_local(&mut r, var, &value, false);
+                r.replace_local(var, &value, false);
                 r
             }
         });
