@@ -494,6 +494,37 @@ impl Expr {
         }
     }
 
+    /// The iteration a quantifier or a comprehension opens; `None` for any other expression.
+    pub fn iteration(&self) -> Option<Iteration<'_>> {
+        match self {
+            Expr::Quantified {
+                key,
+                var,
+                collection,
+                body,
+                ..
+            } => Some(Iteration {
+                key: key.as_ref(),
+                var,
+                collection,
+                scoped: vec![body],
+            }),
+            Expr::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => Some(Iteration {
+                key: key.as_ref(),
+                var,
+                collection,
+                scoped: filter.as_deref().into_iter().chain([element.as_ref()]).collect(),
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether evaluating this expression can fail: it holds a [`Partial`] operation or calls a
     /// function that can fail.
     pub fn can_fail(&self) -> bool {
@@ -502,6 +533,23 @@ impl Expr {
             other => other.children().into_iter().any(Expr::can_fail),
         }
     }
+}
+
+/// What a quantifier or a comprehension iterates, the one account of their scoping: the
+/// collection is evaluated outside the iteration, the scoped expressions once per member with
+/// `key` and `var` bound, each where the ones before it hold (a comprehension's element only
+/// where its filter does).
+#[derive(Debug, Clone)]
+pub struct Iteration<'a> {
+    /// The map key or list index, when one is named.
+    pub key: Option<&'a Var>,
+    /// The variable bound to each member.
+    pub var: &'a Var,
+    /// The list or map walked.
+    pub collection: &'a Expr,
+    /// What is evaluated for each member, in order: a quantifier's body; a comprehension's
+    /// filter (if any), then its element.
+    pub scoped: Vec<&'a Expr>,
 }
 
 /// An operation that can fail at run time (a division by zero, ...). Its value is the value of

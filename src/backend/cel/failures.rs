@@ -10,7 +10,7 @@
 //! which the bundle negates: there CEL's `||` absorbs the error where a failure already holds).
 
 use super::expr::{string_literal, untranslatable, Translator, Untranslatable};
-use crate::ir::{BinOp, Builtin, Condition, Expr, Failure, MsgPart, Partial};
+use crate::ir::{BinOp, Builtin, Condition, Expr, Failure, MsgPart, Partial, Var};
 
 /// One way to fail: the CEL condition that holds where it does, and the cause as the message says.
 pub struct FailureTest {
@@ -92,21 +92,7 @@ impl Translator<'_> {
                 collection,
                 body,
                 ..
-            } => {
-                let mut out = self.failures(collection)?;
-                let guard = unless(&out, "true");
-                let inner = self.iterate(key.as_ref(), var, collection, |t, coll, it| {
-                    Ok(t.failures(body)?
-                        .into_iter()
-                        .map(|f| FailureTest {
-                            test: format!("{coll}.exists({it}, {})", f.test),
-                            ..f
-                        })
-                        .collect::<Vec<_>>())
-                })?;
-                out.extend(within(&[], &guard, inner));
-                out
-            }
+            } => self.per_element(key.as_ref(), var, collection, |t| t.failures(body))?,
             Expr::Call {
                 name, can_fail: true, ..
             } => {
@@ -144,6 +130,30 @@ impl Translator<'_> {
                 out
             }
         })
+    }
+
+    /// The failures of `collection`, then those `inner` finds for each of its elements (bound to
+    /// `key` and `var`), each as "some element fails so" where the collection itself does not fail.
+    fn per_element(
+        &mut self,
+        key: Option<&Var>,
+        var: &Var,
+        collection: &Expr,
+        inner: impl FnOnce(&mut Self) -> Result<Vec<FailureTest>, Untranslatable>,
+    ) -> Result<Vec<FailureTest>, Untranslatable> {
+        let mut out = self.failures(collection)?;
+        let guard = unless(&out, "true");
+        let each = self.iterate(key, var, collection, |t, coll, it| {
+            Ok(inner(t)?
+                .into_iter()
+                .map(|f| FailureTest {
+                    test: format!("{coll}.exists({it}, {})", f.test),
+                    ..f
+                })
+                .collect::<Vec<_>>())
+        })?;
+        out.extend(within(&[], &guard, each));
+        Ok(out)
     }
 
     /// The CEL that holds where the operation of `p` fails with `failure` (its operands evaluated).
@@ -243,19 +253,7 @@ impl Translator<'_> {
                 Ok(out)
             }
             Condition::Some { key, var, collection } => {
-                let mut out = self.failures(collection)?;
-                let guard = unless(&out, "true");
-                let after = self.iterate(key.as_ref(), var, collection, |t, coll, it| {
-                    Ok(t.clause_failures(rest, message)?
-                        .into_iter()
-                        .map(|f| FailureTest {
-                            test: format!("{coll}.exists({it}, {})", f.test),
-                            ..f
-                        })
-                        .collect::<Vec<_>>())
-                })?;
-                out.extend(within(&[], &guard, after));
-                Ok(out)
+                self.per_element(key.as_ref(), var, collection, |t| t.clause_failures(rest, message))
             }
             Condition::Let { .. } => Err(untranslatable(
                 "`let` in a block",

@@ -267,6 +267,14 @@ impl<'t> Emitter<'t> {
         format!("{} == false", self.bool_helper(&free, body))
     }
 
+    /// [`Emitter::negation`] for the context of a failure rule (see [`Emitter::context_cond`]).
+    fn context_negation(&mut self, e: &Expr) -> String {
+        let outer = std::mem::replace(&mut self.in_context, true);
+        let out = self.negation(e);
+        self.in_context = outer;
+        out
+    }
+
     /// One statement that succeeds exactly when `e` is true (a helper when it takes several), so
     /// that it can be negated.
     fn single_cond(&mut self, e: &Expr) -> String {
@@ -414,11 +422,13 @@ impl<'t> Emitter<'t> {
                 filter,
             } => {
                 let coll = self.term(collection).text;
-                let bound = bound_vars(
-                    key.as_ref(),
-                    var,
-                    &comprehension_reads(element, filter.as_deref(), None),
-                );
+                let reads: BTreeSet<Var> = e
+                    .iteration()
+                    .into_iter()
+                    .flat_map(|it| it.scoped)
+                    .flat_map(free_vars)
+                    .collect();
+                let bound = bound_vars(key.as_ref(), var, &reads);
                 let mut body = vec![format!("some {bound} in {coll}")];
                 if let Some(f) = filter {
                     body.extend(self.cond(f));
@@ -623,73 +633,45 @@ impl<'t> Emitter<'t> {
                 if !b.can_fail() {
                     return;
                 }
-                let mut inner = ctx.to_vec();
-                inner.extend(self.context_cond(a));
-                self.failures(b, &inner, out);
+                let held = self.context_cond(a);
+                self.failures_within(b, ctx, held, out);
             }
             Expr::Or(a, b) => {
                 self.failures(a, ctx, out);
                 if !b.can_fail() {
                     return;
                 }
-                let mut inner = ctx.to_vec();
-                let outer = std::mem::replace(&mut self.in_context, true);
-                inner.push(self.negation(a));
-                self.in_context = outer;
-                self.failures(b, &inner, out);
+                let not_held = self.context_negation(a);
+                self.failures_within(b, ctx, vec![not_held], out);
             }
-            Expr::Quantified {
-                key,
-                var,
-                collection,
-                body,
-                ..
-            } => {
-                self.failures(collection, ctx, out);
-                if !body.can_fail() {
+            Expr::Quantified { .. } | Expr::Comprehension { .. } => {
+                let Some(it) = e.iteration() else { return };
+                self.failures(it.collection, ctx, out);
+                if !it.scoped.iter().any(|x| x.can_fail()) {
                     return;
                 }
+                // A failure rule names the member it fails on, so it reads `var`.
+                let mut reads: BTreeSet<Var> = it.scoped.iter().flat_map(|x| free_vars(x)).collect();
+                reads.insert(it.var.clone());
+                let bound = bound_vars(it.key, it.var, &reads);
                 let mut inner = ctx.to_vec();
-                let mut reads = free_vars(body);
-                reads.insert(var.clone());
-                let bound = bound_vars(key.as_ref(), var, &reads);
-                inner.push(format!("some {bound} in {}", self.term(collection).text));
-                self.failures(body, &inner, out);
-            }
-            Expr::Comprehension {
-                element,
-                key,
-                var,
-                collection,
-                filter,
-            } => {
-                self.failures(collection, ctx, out);
-                if !(element.can_fail() || filter.as_ref().is_some_and(|f| f.can_fail())) {
-                    return;
+                inner.push(format!("some {bound} in {}", self.term(it.collection).text));
+                for (i, x) in it.scoped.iter().enumerate() {
+                    self.failures(x, &inner, out);
+                    if i + 1 < it.scoped.len() {
+                        inner.extend(self.context_cond(x));
+                    }
                 }
-                let reads = comprehension_reads(element, filter.as_deref(), Some(var));
-                let bound = bound_vars(key.as_ref(), var, &reads);
-                let mut inner = ctx.to_vec();
-                inner.push(format!("some {bound} in {}", self.term(collection).text));
-                if let Some(f) = filter {
-                    self.failures(f, &inner, out);
-                    inner.extend(self.context_cond(f));
-                }
-                self.failures(element, &inner, out);
             }
             Expr::If { cond, then, otherwise } => {
                 self.failures(cond, ctx, out);
                 if then.can_fail() {
-                    let mut inner = ctx.to_vec();
-                    inner.extend(self.context_cond(cond));
-                    self.failures(then, &inner, out);
+                    let held = self.context_cond(cond);
+                    self.failures_within(then, ctx, held, out);
                 }
                 if otherwise.can_fail() {
-                    let mut inner = ctx.to_vec();
-                    let outer = std::mem::replace(&mut self.in_context, true);
-                    inner.push(self.negation(cond));
-                    self.in_context = outer;
-                    self.failures(otherwise, &inner, out);
+                    let not_held = self.context_negation(cond);
+                    self.failures_within(otherwise, ctx, vec![not_held], out);
                 }
             }
             Expr::Call {
@@ -744,6 +726,13 @@ impl<'t> Emitter<'t> {
                 }
             }
         }
+    }
+
+    /// The failures of `e` where the statements `ctx` and `also` hold.
+    fn failures_within(&mut self, e: &Expr, ctx: &[String], also: Vec<String>, out: &mut Vec<FailureRule>) {
+        let mut inner = ctx.to_vec();
+        inner.extend(also);
+        self.failures(e, &inner, out);
     }
 
     /// The failure rules of one operation that can fail.
@@ -1043,17 +1032,6 @@ pub fn bound_vars(key: Option<&Var>, var: &Var, reads: &BTreeSet<Var>) -> String
     }
 }
 
-/// The locals the element and filter of a comprehension read, and `var` when given (a failure
-/// rule names the element it fails on).
-fn comprehension_reads(element: &Expr, filter: Option<&Expr>, var: Option<&Var>) -> BTreeSet<Var> {
-    let mut reads = free_vars(element);
-    if let Some(f) = filter {
-        reads.extend(free_vars(f));
-    }
-    reads.extend(var.cloned());
-    reads
-}
-
 /// The local variables an expression reads that it does not bind itself.
 pub fn free_vars(e: &Expr) -> BTreeSet<Var> {
     let mut out = BTreeSet::new();
@@ -1068,41 +1046,23 @@ fn collect_free(e: &Expr, bound: &mut Vec<Var>, out: &mut BTreeSet<Var>) {
                 out.insert(v.clone());
             }
         }
-        Expr::Quantified {
-            key,
-            var,
-            collection,
-            body,
-            ..
-        } => {
-            collect_free(collection, bound, out);
-            let depth = bound.len();
-            bound.extend(key.iter().cloned());
-            bound.push(var.clone());
-            collect_free(body, bound, out);
-            bound.truncate(depth);
-        }
-        Expr::Comprehension {
-            element,
-            key,
-            var,
-            collection,
-            filter,
-        } => {
-            collect_free(collection, bound, out);
-            let depth = bound.len();
-            bound.extend(key.iter().cloned());
-            bound.push(var.clone());
-            for x in filter.iter().map(|f| f.as_ref()).chain([element.as_ref()]) {
-                collect_free(x, bound, out);
+        other => match other.iteration() {
+            Some(it) => {
+                collect_free(it.collection, bound, out);
+                let depth = bound.len();
+                bound.extend(it.key.cloned());
+                bound.push(it.var.clone());
+                for x in it.scoped {
+                    collect_free(x, bound, out);
+                }
+                bound.truncate(depth);
             }
-            bound.truncate(depth);
-        }
-        other => {
-            for child in other.children() {
-                collect_free(child, bound, out);
+            None => {
+                for child in other.children() {
+                    collect_free(child, bound, out);
+                }
             }
-        }
+        },
     }
 }
 
