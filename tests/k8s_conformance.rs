@@ -9,23 +9,24 @@
 //! The template is read back from the YAML as written, so what is compared is what is deployed.
 
 mod common;
+#[path = "common/gatekeeper.rs"]
+mod gatekeeper;
 
-use govc::backend::k8s::{self, K8sOptions, RegoForm};
+use govc::backend::k8s::RegoForm;
 use govc::ir::{Ir, PackagePath};
 use govc::runtime::engine::{Context, PolicyEngine};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// A ConstraintTemplate loaded as Gatekeeper loads it: its Rego and libs in an engine of its own.
+/// A ConstraintTemplate loaded as Gatekeeper loads it, with what the comparison needs to know.
 struct Template {
     /// The bundle package of the policy (annotation `govc.dev/policy`).
     policy: PackagePath,
-    engine: regorus::Engine,
+    /// The template itself, compiled on its own.
+    gatekeeper: gatekeeper::Template,
     /// The `spec.parameters` of its Constraint (the defaults), `{}` when it has none.
     constraint_parameters: Value,
-    /// `(apiGroup, kind)` pairs its Constraint matches.
-    matches: Vec<(String, String)>,
     /// The template of a policy's warnings: its violations are the bundle's `warn`.
     warns: bool,
     /// Its policy reads the admission request (`request r`): `input.review`.
@@ -33,78 +34,29 @@ struct Template {
 }
 
 fn load_templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
-    let manifests = k8s::build(ir, &K8sOptions { rego: form }).expect("the manifests build");
-    let parsed = |path: &str| -> Value { yaml_serde::from_str(&manifests.items[path].text).expect("valid YAML") };
-    let mut templates = Vec::new();
-    for path in manifests
-        .items
-        .keys()
-        .filter(|p| p.starts_with("gatekeeper/templates/"))
-    {
-        let template = parsed(path);
-        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
-            .as_str()
-            .expect("a kind")
-            .to_string();
-        let target = &template["spec"]["targets"][0];
-        let (rego, libs) = match form {
-            RegoForm::V1 => {
-                let source = &target["code"][0]["source"];
-                assert_eq!(source["version"], "v1");
-                (source["rego"].clone(), source["libs"].clone())
-            }
-            RegoForm::V0 => (target["rego"].clone(), target["libs"].clone()),
-        };
-        let reads_request = rego.as_str().is_some_and(|r| r.contains("_admission"));
-        let mut engine = regorus::Engine::new();
-        engine.set_rego_v0(form == RegoForm::V0);
-        // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
-        engine.set_strict_builtin_errors(false);
-        engine
-            .add_policy(format!("{path}#rego"), rego.as_str().expect("rego").to_string())
-            .unwrap_or_else(|e| panic!("regorus rejects the Rego of {path}: {e}"));
-        for (i, lib) in libs.as_array().into_iter().flatten().enumerate() {
-            engine
-                .add_policy(format!("{path}#lib_{i}"), lib.as_str().expect("a lib").to_string())
-                .unwrap_or_else(|e| panic!("regorus rejects lib {i} of {path}: {e}"));
-        }
-        let constraint_path = manifests
-            .items
-            .keys()
-            .find(|p| p.starts_with("gatekeeper/constraints/") && parsed(p)["kind"] == kind.as_str())
-            .expect("every template has a Constraint");
-        let constraint = parsed(constraint_path);
-        let matches = constraint["spec"]["match"]["kinds"]
-            .as_array()
-            .expect("match.kinds")
-            .iter()
-            .flat_map(|k| {
-                let groups = k["apiGroups"].as_array().expect("apiGroups").clone();
-                let kinds = k["kinds"].as_array().expect("kinds").clone();
-                groups.into_iter().flat_map(move |g| {
-                    kinds.clone().into_iter().map(move |k| {
-                        (
-                            g.as_str().unwrap_or_default().to_string(),
-                            k.as_str().unwrap_or_default().to_string(),
-                        )
-                    })
-                })
-            })
-            .collect();
-        let policy = template["metadata"]["annotations"]["govc.dev/policy"]
-            .as_str()
-            .expect("the policy annotation");
-        let warns = template["metadata"]["annotations"]["govc.dev/reports"] == "warn";
-        templates.push(Template {
-            policy: policy.split('.').map(str::to_string).collect(),
-            warns,
-            reads_request,
-            engine,
-            constraint_parameters: constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
-            matches,
-        });
-    }
-    templates
+    gatekeeper::templates(ir, form)
+        .into_iter()
+        .map(|t| Template {
+            policy: t.annotations["govc.dev/policy"]
+                .as_str()
+                .expect("the policy annotation")
+                .split('.')
+                .map(str::to_string)
+                .collect(),
+            constraint_parameters: t.constraint["spec"].get("parameters").cloned().unwrap_or(json!({})),
+            warns: t.annotations["govc.dev/reports"] == "warn",
+            reads_request: t.rego.contains("_admission"),
+            gatekeeper: t,
+        })
+        .collect()
+}
+
+/// The first `(apiGroup, kind)` the template's Constraint matches: what Gatekeeper says a
+/// document is when the document does not say.
+fn first_match(template: &Template) -> (String, String) {
+    let first = &template.gatekeeper.constraint["spec"]["match"]["kinds"][0];
+    let text = |v: &Value| v.as_str().expect("a group or kind").to_string();
+    (text(&first["apiGroups"][0]), text(&first["kinds"][0]))
 }
 
 /// `(apiGroup, version, kind)` of a document, when it says.
@@ -153,25 +105,8 @@ fn bundle_request(input: &Value) -> Value {
 }
 
 fn violations(template: &Template, input: &Value) -> BTreeSet<String> {
-    let mut engine = template.engine.clone();
-    engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
-    let query = format!("data.{}.violation", template.policy.join("."));
-    let results = engine
-        .eval_query(query.clone(), false)
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
-    let Some(value) = results
-        .result
-        .first()
-        .and_then(|r| r.expressions.first())
-        .map(|e| &e.value)
-    else {
-        return BTreeSet::new();
-    };
-    let json: Value = serde_json::from_str(&value.to_json_str().expect("JSON")).expect("JSON");
-    json.as_array()
-        .expect("violation is a set")
-        .iter()
-        .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
+    gatekeeper::violations(&template.gatekeeper, input)
+        .into_iter()
         .collect()
 }
 
@@ -222,8 +157,8 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
     }
     // A malformed document may not say what it is; Gatekeeper would still have its kind.
     let gvk = group_version_kind(case.doc).unwrap_or_else(|| {
-        let (group, kind) = &template.matches[0];
-        (group.clone(), "v1".to_string(), kind.clone())
+        let (group, kind) = first_match(template);
+        (group, "v1".to_string(), kind)
     });
     let with_defaults = merged(&template.constraint_parameters, case.overrides);
     let without_defaults = merged(&json!({}), case.overrides);
@@ -356,7 +291,7 @@ fn run(form: RegoForm) {
                 };
                 for template in templates
                     .iter()
-                    .filter(|t| t.matches.contains(&(group.clone(), kind.clone())))
+                    .filter(|t| gatekeeper::matches_kind(&t.gatekeeper.constraint, &group, &kind))
                 {
                     check(
                         template,

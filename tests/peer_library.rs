@@ -14,17 +14,14 @@
 //! cases must all pass; the cases of the other policies are reported as missing.
 
 mod common;
+#[path = "common/gatekeeper.rs"]
+mod gatekeeper;
 
-use govc::backend::k8s::{self, K8sOptions, RegoForm};
+use gatekeeper::{selected, violations, Template};
+use govc::backend::k8s::RegoForm;
 use regex::Regex;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A generated ConstraintTemplate, compiled on its own as Gatekeeper compiles it.
-struct Template {
-    package: String,
-    engine: regorus::Engine,
-}
 
 /// The deny templates of the example, by lower-case kind.
 fn templates(form: RegoForm) -> BTreeMap<String, Template> {
@@ -35,97 +32,12 @@ fn templates(form: RegoForm) -> BTreeMap<String, Template> {
         "{}",
         govc::diagnostic::human::render(&analysis.diagnostics, &analysis.sources, false)
     );
-    let manifests = k8s::build(&analysis.lower(), &K8sOptions { rego: form }).expect("the manifests build");
-    let mut out = BTreeMap::new();
-    for (path, item) in manifests
-        .items
-        .iter()
-        .filter(|(p, _)| p.starts_with("gatekeeper/templates/"))
-    {
-        let template: Value = yaml_serde::from_str(&item.text).expect("valid YAML");
+    gatekeeper::templates(&analysis.lower(), form)
+        .into_iter()
         // The template of a policy's warnings is not the policy's verdict.
-        if template["metadata"]["annotations"]["govc.dev/reports"] == "warn" {
-            continue;
-        }
-        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
-            .as_str()
-            .expect("a kind");
-        let target = &template["spec"]["targets"][0];
-        let (rego, libs) = match form {
-            RegoForm::V1 => (
-                &target["code"][0]["source"]["rego"],
-                &target["code"][0]["source"]["libs"],
-            ),
-            RegoForm::V0 => (&target["rego"], &target["libs"]),
-        };
-        let rego = rego.as_str().expect("the template's rego");
-        let mut engine = regorus::Engine::new();
-        engine.set_rego_v0(form == RegoForm::V0);
-        // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
-        engine.set_strict_builtin_errors(false);
-        engine
-            .add_policy(format!("{path}#rego"), rego.to_string())
-            .unwrap_or_else(|e| panic!("regorus rejects the Rego of {path}: {e}"));
-        for (i, lib) in libs.as_array().into_iter().flatten().enumerate() {
-            engine
-                .add_policy(format!("{path}#lib_{i}"), lib.as_str().expect("a lib").to_string())
-                .unwrap_or_else(|e| panic!("regorus rejects lib {i} of {path}: {e}"));
-        }
-        let package = rego
-            .lines()
-            .find_map(|l| l.strip_prefix("package "))
-            .expect("a package")
-            .trim()
-            .to_string();
-        out.insert(kind.to_lowercase(), Template { package, engine });
-    }
-    out
-}
-
-/// Whether a Gatekeeper namespace pattern (`name`, `prefix*`, `*suffix`) selects `namespace`.
-fn namespace_matches(pattern: &str, namespace: &str) -> bool {
-    if let Some(prefix) = pattern.strip_suffix('*') {
-        namespace.starts_with(prefix)
-    } else if let Some(suffix) = pattern.strip_prefix('*') {
-        namespace.ends_with(suffix)
-    } else {
-        pattern == namespace
-    }
-}
-
-/// Whether the Constraint's `spec.match` selects the object, as Gatekeeper decides it. The
-/// namespace criteria apply to a Namespace's own name and to the namespace of an object that has
-/// one; an object without a namespace (cluster-scoped) is not filtered by them.
-fn selected(matching: &Value, object: &Value) -> bool {
-    let api_version = object["apiVersion"].as_str().unwrap_or_default();
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let kind = object["kind"].as_str().unwrap_or_default();
-    let listed = |list: &Value, value: &str| {
-        list.as_array()
-            .is_some_and(|l| l.iter().any(|v| v == "*" || v == value))
-    };
-    let kinds = matching["kinds"].as_array().is_none_or(|ks| {
-        ks.iter()
-            .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
-    });
-    let namespace = if kind == "Namespace" && group.is_empty() {
-        object["metadata"]["name"].as_str()
-    } else {
-        object["metadata"]["namespace"].as_str()
-    };
-    let any_pattern = |key: &str, ns: &str| {
-        matching[key]
-            .as_array()
-            .is_some_and(|ps| ps.iter().any(|p| namespace_matches(p.as_str().unwrap_or_default(), ns)))
-    };
-    let namespaces = match namespace {
-        Some(ns) if !ns.is_empty() => {
-            (matching.get("namespaces").is_none() || any_pattern("namespaces", ns))
-                && !any_pattern("excludedNamespaces", ns)
-        }
-        _ => true,
-    };
-    kinds && namespaces
+        .filter(|t| t.annotations["govc.dev/reports"] != "warn")
+        .map(|t| (t.kind.to_lowercase(), t))
+        .collect()
 }
 
 /// The input Gatekeeper gives the template for a case (the peer README's shape).
@@ -148,29 +60,6 @@ fn review_input(case: &Value) -> Value {
         .cloned()
         .unwrap_or(json!({}));
     json!({"review": review, "parameters": parameters})
-}
-
-fn violations(template: &Template, input: &Value) -> Vec<String> {
-    let mut engine = template.engine.clone();
-    engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
-    let query = format!("data.{}.violation", template.package);
-    let results = engine
-        .eval_query(query.clone(), false)
-        .unwrap_or_else(|e| panic!("{query}: {e}"));
-    let Some(value) = results
-        .result
-        .first()
-        .and_then(|r| r.expressions.first())
-        .map(|e| &e.value)
-    else {
-        return Vec::new();
-    };
-    let json: Value = serde_json::from_str(&value.to_json_str().expect("JSON")).expect("JSON");
-    json.as_array()
-        .expect("violation is a set")
-        .iter()
-        .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
-        .collect()
 }
 
 /// The assertions of a case that do not hold for these messages (gator's semantics).

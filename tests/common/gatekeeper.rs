@@ -1,0 +1,176 @@
+//! Gatekeeper, as the tests that judge documents through generated ConstraintTemplates see it
+//! (`tests/k8s_conformance.rs`, `tests/peer_library.rs`): each template compiled on its own in
+//! regorus as Gatekeeper compiles it, its `violation` messages for an input, and a Constraint's
+//! `spec.match` decided as Gatekeeper decides it. The Python harnesses in `tests/k8s/` do the same
+//! on OPA.
+
+// Each test uses a part of it.
+#![allow(dead_code)]
+
+use govc::backend::k8s::{self, K8sOptions, RegoForm};
+use govc::ir::Ir;
+use serde_json::Value;
+
+/// A generated ConstraintTemplate and its Constraint, read back from the YAML as written (so what
+/// is judged is what is deployed).
+pub struct Template {
+    /// The Constraint kind it defines (`spec.crd.spec.names.kind`).
+    pub kind: String,
+    /// Its `metadata.annotations` (`govc.dev/policy`, `govc.dev/reports`).
+    pub annotations: Value,
+    /// The Rego package of its main module, where `violation` is.
+    pub package: String,
+    /// Its Rego (without the libs).
+    pub rego: String,
+    /// regorus with its Rego and libs, failing built-ins undefined as in OPA.
+    pub engine: regorus::Engine,
+    /// The Constraint generated with it.
+    pub constraint: Value,
+}
+
+/// Every ConstraintTemplate of the manifests built from `ir`, in `form`.
+pub fn templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
+    let manifests = k8s::build(ir, &K8sOptions { rego: form }).expect("the manifests build");
+    let parsed = |text: &str| -> Value { yaml_serde::from_str(text).expect("valid YAML") };
+    let constraints: Vec<Value> = manifests
+        .items
+        .iter()
+        .filter(|(p, _)| p.starts_with("gatekeeper/constraints/"))
+        .map(|(_, item)| parsed(&item.text))
+        .collect();
+    let mut out = Vec::new();
+    for (path, item) in manifests
+        .items
+        .iter()
+        .filter(|(p, _)| p.starts_with("gatekeeper/templates/"))
+    {
+        let template = parsed(&item.text);
+        let kind = template["spec"]["crd"]["spec"]["names"]["kind"]
+            .as_str()
+            .expect("a kind")
+            .to_string();
+        let target = &template["spec"]["targets"][0];
+        let (rego, libs) = match form {
+            RegoForm::V1 => {
+                let source = &target["code"][0]["source"];
+                assert_eq!(source["version"], "v1");
+                (&source["rego"], &source["libs"])
+            }
+            RegoForm::V0 => (&target["rego"], &target["libs"]),
+        };
+        let rego = rego.as_str().expect("the template's rego").to_string();
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(form == RegoForm::V0);
+        // As in OPA (and so Gatekeeper), a failing built-in is undefined, not an error.
+        engine.set_strict_builtin_errors(false);
+        engine
+            .add_policy(format!("{path}#rego"), rego.clone())
+            .unwrap_or_else(|e| panic!("regorus rejects the Rego of {path}: {e}"));
+        for (i, lib) in libs.as_array().into_iter().flatten().enumerate() {
+            engine
+                .add_policy(format!("{path}#lib_{i}"), lib.as_str().expect("a lib").to_string())
+                .unwrap_or_else(|e| panic!("regorus rejects lib {i} of {path}: {e}"));
+        }
+        let package = rego
+            .lines()
+            .find_map(|l| l.strip_prefix("package "))
+            .expect("a package")
+            .trim()
+            .to_string();
+        let constraint = constraints
+            .iter()
+            .find(|c| c["kind"] == kind.as_str())
+            .expect("every template has a Constraint")
+            .clone();
+        out.push(Template {
+            kind,
+            annotations: template["metadata"]["annotations"].clone(),
+            package,
+            rego,
+            engine,
+            constraint,
+        });
+    }
+    out
+}
+
+/// The messages of the template's `violation` for `input`, in the engine's order.
+pub fn violations(template: &Template, input: &Value) -> Vec<String> {
+    let mut engine = template.engine.clone();
+    engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
+    let query = format!("data.{}.violation", template.package);
+    let results = engine
+        .eval_query(query.clone(), false)
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let Some(value) = results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .map(|e| &e.value)
+    else {
+        return Vec::new();
+    };
+    let json: Value = serde_json::from_str(&value.to_json_str().expect("JSON")).expect("JSON");
+    json.as_array()
+        .expect("violation is a set")
+        .iter()
+        .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
+        .collect()
+}
+
+/// Whether a Gatekeeper namespace pattern (`name`, `prefix*`, `*suffix`) selects `namespace`.
+fn namespace_matches(pattern: &str, namespace: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        namespace.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        namespace.ends_with(suffix)
+    } else {
+        pattern == namespace
+    }
+}
+
+/// Whether the Constraint's `spec.match` selects the object, as Gatekeeper decides it. The
+/// namespace criteria apply to a Namespace's own name and to the namespace of an object that has
+/// one; an object without a namespace (cluster-scoped) is not filtered by them.
+pub fn selected(matching: &Value, object: &Value) -> bool {
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let kinds = matching["kinds"].as_array().is_none_or(|ks| {
+        ks.iter()
+            .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
+    });
+    let namespace = if kind == "Namespace" && group.is_empty() {
+        object["metadata"]["name"].as_str()
+    } else {
+        object["metadata"]["namespace"].as_str()
+    };
+    let any_pattern = |key: &str, ns: &str| {
+        matching[key]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| namespace_matches(p.as_str().unwrap_or_default(), ns)))
+    };
+    let namespaces = match namespace {
+        Some(ns) if !ns.is_empty() => {
+            (matching.get("namespaces").is_none() || any_pattern("namespaces", ns))
+                && !any_pattern("excludedNamespaces", ns)
+        }
+        _ => true,
+    };
+    kinds && namespaces
+}
+
+/// Whether a list of a match (`apiGroups`, `kinds`) names `value` or `*`.
+fn listed(list: &Value, value: &str) -> bool {
+    list.as_array()
+        .is_some_and(|l| l.iter().any(|v| v == "*" || v == value))
+}
+
+/// Whether the Constraint's `spec.match.kinds` names the kind, by group and kind alone.
+pub fn matches_kind(constraint: &Value, group: &str, kind: &str) -> bool {
+    constraint["spec"]["match"]["kinds"]
+        .as_array()
+        .expect("match.kinds")
+        .iter()
+        .any(|k| listed(&k["apiGroups"], group) && listed(&k["kinds"], kind))
+}
