@@ -39,9 +39,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "tests", "k8s"))
 try:
+    import gatekeeper_template  # tests/k8s/gatekeeper_template.py: a template in OPA
     import peer_library  # tests/k8s/peer_library.py: matching, input, assertions
     import yaml
-    from opa_bindings import OpaEngine, OpaUndefinedError
 except ImportError as exc:
     print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
     sys.exit(2)
@@ -85,44 +85,22 @@ def v0_to_v1(rego):
     return "\n".join(out) + "\n"
 
 
-def engine_of(modules, name):
-    engine = OpaEngine()
-    for i, text in enumerate(modules):
-        engine.add_policy(f"{name}_{i}.rego", text)
-    return engine
-
-
-def package_of(rego):
-    return next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
-
-
-class Side:
+class Side(gatekeeper_template.Compiled):
     """One template (generated or library) in an OPA engine of its own."""
 
     def __init__(self, name, rego, libs, yaml_bytes):
-        self.modules = [rego] + list(libs)
-        self.package = package_of(rego)
-        self.engine = engine_of(self.modules, name)
-        self.rego_bytes = sum(len(m.encode()) for m in self.modules)
+        super().__init__(name, rego, libs)
+        self.rego_bytes = sum(len(m.encode()) for m in [rego] + list(libs))
         self.yaml_bytes = yaml_bytes
-
-    def violations(self, review_input):
-        try:
-            value = self.engine.eval_document(f"{self.package}.violation", review_input)
-        except OpaUndefinedError:
-            return []
-        return [v["msg"] for v in value]
 
 
 def library_side(library, path):
     file = os.path.join(library, path, "template.yaml")
     with open(file, encoding="utf-8") as f:
         text = f.read()
-    target = yaml.safe_load(text)["spec"]["targets"][0]
-    # Templates with several engines keep their Rego under `code`; the others in `rego`.
-    source = next((c["source"] for c in target.get("code", []) if c["engine"] == "Rego"), target)
-    rego = v0_to_v1(source["rego"])
-    libs = [v0_to_v1(l) for l in source.get("libs", [])]
+    rego, libs = gatekeeper_template.rego_of(yaml.safe_load(text))
+    rego = v0_to_v1(rego)
+    libs = [v0_to_v1(l) for l in libs]
     return Side(os.path.basename(path), rego, libs, len(text.encode()))
 
 

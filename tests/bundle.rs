@@ -257,38 +257,23 @@ fn a_failed_build_leaves_no_output_and_keeps_the_previous_one() {
     std::fs::create_dir(&project).expect("mkdir");
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: Strng }\n").expect("write");
     let out = tmp.path().join("out");
-    let status = govc()
-        .arg("build")
-        .arg(&project)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .expect("runs");
-    assert_eq!(status.code(), Some(1));
-    assert!(!out.exists(), "a failed build must not create OUT");
-    // A good build, then a broken one: the good output stays.
-    std::fs::write(project.join("a.gov"), "package a\ntype T { f: string }\n").expect("write");
-    assert!(govc()
-        .arg("build")
-        .arg(&project)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .expect("runs")
-        .success());
-    let before = std::fs::read(out.join("bundle/.manifest")).expect("manifest");
-    std::fs::write(project.join("a.gov"), "package a\ntype T { f: Strng }\n").expect("write");
-    assert_eq!(
+    let build = |out: &std::path::Path| {
         govc()
             .arg("build")
             .arg(&project)
             .arg("--out")
-            .arg(&out)
+            .arg(out)
             .status()
             .expect("runs")
-            .code(),
-        Some(1)
-    );
+    };
+    assert_eq!(build(&out).code(), Some(1));
+    assert!(!out.exists(), "a failed build must not create OUT");
+    // A good build, then a broken one: the good output stays.
+    std::fs::write(project.join("a.gov"), "package a\ntype T { f: string }\n").expect("write");
+    assert!(build(&out).success());
+    let before = std::fs::read(out.join("bundle/.manifest")).expect("manifest");
+    std::fs::write(project.join("a.gov"), "package a\ntype T { f: Strng }\n").expect("write");
+    assert_eq!(build(&out).code(), Some(1));
     assert_eq!(std::fs::read(out.join("bundle/.manifest")).expect("manifest"), before);
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .expect("ls")
@@ -297,14 +282,7 @@ fn a_failed_build_leaves_no_output_and_keeps_the_previous_one() {
     assert_eq!(leftovers.len(), 2, "staging directories left behind: {leftovers:?}");
     // An existing directory that is not a govc output is never replaced.
     std::fs::write(project.join("a.gov"), "package a\ntype T { f: string }\n").expect("write");
-    let status = govc()
-        .arg("build")
-        .arg(&project)
-        .arg("--out")
-        .arg(&project)
-        .status()
-        .expect("runs");
-    assert_eq!(status.code(), Some(2));
+    assert_eq!(build(&project).code(), Some(2));
     assert!(project.join("a.gov").exists());
 }
 

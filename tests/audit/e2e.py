@@ -33,7 +33,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import yaml
-from opa_bindings import OpaEngine, OpaUndefinedError
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "opa"))
+import opa_bundle  # noqa: E402  (tests/opa/opa_bundle.py)
+from opa_bindings import OpaUndefinedError  # noqa: E402
 
 # Values of the `@sensitive` fields (std.ai.AccessRequest's `client_ip` and `token`).
 SECRET_IPS = ["203.0.113.17", "198.51.100.42", "192.0.2.199"]
@@ -79,15 +82,6 @@ def go_time(t):
 
 def run(cmd, **kw):
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
-
-
-def load_opa(bundle):
-    engine = OpaEngine()
-    for f in sorted(bundle.rglob("*.rego")):
-        if not f.name.endswith("_test.rego"):
-            engine.add_policy(str(f.relative_to(bundle)), f.read_text())
-    engine.add_data(json.loads((bundle / "data.json").read_text()))
-    return engine
 
 
 def opa_eval(engine, path, input_doc):
@@ -353,7 +347,7 @@ def main():
     r = run([govc, "build", project, "--out", out, "--no-ledger"])
     if not checks.check("govc build", r.returncode == 0, r.stderr):
         return 1
-    engine = load_opa(out / "bundle")
+    engine = opa_bundle.load(*opa_bundle.read(out / "bundle", tests=False))
     n_eval = govc_eval_decisions(govc, project, work, logs)
     opa_events = write_opa_logs(engine, out / "bundle", project, logs, rng)
     n_gatekeeper = write_gatekeeper(engine, out, project, logs)

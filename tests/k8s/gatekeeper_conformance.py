@@ -43,9 +43,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "opa"))
 try:
+    import gatekeeper_template  # tests/k8s/gatekeeper_template.py
     import opa_bundle  # tests/opa/opa_bundle.py
     import yaml
-    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
+    from opa_bindings import OpaUndefinedError
 except ImportError as exc:  # a missing tool is a failure, never a skip
     print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
     sys.exit(2)
@@ -109,30 +110,22 @@ class Bundle:
 # ----------------------------------------------------------------------------- templates
 
 
-class Template:
+class Template(gatekeeper_template.Compiled):
     """A ConstraintTemplate compiled by OPA, with its Constraint."""
 
     def __init__(self, path, template, constraint):
+        rego, libs = gatekeeper_template.rego_of(template)
+        try:
+            super().__init__(path, rego, libs)
+        except gatekeeper_template.TemplateError as exc:
+            raise UsageError(str(exc)) from None
         self.path = path
         self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
         self.policy = template["metadata"]["annotations"]["govc.dev/policy"]
         # The template of a policy's warnings reports its `warn`; the others its `deny`.
         self.reports = template["metadata"]["annotations"].get("govc.dev/reports", "deny")
-        target = template["spec"]["targets"][0]
-        if "code" in target:
-            source = next(c["source"] for c in target["code"] if c["engine"] == "Rego")
-            rego, libs = source["rego"], source.get("libs", [])
-        else:
-            rego, libs = target["rego"], target.get("libs", [])
-        self.package = next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
         # A policy with `request r` reads `input.review` as its admission request.
         self.reads_request = "_admission" in rego
-        self.engine = OpaEngine()
-        for name, source in [("template.rego", rego)] + [(f"lib_{i}.rego", l) for i, l in enumerate(libs)]:
-            try:
-                self.engine.add_policy(name, source)
-            except OpaError as exc:
-                raise UsageError(f"OPA rejects {name} of {path}: {exc}") from None
         self.parameters = constraint["spec"].get("parameters", {})
         self.matches = [
             (group, kind)
@@ -142,11 +135,7 @@ class Template:
         ]
 
     def violations(self, review_input):
-        try:
-            value = self.engine.eval_document(f"{self.package}.violation", review_input)
-        except OpaUndefinedError:
-            return set()
-        return {v["msg"] for v in value}
+        return set(super().violations(review_input))
 
 
 def load_templates(k8s_dir):

@@ -27,8 +27,8 @@ import re
 import sys
 
 try:
+    import gatekeeper_template  # tests/k8s/gatekeeper_template.py
     import yaml
-    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
 except ImportError as exc:  # a missing tool is a failure, never a skip
     print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
     sys.exit(2)
@@ -36,32 +36,16 @@ except ImportError as exc:  # a missing tool is a failure, never a skip
 ROOT = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..")
 
 
-class Template:
+class Template(gatekeeper_template.Compiled):
     """A generated ConstraintTemplate in an OPA engine of its own, as Gatekeeper compiles it."""
 
     def __init__(self, path, template):
-        target = template["spec"]["targets"][0]
-        if "code" in target:
-            source = next(c["source"] for c in target["code"] if c["engine"] == "Rego")
-            rego, libs = source["rego"], source.get("libs", [])
-        else:
-            rego, libs = target["rego"], target.get("libs", [])
-        self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
-        self.rego, self.libs = rego, libs
-        self.package = next(l[len("package "):].strip() for l in rego.splitlines() if l.startswith("package "))
-        self.engine = OpaEngine()
-        for name, text in [("template.rego", rego)] + [(f"lib_{i}.rego", l) for i, l in enumerate(libs)]:
-            try:
-                self.engine.add_policy(name, text)
-            except OpaError as exc:
-                sys.exit(f"error: OPA rejects {name} of {path}: {exc}")
-
-    def violations(self, review_input):
+        rego, libs = gatekeeper_template.rego_of(template)
         try:
-            value = self.engine.eval_document(f"{self.package}.violation", review_input)
-        except OpaUndefinedError:
-            return []
-        return [v["msg"] for v in value]
+            super().__init__(path, rego, libs)
+        except gatekeeper_template.TemplateError as exc:
+            sys.exit(f"error: {exc}")
+        self.kind = template["spec"]["crd"]["spec"]["names"]["kind"]
 
 
 def load_templates(out):

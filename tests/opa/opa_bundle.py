@@ -1,6 +1,7 @@
 """A bundle directory written by `govc build`, read and loaded into the real OPA engine
 (`opa_bindings`, the OPA Go library, from PyPI's opa-golib-python-bindings): the one loader of
-the Python test helpers (tests/opa, tests/audit, tests/k8s, tests/actions/fake-opa).
+the Python test helpers (tests/opa, tests/audit, tests/k8s, tests/cel, tests/actions/fake-opa,
+benches).
 
     modules, data = opa_bundle.read("OUT/bundle")
     engine = opa_bundle.load(modules, data)
