@@ -272,3 +272,14 @@ impl<'a> Checker<'a> {
         self.program.display(ty)
     }
 }
+
+/// A name given twice where it may be given once (a setting, a parameter value, a record field,
+/// an `enforce` target, an argument): `what` at `again`, pointing at the `first` when known.
+pub(crate) fn given_twice(what: String, again: Span, first: Option<Span>) -> Diagnostic {
+    let d =
+        Diagnostic::error(Code::DuplicateItem, again, format!("{what} is given twice")).with_label("given again here");
+    match first {
+        Some(first) => d.with_secondary(first, "first given here"),
+        None => d,
+    }
+}

@@ -10,7 +10,7 @@
 use super::env::Env;
 use super::expr::list_names;
 use super::policy::{constant_violation, is_constant};
-use super::Checker;
+use super::{given_twice, Checker};
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
@@ -301,15 +301,7 @@ impl Checker<'_> {
         for item in &p.items {
             let PolicyItem::ParamValue(v) = item else { continue };
             if let Some((_, first)) = given.iter().find(|(n, _)| *n == v.name.name) {
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateItem,
-                        v.name.span,
-                        format!("`{}` is given twice", v.name.name),
-                    )
-                    .with_label("given again here")
-                    .with_secondary(*first, "first given here"),
-                );
+                self.error(given_twice(format!("`{}`", v.name.name), v.name.span, Some(*first)));
                 continue;
             }
             given.push((v.name.name.clone(), v.name.span));

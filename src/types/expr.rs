@@ -1,7 +1,7 @@
 //! Checking expressions: names, fields, operators, calls, literals, and `has` guards.
 
 use super::env::{guards_of, path_key, Env};
-use super::Checker;
+use super::{given_twice, Checker};
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
@@ -1070,15 +1070,11 @@ impl Checker<'_> {
         let mut seen: Vec<&RecordField> = Vec::new();
         for f in fields {
             if let Some(first) = seen.iter().find(|s| s.name.name == f.name.name) {
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateItem,
-                        f.name.span,
-                        format!("field `{}` is given twice", f.name.name),
-                    )
-                    .with_label("given again here")
-                    .with_secondary(first.name.span, "first given here"),
-                );
+                self.error(given_twice(
+                    format!("field `{}`", f.name.name),
+                    f.name.span,
+                    Some(first.name.span),
+                ));
                 continue;
             }
             seen.push(f);

@@ -2,7 +2,7 @@
 
 use super::builtins::literal_pattern;
 use super::expr::list_names;
-use super::Checker;
+use super::{given_twice, Checker};
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
@@ -657,15 +657,11 @@ impl<'s> Settings<'s> {
         let code = self.code;
         for (i, s) in self.items.iter().enumerate() {
             if let Some(first) = self.items[..i].iter().find(|x| x.key.name == s.key.name) {
-                c.error(
-                    Diagnostic::error(
-                        Code::DuplicateItem,
-                        s.key.span,
-                        format!("`{}` is given twice", s.key.name),
-                    )
-                    .with_label("given again here")
-                    .with_secondary(first.key.span, "first given here"),
-                );
+                c.error(given_twice(
+                    format!("`{}`", s.key.name),
+                    s.key.span,
+                    Some(first.key.span),
+                ));
             }
             if !self.known.contains(&s.key.name.as_str()) {
                 c.error(unknown_setting(code, &s.key, what, self.known));

@@ -2,7 +2,7 @@
 
 use super::env::Env;
 use super::items::Settings;
-use super::Checker;
+use super::{given_twice, Checker};
 use crate::checked::*;
 use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
@@ -44,15 +44,11 @@ impl Checker<'_> {
         let mut seen: Vec<(&str, Span)> = Vec::new();
         for target in &e.targets {
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == target.name.name) {
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateItem,
-                        target.name.span,
-                        format!("`{}` is given twice", target.name.name),
-                    )
-                    .with_label("given again here")
-                    .with_secondary(*first, "first given here"),
-                );
+                self.error(given_twice(
+                    format!("`{}`", target.name.name),
+                    target.name.span,
+                    Some(*first),
+                ));
                 continue;
             }
             seen.push((&target.name.name, target.name.span));
@@ -468,14 +464,7 @@ impl Checker<'_> {
                         &format!("parameter `{}`", p.name),
                     );
                     if args.iter().any(|(n, _)| n == &a.name.name) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::DuplicateItem,
-                                a.name.span,
-                                format!("`{}` is given twice", a.name.name),
-                            )
-                            .with_label("given again here"),
-                        );
+                        self.error(given_twice(format!("`{}`", a.name.name), a.name.span, None));
                     }
                     args.push((a.name.name.clone(), v));
                 }
