@@ -379,38 +379,19 @@ impl<'a> Visit<'a> for Locator<'a> {
             ExprKind::Record { fields, .. } if fields.iter().any(|f| f.name.span.start == self.at) => {
                 self.found = Some(Found::RecordField { decl, record: e });
             }
-            ExprKind::Quantified {
-                key,
-                var,
-                collection,
-                body,
-                ..
-            } => {
-                self.visit_expr(collection);
-                let mark = self.binders.len();
-                self.binders.extend(key);
-                self.binders.push(var);
-                self.visit_expr(body);
-                self.binders.truncate(mark);
-            }
-            ExprKind::Comprehension {
-                element,
-                key,
-                var,
-                collection,
-                filter,
-            } => {
-                self.visit_expr(collection);
-                let mark = self.binders.len();
-                self.binders.extend(key);
-                self.binders.push(var);
-                if let Some(f) = filter {
-                    self.visit_expr(f);
+            _ => match e.iteration() {
+                Some((key, var, collection, scoped)) => {
+                    self.visit_expr(collection);
+                    let mark = self.binders.len();
+                    self.binders.extend(key);
+                    self.binders.push(var);
+                    for x in scoped {
+                        self.visit_expr(x);
+                    }
+                    self.binders.truncate(mark);
                 }
-                self.visit_expr(element);
-                self.binders.truncate(mark);
-            }
-            _ => walk::expr(self, e),
+                None => walk::expr(self, e),
+            },
         }
     }
 }

@@ -424,6 +424,34 @@ impl Expr {
             _ => None,
         }
     }
+
+    /// The names a quantifier or a comprehension binds (`key`, `var`), the collection it walks
+    /// (outside their scope), and the expressions in their scope, in order (a body; a filter,
+    /// then an element); `None` for any other expression.
+    pub fn iteration(&self) -> Option<(Option<&Ident>, &Ident, &Expr, Vec<&Expr>)> {
+        match &self.kind {
+            ExprKind::Quantified {
+                key,
+                var,
+                collection,
+                body,
+                ..
+            } => Some((key.as_ref(), var, collection, vec![body])),
+            ExprKind::Comprehension {
+                element,
+                key,
+                var,
+                collection,
+                filter,
+            } => Some((
+                key.as_ref(),
+                var,
+                collection,
+                filter.as_deref().into_iter().chain([element.as_ref()]).collect(),
+            )),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
