@@ -37,14 +37,7 @@ fn layer(module: &str) -> Option<usize> {
 /// The top-level modules a text names through `crate::` paths: `crate::a::b`, `crate::{a, b::c}`,
 /// over several lines too.
 fn crate_modules(text: &str) -> BTreeSet<String> {
-    let code: String = text
-        .lines()
-        .map(|line| match line.find("//") {
-            Some(i) => &line[..i],
-            None => line,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code = without_comments(text);
     let mut out = BTreeSet::new();
     let mut rest = code.as_str();
     while let Some(i) = rest.find("crate::") {
@@ -75,6 +68,17 @@ fn crate_modules(text: &str) -> BTreeSet<String> {
     }
     out.retain(|m| !m.is_empty() && m != "self");
     out
+}
+
+/// The text with every `//` comment cut off its line.
+fn without_comments(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn ident_at(s: &str) -> String {
@@ -184,14 +188,7 @@ fn back_ends_read_only_the_ir() {
 /// `audit::store::Store`, `crate::{ir::Ir, span}` two paths. A `#[cfg(test)] mod tests` block sits
 /// one module below its file.
 fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
-    let code: String = text
-        .lines()
-        .map(|line| match line.find("//") {
-            Some(i) => &line[..i],
-            None => line,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code = without_comments(text);
     let tests_at = code.find("#[cfg(test)]\nmod tests").unwrap_or(code.len());
     let mut out = Vec::new();
     for (at, _) in code.match_indices("crate::").chain(code.match_indices("super::")) {
