@@ -13,8 +13,6 @@ pub use lower::{lower, LowerInput};
 // needs it, and re-exported here, so that back ends name them through the IR only.
 pub use crate::checked::{AdmissionAction, AdmissionEngine, Builtin, Severity, RFC3339_PATTERN};
 pub use crate::syntax::ast::{ClauseKind, ExpectKind, Quantifier};
-/// The syntax of Kubernetes quantities, which the runtime library reads as the checker does.
-pub use crate::types::quantity;
 use serde::Serialize;
 
 /// The whole program as the back ends see it.

@@ -24,6 +24,7 @@ pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod kube_names;
+pub mod kube_quantity;
 pub mod limits;
 pub mod lsp;
 pub mod report;

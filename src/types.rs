@@ -12,7 +12,6 @@ mod expr;
 mod items;
 mod pattern;
 mod policy;
-pub mod quantity;
 mod tests_and_enforce;
 
 /// A constant pattern as the engines are given it (RE2 with the meaning OPA gives it).

@@ -315,12 +315,12 @@ sets := [
 "#;
 
 /// Kubernetes quantities (issue 11): `runtime.quantity` gives the value `resource.Quantity` gives
-/// (govc's reading, `govc::types::quantity::parse`) on both engines, and is undefined exactly on
+/// (govc's reading, `govc::kube_quantity::parse`) on both engines, and is undefined exactly on
 /// malformed text. OPA's `units.parse` and `units.parse_bytes` read other suffixes: `1K`, `1ki`
 /// are quantities there, `m` is mega for `units.parse_bytes`, and `n`/`u` are refused.
 #[test]
 fn quantities_are_read_as_kubernetes_reads_them() {
-    use govc::types::quantity::parse;
+    use govc::kube_quantity::parse;
     let strings = [
         "500m",
         "0.5",

@@ -117,7 +117,7 @@ impl Checker<'_> {
                 let t = self.argument(env, b, args, 0, &Ty::String);
                 if let ExprKind::String(s) = &args[0].kind {
                     if let Some(text) = s.as_plain() {
-                        if crate::types::quantity::parse(&text).is_none() {
+                        if crate::kube_quantity::parse(&text).is_none() {
                             self.error(
                                 Diagnostic::error(
                                     Code::InvalidQuantity,
@@ -125,7 +125,7 @@ impl Checker<'_> {
                                     format!("`{text}` is not a Kubernetes quantity"),
                                 )
                                 .with_label("not a quantity")
-                                .with_help(crate::types::quantity::HELP),
+                                .with_help(crate::kube_quantity::HELP),
                             );
                         }
                     }

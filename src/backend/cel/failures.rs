@@ -219,7 +219,7 @@ impl Translator<'_> {
                 Ok(format!(
                     "!{}.matches({})",
                     self.operand(text)?,
-                    string_literal(crate::ir::quantity::PATTERN)
+                    string_literal(crate::kube_quantity::PATTERN)
                 ))
             }
             _ => Err(unsupported()),

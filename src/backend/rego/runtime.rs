@@ -45,14 +45,14 @@
 //!   one of them), no flags but `i m s U`, no nested class or class operation (`[a[]`, `&&`,
 //!   `--`, `~~`), braces only as counts up to 999. Literal patterns are made portable at compile
 //!   time instead ([`crate::types::canonical_pattern`]).
-//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::ir::quantity`]);
+//! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::kube_quantity`]);
 //!   OPA's `units.parse` reads other suffixes (`K`, `ki`) and refuses `n` and `u`. Undefined on
 //!   malformed text, which `is_quantity` tells (the policy reports it as an evaluation failure).
 
 use super::syntax::string_literal;
 use super::Target;
-use crate::ir::quantity;
 use crate::ir::PackagePath;
+use crate::kube_quantity as quantity;
 use std::sync::OnceLock;
 
 pub const FORMAT_NUMBER: &str = "format_number";

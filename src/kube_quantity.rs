@@ -1,7 +1,7 @@
 //! Kubernetes quantities (`500m`, `1.5Gi`, `2e3`), as `k8s.io/apimachinery`'s `resource.Quantity`
 //! reads them: one definition of the syntax, used by the type checker (a literal is checked at
-//! compile time) and by the runtime library's `quantity` (src/backend/rego/runtime.rs), so both
-//! accept exactly the same text.
+//! compile time), by the runtime library's `quantity` (src/backend/rego/runtime.rs) and by the CEL
+//! back end's failure test, so all accept exactly the same text.
 //!
 //! ```text
 //! quantity  ::= sign? number suffix?
