@@ -791,6 +791,12 @@ impl<'a> Translator<'a> {
                 let it = self.fresh_name(&Var("x".into()));
                 format!("{a}.all({it}, {it} in {b})")
             }
+            // govc's own syntax, as the bundle's `is_quantity` reads it.
+            Builtin::IsQuantity => format!(
+                "{}.matches({})",
+                arg(self, 0)?,
+                string_literal(crate::ir::quantity::PATTERN)
+            ),
             Builtin::Fields
             | Builtin::FindAll
             | Builtin::Captures
