@@ -484,6 +484,9 @@ pub struct ParamDef {
     pub local: LocalId,
     /// The name as declared.
     pub name: String,
+    /// Its key in a Constraint's `parameters`, the bundle's defaults and overrides: the name, or
+    /// the text of `@key("...")` (gatekeeper-library's `ephemeral-storage`).
+    pub key: String,
     /// Its type.
     pub ty: Ty,
     /// Its `@` constraints.
@@ -1274,9 +1277,7 @@ impl Program {
         };
         let fields = &self.types[id.index()].fields;
         let required = |name: &str, fits: &dyn Fn(&Ty) -> bool| {
-            fields
-                .iter()
-                .any(|f| f.name == name && !f.optional && fits(&f.ty))
+            fields.iter().any(|f| f.name == name && !f.optional && fits(&f.ty))
         };
         let string = |t: &Ty| matches!(t, Ty::String);
         required("apiVersion", &string)
