@@ -199,7 +199,7 @@ fn failed_assertions(assertions: &Value, messages: &[String]) -> Vec<String> {
 }
 
 /// The vendored cases: the original 139 of the peer suite, then those of the policies added
-/// after it (`cases-more.json`, same format; `tests/vendor/gatekeeper-library/README.md`).
+/// after it (`cases-more.json`, same format; `tests/vendor/gatekeeper-library/cases-more.md`).
 const CASE_FILES: [&str; 2] = [
     "tests/vendor/gatekeeper-library/cases.json",
     "tests/vendor/gatekeeper-library/cases-more.json",

@@ -7,7 +7,8 @@ that needs no cluster inventory, in the format of ``cases.json`` (see README.md)
 come from the suites' AdmissionReview samples (``request.operation``, ``request.object``,
 ``request.oldObject``).
 
-Usage: python extract.py LIBRARY_CHECKOUT OUT.json FOLDER...   (FOLDER like general/externalip)
+Usage: python extract.py LIBRARY_CHECKOUT OUT.json FOLDER...   (FOLDER like general/externalip;
+cases-more.md gives the command that wrote cases-more.json)
 """
 
 import json
