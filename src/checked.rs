@@ -484,6 +484,9 @@ pub struct ParamDef {
     pub local: LocalId,
     /// The name as declared.
     pub name: String,
+    /// Its key in a Constraint's `parameters`, the bundle's defaults and overrides: the name, or
+    /// the text of `@key("...")` (gatekeeper-library's `ephemeral-storage`).
+    pub key: String,
     /// Its type.
     pub ty: Ty,
     /// Its `@` constraints.
@@ -670,6 +673,8 @@ pub enum Builtin {
     Subset,
     /// A Kubernetes quantity (`500m`, `1Gi`) as a number of base units.
     Quantity,
+    /// `is_quantity(s)`: whether `s` is a Kubernetes quantity (`quantity(s)` cannot fail).
+    IsQuantity,
     /// `fields(r)`: the names of the fields a record holds, sorted.
     Fields,
     /// `find_all(s, pattern)`: every match of a constant regular expression.
@@ -725,6 +730,7 @@ impl Builtin {
         Builtin::Difference,
         Builtin::Subset,
         Builtin::Quantity,
+        Builtin::IsQuantity,
         Builtin::Fields,
         Builtin::FindAll,
         Builtin::Captures,
@@ -771,6 +777,7 @@ impl Builtin {
             Builtin::Difference => "difference",
             Builtin::Subset => "subset",
             Builtin::Quantity => "quantity",
+            Builtin::IsQuantity => "is_quantity",
             Builtin::Fields => "fields",
             Builtin::FindAll => "find_all",
             Builtin::Captures => "captures",
@@ -818,6 +825,7 @@ impl Builtin {
             Builtin::Difference => "difference(a: [T], b: [T]) -> [T]",
             Builtin::Subset => "subset(a: [T], b: [T]) -> bool",
             Builtin::Quantity => "quantity(s: string) -> float",
+            Builtin::IsQuantity => "is_quantity(s: string) -> bool",
             Builtin::Fields => "fields(r: T) -> [string]",
             Builtin::FindAll => "find_all(s: string, pattern: string) -> [string]",
             Builtin::Captures => "captures(s: string, pattern: string) -> [string]",
@@ -871,6 +879,10 @@ impl Builtin {
             Builtin::Quantity => {
                 "a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) as a number of base units; \
                  malformed text is an evaluation failure"
+            }
+            Builtin::IsQuantity => {
+                "whether `s` is a Kubernetes quantity, so that `quantity(s)` cannot fail: tells text \
+                 a document or a parameter got wrong from a value to compare"
             }
             Builtin::Fields => {
                 "the names of the fields the record `r` holds (present and not `null`, declared or \
@@ -1242,11 +1254,26 @@ impl Program {
         self.is_std_k8s_type(ty, "Workload")
     }
 
-    /// Whether `ty` is `std.k8s.Object`: a subject of this type judges an object of any kind by
-    /// what every Kubernetes object has (`apiVersion`, `kind`, `metadata`); its admission `kinds`
-    /// may be any.
+    /// Whether `ty` is `std.k8s.Object`, or a record type of the same shape (required
+    /// `apiVersion: string`, `kind: string` and `metadata: std.k8s.ObjectMeta`, and whatever
+    /// else the kinds it judges share, such as the `roleRef` and `subjects` of RoleBindings and
+    /// ClusterRoleBindings): a subject of such a type judges objects of any kind, so its
+    /// admission `kinds` may be any.
     pub fn is_any_object(&self, ty: &Ty) -> bool {
-        self.is_std_k8s_type(ty, "Object")
+        if self.is_std_k8s_type(ty, "Object") {
+            return true;
+        }
+        let Ty::Record(id) = ty else {
+            return false;
+        };
+        let fields = &self.types[id.index()].fields;
+        let required = |name: &str, fits: &dyn Fn(&Ty) -> bool| {
+            fields.iter().any(|f| f.name == name && !f.optional && fits(&f.ty))
+        };
+        let string = |t: &Ty| matches!(t, Ty::String);
+        required("apiVersion", &string)
+            && required("kind", &string)
+            && required("metadata", &|t| self.is_std_k8s_type(t, "ObjectMeta"))
     }
 
     /// Whether `ty` is `std.k8s.AdmissionRequest` (as declared, or with the `oldObject` of a

@@ -129,8 +129,11 @@ impl Policy {
 /// A policy parameter: a default that deployments may override at run time.
 #[derive(Debug, Clone, Serialize)]
 pub struct Param {
-    /// The name as declared.
+    /// Its key in the parameters and overrides (`Expr::Param` names it so): the name as declared,
+    /// or its `@key` (`ephemeral-storage`).
     pub name: String,
+    /// The name as declared, an identifier: what generated code names its variable after.
+    pub var: String,
     /// Its `///` doc comment.
     pub doc: Option<String>,
     /// The values it accepts (an override of another shape is a denial).

@@ -1,6 +1,7 @@
 //! The peer suite (issue 11): the cases of gatekeeper-library's own test suites
 //! (`tests/vendor/gatekeeper-library/`), judged as Gatekeeper's `gator verify` judges them, through
-//! the ConstraintTemplates that govc generates from `examples/k8s-baseline`, on regorus.
+//! the ConstraintTemplates that govc generates from `examples/k8s-baseline`, on regorus: the
+//! original 139 cases (`cases.json`) and those of the policies added since (`cases-more.json`).
 //! `tests/k8s/peer_library.py` runs the same cases on the real OPA engine (`scripts/test.sh`).
 //!
 //! For each case: the template whose kind is the case's `policy` (case-insensitive); the library's
@@ -86,6 +87,13 @@ fn failed_assertions(assertions: &Value, messages: &[String]) -> Vec<String> {
     failed
 }
 
+/// The vendored cases: the original 139 of the peer suite, then those of the policies added
+/// after it (`cases-more.json`, same format; `tests/vendor/gatekeeper-library/cases-more.md`).
+const CASE_FILES: [&str; 2] = [
+    "tests/vendor/gatekeeper-library/cases.json",
+    "tests/vendor/gatekeeper-library/cases-more.json",
+];
+
 /// The template kinds expected to be written (tests/peer/gatekeeper-library.txt), lower-case.
 fn expected_policies() -> BTreeSet<String> {
     let text = std::fs::read_to_string(common::root().join("tests/peer/gatekeeper-library.txt")).expect("the list");
@@ -97,10 +105,13 @@ fn expected_policies() -> BTreeSet<String> {
 }
 
 fn run(form: RegoForm) {
-    let cases: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(common::root().join("tests/vendor/gatekeeper-library/cases.json")).expect("the cases"),
-    )
-    .expect("valid JSON");
+    let cases: Vec<Value> = CASE_FILES
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(common::root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            serde_json::from_str::<Vec<Value>>(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+        })
+        .collect();
     let templates = templates(form);
     let expected = expected_policies();
     let (mut passed, mut unselected) = (0, 0);

@@ -124,7 +124,7 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
                 crate::ir::Schema::Number { integer: false, .. } => format!("double({read})"),
                 _ => read,
             };
-            variables.push((user_name(&p.name), read));
+            variables.push((user_name(&p.var), read));
         }
         checks.push(Check {
             ok: format!("!has(params.spec) || type({spec}) == map"),

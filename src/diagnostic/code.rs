@@ -94,7 +94,7 @@ codes! {
     UnknownPolicy = "E0212", "`enforce` or a test names an unknown policy",
         "`enforce` and test expectations name policies declared in the package or imported.";
     AdmissionNeedsResource = "E0213", "admission enforcement needs a `resource` subject",
-        "Admission control judges Kubernetes objects, so a policy enforced at admission must have a `resource` subject.";
+        "Admission control judges Kubernetes objects, so a policy enforced at admission must have a `resource` subject, a `std.k8s.Workload` or `std.k8s.Object` one, or a type of the same shape as `Object` (required `apiVersion: string`, `kind: string` and `metadata: std.k8s.ObjectMeta`).";
     ConstraintType = "E0214", "an `@` constraint does not fit the field's type",
         "`@pattern` applies to strings, `@min`/`@max` to numbers, `@min_items` to lists, `@sensitive` to any field.";
     BadExpectation = "E0215", "a test expectation does not fit its policy",

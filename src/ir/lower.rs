@@ -443,7 +443,8 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
             .params
             .iter()
             .map(|param| Param {
-                name: param.name.clone(),
+                name: param.key.clone(),
+                var: param.name.clone(),
                 doc: param.doc.clone(),
                 schema: schema(p, &param.ty, &param.constraints),
                 default: constant_json(&param.default),
@@ -475,10 +476,18 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
             policy: policy_package(p, x.policy),
             policy_has_allow: p.policies[x.policy.index()].has_allow(),
             subject: lower_expr(&cx, &mut namer, &x.subject),
+            // By key, as the policy reads them (`@key`).
             overrides: x
                 .args
                 .iter()
-                .map(|(n, e)| (n.clone(), lower_expr(&cx, &mut namer, e)))
+                .map(|(n, e)| {
+                    let key = p.policies[x.policy.index()]
+                        .params
+                        .iter()
+                        .find(|q| q.name == *n)
+                        .map_or_else(|| n.clone(), |q| q.key.clone());
+                    (key, lower_expr(&cx, &mut namer, e))
+                })
                 .collect(),
             message: x.message.clone(),
             at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
@@ -784,7 +793,12 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         TExprKind::Local(id) => match namer.locals[id.index()].kind {
             LocalKind::Subject => Expr::Subject,
             LocalKind::Request => Expr::Request,
-            LocalKind::Param => Expr::Param(namer.locals[id.index()].name.clone()),
+            LocalKind::Param => Expr::Param(
+                cx.params
+                    .iter()
+                    .find(|p| p.local == *id)
+                    .map_or_else(|| namer.locals[id.index()].name.clone(), |p| p.key.clone()),
+            ),
             LocalKind::Let => Expr::Let(namer.var(*id)),
             LocalKind::FnParam | LocalKind::Bound => Expr::Local(namer.var(*id)),
         },

@@ -22,6 +22,7 @@ impl Checker<'_> {
             | Builtin::InHours
             | Builtin::Trim
             | Builtin::Quantity
+            | Builtin::IsQuantity
             | Builtin::Fields
             | Builtin::IsUrl
             | Builtin::UrlScheme
@@ -139,14 +140,19 @@ impl Checker<'_> {
                 }
                 (vec![t], Ty::List(Box::new(Ty::String)))
             }
-            Builtin::IsUrl
+            Builtin::IsQuantity
+            | Builtin::IsUrl
             | Builtin::UrlScheme
             | Builtin::UrlHost
             | Builtin::UrlPort
             | Builtin::UrlPath
             | Builtin::UrlQuery => {
                 let t = self.argument(env, b, args, 0, &Ty::String);
-                let ty = if b == Builtin::IsUrl { Ty::Bool } else { Ty::String };
+                let ty = if matches!(b, Builtin::IsUrl | Builtin::IsQuantity) {
+                    Ty::Bool
+                } else {
+                    Ty::String
+                };
                 (vec![t], ty)
             }
             Builtin::DaysSince => {

@@ -71,8 +71,9 @@ impl Env {
     }
 }
 
-/// The key of a path rooted at a local (`#3.spec.approved_by`, `#3.labels["team"]`, `#3.labels[#5]`):
-/// fields, and map entries at a constant key or a key held by a local. `None` if the expression
+/// The key of a path rooted at a local (`#3.spec.approved_by`, `#3.labels["team"]`, `#3.labels[#5]`,
+/// `#3.labels[(#5.key)]`): fields, and map entries at a constant key, a key held by a local or by
+/// a field path from one. `None` if the expression
 /// is not such a path.
 pub fn path_key(e: &TExpr) -> Option<String> {
     match &e.kind {
@@ -86,9 +87,11 @@ pub fn path_key(e: &TExpr) -> Option<String> {
     }
 }
 
-/// A map key in a path key: a string constant (quoted) or a local (`#5`).
+/// A map key in a path key: a string constant (quoted), a local (`#5`), or a field path from a
+/// local (`(#5.key)`: the key of a parameter's entry), which holds one value wherever it is read.
 fn entry_key(index: &TExpr) -> Option<String> {
     match &index.kind {
+        TExprKind::Field { .. } => path_key(index).map(|k| format!("({k})")),
         TExprKind::String(s) => match s.parts.as_slice() {
             [] => Some("\"\"".to_string()),
             [crate::checked::TStrPart::Text(t)] => serde_json::to_string(t).ok(),

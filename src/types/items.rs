@@ -106,6 +106,14 @@ impl Checker<'_> {
                 _ => None,
             };
             let checked = match c.name.name.as_str() {
+                // Taken out of a parameter's constraints before (`ParamDef::key`): here, on a field.
+                "key" => Err(Diagnostic::error(
+                    Code::ConstraintType,
+                    c.span,
+                    "`@key` names a policy parameter, not a field",
+                )
+                .with_label("not on a field")
+                .with_help("a field is read under its own name; `@key(\"...\")` gives a `param` another key in a Constraint's `parameters`")),
                 "sensitive" => match &c.arg {
                     None => Ok(FieldConstraint::Sensitive),
                     Some(_) => Err(

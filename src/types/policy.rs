@@ -6,7 +6,9 @@ use super::Checker;
 use crate::checked::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
-use crate::syntax::ast::{ClauseKind, Condition, DeclKind, FnBody, PolicyDecl, PolicyItem};
+use crate::syntax::ast::{
+    ClauseKind, Condition, Constraint, DeclKind, FnBody, Literal, PolicyDecl, PolicyItem,
+};
 
 /// Whether an expression is a constant: what a parameter default or test value must be.
 pub(crate) fn is_constant(e: &TExpr) -> bool {
@@ -284,7 +286,10 @@ impl Checker<'_> {
                     ),
                 );
             }
-            let constraints = self.constraints(&ty, &param.constraints);
+            let (key_attrs, written): (Vec<_>, Vec<_>) =
+                param.constraints.iter().cloned().partition(|c| c.name.name == "key");
+            let key = self.param_key(&param.name.name, &key_attrs, &params);
+            let constraints = self.constraints(&ty, &written);
             let default = self.expect_type(
                 &mut env,
                 &param.default,
@@ -318,6 +323,7 @@ impl Checker<'_> {
             params.push(ParamDef {
                 local,
                 name: param.name.name.clone(),
+                key,
                 ty,
                 constraints,
                 default,
@@ -342,6 +348,45 @@ impl Checker<'_> {
             applies: None,
             span: p.name.span,
         };
+    }
+
+    /// A parameter's key (see [`ParamDef::key`]): its name, or the text of its one `@key("...")`,
+    /// which no other parameter of the policy may have.
+    fn param_key(&mut self, name: &str, attrs: &[Constraint], earlier: &[ParamDef]) -> String {
+        let mut key = name.to_string();
+        for (i, c) in attrs.iter().enumerate() {
+            let text = match &c.arg {
+                Some(Literal::String(s)) => s.as_plain().filter(|t| !t.is_empty()),
+                _ => None,
+            };
+            match text {
+                Some(_) if i > 0 => self.error(
+                    Diagnostic::error(Code::ConstraintType, c.span, format!("`{name}` has two `@key`s"))
+                        .with_label("a second key")
+                        .with_help("a parameter has one key: keep one `@key(\"...\")`"),
+                ),
+                Some(text) => key = text,
+                None => self.error(
+                    Diagnostic::error(Code::ConstraintType, c.span, "`@key` takes a string that is not empty")
+                        .with_label("expected the parameter's key, e.g. `@key(\"ephemeral-storage\")`")
+                        .with_help("`@key` names the parameter in a Constraint's `parameters` and in overrides when the name is not a `.gov` name"),
+                ),
+            }
+        }
+        if let Some(other) = earlier.iter().find(|p| p.key == key) {
+            let span = attrs.first().map_or(other.span, |c| c.span);
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateItem,
+                    span,
+                    format!("`{name}` and `{}` have the same key `{key}`", other.name),
+                )
+                .with_label("this key is taken")
+                .with_secondary(other.span, "the other parameter")
+                .with_help("each parameter has its own key in a Constraint's `parameters` and in overrides"),
+            );
+        }
+        key
     }
 
     /// `std.k8s.AdmissionRequest` with an `oldObject` of the subject's type: one record type per

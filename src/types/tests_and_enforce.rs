@@ -143,7 +143,7 @@ impl Checker<'_> {
                                 .with_label("enforced at admission here")
                                 .with_secondary(target.name.span, "admission enforcement")
                                 .with_secondary(policy_span, "policy declared here")
-                                .with_help("admission judges Kubernetes objects: give the policy a `resource` subject, e.g. `subject m: ModelDeployment`"),
+                                .with_help("admission judges Kubernetes objects: give the policy a `resource` subject, e.g. `subject m: ModelDeployment`, or a type with `apiVersion: string`, `kind: string` and `metadata: std.k8s.ObjectMeta` to judge several kinds"),
                             );
                         }
                     }

@@ -88,7 +88,10 @@ class Bundle:
         self.engines = {}
 
     def engine(self, policy, overrides, request=None):
-        key = (policy, json.dumps(overrides, sort_keys=True), json.dumps(request, sort_keys=True))
+        # The bundle holds every policy: only overrides (placed at the policy's path) make an
+        # engine one policy's; one engine per policy would hold the whole bundle once per policy.
+        key = (policy if overrides is not None else None, json.dumps(overrides, sort_keys=True),
+               json.dumps(request, sort_keys=True))
         if key not in self.engines:
             extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
             if request is not None:

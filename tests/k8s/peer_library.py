@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The peer suite (issue 11) on the real OPA engine: gatekeeper-library's own cases
-(``tests/vendor/gatekeeper-library/cases.json``) judged as ``gator verify`` judges them, through the
+(``tests/vendor/gatekeeper-library/cases.json``, the original 139, and ``cases-more.json``, the cases
+of the policies added since) judged as ``gator verify`` judges them, through the
 ConstraintTemplates govc generated from ``examples/k8s-baseline`` (``OUT/k8s/gatekeeper/templates``).
 
 For each case: the template whose kind is the case's ``policy`` (case-insensitive); the library's
@@ -15,7 +16,7 @@ The policies expected to be written are listed in ``tests/peer/gatekeeper-librar
 cases must pass; the cases of the others are reported as missing (and none may be once all are
 listed).
 
-Usage: python tests/k8s/peer_library.py --out OUT [--cases FILE] [--expected FILE]
+Usage: python tests/k8s/peer_library.py --out OUT [--cases FILE]... [--expected FILE]
 Exit status: 0 when every case of a written policy passed, 1 otherwise, 2 on a usage error.
 """
 
@@ -126,12 +127,16 @@ def expected_policies(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
-    parser.add_argument("--cases", default=os.path.join(ROOT, "tests/vendor/gatekeeper-library/cases.json"))
+    parser.add_argument("--cases", action="append", help="a file of cases (repeatable; default: cases.json "
+                        "and cases-more.json of tests/vendor/gatekeeper-library)")
     parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library.txt"))
     args = parser.parse_args()
     try:
-        with open(args.cases, encoding="utf-8") as f:
-            cases = json.load(f)
+        cases = []
+        for path in args.cases or [os.path.join(ROOT, "tests/vendor/gatekeeper-library", name)
+                                   for name in ("cases.json", "cases-more.json")]:
+            with open(path, encoding="utf-8") as f:
+                cases += json.load(f)
         expected = expected_policies(args.expected)
         templates = load_templates(args.out)
     except (OSError, ValueError) as exc:

@@ -367,7 +367,16 @@ impl<'a> Translator<'a> {
             Expr::Subject => "object".into(),
             // The API server's `request` (its `oldObject` is a variable of its own, see `held`).
             Expr::Request => "request".into(),
-            Expr::Param(name) => format!("variables.{}", user_name(name)),
+            // Named after the parameter as declared: its key (`@key`) need not be a CEL name.
+            Expr::Param(name) => {
+                let var = self
+                    .policy
+                    .params
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .map_or(name, |p| &p.var);
+                format!("variables.{}", user_name(var))
+            }
             Expr::Let(v) => format!("variables.{}", user_name(&v.0)),
             Expr::Local(v) => {
                 let local = self
@@ -791,6 +800,12 @@ impl<'a> Translator<'a> {
                 let it = self.fresh_name(&Var("x".into()));
                 format!("{a}.all({it}, {it} in {b})")
             }
+            // govc's own syntax, as the bundle's `is_quantity` reads it.
+            Builtin::IsQuantity => format!(
+                "{}.matches({})",
+                arg(self, 0)?,
+                string_literal(crate::ir::quantity::PATTERN)
+            ),
             Builtin::Fields
             | Builtin::FindAll
             | Builtin::Captures

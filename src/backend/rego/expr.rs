@@ -604,6 +604,7 @@ impl<'t> Emitter<'t> {
             Builtin::Difference => format!("{}({}, {})", self.runtime(runtime::SET_DIFFERENCE), arg(0), arg(1)),
             Builtin::Subset => format!("{}({}, {})", self.runtime(runtime::IS_SUBSET), arg(0), arg(1)),
             Builtin::Quantity => format!("{}({})", self.runtime(runtime::QUANTITY), arg(0)),
+            Builtin::IsQuantity => format!("{}({})", self.runtime(runtime::IS_QUANTITY), arg(0)),
             // Keys iterate in sorted order on both engines; `sort` makes it explicit.
             Builtin::Fields => {
                 let (k, v) = (self.fresh("field"), self.fresh("value"));

@@ -63,7 +63,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         for p in &policy.params {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
-            let var = format!("_p_{}", p.name);
+            let var = format!("_p_{}", p.var);
             let binding = vec![format!(
                 "{var} := object.get(_params, {}, null)",
                 string_literal(&p.name)

@@ -41,8 +41,8 @@
 //!   as a negation, OPA (gobwas/glob) as one character and a class of `^` and `a`.
 //! - `portable_pattern`: whether a pattern computed at run time (`matches(s, param)`) is valid
 //!   RE2 that both engines read alike (OPA: Go's `regexp`; regorus: Rust's `regex`): escapes
-//!   only before punctuation (`\d`, `\b`, `\pL`, `\Q`, `\<` mean different things or nothing in
-//!   one of them), no flags but `i m s U`, no nested class or class operation (`[a[]`, `&&`,
+//!   only before ASCII punctuation other than `<` and `>` (`\/` and `\.` are literal in both;
+//!   `\d`, `\b`, `\pL`, `\Q`, `\<` mean different things or nothing in one of them), no flags but `i m s U`, no nested class or class operation (`[a[]`, `&&`,
 //!   `--`, `~~`), braces only as counts up to 999. Literal patterns are made portable at compile
 //!   time instead ([`crate::types::canonical_pattern`]).
 //! - `quantity`: a Kubernetes quantity as Kubernetes reads it (see [`crate::kube_quantity`]);
@@ -502,12 +502,13 @@ _glob_token(t) := _regex_quote(t) if {
 _regex_quote(t) := regex.replace(t, `[\\.+*?()|\[\]{}^$]`, `\$0`)
 
 # Whether a pattern computed at run time is a regular expression both engines read alike: valid,
-# escapes only before the punctuation both read as itself, no flags but i, m, s and U, no nested
+# escapes only before the ASCII punctuation both read as itself (all but `<` and `>`, word
+# boundaries in Rust's regex: `\/`, `\.`, `\-` are fine), no flags but i, m, s and U, no nested
 # class or class operation, braces only as counts below 1000.
 portable_pattern(p) if {
 	regex.is_valid(p)
 	every e in regex.find_n(`(?s)\\.`, p, -1) {
-		regex.match(`^\\[\\.+*?()|\[\]{}^$#&~-]$`, e)
+		regex.match(`^\\[!-/:;=?@\[-\x60{-~]$`, e)
 	}
 	rest := regex.replace(regex.replace(p, `(?s)\\.`, "_"), `\(\?(:|P<|[imsU]*(-[imsU]*)?[:)])|\{[0-9]{1,3}(,[0-9]{0,3})?\}`, "_")
 	not regex.match(`\(\?|[{}]|\[[^\]]*\[[^:]|&&|--|~~`, rest)
