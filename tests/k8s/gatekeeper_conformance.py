@@ -37,6 +37,7 @@ error (missing output, unreadable files, Rego that OPA rejects, no template at a
 """
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -80,19 +81,28 @@ def yaml_files(directory):
 class Bundle:
     """The OPA bundle in OPA, one engine per set of parameter overrides."""
 
+    ENGINES = 4
+
     def __init__(self, directory):
         try:
             self.modules, self.data = opa_bundle.read(directory)
         except opa_bundle.NotABundle as exc:
             raise UsageError(str(exc)) from None
-        self.engines = {}
+        # A few engines, the least recently used closed first: each holds the whole compiled
+        # bundle, and a suite has an engine per distinct override and request (gigabytes if all
+        # were kept). Cases of one policy come together, so a few suffice.
+        self.engines = collections.OrderedDict()
 
     def engine(self, policy, overrides, request=None):
         # The bundle holds every policy: only overrides (placed at the policy's path) make an
         # engine one policy's; one engine per policy would hold the whole bundle once per policy.
         key = (policy if overrides is not None else None, json.dumps(overrides, sort_keys=True),
                json.dumps(request, sort_keys=True))
-        if key not in self.engines:
+        if key in self.engines:
+            self.engines.move_to_end(key)
+        else:
+            while len(self.engines) >= Bundle.ENGINES:
+                self.engines.popitem(last=False)[1].close()
             extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
             if request is not None:
                 extra.append(("govc.request", request))

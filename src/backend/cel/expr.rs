@@ -804,7 +804,7 @@ impl<'a> Translator<'a> {
             Builtin::IsQuantity => format!(
                 "{}.matches({})",
                 arg(self, 0)?,
-                string_literal(crate::ir::quantity::PATTERN)
+                string_literal(crate::kube_quantity::PATTERN)
             ),
             Builtin::Fields
             | Builtin::FindAll
