@@ -157,8 +157,9 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     }
     let mut document = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type));
     if let Some(makers) = &policy.pod_view {
-        let (pod, kind_check) = pod_view(policy, makers);
-        variables.push(("_pod".into(), pod));
+        let (template, kind_check) = pod_view(policy, makers);
+        variables.push(("_pod_template".into(), template));
+        variables.push(("_pod".into(), pod_containers("variables._pod_template")));
         checks.push(kind_check);
         document = document.with_view("pod", expr::POD_VIEW);
     }
@@ -305,6 +306,32 @@ fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
         )),
     };
     (branches.join(" : "), check)
+}
+
+/// The pod made from the pod template `template` (a CEL value, null where there is none), with
+/// `containers`: every container of the pod in one list, as the bundle's view has it
+/// (`backend::rego::policy`, `std.k8s.PodTemplate.containers`). A list that is absent or null adds
+/// nothing; where one is neither nor a list, or the spec is not an object, the pod is the template
+/// as it is (so the fail-closed check of a policy that reads `containers` reports it missing).
+fn pod_containers(template: &str) -> String {
+    const LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+    let spec = format!("{template}.spec");
+    let absent = |l: &str| format!("!has({spec}.{l}) || {spec}.{l} == null");
+    let lists_ok: Vec<String> = LISTS
+        .iter()
+        .map(|l| format!("({} || type({spec}.{l}) == list)", absent(l)))
+        .collect();
+    let each: Vec<String> = LISTS
+        .iter()
+        .map(|l| format!("({} ? [] : {spec}.{l})", absent(l)))
+        .collect();
+    format!(
+        "type({template}) == map && has({template}.spec) && type({spec}) == map && {} ? \
+         dyn({{\"metadata\": has({template}.metadata) ? {template}.metadata : null, \"spec\": {spec}, \"containers\": {}}}) : \
+         {template}",
+        lists_ok.join(" && "),
+        each.join(" + ")
+    )
 }
 
 /// A clause as a validation: it passes on a malformed document (the checks deny it) and where
@@ -522,7 +549,8 @@ fn annotations(policy: &Policy) -> Value {
 }
 
 /// `resourceRules` for the kinds of every admission block: plural names from the program's
-/// resources (a kind the program does not declare: its lowercase form plus `s`).
+/// resources (a kind the program does not own, as the standard library's `Ingress`: its
+/// lowercase form made plural by the rules of English, as the API declares them: `ingresses`).
 fn resource_rules(ir: &Ir, admissions: &[&Admission]) -> Value {
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for admission in admissions {
@@ -536,7 +564,7 @@ fn resource_rules(ir: &Ir, admissions: &[&Admission]) -> Value {
                 .iter()
                 .find(|r| r.group == group && r.kind == kind)
                 .map(|r| r.plural.clone())
-                .unwrap_or_else(|| format!("{}s", kind.to_lowercase()));
+                .unwrap_or_else(|| crate::english::plural(&kind.to_lowercase()));
             let entry = groups.entry(group).or_default();
             if !entry.contains(&plural) {
                 entry.push(plural);
