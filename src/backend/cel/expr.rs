@@ -147,6 +147,10 @@ pub const POD_VIEW: &str = "variables._pod";
 /// The object before an UPDATE, which the bundle reads as the request's `oldObject`.
 pub const OLD_OBJECT: &str = "oldObject";
 
+/// The pod the object before an UPDATE makes, for a policy on `std.k8s.Workload` (the bundle's
+/// view of `oldObject`, as [`POD_VIEW`] of the object).
+pub const OLD_POD_VIEW: &str = "variables._old_pod";
+
 /// A local variable in scope: what it stands for in CEL and its schema.
 struct Local {
     var: Var,
@@ -639,6 +643,9 @@ impl<'a> Translator<'a> {
             Expr::Subject => (self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW),
             // The API server binds the object before an UPDATE as `oldObject`, null otherwise.
             Expr::Request => (name == "oldObject").then_some(OLD_OBJECT),
+            Expr::Field { target, name: field } if matches!(target.as_ref(), Expr::Request) && field == "oldObject" => {
+                (self.policy.pod_view.is_some() && name == "pod").then_some(OLD_POD_VIEW)
+            }
             _ => None,
         }
     }

@@ -314,10 +314,15 @@ impl Translator<'_> {
                 out.extend(within(&[], &guard, after));
                 Ok(out)
             }
-            Condition::Let { .. } => Err(untranslatable(
-                "`let` in a block",
-                "block-local bindings are not translated to CEL yet: use a policy-level `let`",
-            )),
+            // The failures of the value, then those of the rest where it does not fail.
+            Condition::Let { var, value } => {
+                let mut out = self.failures(value)?;
+                let (text, schema) = (self.operand(value)?, self.schema(value));
+                let later = self.with_local(var, text, schema, false, |t| t.clause_failures(rest, message))?;
+                let later = after(&out, later);
+                out.extend(later);
+                Ok(out)
+            }
         }
     }
 }
