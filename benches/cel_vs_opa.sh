@@ -7,8 +7,11 @@
 #   bash benches/cel_vs_opa.sh [RUNS] [EXAMPLE]   (needs .venv from scripts/setup-python.sh)
 #
 # EXAMPLE is a folder of examples/ with its cases in tests/conformance/EXAMPLE.json (default
-# ai-governance; k8s-baseline for the Kubernetes baseline). GOVC=path uses that govc to build the
-# outputs instead of a release build (what is timed does not run govc).
+# ai-governance; k8s-baseline for the Kubernetes baseline), or `peer`: gatekeeper-library's own
+# cases through the library policies of examples/k8s-baseline enforced in CEL, the VAP on the CEL
+# runtime next to the ConstraintTemplate's `violation` on OPA (tests/cel/vap_peer_library.py).
+# GOVC=path uses that govc to build the outputs instead of a release build (what is timed does
+# not run govc).
 #
 # Both engines are called in-process from Python, so each figure includes the same kind of
 # overhead: converting the document into the engine (once per decision, as the API server and
@@ -23,6 +26,11 @@ trap 'rm -rf "$WORK"' EXIT
 if [[ -z ${GOVC:-} ]]; then
     cargo build --quiet --release
     GOVC=target/release/govc
+fi
+if [[ $EXAMPLE == peer ]]; then
+    "$GOVC" build --quiet examples/k8s-baseline --out "$WORK/out"
+    .venv/bin/python tests/cel/vap_peer_library.py --out "$WORK/out" --bench "$RUNS"
+    exit
 fi
 "$GOVC" build --quiet "examples/$EXAMPLE" --out "$WORK/out"
 .venv/bin/python tests/cel/vap_differential.py --out "$WORK/out" \

@@ -155,6 +155,10 @@ if step "cargo test: build" build_tests; then
     # OPA (tests/peer_library.rs runs them on regorus in `cargo test`).
     if step "peer suite: govc build examples/k8s-baseline" "$GOVC" build examples/k8s-baseline --out "$OUT/peer"; then
         step "peer suite: gatekeeper-library cases on OPA" "$PY" tests/k8s/peer_library.py --out "$OUT/peer"
+        # Issue 12: the same cases through the ValidatingAdmissionPolicies on Google's CEL runtime,
+        # with the same messages as the templates on OPA.
+        step "peer suite: gatekeeper-library cases through the VAPs (CEL) and the templates (OPA)" \
+            "$PY" tests/cel/vap_peer_library.py --out "$OUT/peer"
     fi
     # Front end (issue 2): `govc check --format sarif` validates against the SARIF 2.1.0 schema
     # (issue 17: also from a project in a subfolder, named from the repository root).

@@ -32,7 +32,7 @@ use crate::backend::k8s::names::{api_group, constraint_name, is_dns_label, polic
 use crate::backend::k8s::{managed_labels, openapi::structural, yaml, GOVC_PREFIX};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::{Admission, AdmissionAction, Clause, ClauseKind, Condition, Ir, MsgPart, PodMaker, Policy};
-use expr::{json_literal, select, string_literal, untranslatable, user_name, Translator, Untranslatable};
+use expr::{json_literal, select, string_literal, user_name, Translator, Untranslatable};
 use schema::{Check, SchemaChecks};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -157,8 +157,9 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     }
     let mut document = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type));
     if let Some(makers) = &policy.pod_view {
-        let (pod, kind_check) = pod_view(policy, makers);
-        variables.push(("_pod".into(), pod));
+        let (template, kind_check) = pod_view(makers, "object", &format!("malformed {}: kind", policy.subject_type));
+        variables.push(("_pod_template".into(), template));
+        variables.push(("_pod".into(), pod_containers("variables._pod_template")));
         checks.push(kind_check);
         document = document.with_view("pod", expr::POD_VIEW);
     }
@@ -166,17 +167,16 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     if let Some(request) = &policy.request {
         let reads_old =
             matches!(request, crate::ir::Schema::Object { fields, .. } if fields.iter().any(|f| f.name == "oldObject"));
-        if reads_old && policy.pod_view.is_some() {
-            return Err(Refusal {
-                origin: Origin::Policy(policy.package.clone()),
-                problem: untranslatable(
-                    "`oldObject` of a workload",
-                    "the object before an UPDATE seen through the pod it makes is not translated to CEL yet",
-                ),
-            });
+        let mut request_checks = SchemaChecks::new("malformed request: ").with_view("oldObject", expr::OLD_OBJECT);
+        if let (true, Some(makers)) = (reads_old, &policy.pod_view) {
+            // The object before an UPDATE, seen through the pod it makes as the subject is.
+            let (template, kind_check) = pod_view(makers, expr::OLD_OBJECT, "malformed request: oldObject.kind");
+            variables.push(("_old_pod_template".into(), template));
+            variables.push(("_old_pod".into(), pod_containers("variables._old_pod_template")));
+            checks.push(kind_check);
+            request_checks = request_checks.with_view("oldObject.pod", expr::OLD_POD_VIEW);
         }
         // The fields of the request the policy reads, checked as the bundle checks them.
-        let mut request_checks = SchemaChecks::new("malformed request: ").with_view("oldObject", expr::OLD_OBJECT);
         checks.extend(request_checks.document(request, "request"));
     }
     let mut deny = Vec::new();
@@ -254,17 +254,22 @@ fn compile(ir: &Ir, policy: &Policy) -> Result<Compiled, Refusal> {
     Ok(Compiled { variables, deny, warn })
 }
 
-/// The pod a workload makes, as the bundle's view has it (`backend::rego::policy`): a Pod's own
-/// metadata and spec, the pod template of another kind that makes pods (null where it has
-/// none), and for any other object its own `pod` field (which the kind check denies); and the
-/// check that the object is of a kind that makes pods.
-fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
-    let is_map = "type(object) == map";
+/// The pod template of the workload `object` (`object` or `oldObject`), as the bundle's view has
+/// it (`backend::rego::policy`): a Pod's own metadata and spec, the pod template of another kind
+/// that makes pods (null where it has none), and for any other object its own `pod` field (which
+/// the kind check denies); and the check that the object, where it is one, is of a kind that
+/// makes pods (`malformed_kind`: how its message starts).
+fn pod_view(makers: &[PodMaker], object: &str, malformed_kind: &str) -> (String, Check) {
+    let is_map = format!("type({object}) == map");
+    let is_map = is_map.as_str();
     let kind_in = |kinds: &[&str]| {
         let kinds: Vec<String> = kinds.iter().map(|k| string_literal(k)).collect();
         match kinds.as_slice() {
-            [one] => format!("{is_map} && has(object.kind) && object.kind == {one}"),
-            many => format!("{is_map} && has(object.kind) && object.kind in [{}]", many.join(", ")),
+            [one] => format!("{is_map} && has({object}.kind) && {object}.kind == {one}"),
+            many => format!(
+                "{is_map} && has({object}.kind) && {object}.kind in [{}]",
+                many.join(", ")
+            ),
         }
     };
     // One branch per path, for the kinds that keep their pod there.
@@ -279,12 +284,12 @@ fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
     for (path, kinds) in &paths {
         let pod = if path.is_empty() {
             // `object.filter(o, ["metadata", "spec"])`: a null field reads as an absent one.
-            let field = |f: &str| format!("{}: has(object.{f}) ? object.{f} : null", string_literal(f));
+            let field = |f: &str| format!("{}: has({object}.{f}) ? {object}.{f} : null", string_literal(f));
             format!("{{{}, {}}}", field("metadata"), field("spec"))
         } else {
             // `object.get(o, path, null)`: null where a step is missing or not an object.
             let mut guards = Vec::new();
-            let mut at = "object".to_string();
+            let mut at = object.to_string();
             for step in path.iter() {
                 guards.push(format!("type({at}) == map && {}", expr::has_field(&at, step)));
                 at = select(&at, step);
@@ -294,17 +299,39 @@ fn pod_view(policy: &Policy, makers: &[PodMaker]) -> (String, Check) {
         // `dyn`: the branches hold values of different types once the API server types `object`.
         branches.push(format!("{} ? dyn({pod})", kind_in(kinds)));
     }
-    branches.push(format!("{is_map} && has(object.pod) ? dyn(object.pod) : null"));
+    branches.push(format!("{is_map} && has({object}.pod) ? dyn({object}.pod) : null"));
     let all: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
     let check = Check {
         ok: format!("!({is_map}) || ({})", kind_in(&all)),
-        message: string_literal(&format!(
-            "malformed {}: kind: must be one of {}",
-            policy.subject_type,
-            all.join(", ")
-        )),
+        message: string_literal(&format!("{malformed_kind}: must be one of {}", all.join(", "))),
     };
     (branches.join(" : "), check)
+}
+
+/// The pod made from the pod template `template` (a CEL value, null where there is none), with
+/// `containers`: every container of the pod in one list, as the bundle's view has it
+/// (`backend::rego::policy`, `std.k8s.PodTemplate.containers`). A list that is absent or null adds
+/// nothing; where one is neither nor a list, or the spec is not an object, the pod is the template
+/// as it is (so the fail-closed check of a policy that reads `containers` reports it missing).
+fn pod_containers(template: &str) -> String {
+    const LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+    let spec = format!("{template}.spec");
+    let absent = |l: &str| format!("!has({spec}.{l}) || {spec}.{l} == null");
+    let lists_ok: Vec<String> = LISTS
+        .iter()
+        .map(|l| format!("({} || type({spec}.{l}) == list)", absent(l)))
+        .collect();
+    let each: Vec<String> = LISTS
+        .iter()
+        .map(|l| format!("({} ? [] : {spec}.{l})", absent(l)))
+        .collect();
+    format!(
+        "type({template}) == map && has({template}.spec) && type({spec}) == map && {} ? \
+         dyn({{\"metadata\": has({template}.metadata) ? {template}.metadata : null, \"spec\": {spec}, \"containers\": {}}}) : \
+         {template}",
+        lists_ok.join(" && "),
+        each.join(" + ")
+    )
 }
 
 /// A clause as a validation: it passes on a malformed document (the checks deny it) and where
@@ -341,28 +368,31 @@ fn conditions(t: &mut Translator<'_>, conds: &[Condition]) -> Result<String, Unt
         Condition::Some { key, var, collection } => t.iterate(key.as_ref(), var, collection, |t, coll, it| {
             Ok(format!("{coll}.exists({it}, {})", conditions(t, rest)?))
         }),
-        Condition::Let { .. } => Err(untranslatable(
-            "`let` in a block",
-            "block-local bindings are not translated to CEL yet: use a policy-level `let`",
-        )),
+        // A block-local binding: its value, inlined where the conditions after it read it.
+        Condition::Let { var, value } => {
+            let (text, schema) = (t.operand(value)?, t.schema(value));
+            t.with_local(var, text, schema, false, |t| conditions(t, rest))
+        }
     }
 }
 
 /// The messages of a clause whose conditions before the first `some` hold: one per binding.
 fn messages(t: &mut Translator<'_>, conds: &[Condition], parts: &[MsgPart]) -> Result<String, Untranslatable> {
-    let first_some = conds.iter().enumerate().find_map(|(j, c)| match c {
-        Condition::Some { key, var, collection } => Some((j, key, var, collection)),
-        Condition::Expr(_) | Condition::Let { .. } => None,
-    });
-    let Some((j, key, var, collection)) = first_some else {
+    let Some((first, rest)) = conds.split_first() else {
         return t.message(parts);
     };
-    let rest = &conds[j + 1..];
-    t.iterate(key.as_ref(), var, collection, |t, coll, it| {
-        let holds = conditions(t, rest)?;
-        let each = messages(t, rest, parts)?;
-        Ok(format!("{coll}.filter({it}, {holds}).map({it}, {each}).join(\"; \")"))
-    })
+    match first {
+        Condition::Expr(_) => messages(t, rest, parts),
+        Condition::Let { var, value } => {
+            let (text, schema) = (t.operand(value)?, t.schema(value));
+            t.with_local(var, text, schema, false, |t| messages(t, rest, parts))
+        }
+        Condition::Some { key, var, collection } => t.iterate(key.as_ref(), var, collection, |t, coll, it| {
+            let holds = conditions(t, rest)?;
+            let each = messages(t, rest, parts)?;
+            Ok(format!("{coll}.filter({it}, {holds}).map({it}, {each}).join(\"; \")"))
+        }),
+    }
 }
 
 /// Every problem that keeps a policy enforced with CEL from being generated: constructs with no
@@ -522,7 +552,8 @@ fn annotations(policy: &Policy) -> Value {
 }
 
 /// `resourceRules` for the kinds of every admission block: plural names from the program's
-/// resources (a kind the program does not declare: its lowercase form plus `s`).
+/// resources (a kind the program does not own, as the standard library's `Ingress`: its
+/// lowercase form made plural by the rules of English, as the API declares them: `ingresses`).
 fn resource_rules(ir: &Ir, admissions: &[&Admission]) -> Value {
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for admission in admissions {
@@ -536,7 +567,7 @@ fn resource_rules(ir: &Ir, admissions: &[&Admission]) -> Value {
                 .iter()
                 .find(|r| r.group == group && r.kind == kind)
                 .map(|r| r.plural.clone())
-                .unwrap_or_else(|| format!("{}s", kind.to_lowercase()));
+                .unwrap_or_else(|| crate::english::plural(&kind.to_lowercase()));
             let entry = groups.entry(group).or_default();
             if !entry.contains(&plural) {
                 entry.push(plural);

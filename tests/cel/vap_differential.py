@@ -38,6 +38,8 @@ server loads):
   a bound is outside the string or the start is after the end;
 * ``<string>.find(<string>) -> string`` (Kubernetes' regex library): the first match of the RE2
   pattern, ``""`` when none (the patterns govc writes mean the same in Python's ``re``);
+* ``<string>.findAll(<string>) -> list(string)`` (Kubernetes' regex library): every match, left
+  to right, not overlapping (Go's ``FindAllString(s, -1)``);
 * ``quantity(<string>) -> Quantity`` and ``<Quantity>.compareTo(<Quantity>) -> int`` (Kubernetes'
   quantity library): the text parsed as ``resource.ParseQuantity`` does (k8s.io/apimachinery
   pkg/api/resource/quantity.go: sign, digits, fraction, a decimal, binary or exponent suffix;
@@ -155,6 +157,10 @@ def find(s, pattern):
     return m.group(0) if m else ""
 
 
+def find_all(s, pattern):
+    return [m.group(0) for m in re.finditer(pattern, s)]
+
+
 QUANTITY_KEY = "kubernetes.Quantity"
 DECIMAL_SUFFIXES = {"": 0, "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 BINARY_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
@@ -233,6 +239,9 @@ def kubernetes_functions():
             ],
         ),
         cel.FunctionDecl("find", [cel.Overload("string_find_string", S, [S, S], is_member=True, impl=find)]),
+        cel.FunctionDecl(
+            "findAll", [cel.Overload("string_findAll_string", T.List(S), [S, S], is_member=True, impl=find_all)]
+        ),
     ]
     Q = T.Map(S, S)
     quantities = [

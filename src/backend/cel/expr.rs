@@ -147,6 +147,10 @@ pub const POD_VIEW: &str = "variables._pod";
 /// The object before an UPDATE, which the bundle reads as the request's `oldObject`.
 pub const OLD_OBJECT: &str = "oldObject";
 
+/// The pod the object before an UPDATE makes, for a policy on `std.k8s.Workload` (the bundle's
+/// view of `oldObject`, as [`POD_VIEW`] of the object).
+pub const OLD_POD_VIEW: &str = "variables._old_pod";
+
 /// A local variable in scope: what it stands for in CEL and its schema.
 struct Local {
     var: Var,
@@ -301,7 +305,7 @@ impl<'a> Translator<'a> {
                 | Builtin::TrimSuffix
                 | Builtin::Join
                 | Builtin::Replace => Some(Schema::String { pattern: None }),
-                Builtin::Split => Some(Schema::List {
+                Builtin::Split | Builtin::Fields => Some(Schema::List {
                     items: Box::new(Schema::String { pattern: None }),
                     min_items: None,
                 }),
@@ -436,6 +440,18 @@ impl<'a> Translator<'a> {
                     return Err(untranslatable(
                         "a comprehension over keys and values",
                         "iteration over a map's entries or a list's indices is not translated to CEL yet",
+                    ));
+                }
+                if matches!(
+                    collection.as_ref(),
+                    Expr::Builtin {
+                        builtin: Builtin::Fields,
+                        ..
+                    }
+                ) {
+                    return Err(untranslatable(
+                        "a comprehension over `fields`",
+                        "the bundle's list is sorted; CEL gives a map's keys in no fixed order and has no sort: the lists would differ",
                     ));
                 }
                 if matches!(self.schema(collection), Some(Schema::Map { .. })) {
@@ -575,6 +591,15 @@ impl<'a> Translator<'a> {
         let Expr::Builtin { builtin, args, .. } = e else {
             return self.operand(e);
         };
+        if *builtin == Builtin::Fields {
+            // The keys of the fields present and not null (the bundle's `fields`, unsorted).
+            let record = match args.first() {
+                Some(r) => self.operand(r)?,
+                None => return Err(untranslatable("a built-in call", "an argument is missing")),
+            };
+            let k = self.fresh_name(&Var("field".into()));
+            return Ok(format!("{record}.filter({k}, {record}[{k}] != null)"));
+        }
         let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
             return self.operand(e);
         };
@@ -627,6 +652,9 @@ impl<'a> Translator<'a> {
             Expr::Subject => (self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW),
             // The API server binds the object before an UPDATE as `oldObject`, null otherwise.
             Expr::Request => (name == "oldObject").then_some(OLD_OBJECT),
+            Expr::Field { target, name: field } if matches!(target.as_ref(), Expr::Request) && field == "oldObject" => {
+                (self.policy.pod_view.is_some() && name == "pod").then_some(OLD_POD_VIEW)
+            }
             _ => None,
         }
     }
@@ -674,6 +702,19 @@ impl<'a> Translator<'a> {
     }
 
     fn call(&mut self, module: &[String], name: &str, args: &[Expr]) -> Result<String, Untranslatable> {
+        let out = self.inlined(module, name, args, |t, body| t.expr(body))?;
+        Ok(format!("({out})"))
+    }
+
+    /// Runs `f` on the body of the function `module.name` with its parameters bound to the CEL of
+    /// `args` (functions are inlined: CEL has none).
+    pub fn inlined<T>(
+        &mut self,
+        module: &[String],
+        name: &str,
+        args: &[Expr],
+        then: impl FnOnce(&mut Self, &Expr) -> Result<T, Untranslatable>,
+    ) -> Result<T, Untranslatable> {
         let ir = self.ir;
         let f = ir
             .fn_modules
@@ -699,9 +740,9 @@ impl<'a> Translator<'a> {
                 raw: false,
             });
         }
-        let out = self.expr(body);
+        let out = then(self, body);
         self.locals.truncate(self.locals.len() - n);
-        Ok(format!("({})", out?))
+        out
     }
 
     fn builtin(&mut self, builtin: Builtin, args: &[Expr], on: Operands) -> Result<String, Untranslatable> {
@@ -712,19 +753,33 @@ impl<'a> Translator<'a> {
         };
         let arg = |t: &mut Self, i: usize| -> Result<String, Untranslatable> { t.operand(nth(i)?) };
         Ok(match builtin {
-            Builtin::Count => format!("size({})", self.expr(nth(0)?)?),
+            // How many elements: their order does not matter (`fields` is a collection here).
+            Builtin::Count => match nth(0)? {
+                e @ Expr::Builtin {
+                    builtin: Builtin::Fields,
+                    ..
+                } => format!("size({})", self.collection(e)?),
+                e => format!("size({})", self.expr(e)?),
+            },
             Builtin::StartsWith => format!("{}.startsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
             Builtin::EndsWith => format!("{}.endsWith({})", arg(self, 0)?, self.expr(nth(1)?)?),
             Builtin::Contains => format!("{}.contains({})", arg(self, 0)?, self.expr(nth(1)?)?),
             // The pattern is a constant RE2 pattern in the form OPA reads it; CEL's `matches` is
             // RE2 too, and like OPA's `regex.match` it searches (unanchored).
             Builtin::Matches => format!("{}.matches({})", arg(self, 0)?, self.expr(nth(1)?)?),
-            Builtin::Glob => {
-                return Err(untranslatable(
-                    "`glob`",
-                    "CEL has no wildcard matching; write `startsWith`/`endsWith` or `matches` with a constant pattern",
-                ))
-            }
+            // A literal wildcard pattern as the regular expression the bundle's `glob_match`
+            // builds from it at run time; CEL cannot build one from a computed pattern.
+            Builtin::Glob => match nth(0)? {
+                Expr::String(pattern) => {
+                    format!("{}.matches({})", arg(self, 1)?, string_literal(&glob_regex(pattern)))
+                }
+                _ => {
+                    return Err(untranslatable(
+                        "`glob` with a pattern computed at run time",
+                        "the bundle builds a regular expression from the pattern, which Kubernetes' CEL cannot (it has no regular-expression replace); write the pattern as a literal",
+                    ))
+                }
+            },
             Builtin::Min | Builtin::Max => {
                 let list = arg(self, 0)?;
                 let f = if builtin == Builtin::Min { "min" } else { "max" };
@@ -806,8 +861,13 @@ impl<'a> Translator<'a> {
                 arg(self, 0)?,
                 string_literal(crate::kube_quantity::PATTERN)
             ),
-            Builtin::Fields
-            | Builtin::FindAll
+            Builtin::Fields => {
+                return Err(untranslatable(
+                    "`fields` outside `in`, `some`, `all`, `any` and `count`",
+                    "the bundle's list is sorted; CEL gives a map's keys in no fixed order and has no sort, so only where the order does not matter it translates",
+                ))
+            }
+            Builtin::FindAll
             | Builtin::Captures
             | Builtin::IsUrl
             | Builtin::UrlScheme
@@ -949,6 +1009,34 @@ fn quantity_text(e: &Expr) -> Option<&Expr> {
     }
 }
 
+/// The regular expression of a wildcard pattern, as the bundle's runtime `glob_match` builds it
+/// (`backend::rego::runtime`): all of the text, `*` any run of characters, `?` one character,
+/// `\` before a character makes it literal (a `\` at the end is itself), everything else is
+/// itself.
+fn glob_regex(pattern: &str) -> String {
+    fn quote(out: &mut String, c: char) {
+        if r"\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    let mut out = String::from("(?s)^");
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '\\' => match chars.next() {
+                Some(escaped) => quote(&mut out, escaped),
+                None => out.push_str(r"\\"),
+            },
+            c => quote(&mut out, c),
+        }
+    }
+    out.push('$');
+    out
+}
+
 /// Why float arithmetic does not translate.
 pub(super) fn float_arithmetic() -> Untranslatable {
     untranslatable(
@@ -1031,6 +1119,14 @@ mod tests {
             json_literal(&serde_json::json!({"a": [1, 2.5, null, true]})),
             r#"{"a": [1, 2.5, null, true]}"#
         );
+    }
+
+    #[test]
+    fn wildcards_are_the_bundles_regular_expressions() {
+        assert_eq!(glob_regex("*.example.com"), r"(?s)^.*\.example\.com$");
+        assert_eq!(glob_regex("a?c"), "(?s)^a.c$");
+        assert_eq!(glob_regex(r"x\*y[1]"), r"(?s)^x\*y\[1\]$");
+        assert_eq!(glob_regex("end\\"), r"(?s)^end\\$");
     }
 
     #[test]

@@ -15,14 +15,44 @@ use crate::ir::{BinOp, Builtin, Condition, Expr, Failure, MsgPart, Partial, Var}
 /// One way to fail: the CEL condition that holds where it does, and the cause as the message says.
 pub struct FailureTest {
     pub test: String,
-    /// ``cannot evaluate `...` (policy p): cause``, without the policy (see [`message`]).
+    /// What fails, as the message names it: ``` `a % b` ```, or ``` `a % b` in function m.f ```
+    /// for an operation in the body of a called function (the innermost one, as the bundle's
+    /// function companions report it).
     pub what: String,
+    /// Whether `what` already names the function the operation is in.
+    pub in_function: bool,
     pub cause: &'static str,
 }
 
 /// The deny message of a failure of the policy `dotted`.
 pub fn message(f: &FailureTest, dotted: &str) -> String {
-    string_literal(&format!("cannot evaluate `{}` (policy {dotted}): {}", f.what, f.cause))
+    string_literal(&format!("cannot evaluate {} (policy {dotted}): {}", f.what, f.cause))
+}
+
+/// Whether a pattern computed at run time is one every engine reads alike, as the bundle's
+/// `portable_pattern` decides it (`backend::rego::runtime`): escapes only before punctuation, no
+/// flags but `i m s U`, no nested class or class operation, braces only as counts up to 999.
+/// Kubernetes' `findAll` splits the pattern as the bundle's two `regex.replace` passes read it
+/// (an escape, a group opener or a count, else one character); the opener and count tokens and
+/// the escapes then stand for `_` in the text the bundle checks. Whether the pattern is valid
+/// RE2 at all, CEL cannot tell without failing: an invalid one that passes this test makes
+/// `matches` fail, which the binding's `failurePolicy: Fail` turns into a refusal (with the
+/// API server's message, not the bundle's).
+fn portable_pattern(pattern: &str) -> String {
+    const GROUP: &str = r"\(\?(?::|P<|[imsU]*(?:-[imsU]*)?[:)])";
+    const COUNT: &str = r"\{[0-9]{1,3}(?:,[0-9]{0,3})?\}";
+    let tokens = format!(
+        "{pattern}.findAll({})",
+        string_literal(&format!(r"(?s)\\.|{GROUP}|{COUNT}|."))
+    );
+    let backslash = string_literal("\\");
+    let escape = string_literal(r"^\\[\\.+*?()|\[\]{}^$#&~-]$");
+    let opener_or_count = string_literal(&format!("^(?:{GROUP}|{COUNT})$"));
+    let forbidden = string_literal(r"\(\?|[{}]|\[[^\]]*\[[^:]|&&|--|~~");
+    format!(
+        "{tokens}.all(t, !t.startsWith({backslash}) || t.matches({escape})) && \
+         !{tokens}.map(t, t.startsWith({backslash}) || t.matches({opener_or_count}) ? \"_\" : t).join(\"\").matches({forbidden})"
+    )
 }
 
 /// `cond`, where the failures `before` (of what `cond` reads) do not hold.
@@ -93,13 +123,34 @@ impl Translator<'_> {
                 body,
                 ..
             } => self.per_element(key.as_ref(), var, collection, |t| t.failures(body))?,
+            // The failures of the arguments, then those of the function's body for them (where
+            // the arguments do not fail), each named in the innermost function it is in.
             Expr::Call {
-                name, can_fail: true, ..
+                module,
+                name,
+                args,
+                can_fail: true,
             } => {
-                return Err(untranslatable(
-                    format!("a call of `{name}`, which can fail"),
-                    "failures inside a function are not translated to CEL yet",
-                ))
+                let mut out = Vec::new();
+                for a in args {
+                    out.extend(self.failures(a)?);
+                }
+                let location = format!("function {}.{name}", module.join("."));
+                let inner = self
+                    .inlined(module, name, args, |t, body| t.failures(body))?
+                    .into_iter()
+                    .map(|f| match f.in_function {
+                        true => f,
+                        false => FailureTest {
+                            what: format!("{} in {location}", f.what),
+                            in_function: true,
+                            ..f
+                        },
+                    })
+                    .collect();
+                let inner = after(&out, inner);
+                out.extend(inner);
+                out
             }
             Expr::Partial(p) => {
                 let mut out = Vec::new();
@@ -107,16 +158,11 @@ impl Translator<'_> {
                     out.extend(self.failures(child)?);
                 }
                 for failure in &p.failures {
-                    // A pattern computed at run time: CEL's `matches` is RE2 as OPA's is, and an
-                    // invalid one is an error of the expression, which the binding's
-                    // `failurePolicy: Fail` turns into a refusal (not the bundle's message).
-                    if *failure == Failure::InvalidPattern {
-                        continue;
-                    }
                     let test = self.failure_test(p, *failure)?;
                     out.push(FailureTest {
                         test: unless(&out, &format!("({test})")),
-                        what: p.text.clone(),
+                        what: format!("`{}`", p.text),
+                        in_function: false,
                         cause: failure.cause(),
                     });
                 }
@@ -222,6 +268,17 @@ impl Translator<'_> {
                     string_literal(crate::kube_quantity::PATTERN)
                 ))
             }
+            (
+                Failure::InvalidPattern,
+                Expr::Builtin {
+                    builtin: Builtin::Matches,
+                    args,
+                    ..
+                },
+            ) => {
+                let pattern = args.get(1).ok_or_else(unsupported)?;
+                Ok(format!("!({})", portable_pattern(&self.operand(pattern)?)))
+            }
             _ => Err(unsupported()),
         }
     }
@@ -255,10 +312,15 @@ impl Translator<'_> {
             Condition::Some { key, var, collection } => {
                 self.per_element(key.as_ref(), var, collection, |t| t.clause_failures(rest, message))
             }
-            Condition::Let { .. } => Err(untranslatable(
-                "`let` in a block",
-                "block-local bindings are not translated to CEL yet: use a policy-level `let`",
-            )),
+            // The failures of the value, then those of the rest where it does not fail.
+            Condition::Let { var, value } => {
+                let mut out = self.failures(value)?;
+                let (text, schema) = (self.operand(value)?, self.schema(value));
+                let later = self.with_local(var, text, schema, false, |t| t.clause_failures(rest, message))?;
+                let later = after(&out, later);
+                out.extend(later);
+                Ok(out)
+            }
         }
     }
 }

@@ -20,9 +20,10 @@ pub struct SchemaChecks {
     /// What each message starts with: `malformed Dataset: ` or `invalid parameter `.
     prefix: String,
     counter: usize,
-    /// A top-level field of the document held in a variable rather than read from it (the
-    /// `pod` of a workload's view, null when absent), and that variable.
-    view: Option<(String, String)>,
+    /// Fields of the document held in variables rather than read from it (the `pod` of a
+    /// workload's view, null when absent), by their path (`pod`, `oldObject.pod`), and those
+    /// variables.
+    views: Vec<(String, String)>,
 }
 
 /// The path to a value, as a CEL string expression built from static text and variables.
@@ -117,14 +118,14 @@ impl SchemaChecks {
         SchemaChecks {
             prefix: prefix.to_string(),
             counter: 0,
-            view: None,
+            views: Vec::new(),
         }
     }
 
-    /// Checks of a document whose top-level field `field` is the CEL value `value` (null when
-    /// absent) instead of the object's own.
-    pub fn with_view(mut self, field: &str, value: &str) -> Self {
-        self.view = Some((field.to_string(), value.to_string()));
+    /// Checks of a document whose field at `path` (`pod`, `oldObject.pod`) is the CEL value
+    /// `value` (null when absent) instead of the object's own.
+    pub fn with_view(mut self, path: &str, value: &str) -> Self {
+        self.views.push((path.to_string(), value.to_string()));
         self
     }
 
@@ -175,15 +176,20 @@ impl SchemaChecks {
             name, required, schema, ..
         } in fields
         {
-            let (v, present) = match &self.view {
-                Some((field, held)) if path.is_empty() && field == name => (held.clone(), format!("{held} != null")),
-                _ => {
+            let p = path.field(name);
+            let held = self
+                .views
+                .iter()
+                .find(|(at, _)| p.parts.is_empty() && p.text == *at)
+                .map(|(_, held)| held);
+            let (v, present) = match held {
+                Some(held) => (held.clone(), format!("{held} != null")),
+                None => {
                     let v = select(value, name);
                     let present = format!("{} && {v} != null", has_field(value, name));
                     (v, present)
                 }
             };
-            let p = path.field(name);
             if *required {
                 self.push(
                     out,
