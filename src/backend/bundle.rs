@@ -174,19 +174,25 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             .values()
             .any(|text| rego::uses_runtime(&String::from_utf8_lossy(text), &target))
     };
-    // Its pattern functions only where something calls them.
-    let patterns = b
+    // Only the functions something calls.
+    let callers: Vec<String> = b
         .files
         .values()
         .chain(b.tests.values())
-        .any(|text| rego::uses_patterns(&String::from_utf8_lossy(text), &target));
-    let library = rego::emit_runtime_with(&target, true, patterns);
-    if used(&b.files) {
-        insert(&mut b.files, runtime_path, library)?;
-        own_roots.push(rego::runtime_package(&target));
-    } else if used(&b.tests) {
-        insert(&mut b.tests, runtime_path, library)?;
-        test_roots.push(rego::runtime_package(&target));
+        .map(|text| String::from_utf8_lossy(text).into_owned())
+        .collect();
+    let callers: Vec<&str> = callers.iter().map(String::as_str).collect();
+    let library = rego::emit_runtime_for(&target, &callers);
+    match library {
+        Some(library) if used(&b.files) => {
+            insert(&mut b.files, runtime_path, library)?;
+            own_roots.push(rego::runtime_package(&target));
+        }
+        Some(library) if used(&b.tests) => {
+            insert(&mut b.tests, runtime_path, library)?;
+            test_roots.push(rego::runtime_package(&target));
+        }
+        _ => {}
     }
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
         let package: PackagePath = MASK_PACKAGE.iter().map(|s| s.to_string()).collect();

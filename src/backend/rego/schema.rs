@@ -345,3 +345,275 @@ fn render_path(path: &[Seg]) -> (String, Vec<String>) {
     }
     (fmt, args)
 }
+
+/// The fast path of the fail-closed checks: one rule, `_well_formed`, whose body holds exactly
+/// when the rules of [`SchemaChecks`] add no message. A conforming document (the common case)
+/// then costs one pass over what the policy reads, and the rules that name each problem run
+/// only on a document that fails it. Optional values that need more than a type test, and a
+/// named record type's checks, go to helper functions (`_wf_<Type>(x)`), emitted once per module.
+#[derive(Default)]
+pub struct WellFormed {
+    statements: Vec<String>,
+    /// Helpers by the schema they check and whether `null` (absent) passes: name, rules.
+    helpers: Vec<(Schema, bool, String, String)>,
+    counter: usize,
+}
+
+impl WellFormed {
+    pub fn new() -> Self {
+        WellFormed::default()
+    }
+
+    /// A statement of the fast path, e.g. that the parameters are available.
+    pub fn require(&mut self, statement: String) {
+        self.statements.push(statement);
+    }
+
+    /// `value` (a term that is always defined, possibly `null`) conforms to `schema`, as
+    /// [`SchemaChecks::document`] and [`SchemaChecks::named`] check it. `views` gives terms for
+    /// field paths of an object `schema` that the document's view computes (a workload's `pod`
+    /// and its `containers`): a term that is undefined fails the fast path, so the checks run and
+    /// report it. INVARIANT: a view of a required object is checked with its nested views only.
+    pub fn value(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) {
+        let stmts = match schema {
+            Schema::Object { fields, .. } if !views.is_empty() => self.viewed_object(fields, value, views, &[]),
+            _ if value.contains('(') => {
+                // A computed value (a parameter's) is bound once, not computed per test.
+                let var = self.fresh("v");
+                let mut out = vec![format!("{var} := {value}")];
+                out.extend(self.conforms(schema, &var));
+                out
+            }
+            _ => self.conforms(schema, value),
+        };
+        self.statements.extend(stmts);
+    }
+
+    /// The `_well_formed` rule and its helpers.
+    pub fn into_rules(self) -> String {
+        let mut out = format!(
+            "_well_formed if {{\n{}}}\n",
+            super::expr::indent_lines(&self.statements)
+        );
+        for (_, _, _, rules) in self.helpers {
+            out.push('\n');
+            out.push_str(&rules);
+        }
+        out
+    }
+
+    fn fresh(&mut self, base: &str) -> String {
+        self.counter += 1;
+        format!("_{base}{}", self.counter)
+    }
+
+    /// The checks of an object some of whose fields (at `path` below the root) are read from
+    /// the terms `views` gives.
+    fn viewed_object(
+        &mut self,
+        fields: &[SchemaField],
+        value: &str,
+        views: &[(&[&str], &str)],
+        path: &[&str],
+    ) -> Vec<String> {
+        let mut out = vec![format!("is_object({value})")];
+        for f in fields {
+            let mut at = path.to_vec();
+            at.push(&f.name);
+            let Some((_, term)) = views.iter().find(|(p, _)| *p == at.as_slice()) else {
+                out.extend(self.field(f, value));
+                continue;
+            };
+            let var = self.fresh("v");
+            out.push(format!("{var} := {term}"));
+            let nested = views.iter().any(|(p, _)| p.len() > at.len() && p.starts_with(&at));
+            match &f.schema {
+                Schema::Object { fields, .. } if nested && f.required => {
+                    out.push(format!("{var} != null"));
+                    out.extend(self.viewed_object(fields, &var, views, &at));
+                }
+                other if f.required => {
+                    out.push(format!("{var} != null"));
+                    out.extend(self.conforms(other, &var));
+                }
+                other => out.extend(self.optional(other, &var)),
+            }
+        }
+        out
+    }
+
+    fn object_body(&mut self, fields: &[SchemaField], value: &str) -> Vec<String> {
+        let mut body = vec![format!("is_object({value})")];
+        for f in fields {
+            body.extend(self.field(f, value));
+        }
+        body
+    }
+
+    /// A field of the object `value`: present and conforming when required, absent (or `null`)
+    /// or conforming otherwise.
+    fn field(&mut self, f: &SchemaField, value: &str) -> Vec<String> {
+        let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
+        if f.required {
+            let var = self.fresh("v");
+            let mut out = vec![format!("{var} := {got}"), format!("{var} != null")];
+            out.extend(self.conforms(&f.schema, &var));
+            out
+        } else {
+            self.optional(&f.schema, &got)
+        }
+    }
+
+    /// `null` or a conforming value: one type test where that is all the schema asks, else a helper.
+    fn optional(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+        let simple = match schema {
+            Schema::Any => return Vec::new(),
+            Schema::String { pattern: None } => Some("string"),
+            Schema::Bool => Some("boolean"),
+            Schema::Number {
+                integer: false,
+                min: None,
+                max: None,
+            } => Some("number"),
+            _ => None,
+        };
+        match (simple, schema) {
+            (Some(t), _) => vec![format!("type_name({value}) in {{\"{t}\", \"null\"}}")],
+            // `null` joins the values: one membership test.
+            (None, Schema::Enum { values, .. }) => {
+                let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                vec![format!("{value} in {{{}, null}}", set.join(", "))]
+            }
+            (None, Schema::Const(expected)) => vec![format!("{value} in {{{}, null}}", string_literal(expected))],
+            (None, _) => vec![format!("{}({value})", self.helper(schema, true))],
+        }
+    }
+
+    /// The statements that hold when the (defined, non-`null` unless a list item) `value`
+    /// conforms to `schema`.
+    fn conforms(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+        match schema {
+            Schema::Any => Vec::new(),
+            Schema::String { pattern } => {
+                let mut out = vec![format!("is_string({value})")];
+                if let Some(p) = pattern {
+                    out.push(format!("regex.match({}, {value})", string_literal(p)));
+                }
+                out
+            }
+            Schema::Number { integer, min, max } => {
+                let mut out = vec![format!("is_number({value})")];
+                if *integer {
+                    out.push(format!("floor({value}) == {value}"));
+                }
+                if let Some(m) = min {
+                    out.push(format!("{value} >= {}", super::syntax::number_literal(*m)));
+                }
+                if let Some(m) = max {
+                    out.push(format!("{value} <= {}", super::syntax::number_literal(*m)));
+                }
+                out
+            }
+            Schema::Bool => vec![format!("is_boolean({value})")],
+            Schema::Timestamp => vec![
+                format!("is_string({value})"),
+                format!("regex.match({}, {value})", string_literal(RFC3339)),
+            ],
+            Schema::IntOrString | Schema::Object { .. } => vec![format!("{}({value})", self.helper(schema, false))],
+            Schema::Enum { values, .. } => {
+                let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                vec![format!("{value} in {{{}}}", set.join(", "))]
+            }
+            Schema::Const(expected) => vec![format!("{value} == {}", string_literal(expected))],
+            Schema::List { items, min_items } => {
+                let mut out = vec![format!("is_array({value})")];
+                if let Some(n) = min_items {
+                    out.push(format!("count({value}) >= {n}"));
+                }
+                let item = self.fresh("item");
+                let inner = self.conforms(items, &item);
+                if !inner.is_empty() {
+                    out.push(format!(
+                        "every {item} in {value} {{\n{}}}",
+                        super::expr::indent_lines(&inner)
+                    ));
+                }
+                out
+            }
+            Schema::Map { values } => {
+                let mut out = vec![format!("is_object({value})")];
+                let item = self.fresh("entry");
+                let inner = self.conforms(values, &item);
+                if !inner.is_empty() {
+                    out.push(format!(
+                        "every {item} in {value} {{\n{}}}",
+                        super::expr::indent_lines(&inner)
+                    ));
+                }
+                out
+            }
+        }
+    }
+
+    /// The name of the helper function that checks `schema` (and passes `null` when
+    /// `or_null`), emitting it on first use.
+    fn helper(&mut self, schema: &Schema, or_null: bool) -> String {
+        if let Some((_, _, name, _)) = self.helpers.iter().find(|(s, n, _, _)| s == schema && *n == or_null) {
+            return name.clone();
+        }
+        let base = match schema {
+            Schema::Object { name, .. } => name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+            Schema::Enum { name, .. } => name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+            Schema::IntOrString => "int_or_string".to_string(),
+            Schema::Timestamp => "timestamp".to_string(),
+            Schema::String { .. } => "string".to_string(),
+            Schema::Number { integer: true, .. } => "int".to_string(),
+            Schema::Number { .. } => "number".to_string(),
+            Schema::List { .. } => "list".to_string(),
+            Schema::Map { .. } => "map".to_string(),
+            _ => "value".to_string(),
+        };
+        let base = format!("_wf_{base}{}", if or_null { "_or_null" } else { "" });
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.helpers.iter().any(|(_, _, taken, _)| *taken == name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        // Reserve the name before the body, whose own helpers are emitted after it.
+        let index = self.helpers.len();
+        self.helpers
+            .push((schema.clone(), or_null, name.clone(), String::new()));
+        let x = self.fresh("x");
+        let mut rules = String::new();
+        let bodies: Vec<Vec<String>> = match schema {
+            _ if or_null => {
+                rules.push_str(&format!("{name}({x}) if {x} == null\n\n"));
+                match schema {
+                    // The record's checks themselves, not a call of its own helper.
+                    Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
+                    other => vec![self.conforms(other, &x)],
+                }
+            }
+            Schema::IntOrString => vec![
+                vec![format!("is_string({x})")],
+                vec![format!("is_number({x})"), format!("floor({x}) == {x}")],
+            ],
+            Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
+            other => vec![self.conforms(other, &x)],
+        };
+        let bodies: Vec<String> = bodies
+            .iter()
+            .map(|b| format!("{name}({x}) if {{\n{}}}\n", super::expr::indent_lines(b)))
+            .collect();
+        rules.push_str(&bodies.join("\n"));
+        self.helpers[index].3 = rules;
+        name
+    }
+}
