@@ -150,11 +150,12 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             rego::emit_fn_module(m, &target),
         )?;
     }
+    let mut types = rego::TypeChecks::new(rego::types_package(&target));
     for p in &ir.policies {
         insert(
             &mut b.files,
             format!("{}.rego", p.package.join("/")),
-            rego::emit_policy(p, &target),
+            rego::emit_policy(p, &target, &mut types),
         )?;
     }
     for s in &ir.tests {
@@ -165,6 +166,16 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         )?;
     }
     let mut own_roots: Vec<PackagePath> = Vec::new();
+    // The record types' checks, once for every policy that reads them.
+    if !types.is_empty() {
+        let package = rego::types_package(&target);
+        insert(
+            &mut b.files,
+            format!("{}.rego", package.join("/")),
+            types.module(&target),
+        )?;
+        own_roots.push(package);
+    }
     // Roots only the directory form has: what only its tests need.
     let mut test_roots: Vec<PackagePath> = Vec::new();
     // The runtime library ships where something calls it: with the policies, or else with the tests.

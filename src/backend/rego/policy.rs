@@ -3,15 +3,16 @@
 use super::expr::SubjectView;
 use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
-use super::schema::{SchemaChecks, WellFormed};
+use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
 use crate::ir::ClauseKind;
 use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
 use std::collections::BTreeSet;
 
-/// The Rego source of a policy's package.
-pub fn emit_policy(policy: &Policy, target: &Target) -> String {
+/// The Rego source of a policy's package; the checks of the record types it reads go to `types`
+/// (see [`TypeChecks`]).
+pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> String {
     let mut out = String::new();
     out.push_str(&metadata(policy));
     out.push_str(&target.module_head(&policy.package));
@@ -66,7 +67,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
             policy.subject_type
         ),
     );
-    let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_problem");
+    let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_problem").with_types(types);
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
     match &policy.pod_view {
@@ -82,7 +83,7 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
         None => well_formed.value(&policy.subject, "_document", &[]),
     }
     if let Some(request) = &policy.request {
-        out.push_str(&admission(policy, request, target, &mut well_formed));
+        out.push_str(&admission(policy, request, target, &mut well_formed, types));
     }
     if !policy.params.is_empty() {
         out.push_str(&override_checks(policy, &mut well_formed));
@@ -94,7 +95,9 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
                 "{var} := object.get(_params, {}, null)",
                 string_literal(&p.name)
             )];
-            let mut checks = SchemaChecks::new("invalid parameter ", "_problem").with_bindings(binding);
+            let mut checks = SchemaChecks::new("invalid parameter ", "_problem")
+                .with_bindings(binding)
+                .with_types(types);
             checks.named(&p.schema, &var, &p.name);
             well_formed.value(
                 &p.schema,
@@ -296,7 +299,13 @@ impl View {
 /// The admission request of a policy that reads it, as `_admission`: an object (`{}` where there
 /// is none: in the bundle unless `data.govc.request` gives one), with the fields the policy
 /// reads checked, and for a workload policy its `oldObject` seen through the pod it makes.
-fn admission(policy: &Policy, schema: &Schema, target: &Target, well_formed: &mut WellFormed) -> String {
+fn admission(
+    policy: &Policy,
+    schema: &Schema,
+    target: &Target,
+    well_formed: &mut WellFormed,
+    types: &mut TypeChecks,
+) -> String {
     let mut out = String::new();
     section(
         &mut out,
@@ -330,7 +339,7 @@ fn admission(policy: &Policy, schema: &Schema, target: &Target, well_formed: &mu
             target.request
         )),
     }
-    let mut checks = SchemaChecks::new("malformed request: ", "_problem");
+    let mut checks = SchemaChecks::new("malformed request: ", "_problem").with_types(types);
     checks.document(schema, "_admission");
     well_formed.value(schema, "_admission", &[]);
     out.push('\n');
