@@ -150,11 +150,12 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             rego::emit_fn_module(m, &target),
         )?;
     }
+    let mut types = rego::TypeChecks::new(rego::types_package(&target));
     for p in &ir.policies {
         insert(
             &mut b.files,
             format!("{}.rego", p.package.join("/")),
-            rego::emit_policy(p, &target),
+            rego::emit_policy(p, &target, &mut types),
         )?;
     }
     for s in &ir.tests {
@@ -165,6 +166,16 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         )?;
     }
     let mut own_roots: Vec<PackagePath> = Vec::new();
+    // The record types' checks, once for every policy that reads them.
+    if !types.is_empty() {
+        let package = rego::types_package(&target);
+        insert(
+            &mut b.files,
+            format!("{}.rego", package.join("/")),
+            types.module(&target),
+        )?;
+        own_roots.push(package);
+    }
     // Roots only the directory form has: what only its tests need.
     let mut test_roots: Vec<PackagePath> = Vec::new();
     // The runtime library ships where something calls it: with the policies, or else with the tests.
@@ -174,19 +185,25 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
             .values()
             .any(|text| rego::uses_runtime(&String::from_utf8_lossy(text), &target))
     };
-    // Its pattern functions only where something calls them.
-    let patterns = b
+    // Only the functions something calls.
+    let callers: Vec<String> = b
         .files
         .values()
         .chain(b.tests.values())
-        .any(|text| rego::uses_patterns(&String::from_utf8_lossy(text), &target));
-    let library = rego::emit_runtime_with(&target, true, patterns);
-    if used(&b.files) {
-        insert(&mut b.files, runtime_path, library)?;
-        own_roots.push(rego::runtime_package(&target));
-    } else if used(&b.tests) {
-        insert(&mut b.tests, runtime_path, library)?;
-        test_roots.push(rego::runtime_package(&target));
+        .map(|text| String::from_utf8_lossy(text).into_owned())
+        .collect();
+    let callers: Vec<&str> = callers.iter().map(String::as_str).collect();
+    let library = rego::emit_runtime_for(&target, &callers);
+    match library {
+        Some(library) if used(&b.files) => {
+            insert(&mut b.files, runtime_path, library)?;
+            own_roots.push(rego::runtime_package(&target));
+        }
+        Some(library) if used(&b.tests) => {
+            insert(&mut b.tests, runtime_path, library)?;
+            test_roots.push(rego::runtime_package(&target));
+        }
+        _ => {}
     }
     if let Some(mask) = crate::backend::mask::emit_mask_policy(ir) {
         let package: PackagePath = MASK_PACKAGE.iter().map(|s| s.to_string()).collect();

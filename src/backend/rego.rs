@@ -17,13 +17,18 @@ pub use expr::{indent_lines, Emitter};
 pub use functions::emit_fn_module;
 pub use names::{is_reserved, opa_builtins, user_ident, var, KEYWORDS as REGO_KEYWORDS};
 pub use policy::emit_policy;
-pub use runtime::{
-    emit_runtime, emit_runtime_with, is_used_by as uses_runtime, package as runtime_package, uses_patterns, uses_time,
-};
+pub use runtime::{emit_runtime, emit_runtime_for, is_used_by as uses_runtime, package as runtime_package};
+pub use schema::TypeChecks;
 pub use syntax::{package_ref, string_literal};
 pub use test_rules::emit_test_suite;
 
 use crate::ir::PackagePath;
+
+/// The package of the record types' checks ([`TypeChecks`]): `govc.types`, `lib.govc.types` in
+/// Gatekeeper.
+pub fn types_package(target: &Target) -> PackagePath {
+    target.fn_package(&vec!["govc".to_string(), "types".to_string()])
+}
 
 /// Where a policy's Rego runs.
 #[derive(Debug, Clone)]

@@ -28,14 +28,22 @@ const RUNNER_PACKAGE: &str = "govc_runner";
 
 /// Runs the tests whose name (or `suite › name`) contains `filter`.
 pub fn run(ir: &Ir, bundle: &crate::backend::bundle::Bundle, filter: Option<&str>) -> Result<Vec<TestResult>, String> {
-    let mut engine = PolicyEngine::load(bundle, true)?;
     let (runner, keys) = runner_module(&ir.tests);
     let target = Target::bundle();
-    let runtime_path = format!("{}.rego", rego::runtime_package(&target).join("/"));
-    let bundled = bundle.files.contains_key(&runtime_path) || bundle.tests.contains_key(&runtime_path);
-    if rego::uses_runtime(&runner, &target) && !bundled {
-        engine.add_module(&runtime_path, &rego::emit_runtime(&target))?;
-    }
+    let mut engine = if rego::uses_runtime(&runner, &target) {
+        // The bundle ships only the runtime functions its modules call; the runner may call
+        // others, so it runs with the whole library in its place.
+        let runtime_path = format!("{}.rego", rego::runtime_package(&target).join("/"));
+        let mut whole = bundle.clone();
+        whole.files.remove(&runtime_path);
+        whole.tests.remove(&runtime_path);
+        whole
+            .files
+            .insert(runtime_path, rego::emit_runtime(&target).into_bytes());
+        PolicyEngine::load(&whole, true)?
+    } else {
+        PolicyEngine::load(bundle, true)?
+    };
     engine.add_module("govc_runner.rego", &runner)?;
     let mut results = Vec::new();
     for (si, suite) in ir.tests.iter().enumerate() {

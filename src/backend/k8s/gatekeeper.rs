@@ -14,7 +14,7 @@ use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::structural;
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{
-    emit_fn_module, emit_policy, emit_runtime_with, uses_patterns, uses_runtime, uses_time, ParamSource, Target,
+    emit_fn_module, emit_policy, emit_runtime_for, types_package, ParamSource, Target, TypeChecks,
 };
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::AdmissionAction;
@@ -207,7 +207,8 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
 pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value {
     let policy = admitted.policy;
     let target = rego_target_for(form, admitted.reported);
-    let rego = yaml_friendly(&emit_policy(policy, &target));
+    let mut types = TypeChecks::new(types_package(&target));
+    let rego = yaml_friendly(&emit_policy(policy, &target, &mut types));
     // INVARIANT: `ir.fn_modules` is in dependency order, which Gatekeeper does not need but a
     // reader does.
     let mut libs: Vec<String> = ir
@@ -216,10 +217,15 @@ pub fn emit_template(admitted: &Admitted<'_>, ir: &Ir, form: RegoForm) -> Value 
         .filter(|m| policy.uses_fn_modules.contains(&m.package))
         .map(|m| yaml_friendly(&emit_fn_module(m, &target)))
         .collect();
-    if uses_runtime(&rego, &target) || libs.iter().any(|l| uses_runtime(l, &target)) {
-        let time = uses_time(&rego, &target) || libs.iter().any(|l| uses_time(l, &target));
-        let patterns = uses_patterns(&rego, &target) || libs.iter().any(|l| uses_patterns(l, &target));
-        libs.push(yaml_friendly(&emit_runtime_with(&target, time, patterns)));
+    if !types.is_empty() {
+        libs.push(yaml_friendly(&types.module(&target)));
+    }
+    // Only the runtime functions the template calls.
+    let callers: Vec<&str> = std::iter::once(rego.as_str())
+        .chain(libs.iter().map(String::as_str))
+        .collect();
+    if let Some(runtime) = emit_runtime_for(&target, &callers) {
+        libs.push(yaml_friendly(&runtime));
     }
     let mut code_target = Map::new();
     code_target.insert("target".into(), json!("admission.k8s.gatekeeper.sh"));

@@ -84,6 +84,15 @@ pub enum FailedWhat {
     Callee { var: String },
 }
 
+/// See [`Emitter::subject_view`].
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    /// The object the view is built from.
+    pub object: &'static str,
+    /// Field paths of the view and the terms that hold them.
+    pub fields: Vec<(&'static [&'static str], &'static str)>,
+}
+
 /// Emits expressions for one package, collecting the helpers they need.
 pub struct Emitter<'t> {
     pub target: &'t Target,
@@ -93,6 +102,10 @@ pub struct Emitter<'t> {
     /// `_conforms`, so that evaluating the whole package (`opa eval data.a.b.p`, with strict
     /// built-in errors) never computes on a malformed document.
     pub gate: Option<&'static str>,
+    /// Where the subject's fields are read when the document is a view built from an object (a
+    /// workload's): the object itself, and terms computed for some field paths (`pod` is
+    /// `_pod`). A conforming document's view has the same values, without building it.
+    pub subject_view: Option<SubjectView>,
     /// Writing the context of a failure rule: negations go through a helper (see
     /// [`Emitter::context_cond`]).
     in_context: bool,
@@ -105,9 +118,33 @@ impl<'t> Emitter<'t> {
             target,
             helpers: Vec::new(),
             gate: None,
+            subject_view: None,
             in_context: false,
             counter: 0,
         }
+    }
+
+    /// The term a field path of the subject is read from, where the subject is a view: the
+    /// term computed for it, or the object for the view itself as a parent.
+    fn view_term(&self, e: &Expr) -> Option<String> {
+        let view = self.subject_view.as_ref()?;
+        if matches!(e, Expr::Subject) {
+            return Some(view.object.to_string());
+        }
+        let mut path = Vec::new();
+        let mut at = e;
+        while let Expr::Field { target, name } = at {
+            path.push(name.as_str());
+            at = target;
+        }
+        if !matches!(at, Expr::Subject) {
+            return None;
+        }
+        path.reverse();
+        view.fields
+            .iter()
+            .find(|(p, _)| *p == path.as_slice())
+            .map(|(_, t)| t.to_string())
     }
 
     /// A fresh name; generated names start with `_`, which user names never do in Rego.
@@ -313,6 +350,9 @@ impl<'t> Emitter<'t> {
     /// The value at `path`, or `null` when any field along it is absent: used by `has`, and safe
     /// on partial documents (no undefined reference ever reaches a negation).
     fn present(&mut self, path: &Expr) -> String {
+        if let Some(t) = self.view_term(path).filter(|_| !matches!(path, Expr::Subject)) {
+            return t;
+        }
         match path {
             Expr::Field { target, name } => {
                 format!(
@@ -327,6 +367,9 @@ impl<'t> Emitter<'t> {
 
     /// Like [`Emitter::present`] for an intermediate object: `{}` when absent.
     fn present_parent(&mut self, path: &Expr) -> String {
+        if let Some(t) = self.view_term(path) {
+            return t;
+        }
         match path {
             Expr::Field { target, name } => {
                 let parent = self.present_parent(target);
@@ -349,7 +392,13 @@ impl<'t> Emitter<'t> {
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
-                let t = self.term(target);
+                if let Some(t) = self.view_term(e) {
+                    return Term::reference(t);
+                }
+                let t = match self.view_term(target) {
+                    Some(object) => Term::reference(object),
+                    None => self.term(target),
+                };
                 if t.is_ref {
                     Term::reference(format!("{}{}", t.text, field_suffix(name)))
                 } else {

@@ -1,16 +1,18 @@
 //! One policy's Rego package.
 
+use super::expr::SubjectView;
 use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
-use super::schema::SchemaChecks;
+use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
 use crate::ir::ClauseKind;
 use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
 use std::collections::BTreeSet;
 
-/// The Rego source of a policy's package.
-pub fn emit_policy(policy: &Policy, target: &Target) -> String {
+/// The Rego source of a policy's package; the checks of the record types it reads go to `types`
+/// (see [`TypeChecks`]).
+pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> String {
     let mut out = String::new();
     out.push_str(&metadata(policy));
     out.push_str(&target.module_head(&policy.package));
@@ -28,6 +30,19 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
     };
     let mut em = Emitter::new(em_target);
     em.gate = Some("_conforms");
+    if policy.pod_view.is_some() {
+        em.subject_view = Some(SubjectView {
+            object: "_object",
+            fields: vec![
+                (&["pod"], "_pod"),
+                (&["pod", "containers"], "_pod_containers"),
+                (&["pod", "metadata"], "_pod_template.metadata"),
+                (&["pod", "spec"], "_pod_template.spec"),
+            ],
+        });
+    }
+    // The fast path of the fail-closed checks, built beside them (see `WellFormed`).
+    let mut well_formed = WellFormed::new();
 
     match &policy.pod_view {
         None => {
@@ -52,14 +67,26 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
             policy.subject_type
         ),
     );
-    let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_malformed");
+    let mut checks = SchemaChecks::new(&format!("malformed {}: ", policy.subject_type), "_problem").with_types(types);
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
+    match &policy.pod_view {
+        Some(_) => {
+            // The pod as its template and its containers: the fast path builds no view.
+            well_formed.value(
+                &policy.subject,
+                "_object",
+                &[(&["pod"], "_pod_template"), (&["pod", "containers"], "_pod_containers")],
+            );
+            well_formed.require("not _object_foreign".to_string());
+        }
+        None => well_formed.value(&policy.subject, "_document", &[]),
+    }
     if let Some(request) = &policy.request {
-        out.push_str(&admission(policy, request, target));
+        out.push_str(&admission(policy, request, target, &mut well_formed, types));
     }
     if !policy.params.is_empty() {
-        out.push_str(&override_checks(policy));
+        out.push_str(&override_checks(policy, &mut well_formed));
         for p in &policy.params {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
@@ -68,15 +95,32 @@ pub fn emit_policy(policy: &Policy, target: &Target) -> String {
                 "{var} := object.get(_params, {}, null)",
                 string_literal(&p.name)
             )];
-            let mut checks = SchemaChecks::new("invalid parameter ", "_malformed").with_bindings(binding);
+            let mut checks = SchemaChecks::new("invalid parameter ", "_problem")
+                .with_bindings(binding)
+                .with_types(types);
             checks.named(&p.schema, &var, &p.name);
+            well_formed.value(
+                &p.schema,
+                &format!("object.get(_params, {}, null)", string_literal(&p.name)),
+                &[],
+            );
             for rule in checks.into_rules() {
                 out.push('\n');
                 out.push_str(&rule);
             }
         }
     }
-    out.push_str("\n_conforms if count(_malformed) == 0\n");
+    section(
+        &mut out,
+        "The fast path: a document (request, parameters) that passes the checks above in one pass has\n\
+         no problem, and the rules naming each problem run only on one that does not.",
+    );
+    out.push_str(&well_formed.into_rules());
+    out.push_str(
+        "\n_malformed := set() if _well_formed\n\n\
+         _malformed := _problem if not _well_formed\n\n\
+         _conforms if count(_malformed) == 0\n",
+    );
 
     for (var, value) in &policy.lets {
         section(&mut out, &format!("let {}", var.0));
@@ -244,7 +288,8 @@ impl View {
         ));
         let listed: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
         out.push_str(&format!(
-            "\n_malformed contains msg if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n\tmsg := {}\n}}\n",
+            "\n{object}_foreign if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n}}\n\n\
+             _problem contains {} if {object}_foreign\n",
             string_literal(&format!("{}: must be one of {}", self.malformed, listed.join(", ")))
         ));
         out
@@ -254,7 +299,13 @@ impl View {
 /// The admission request of a policy that reads it, as `_admission`: an object (`{}` where there
 /// is none: in the bundle unless `data.govc.request` gives one), with the fields the policy
 /// reads checked, and for a workload policy its `oldObject` seen through the pod it makes.
-fn admission(policy: &Policy, schema: &Schema, target: &Target) -> String {
+fn admission(
+    policy: &Policy,
+    schema: &Schema,
+    target: &Target,
+    well_formed: &mut WellFormed,
+    types: &mut TypeChecks,
+) -> String {
     let mut out = String::new();
     section(
         &mut out,
@@ -275,6 +326,7 @@ fn admission(policy: &Policy, schema: &Schema, target: &Target) -> String {
                 malformed: "malformed request: oldObject.kind".to_string(),
             };
             out.push_str(&view.rules(makers, r#"object.get(_admission_sent, "oldObject", null)"#));
+            well_formed.require("not _old_object_foreign".to_string());
             out.push_str(
                 "\n_admission := object.union(_admission_sent, {\"oldObject\": _old_document}) if {\n\
                  \tis_object(_admission_sent)\n\t_old_document != null\n}\n\n\
@@ -287,8 +339,9 @@ fn admission(policy: &Policy, schema: &Schema, target: &Target) -> String {
             target.request
         )),
     }
-    let mut checks = SchemaChecks::new("malformed request: ", "_malformed");
+    let mut checks = SchemaChecks::new("malformed request: ", "_problem").with_types(types);
     checks.document(schema, "_admission");
+    well_formed.value(schema, "_admission", &[]);
     out.push('\n');
     out.push_str(&checks.into_rules().join("\n"));
     out
@@ -396,16 +449,22 @@ fn merged_params(defaults: &str) -> String {
 
 /// Fail closed on the overrides themselves: missing defaults, overrides that are not an object,
 /// and a key that names no parameter (a misspelt name would otherwise be ignored).
-fn override_checks(policy: &Policy) -> String {
+fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
     let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
+    well_formed.require("_params".to_string());
+    well_formed.require("is_object(_overrides)".to_string());
+    well_formed.require(format!(
+        "every _name, _ in _overrides {{\n\t_name in {{{}}}\n}}",
+        names.join(", ")
+    ));
     let listed: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
     format!(
-        "\n_malformed contains \"policy parameters are not available\" if not _params\n\n\
-         _malformed contains msg if {{\n\
+        "\n_problem contains \"policy parameters are not available\" if not _params\n\n\
+         _problem contains msg if {{\n\
          \tnot is_object(_overrides)\n\
          \tmsg := sprintf(\"invalid parameters: expected an object, found %v\", [type_name(_overrides)])\n\
          }}\n\n\
-         _malformed contains msg if {{\n\
+         _problem contains msg if {{\n\
          \tis_object(_overrides)\n\
          \tsome _name, _ in _overrides\n\
          \tnot _name in {{{}}}\n\

@@ -150,14 +150,6 @@ fn class(chars: impl Iterator<Item = String>) -> String {
     string_literal(&format!("[{}]", chars.collect::<String>()))
 }
 
-/// Whether emitted Rego calls the time functions of the library.
-pub fn uses_time(rego: &str, target: &Target) -> bool {
-    let pkg = super::package_ref(&package(target));
-    [NOW, "time_", WHOLE_UNITS]
-        .iter()
-        .any(|name| rego.contains(&format!("{pkg}.{name}")))
-}
-
 /// A Rego object literal of suffixes and their numbers.
 fn suffix_object<'a>(entries: impl Iterator<Item = (&'a str, String)>) -> String {
     let entries: Vec<String> = entries.map(|(s, n)| format!("{}: {n}", string_literal(s))).collect();
@@ -169,17 +161,8 @@ pub fn emit_runtime(target: &Target) -> String {
     emit_runtime_with(target, true, true)
 }
 
-/// Whether emitted Rego calls the pattern functions of the library.
-pub fn uses_patterns(rego: &str, target: &Target) -> bool {
-    let pkg = super::package_ref(&package(target));
-    [GLOB_MATCH, PORTABLE_PATTERN]
-        .iter()
-        .any(|name| rego.contains(&format!("{pkg}.{name}")))
-}
-
-/// The library's Rego source, with its time and pattern functions or without them (a Gatekeeper
-/// template ships only what its policy needs).
-pub fn emit_runtime_with(target: &Target, time: bool, patterns: bool) -> String {
+/// The library's Rego source, with its time and pattern functions or without them.
+fn emit_runtime_with(target: &Target, time: bool, patterns: bool) -> String {
     let tables = case_tables();
     let upper_special = class(tables.upper.iter().map(|(k, _)| k.clone()));
     // A sigma anywhere may be a final one, which regorus lower-cases as `ς`.
@@ -585,3 +568,84 @@ _hours_minutes(s) := concat(":", [_two(h), _two(m)]) if {
 # The whole units in duration d, rounded toward zero (d and unit in nanoseconds).
 whole_units(d, unit) := (d - (d % unit)) / unit
 "#;
+
+/// The library's Rego source with only the rules that `callers` (the modules that ship with it)
+/// call, directly or through other rules of the library; `None` when they call none.
+pub fn emit_runtime_for(target: &Target, callers: &[&str]) -> Option<String> {
+    let prefix = format!("{}.", super::package_ref(&package(target)));
+    let full = emit_runtime(target);
+    let head_end = full.find(&target.module_head(&package(target)))? + target.module_head(&package(target)).len();
+    let (head, body) = full.split_at(head_end);
+    let definitions = definitions(body);
+    let defined: std::collections::BTreeSet<&str> = definitions.iter().map(|(name, _)| name.as_str()).collect();
+    let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut pending: Vec<&str> = Vec::new();
+    for caller in callers {
+        for (at, _) in caller.match_indices(&prefix) {
+            let name = identifier(&caller[at + prefix.len()..]);
+            if let Some(&name) = defined.get(name) {
+                pending.push(name);
+            }
+        }
+    }
+    // The rules those call, transitively.
+    while let Some(name) = pending.pop() {
+        if !used.insert(name) {
+            continue;
+        }
+        for (_, text) in definitions.iter().filter(|(n, _)| n == name) {
+            pending.extend(words(text).filter_map(|w| defined.get(w).copied()));
+        }
+    }
+    if used.is_empty() {
+        return None;
+    }
+    let mut out = head.to_string();
+    for (name, text) in &definitions {
+        if used.contains(name.as_str()) {
+            out.push('\n');
+            out.push_str(text.trim_end_matches('\n'));
+            out.push('\n');
+        }
+    }
+    Some(out)
+}
+
+/// The library's definitions in order: a rule's name and its text, with the comment above it.
+/// INVARIANT: the library starts every definition at column 0 with the rule's name and indents
+/// or closes (`}`) its continuation lines.
+fn definitions(body: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut comment = String::new();
+    for line in body.lines() {
+        if line.starts_with('#') {
+            comment.push_str(line);
+            comment.push('\n');
+        } else if line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            out.push((identifier(line).to_string(), std::mem::take(&mut comment) + line + "\n"));
+        } else if line.trim().is_empty() {
+            // A comment followed by a blank line introduces a group of rules: it goes with the first.
+            if comment.is_empty() {
+                if let Some((_, text)) = out.last_mut() {
+                    text.push('\n');
+                }
+            }
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out
+}
+
+fn identifier(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}

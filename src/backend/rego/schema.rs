@@ -20,26 +20,44 @@ enum Seg {
 }
 
 /// Generates the checks of one document or parameter.
-pub struct SchemaChecks {
-    /// What each message starts with: `malformed Dataset: ` or `invalid parameter max_gap: `.
-    prefix: String,
+pub struct SchemaChecks<'t> {
+    /// What each message starts with: `malformed Dataset: ` or `invalid parameter max_gap: `;
+    /// in a type's function, the variable holding it.
+    prefix: Prefix,
     /// The name of the set rule the messages go to.
     rule: String,
-    rules: Vec<String>,
+    /// Each check: the statements of its body and the message term.
+    entries: Vec<(Vec<String>, String)>,
     counter: usize,
     /// Statements in front of every rule (binding the value checked).
     bindings: Vec<String>,
+    /// Where a named record type's checks go, as a function called here (see [`TypeChecks`]);
+    /// without it they are written out in place.
+    types: Option<&'t mut TypeChecks>,
 }
 
-impl SchemaChecks {
+/// What a message starts with.
+enum Prefix {
+    Text(String),
+    Var(String),
+}
+
+impl<'t> SchemaChecks<'t> {
     pub fn new(prefix: &str, rule: &str) -> Self {
         SchemaChecks {
-            prefix: prefix.to_string(),
+            prefix: Prefix::Text(prefix.to_string()),
             rule: rule.to_string(),
-            rules: Vec::new(),
+            entries: Vec::new(),
             counter: 0,
             bindings: Vec::new(),
+            types: None,
         }
+    }
+
+    /// Calls a named record type's function of `types` rather than writing its checks here.
+    pub fn with_types(mut self, types: &'t mut TypeChecks) -> Self {
+        self.types = Some(types);
+        self
     }
 
     /// Puts `bindings` in front of every rule, e.g. to bind a parameter's value.
@@ -60,7 +78,7 @@ impl SchemaChecks {
                     "expected an object, found %v",
                     &[found],
                 );
-                self.object_fields(schema, value, &[], &[format!("is_object({value})")]);
+                self.object(schema, value, &[], &[format!("is_object({value})")]);
             }
             other => self.check(other, value, &[], &[]),
         }
@@ -71,9 +89,32 @@ impl SchemaChecks {
         self.check(schema, value, &[Seg::Field(name.to_string())], &[]);
     }
 
-    /// The rules, each a `_malformed contains msg if { ... }`.
+    /// The rules, each a `<rule> contains msg if { ... }`.
     pub fn into_rules(self) -> Vec<String> {
-        self.rules
+        let rule = self.rule;
+        self.entries
+            .into_iter()
+            .map(|(mut body, msg)| {
+                body.push(format!("msg := {msg}"));
+                format!("{rule} contains msg if {{\n{}}}\n", super::expr::indent_lines(&body))
+            })
+            .collect()
+    }
+
+    /// The checks as one set: a union of comprehensions, one per check.
+    fn into_set(self) -> String {
+        if self.entries.is_empty() {
+            return "set()".to_string();
+        }
+        let sets: Vec<String> = self
+            .entries
+            .into_iter()
+            .map(|(mut body, msg)| {
+                body.push(format!("_msg := {msg}"));
+                format!("{{_msg |\n{}}}", super::expr::indent_lines(&body))
+            })
+            .collect();
+        sets.join(" | ")
     }
 
     /// A fresh variable; generated names start with `_`, which user names never do in Rego.
@@ -82,29 +123,43 @@ impl SchemaChecks {
         format!("_{base}{}", self.counter)
     }
 
-    /// Adds a rule: when `guards` hold, the message `path: problem` (with `%v` args) is added.
-    fn push(&mut self, guards: &[String], path: &[Seg], problem: &str, problem_args: &[String]) {
-        let (path_fmt, mut args) = render_path(path);
-        let mut fmt = self.prefix.replace('%', "%%");
+    /// The format and arguments of the message text before `path` is followed by `end`.
+    fn message(&self, path: &[Seg], end: &str) -> (String, Vec<String>) {
+        let (path_fmt, path_args) = render_path(path);
+        let (mut fmt, mut args) = match &self.prefix {
+            Prefix::Text(text) => (text.replace('%', "%%"), Vec::new()),
+            Prefix::Var(var) => ("%s".to_string(), vec![var.clone()]),
+        };
         if !path_fmt.is_empty() {
             fmt.push_str(&path_fmt);
-            fmt.push_str(": ");
+            fmt.push_str(end);
         }
+        args.extend(path_args);
+        (fmt, args)
+    }
+
+    /// Adds a check: when `guards` hold, the message `path: problem` (with `%v` args) is added.
+    fn push(&mut self, guards: &[String], path: &[Seg], problem: &str, problem_args: &[String]) {
+        let (mut fmt, mut args) = self.message(path, ": ");
         fmt.push_str(problem);
         args.extend(problem_args.iter().cloned());
-        let msg = if args.is_empty() {
-            string_literal(&fmt.replace("%%", "%"))
-        } else {
-            format!("sprintf({}, [{}])", string_literal(&fmt), args.join(", "))
+        let body: Vec<String> = self.bindings.iter().chain(guards).cloned().collect();
+        self.entries.push((body, format_term(&fmt, &args)));
+    }
+
+    /// The checks of the object `value` (known to be one), at `path`: its type's function where
+    /// there is a [`TypeChecks`] and the type is named, else each field's here.
+    fn object(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
+        let Some(types) = self.types.as_deref_mut() else {
+            return self.object_fields(schema, value, path, guards);
         };
-        let mut body = String::new();
-        for g in self.bindings.iter().chain(guards) {
-            body.push('\t');
-            body.push_str(g);
-            body.push('\n');
-        }
-        body.push_str(&format!("\tmsg := {msg}\n"));
-        self.rules.push(format!("{} contains msg if {{\n{body}}}\n", self.rule));
+        let function = types.problems(schema);
+        let (fmt, args) = self.message(path, ".");
+        let at = format_term(&fmt, &args);
+        let m = self.fresh("m");
+        let mut body: Vec<String> = self.bindings.iter().chain(guards).cloned().collect();
+        body.push(format!("some {m} in {function}({value}, {at})"));
+        self.entries.push((body, m));
     }
 
     fn object_fields(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
@@ -302,7 +357,7 @@ impl SchemaChecks {
                     "expected object, found %v",
                     &[found],
                 );
-                self.object_fields(schema, value, path, &with(&[format!("is_object({value})")]));
+                self.object(schema, value, path, &with(&[format!("is_object({value})")]));
             }
         }
     }
@@ -310,6 +365,98 @@ impl SchemaChecks {
     /// A list item or map value: may itself be null, which is a type error, not a missing field.
     fn nested(&mut self, schema: &Schema, value: &str, path: &[Seg], guards: &[String]) {
         self.check(schema, value, path, guards);
+    }
+}
+
+/// A message term: the text itself, or its `sprintf` where it has arguments.
+fn format_term(fmt: &str, args: &[String]) -> String {
+    if args.is_empty() {
+        string_literal(&fmt.replace("%%", "%"))
+    } else {
+        format!("sprintf({}, [{}])", string_literal(fmt), args.join(", "))
+    }
+}
+
+/// The checks of named record types, each emitted once as a function of a module of their own
+/// (`govc.types`; `lib.govc.types` in a Gatekeeper template) and called by every check that
+/// needs it: `problems_<Type>(x, at)` is the set of messages on the object `x`, each starting
+/// with `at` (the policy's `malformed <Subject>: ` and the path to `x`), as they would be
+/// written in place.
+pub struct TypeChecks {
+    package: crate::ir::PackagePath,
+    /// By schema: the function's name and its rule.
+    types: Vec<(Schema, String, String)>,
+}
+
+impl TypeChecks {
+    pub fn new(package: crate::ir::PackagePath) -> Self {
+        TypeChecks {
+            package,
+            types: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// The reference of the function that checks `schema`, emitting it on first use (the
+    /// functions it calls after it).
+    fn problems(&mut self, schema: &Schema) -> String {
+        if let Some((_, name, _)) = self.types.iter().find(|(s, _, _)| s == schema) {
+            return self.reference(name);
+        }
+        let Schema::Object { name: type_name, .. } = schema else {
+            unreachable!("only records have a type's function")
+        };
+        let base = format!(
+            "problems_{}",
+            type_name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect::<String>()
+        );
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.types.iter().any(|(_, taken, _)| *taken == name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        let index = self.types.len();
+        self.types.push((schema.clone(), name.clone(), String::new()));
+        let mut checks = SchemaChecks {
+            prefix: Prefix::Var("_at".to_string()),
+            rule: String::new(),
+            entries: Vec::new(),
+            counter: 0,
+            bindings: Vec::new(),
+            types: Some(self),
+        };
+        checks.object_fields(schema, "_x", &[], &[]);
+        let set = checks.into_set();
+        self.types[index].2 = format!(
+            "# The problems of an object `_x` of type `{type_name}`, each message starting with `_at`.\n\
+             {name}(_x, _at) := {set}\n"
+        );
+        self.reference(&name)
+    }
+
+    fn reference(&self, name: &str) -> String {
+        format!("{}.{name}", super::package_ref(&self.package))
+    }
+
+    /// The module of the functions, in the package given to [`TypeChecks::new`].
+    pub fn module(&self, target: &super::Target) -> String {
+        let mut out = String::from(
+            "# The checks of the record types the policies read, one function per type, called by\n\
+             # each policy's fail-closed checks. Generated by govc.\n",
+        );
+        out.push_str(&target.module_head(&self.package));
+        for (_, _, rule) in &self.types {
+            out.push('\n');
+            out.push_str(rule);
+        }
+        out
     }
 }
 
@@ -344,4 +491,276 @@ fn render_path(path: &[Seg]) -> (String, Vec<String>) {
         }
     }
     (fmt, args)
+}
+
+/// The fast path of the fail-closed checks: one rule, `_well_formed`, whose body holds exactly
+/// when the rules of [`SchemaChecks`] add no message. A conforming document (the common case)
+/// then costs one pass over what the policy reads, and the rules that name each problem run
+/// only on a document that fails it. Optional values that need more than a type test, and a
+/// named record type's checks, go to helper functions (`_wf_<Type>(x)`), emitted once per module.
+#[derive(Default)]
+pub struct WellFormed {
+    statements: Vec<String>,
+    /// Helpers by the schema they check and whether `null` (absent) passes: name, rules.
+    helpers: Vec<(Schema, bool, String, String)>,
+    counter: usize,
+}
+
+impl WellFormed {
+    pub fn new() -> Self {
+        WellFormed::default()
+    }
+
+    /// A statement of the fast path, e.g. that the parameters are available.
+    pub fn require(&mut self, statement: String) {
+        self.statements.push(statement);
+    }
+
+    /// `value` (a term that is always defined, possibly `null`) conforms to `schema`, as
+    /// [`SchemaChecks::document`] and [`SchemaChecks::named`] check it. `views` gives terms for
+    /// field paths of an object `schema` that the document's view computes (a workload's `pod`
+    /// and its `containers`): a term that is undefined fails the fast path, so the checks run and
+    /// report it. INVARIANT: a view of a required object is checked with its nested views only.
+    pub fn value(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) {
+        let stmts = match schema {
+            Schema::Object { fields, .. } if !views.is_empty() => self.viewed_object(fields, value, views, &[]),
+            _ if value.contains('(') => {
+                // A computed value (a parameter's) is bound once, not computed per test.
+                let var = self.fresh("v");
+                let mut out = vec![format!("{var} := {value}")];
+                out.extend(self.conforms(schema, &var));
+                out
+            }
+            _ => self.conforms(schema, value),
+        };
+        self.statements.extend(stmts);
+    }
+
+    /// The `_well_formed` rule and its helpers.
+    pub fn into_rules(self) -> String {
+        let mut out = format!(
+            "_well_formed if {{\n{}}}\n",
+            super::expr::indent_lines(&self.statements)
+        );
+        for (_, _, _, rules) in self.helpers {
+            out.push('\n');
+            out.push_str(&rules);
+        }
+        out
+    }
+
+    fn fresh(&mut self, base: &str) -> String {
+        self.counter += 1;
+        format!("_{base}{}", self.counter)
+    }
+
+    /// The checks of an object some of whose fields (at `path` below the root) are read from
+    /// the terms `views` gives.
+    fn viewed_object(
+        &mut self,
+        fields: &[SchemaField],
+        value: &str,
+        views: &[(&[&str], &str)],
+        path: &[&str],
+    ) -> Vec<String> {
+        let mut out = vec![format!("is_object({value})")];
+        for f in fields {
+            let mut at = path.to_vec();
+            at.push(&f.name);
+            let Some((_, term)) = views.iter().find(|(p, _)| *p == at.as_slice()) else {
+                out.extend(self.field(f, value));
+                continue;
+            };
+            let var = self.fresh("v");
+            out.push(format!("{var} := {term}"));
+            let nested = views.iter().any(|(p, _)| p.len() > at.len() && p.starts_with(&at));
+            match &f.schema {
+                Schema::Object { fields, .. } if nested && f.required => {
+                    out.push(format!("{var} != null"));
+                    out.extend(self.viewed_object(fields, &var, views, &at));
+                }
+                other if f.required => {
+                    out.push(format!("{var} != null"));
+                    out.extend(self.conforms(other, &var));
+                }
+                other => out.extend(self.optional(other, &var)),
+            }
+        }
+        out
+    }
+
+    fn object_body(&mut self, fields: &[SchemaField], value: &str) -> Vec<String> {
+        let mut body = vec![format!("is_object({value})")];
+        for f in fields {
+            body.extend(self.field(f, value));
+        }
+        body
+    }
+
+    /// A field of the object `value`: present and conforming when required, absent (or `null`)
+    /// or conforming otherwise.
+    fn field(&mut self, f: &SchemaField, value: &str) -> Vec<String> {
+        let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
+        if f.required {
+            let var = self.fresh("v");
+            let mut out = vec![format!("{var} := {got}"), format!("{var} != null")];
+            out.extend(self.conforms(&f.schema, &var));
+            out
+        } else {
+            self.optional(&f.schema, &got)
+        }
+    }
+
+    /// `null` or a conforming value: one type test where that is all the schema asks, else a helper.
+    fn optional(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+        let simple = match schema {
+            Schema::Any => return Vec::new(),
+            Schema::String { pattern: None } => Some("string"),
+            Schema::Bool => Some("boolean"),
+            Schema::Number {
+                integer: false,
+                min: None,
+                max: None,
+            } => Some("number"),
+            _ => None,
+        };
+        match (simple, schema) {
+            (Some(t), _) => vec![format!("type_name({value}) in {{\"{t}\", \"null\"}}")],
+            // `null` joins the values: one membership test.
+            (None, Schema::Enum { values, .. }) => {
+                let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                vec![format!("{value} in {{{}, null}}", set.join(", "))]
+            }
+            (None, Schema::Const(expected)) => vec![format!("{value} in {{{}, null}}", string_literal(expected))],
+            (None, _) => vec![format!("{}({value})", self.helper(schema, true))],
+        }
+    }
+
+    /// The statements that hold when the (defined, non-`null` unless a list item) `value`
+    /// conforms to `schema`.
+    fn conforms(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+        match schema {
+            Schema::Any => Vec::new(),
+            Schema::String { pattern } => {
+                let mut out = vec![format!("is_string({value})")];
+                if let Some(p) = pattern {
+                    out.push(format!("regex.match({}, {value})", string_literal(p)));
+                }
+                out
+            }
+            Schema::Number { integer, min, max } => {
+                let mut out = vec![format!("is_number({value})")];
+                if *integer {
+                    out.push(format!("floor({value}) == {value}"));
+                }
+                if let Some(m) = min {
+                    out.push(format!("{value} >= {}", super::syntax::number_literal(*m)));
+                }
+                if let Some(m) = max {
+                    out.push(format!("{value} <= {}", super::syntax::number_literal(*m)));
+                }
+                out
+            }
+            Schema::Bool => vec![format!("is_boolean({value})")],
+            Schema::Timestamp => vec![
+                format!("is_string({value})"),
+                format!("regex.match({}, {value})", string_literal(RFC3339)),
+            ],
+            Schema::IntOrString | Schema::Object { .. } => vec![format!("{}({value})", self.helper(schema, false))],
+            Schema::Enum { values, .. } => {
+                let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                vec![format!("{value} in {{{}}}", set.join(", "))]
+            }
+            Schema::Const(expected) => vec![format!("{value} == {}", string_literal(expected))],
+            Schema::List { items, min_items } => {
+                let mut out = vec![format!("is_array({value})")];
+                if let Some(n) = min_items {
+                    out.push(format!("count({value}) >= {n}"));
+                }
+                let item = self.fresh("item");
+                let inner = self.conforms(items, &item);
+                if !inner.is_empty() {
+                    out.push(format!(
+                        "every {item} in {value} {{\n{}}}",
+                        super::expr::indent_lines(&inner)
+                    ));
+                }
+                out
+            }
+            Schema::Map { values } => {
+                let mut out = vec![format!("is_object({value})")];
+                let item = self.fresh("entry");
+                let inner = self.conforms(values, &item);
+                if !inner.is_empty() {
+                    out.push(format!(
+                        "every {item} in {value} {{\n{}}}",
+                        super::expr::indent_lines(&inner)
+                    ));
+                }
+                out
+            }
+        }
+    }
+
+    /// The name of the helper function that checks `schema` (and passes `null` when
+    /// `or_null`), emitting it on first use.
+    fn helper(&mut self, schema: &Schema, or_null: bool) -> String {
+        if let Some((_, _, name, _)) = self.helpers.iter().find(|(s, n, _, _)| s == schema && *n == or_null) {
+            return name.clone();
+        }
+        let base = match schema {
+            Schema::Object { name, .. } => name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+            Schema::Enum { name, .. } => name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect(),
+            Schema::IntOrString => "int_or_string".to_string(),
+            Schema::Timestamp => "timestamp".to_string(),
+            Schema::String { .. } => "string".to_string(),
+            Schema::Number { integer: true, .. } => "int".to_string(),
+            Schema::Number { .. } => "number".to_string(),
+            Schema::List { .. } => "list".to_string(),
+            Schema::Map { .. } => "map".to_string(),
+            _ => "value".to_string(),
+        };
+        let base = format!("_wf_{base}{}", if or_null { "_or_null" } else { "" });
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.helpers.iter().any(|(_, _, taken, _)| *taken == name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        // Reserve the name before the body, whose own helpers are emitted after it.
+        let index = self.helpers.len();
+        self.helpers
+            .push((schema.clone(), or_null, name.clone(), String::new()));
+        let x = self.fresh("x");
+        let mut rules = String::new();
+        let bodies: Vec<Vec<String>> = match schema {
+            _ if or_null => {
+                rules.push_str(&format!("{name}({x}) if {x} == null\n\n"));
+                match schema {
+                    // The record's checks themselves, not a call of its own helper.
+                    Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
+                    other => vec![self.conforms(other, &x)],
+                }
+            }
+            Schema::IntOrString => vec![
+                vec![format!("is_string({x})")],
+                vec![format!("is_number({x})"), format!("floor({x}) == {x}")],
+            ],
+            Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
+            other => vec![self.conforms(other, &x)],
+        };
+        let bodies: Vec<String> = bodies
+            .iter()
+            .map(|b| format!("{name}({x}) if {{\n{}}}\n", super::expr::indent_lines(b)))
+            .collect();
+        rules.push_str(&bodies.join("\n"));
+        self.helpers[index].3 = rules;
+        name
+    }
 }
