@@ -219,7 +219,21 @@ impl Analysis {
 
     /// The IR of an analysis without errors: what the back ends read.
     pub fn lower(&self) -> crate::ir::Ir {
-        crate::ir::lower(&crate::ir::LowerInput {
+        self.lower_scope(crate::ir::Scope::Build)
+    }
+
+    /// The IR of part of an analysis without errors (see [`crate::ir::Scope`]).
+    pub fn lower_scope(&self, scope: crate::ir::Scope) -> crate::ir::Ir {
+        self.with_lower_input(|input| crate::ir::lower_scope(input, scope))
+    }
+
+    /// The Rego packages a build of an analysis without errors emits, without lowering it.
+    pub fn outline(&self) -> crate::ir::Outline {
+        self.with_lower_input(crate::ir::outline)
+    }
+
+    fn with_lower_input<T>(&self, f: impl FnOnce(&crate::ir::LowerInput<'_>) -> T) -> T {
+        f(&crate::ir::LowerInput {
             program: &self.program,
             order: &self.graph.order(),
             imported_policies: &self.names.imported_policies(),
