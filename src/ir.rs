@@ -7,7 +7,7 @@
 
 mod lower;
 
-pub use lower::{lower, LowerInput};
+pub use lower::{lower, lower_scope, outline, LowerInput, Scope};
 
 // The words the IR shares with the front end: each is defined once, where the language first
 // needs it, and re-exported here, so that back ends name them through the IR only.
@@ -32,6 +32,33 @@ pub struct Ir {
 
 /// A dotted package path, `acme.data`.
 pub type PackagePath = Vec<String>;
+
+/// The Rego packages of an [`Ir`], in emission order, without their contents: the bundle's
+/// layout. [`outline`] finds it without lowering; [`Ir::outline`] reads it off a lowered program.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// Each function module's package, and whether only tests use it.
+    pub fn_modules: Vec<(PackagePath, bool)>,
+    /// Each policy's package.
+    pub policies: Vec<PackagePath>,
+    /// Each test suite's package.
+    pub tests: Vec<PackagePath>,
+}
+
+impl Ir {
+    /// The packages of this program, in emission order.
+    pub fn outline(&self) -> Outline {
+        Outline {
+            fn_modules: self
+                .fn_modules
+                .iter()
+                .map(|m| (m.package.clone(), m.test_only))
+                .collect(),
+            policies: self.policies.iter().map(|p| p.package.clone()).collect(),
+            tests: self.tests.iter().map(|s| s.package.clone()).collect(),
+        }
+    }
+}
 
 /// The functions of one module, emitted as one Rego package.
 #[derive(Debug, Clone, Serialize)]

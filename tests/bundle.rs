@@ -311,3 +311,35 @@ fn govc_eval_refuses_deeply_nested_input_at_once() {
         );
     }
 }
+
+/// `govc check` takes the bundle's layout from `ir::outline` and lowers only what is enforced at
+/// admission: both must be what the full lowering gives, on every example.
+#[test]
+fn the_outline_and_the_admission_scope_match_the_full_lowering() {
+    for example in ["examples/ai-governance", "examples/k8s-baseline"] {
+        let sources = govc::driver::project::load(&common::root().join(example)).expect("project loads");
+        let analysis = govc::driver::project::analyze(sources);
+        assert!(!analysis.has_errors(), "{example} checks clean");
+        let ir = analysis.lower();
+        assert_eq!(analysis.outline(), ir.outline(), "{example}");
+        let admitted = analysis.lower_scope(govc::ir::Scope::Admission);
+        assert!(admitted.tests.is_empty());
+        assert!(
+            !admitted.policies.is_empty(),
+            "{example} enforces policies at admission"
+        );
+        let full = serde_json::to_value(&ir.policies).expect("serializable");
+        for policy in &admitted.policies {
+            let lowered = serde_json::to_value(policy).expect("serializable");
+            assert!(
+                full.as_array().is_some_and(|all| all.contains(&lowered)),
+                "{example}: {:?}",
+                policy.package
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(&admitted.resources).ok(),
+            serde_json::to_value(&ir.resources).ok()
+        );
+    }
+}

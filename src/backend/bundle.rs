@@ -6,7 +6,7 @@
 use crate::backend::mask::MASK_PACKAGE;
 use crate::backend::rego::{self, Target};
 use crate::backend::{Origin, ProblemKind, TargetProblem};
-use crate::ir::{Ir, PackagePath};
+use crate::ir::{Ir, Outline, PackagePath};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -61,26 +61,26 @@ struct Planned {
 }
 
 /// The packages a program's bundle holds, in emission order.
-fn plan(ir: &Ir) -> Vec<Planned> {
+fn plan(outline: &Outline) -> Vec<Planned> {
     let mut out = Vec::new();
-    for m in &ir.fn_modules {
+    for (package, test_only) in &outline.fn_modules {
         out.push(Planned {
-            package: m.package.clone(),
-            origin: Some(Origin::FnModule(m.package.clone())),
-            deployable: !m.test_only,
+            package: package.clone(),
+            origin: Some(Origin::FnModule(package.clone())),
+            deployable: !test_only,
         });
     }
-    for p in &ir.policies {
+    for package in &outline.policies {
         out.push(Planned {
-            package: p.package.clone(),
-            origin: Some(Origin::Policy(p.package.clone())),
+            package: package.clone(),
+            origin: Some(Origin::Policy(package.clone())),
             deployable: true,
         });
     }
-    for s in &ir.tests {
+    for package in &outline.tests {
         out.push(Planned {
-            package: s.package.clone(),
-            origin: Some(Origin::Tests(s.package.clone())),
+            package: package.clone(),
+            origin: Some(Origin::Tests(package.clone())),
             deployable: false,
         });
     }
@@ -89,11 +89,12 @@ fn plan(ir: &Ir) -> Vec<Planned> {
 
 /// What keeps the bundle of a program from being laid out: two declarations compiled to one Rego
 /// package (and file). (A project package under `govc`, the namespace govc keeps for itself, is
-/// rejected by name resolution: E0110.)
-pub fn check(ir: &Ir) -> Vec<TargetProblem> {
+/// rejected by name resolution: E0110.) Reads only the packages ([`Ir::outline`] or
+/// [`crate::ir::outline`]).
+pub fn check(outline: &Outline) -> Vec<TargetProblem> {
     let mut problems = Vec::new();
     let mut seen: BTreeMap<&PackagePath, &Origin> = BTreeMap::new();
-    let planned = plan(ir);
+    let planned = plan(outline);
     for entry in &planned {
         let Some(origin) = &entry.origin else { continue };
         let dotted = entry.package.join(".");
@@ -137,7 +138,7 @@ fn describe(origin: &Origin) -> String {
 
 /// Emits the bundle of a program.
 pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
-    if let Some(problem) = check(ir).first() {
+    if let Some(problem) = check(&ir.outline()).first() {
         return Err(LayoutError(problem.text()));
     }
     let target = Target::bundle();
@@ -214,7 +215,7 @@ pub fn build(ir: &Ir) -> Result<Bundle, LayoutError> {
         b.files.insert("data.json".into(), pretty(&data));
         own_roots.push(rego::defaults_path(&Vec::new()));
     }
-    let planned = plan(ir);
+    let planned = plan(&ir.outline());
     let deployable = planned.iter().filter(|p| p.deployable).map(|p| p.package.clone());
     let tarball_roots: Vec<PackagePath> = deployable.chain(own_roots.iter().cloned()).collect();
     let directory_roots: Vec<PackagePath> = planned

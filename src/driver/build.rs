@@ -96,8 +96,10 @@ pub struct BuildOutput {
 pub fn check(analysis: &mut Analysis, project_dir: Option<&Path>, base: Option<&Path>) {
     let mut diags: Vec<Diagnostic> = Vec::new();
     if !analysis.has_errors() {
-        let ir = analysis.lower();
-        let mut problems = bundle::check(&ir);
+        // Only the bundle's layout and what is enforced at admission can be refused: lowering
+        // the rest (tests, policies run only by OPA) would cost as much as the front end.
+        let mut problems = bundle::check(&analysis.outline());
+        let ir = analysis.lower_scope(crate::ir::Scope::Admission);
         problems.extend(crate::backend::k8s::check(&ir));
         problems.extend(crate::backend::cel::check(&ir));
         diags.extend(problems.iter().map(|p| locate(&analysis.program, p)));

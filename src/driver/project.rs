@@ -219,7 +219,21 @@ impl Analysis {
 
     /// The IR of an analysis without errors: what the back ends read.
     pub fn lower(&self) -> crate::ir::Ir {
-        crate::ir::lower(&crate::ir::LowerInput {
+        self.lower_scope(crate::ir::Scope::Build)
+    }
+
+    /// The IR of part of an analysis without errors (see [`crate::ir::Scope`]).
+    pub fn lower_scope(&self, scope: crate::ir::Scope) -> crate::ir::Ir {
+        self.with_lower_input(|input| crate::ir::lower_scope(input, scope))
+    }
+
+    /// The Rego packages a build of an analysis without errors emits, without lowering it.
+    pub fn outline(&self) -> crate::ir::Outline {
+        self.with_lower_input(crate::ir::outline)
+    }
+
+    fn with_lower_input<T>(&self, f: impl FnOnce(&crate::ir::LowerInput<'_>) -> T) -> T {
+        f(&crate::ir::LowerInput {
             program: &self.program,
             order: &self.graph.order(),
             imported_policies: &self.names.imported_policies(),
@@ -307,7 +321,10 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
                 crate::limits::compiler_thread("govc-parse")
                     .spawn_scoped(s, move || {
                         ids.iter()
-                            .map(|id| crate::syntax::parse_file(*id, &sources.get(*id).text))
+                            .map(|id| match parsed_stdlib(*id, sources.get(*id)) {
+                                Some(parsed) => parsed.clone(),
+                                None => crate::syntax::parse_file(*id, &sources.get(*id).text),
+                            })
                             .collect::<Vec<_>>()
                     })
                     // INVARIANT: only address space is reserved; failing that leaves nothing to run on.
@@ -325,6 +342,26 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
         diags.append(&mut d);
     }
     modules
+}
+
+/// The syntax tree of `file` if it is an embedded standard library file at the id
+/// [`add_stdlib`] gives it. The standard library is parsed once per process (`std.k8s` alone is
+/// 2,700 lines): the language server, `govc test` and the test suites analyze many projects.
+fn parsed_stdlib(id: FileId, file: &crate::source::SourceFile) -> Option<&'static (SourceModule, Vec<Diagnostic>)> {
+    static PARSED: std::sync::OnceLock<Vec<(SourceModule, Vec<Diagnostic>)>> = std::sync::OnceLock::new();
+    let index = id.0 as usize;
+    let (name, text) = crate::stdlib::FILES.get(index)?;
+    if !file.is_stdlib || file.name != *name || file.text != *text {
+        return None;
+    }
+    let parsed = PARSED.get_or_init(|| {
+        crate::stdlib::FILES
+            .iter()
+            .enumerate()
+            .map(|(i, (_, text))| crate::syntax::parse_file(FileId(i as u32), text))
+            .collect()
+    });
+    parsed.get(index)
 }
 
 /// A project's name for reports: its directory's name.

@@ -22,14 +22,48 @@ pub struct LowerInput<'a> {
     pub sources: &'a SourceMap,
 }
 
-/// Lowers a checked, error-free program to the IR.
-pub fn lower(a: &LowerInput<'_>) -> Ir {
+/// Which part of the program [`lower_scope`] lowers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything a build emits.
+    Build,
+    /// The policies enforced at admission and the functions they call, with every resource and
+    /// enforcement, and no tests: the IR of that part of the program, all the admission back
+    /// ends' checks read. `govc check` lowers only this (and takes the bundle's layout from
+    /// [`outline`]), as lowering the rest would cost as much as the front end.
+    Admission,
+}
+
+/// The declarations a build emits, chosen before any is lowered.
+struct Selection {
+    /// The policies emitted.
+    emitted: HashSet<c::PolicyId>,
+    /// The tests emitted (the project's), in declaration order.
+    test_ids: Vec<usize>,
+    /// The functions some emitted policy reaches.
+    policy_fns: HashSet<c::FnId>,
+    /// The functions some emitted policy or test reaches.
+    used_fns: HashSet<c::FnId>,
+}
+
+fn select(a: &LowerInput<'_>, scope: Scope) -> Selection {
     let p = a.program;
-    let order = a.order;
-    let emitted = emitted_policies(a);
-    let test_ids: Vec<usize> = (0..p.tests.len())
-        .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
-        .collect();
+    let mut emitted = emitted_policies(a);
+    let test_ids: Vec<usize> = match scope {
+        Scope::Build => (0..p.tests.len())
+            .filter(|i| !p.modules[p.tests[*i].module.index()].is_stdlib)
+            .collect(),
+        Scope::Admission => {
+            let admitted: HashSet<c::PolicyId> = p
+                .enforcements
+                .iter()
+                .filter(|e| e.admission.is_some())
+                .flat_map(|e| e.policies.iter().copied())
+                .collect();
+            emitted.retain(|id| admitted.contains(id));
+            Vec::new()
+        }
+    };
 
     // Functions reachable from what is emitted; those only tests use ship with the tests.
     // Borrowed: the expressions are only walked for the calls they make.
@@ -38,15 +72,83 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
         collect_policy_exprs(&p.policies[id.index()], &mut roots);
     }
     let policy_fns = reachable_fns(p, &roots);
+    let mut test_roots: Vec<&TExpr> = Vec::new();
     for &t in &test_ids {
         let test = &p.tests[t];
-        roots.extend(test.lets.iter().map(|(_, e)| e));
+        test_roots.extend(test.lets.iter().map(|(_, e)| e));
         for x in &test.expectations {
-            roots.push(&x.subject);
-            roots.extend(x.args.iter().map(|(_, e)| e));
+            test_roots.push(&x.subject);
+            test_roots.extend(x.args.iter().map(|(_, e)| e));
         }
     }
-    let used_fns = reachable_fns(p, &roots);
+    // What the tests reach beyond what the policies do.
+    let mut used_fns = policy_fns.clone();
+    let mut stack = Vec::new();
+    for r in &test_roots {
+        calls_in(r, &mut stack);
+    }
+    close_calls(p, stack, &mut used_fns);
+    Selection {
+        emitted,
+        test_ids,
+        policy_fns,
+        used_fns,
+    }
+}
+
+/// The Rego packages a build emits, in emission order, found without lowering a body: the
+/// layout [`lower`] gives its [`Ir`], as [`Ir::outline`] reads it back.
+pub fn outline(a: &LowerInput<'_>) -> Outline {
+    let p = a.program;
+    let selection = select(a, Scope::Build);
+    let mut out = Outline::default();
+    for node in a.order {
+        match node {
+            Node::Item(Item::Fn(id)) if selection.used_fns.contains(id) => {
+                let package = module_path(p, p.fns[id.index()].module);
+                let for_policies = selection.policy_fns.contains(id);
+                match out.fn_modules.iter_mut().find(|(m, _)| *m == package) {
+                    Some((_, test_only)) => *test_only &= !for_policies,
+                    None => out.fn_modules.push((package, !for_policies)),
+                }
+            }
+            Node::Item(Item::Policy(id)) if selection.emitted.contains(id) => out.policies.push(policy_package(p, *id)),
+            _ => {}
+        }
+    }
+    for &t in &selection.test_ids {
+        let package = test_package(p, &p.tests[t]);
+        if !out.tests.contains(&package) {
+            out.tests.push(package);
+        }
+    }
+    out
+}
+
+/// The package of a test's suite: its module's, with `_test` appended.
+fn test_package(p: &Program, test: &c::TestDef) -> PackagePath {
+    let mut package = module_path(p, test.module);
+    if let Some(last) = package.last_mut() {
+        last.push_str("_test");
+    }
+    package
+}
+
+/// Lowers a checked, error-free program to the IR.
+pub fn lower(a: &LowerInput<'_>) -> Ir {
+    lower_scope(a, Scope::Build)
+}
+
+/// Lowers the `scope` of a checked, error-free program to the IR.
+pub fn lower_scope(a: &LowerInput<'_>, scope: Scope) -> Ir {
+    let p = a.program;
+    let order = a.order;
+    let Selection {
+        emitted,
+        test_ids,
+        policy_fns,
+        used_fns,
+    } = select(a, scope);
 
     let mut fn_modules: Vec<FnModule> = Vec::new();
     let mut policies = Vec::new();
@@ -84,10 +186,7 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
     let mut rules: Vec<(PackagePath, String)> = Vec::new();
     for &t in &test_ids {
         let test = &p.tests[t];
-        let mut package = module_path(p, test.module);
-        if let Some(last) = package.last_mut() {
-            last.push_str("_test");
-        }
+        let package = test_package(p, test);
         let taken: Vec<&str> = rules
             .iter()
             .filter(|(pkg, _)| *pkg == package)
@@ -209,6 +308,12 @@ fn reachable_fns(p: &Program, roots: &[&TExpr]) -> HashSet<c::FnId> {
         calls_in(r, &mut stack);
     }
     let mut seen = HashSet::new();
+    close_calls(p, stack, &mut seen);
+    seen
+}
+
+/// Adds to `seen` the functions on `stack` and every function they call, walking each body once.
+fn close_calls(p: &Program, mut stack: Vec<c::FnId>, seen: &mut HashSet<c::FnId>) {
     while let Some(f) = stack.pop() {
         if seen.insert(f) {
             if let Some(body) = &p.fns[f.index()].body {
@@ -216,7 +321,6 @@ fn reachable_fns(p: &Program, roots: &[&TExpr]) -> HashSet<c::FnId> {
             }
         }
     }
-    seen
 }
 
 /// The packages of the functions a policy calls, closed under the calls of every function in
