@@ -17,7 +17,9 @@ pub use expr::{indent_lines, Emitter};
 pub use functions::emit_fn_module;
 pub use names::{is_reserved, opa_builtins, user_ident, var, KEYWORDS as REGO_KEYWORDS};
 pub use policy::emit_policy;
-pub use runtime::{emit_runtime, emit_runtime_for, is_used_by as uses_runtime, package as runtime_package};
+pub use runtime::{
+    emit_runtime, emit_runtime_for, is_used_by as uses_runtime, package as runtime_package, PORTABLE_ESCAPE,
+};
 pub use schema::TypeChecks;
 pub use syntax::{package_ref, string_literal};
 pub use test_rules::emit_test_suite;

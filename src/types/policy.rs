@@ -6,9 +6,7 @@ use super::Checker;
 use crate::checked::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
-use crate::syntax::ast::{
-    ClauseKind, Condition, Constraint, DeclKind, FnBody, Literal, PolicyDecl, PolicyItem,
-};
+use crate::syntax::ast::{ClauseKind, Condition, Constraint, DeclKind, FnBody, Literal, PolicyDecl, PolicyItem};
 
 /// Whether an expression is a constant: what a parameter default or test value must be.
 pub(crate) fn is_constant(e: &TExpr) -> bool {

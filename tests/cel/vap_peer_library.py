@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The peer suite (issue 12) through the ValidatingAdmissionPolicies: every gatekeeper-library case
-(``tests/vendor/gatekeeper-library/cases.json``) whose policy ``examples/k8s-baseline`` enforces
-with ``engine = cel`` or ``both`` is judged by the policy's VAP on Google's CEL runtime and by its
+(``tests/vendor/gatekeeper-library/cases.json`` and ``cases-more.json``) whose policy
+``examples/k8s-baseline`` enforces with ``engine = cel`` or ``both`` is judged by the policy's VAP on Google's CEL runtime and by its
 ConstraintTemplate on OPA, and both must give the same messages and meet the library's assertions.
 
 The cases, the Constraint's match and the assertions are read as ``tests/k8s/peer_library.py``
@@ -115,13 +115,13 @@ def load_vap_documents(out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
-    parser.add_argument("--cases", default=os.path.join(ROOT, "tests/vendor/gatekeeper-library/cases.json"))
+    parser.add_argument("--cases", action="append", help="a file of cases (repeatable; default: the vendored "
+                        "suite, as tests/k8s/peer_library.py reads it)")
     parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library-cel.txt"))
     parser.add_argument("--bench", type=int, default=0, help="time each case N times on each engine")
     args = parser.parse_args()
     try:
-        with open(args.cases, encoding="utf-8") as f:
-            cases = json.load(f)
+        cases = peer_library.load_cases(args.cases)
         expected = peer_library.expected_policies(args.expected)
         templates = peer_library.load_templates(args.out)
         policies = policy_of_templates(args.out)

@@ -124,6 +124,17 @@ def expected_policies(path):
         return {l.strip().lower() for l in f if l.strip() and not l.strip().startswith("#")}
 
 
+def load_cases(paths=None):
+    """The cases of `paths` in order; by default the vendored suite: the original 139
+    (cases.json), then the cases of the policies added since (cases-more.json)."""
+    cases = []
+    for path in paths or [os.path.join(ROOT, "tests/vendor/gatekeeper-library", name)
+                          for name in ("cases.json", "cases-more.json")]:
+        with open(path, encoding="utf-8") as f:
+            cases += json.load(f)
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
@@ -132,11 +143,7 @@ def main():
     parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library.txt"))
     args = parser.parse_args()
     try:
-        cases = []
-        for path in args.cases or [os.path.join(ROOT, "tests/vendor/gatekeeper-library", name)
-                                   for name in ("cases.json", "cases-more.json")]:
-            with open(path, encoding="utf-8") as f:
-                cases += json.load(f)
+        cases = load_cases(args.cases)
         expected = expected_policies(args.expected)
         templates = load_templates(args.out)
     except (OSError, ValueError) as exc:

@@ -158,6 +158,9 @@ struct Local {
     schema: Option<Schema>,
     /// A raw document value (a comprehension variable): numbers are converted when read.
     raw: bool,
+    /// The subject or the old object where a function's parameter is bound to it, so that the
+    /// parameter's views (a Workload's `pod`) read the same variables as the subject's.
+    origin: Option<Expr>,
 }
 
 /// Translates the expressions of one policy.
@@ -217,6 +220,7 @@ impl<'a> Translator<'a> {
             text,
             schema,
             raw,
+            origin: None,
         });
         let out = f(self);
         self.locals.pop();
@@ -650,6 +654,11 @@ impl<'a> Translator<'a> {
     fn held(&self, target: &Expr, name: &str) -> Option<&'static str> {
         match target {
             Expr::Subject => (self.policy.pod_view.is_some() && name == "pod").then_some(POD_VIEW),
+            // A function's parameter bound to the subject or the old object reads its views.
+            Expr::Local(v) => {
+                let origin = self.local(v).and_then(|l| l.origin.clone())?;
+                self.held(&origin, name)
+            }
             // The API server binds the object before an UPDATE as `oldObject`, null otherwise.
             Expr::Request => (name == "oldObject").then_some(OLD_OBJECT),
             Expr::Field { target, name: field } if matches!(target.as_ref(), Expr::Request) && field == "oldObject" => {
@@ -726,18 +735,27 @@ impl<'a> Translator<'a> {
         let mut bound = Vec::new();
         for (p, a) in f.params.iter().zip(args) {
             let text = self.operand(a)?;
-            bound.push((p.clone(), text, self.schema(a)));
+            let origin = match a {
+                Expr::Local(v) => self.local(v).and_then(|l| l.origin.clone()),
+                Expr::Subject => Some(a.clone()),
+                Expr::Field { target, name } if matches!(target.as_ref(), Expr::Request) && name == "oldObject" => {
+                    Some(a.clone())
+                }
+                _ => None,
+            };
+            bound.push((p.clone(), text, self.schema(a), origin));
         }
         // Arguments are evaluated in the caller's scope, so they are bound on top of it; the
         // function body sees only its parameters (names are unique within a body).
         let body = &f.body;
         let n = bound.len();
-        for (var, text, schema) in bound {
+        for (var, text, schema, origin) in bound {
             self.locals.push(Local {
                 var,
                 text,
                 schema,
                 raw: false,
+                origin,
             });
         }
         let out = then(self, body);

@@ -30,7 +30,8 @@ pub fn message(f: &FailureTest, dotted: &str) -> String {
 }
 
 /// Whether a pattern computed at run time is one every engine reads alike, as the bundle's
-/// `portable_pattern` decides it (`backend::rego::runtime`): escapes only before punctuation, no
+/// `portable_pattern` decides it (`backend::rego::runtime`): escapes only before punctuation
+/// ([`PORTABLE_ESCAPE`](crate::backend::rego::PORTABLE_ESCAPE)), no
 /// flags but `i m s U`, no nested class or class operation, braces only as counts up to 999.
 /// Kubernetes' `findAll` splits the pattern as the bundle's two `regex.replace` passes read it
 /// (an escape, a group opener or a count, else one character); the opener and count tokens and
@@ -46,7 +47,7 @@ fn portable_pattern(pattern: &str) -> String {
         string_literal(&format!(r"(?s)\\.|{GROUP}|{COUNT}|."))
     );
     let backslash = string_literal("\\");
-    let escape = string_literal(r"^\\[\\.+*?()|\[\]{}^$#&~-]$");
+    let escape = string_literal(crate::backend::rego::PORTABLE_ESCAPE);
     let opener_or_count = string_literal(&format!("^(?:{GROUP}|{COUNT})$"));
     let forbidden = string_literal(r"\(\?|[{}]|\[[^\]]*\[[^:]|&&|--|~~");
     format!(

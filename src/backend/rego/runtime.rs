@@ -451,10 +451,15 @@ list_get(xs, i, d) := xs[i] if {{
         out.push_str(&TIME_LIBRARY.replace("{now}", &now));
     }
     if patterns {
-        out.push_str(PATTERN_LIBRARY);
+        out.push_str(&PATTERN_LIBRARY.replace("{portable_escape}", PORTABLE_ESCAPE));
     }
     out
 }
+
+/// An escape a portable pattern may hold: a backslash before ASCII punctuation that both engines
+/// read as itself (all but `<` and `>`, word boundaries in Rust's regex). The CEL back end checks
+/// parameters' patterns with the same expression.
+pub const PORTABLE_ESCAPE: &str = r"^\\[!-/:;=?@\[-\x60{-~]$";
 
 /// The pattern functions of the library (see the module documentation): `glob` and patterns
 /// computed at run time.
@@ -491,7 +496,7 @@ _regex_quote(t) := regex.replace(t, `[\\.+*?()|\[\]{}^$]`, `\$0`)
 portable_pattern(p) if {
 	regex.is_valid(p)
 	every e in regex.find_n(`(?s)\\.`, p, -1) {
-		regex.match(`^\\[!-/:;=?@\[-\x60{-~]$`, e)
+		regex.match(`{portable_escape}`, e)
 	}
 	rest := regex.replace(regex.replace(p, `(?s)\\.`, "_"), `\(\?(:|P<|[imsU]*(-[imsU]*)?[:)])|\{[0-9]{1,3}(,[0-9]{0,3})?\}`, "_")
 	not regex.match(`\(\?|[{}]|\[[^\]]*\[[^:]|&&|--|~~`, rest)
