@@ -190,7 +190,7 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
         // A DELETE admits nothing. Gatekeeper then puts the object being deleted in
         // `input.review.object` (when DELETE is sent to it at all, which is opt-in): judging
         // it would keep a non-compliant object from ever being removed.
-        violation_guards: vec![r#"object.get(input.review, "operation", "") != "DELETE""#.to_string()],
+        violation_guards: vec![r#"not input.review.operation == "DELETE""#.to_string()],
         violations_from: match reported {
             Reported::Deny => "deny",
             Reported::Warn => "warn",

@@ -177,16 +177,33 @@ impl<'t> Emitter<'t> {
         call(&name, free)
     }
 
-    /// A helper whose value is `true` when `body` holds and `false` otherwise.
-    fn bool_helper(&mut self, free: &BTreeSet<Var>, body: Vec<String>) -> String {
+    /// A helper whose value is `true` when `e` (a boolean) holds and `false` otherwise.
+    fn bool_helper(&mut self, free: &BTreeSet<Var>, e: &Expr) -> String {
         let name = self.fresh("bool");
         let head = call(&name, free);
-        let body = self.gated(free, body);
-        self.helpers.push(format!(
-            "{head} := true if {{\n{}}} else := false\n",
-            indent_lines(&body)
-        ));
+        let rule = self.bool_rule(&head, e, |em, body| em.gated(free, body));
+        self.helpers.push(rule);
         call(&name, free)
+    }
+
+    /// The rule `head := true` where the boolean `e` holds, else `false`: one `else` arm per
+    /// disjunct of an `or` (tried in order until one holds), so that no helper is called.
+    /// `arm` completes each arm's body (a gate in front).
+    pub fn bool_rule(
+        &mut self,
+        head: &str,
+        e: &Expr,
+        mut arm: impl FnMut(&mut Self, Vec<String>) -> Vec<String>,
+    ) -> String {
+        let arms: Vec<String> = disjuncts(e)
+            .into_iter()
+            .map(|d| {
+                let body = self.cond(d);
+                let body = arm(self, body);
+                format!("true if {{\n{}}}", indent_lines(&body))
+            })
+            .collect();
+        format!("{head} := {} else := false\n", arms.join(" else := "))
     }
 
     /// A helper computing a value with statements: `result` is bound by `body`.
@@ -208,9 +225,10 @@ impl<'t> Emitter<'t> {
                 out.extend(self.cond(b));
                 out
             }
-            Expr::Or(a, b) => {
+            Expr::Or(..) => {
+                // `a or b or c`: one helper with a body per disjunct, not a helper per `or`.
                 let free = free_vars(e);
-                let bodies = vec![self.cond(a), self.cond(b)];
+                let bodies = disjuncts(e).into_iter().map(|d| self.cond(d)).collect();
                 vec![self.cond_helper(&free, bodies)]
             }
             Expr::Not(inner) => {
@@ -251,7 +269,15 @@ impl<'t> Emitter<'t> {
                 out.push(format!("{el} in {coll}"));
                 out
             }
-            Expr::Has(path) => vec![format!("{} != null", self.present(path))],
+            Expr::Has(path) => {
+                // A reference is undefined where a step is absent or `null`, so that on a
+                // conforming document it is present exactly when it is defined and not `null`.
+                let t = self.term(path);
+                match t.is_ref {
+                    true => vec![format!("{} != null", t.text)],
+                    false => vec![format!("{} != null", self.present(path))],
+                }
+            }
             Expr::Quantified {
                 quantifier,
                 key,
@@ -300,8 +326,7 @@ impl<'t> Emitter<'t> {
     /// `e` does not hold, as a statement both engines read alike (see [`Emitter::context_cond`]).
     fn negation(&mut self, e: &Expr) -> String {
         let free = free_vars(e);
-        let body = self.cond(e);
-        format!("{} == false", self.bool_helper(&free, body))
+        format!("{} == false", self.bool_helper(&free, e))
     }
 
     /// [`Emitter::negation`] for the context of a failure rule (see [`Emitter::context_cond`]).
@@ -499,8 +524,7 @@ impl<'t> Emitter<'t> {
             | Expr::Has(..)
             | Expr::Quantified { .. } => {
                 let free = free_vars(e);
-                let body = self.cond(e);
-                Term::value(self.bool_helper(&free, body))
+                Term::value(self.bool_helper(&free, e))
             }
         }
     }
@@ -1133,4 +1157,16 @@ fn string_sum_parts(e: &Expr) -> Vec<&Expr> {
     rights.push(at);
     rights.reverse();
     rights
+}
+
+/// The disjuncts of `e`: `a or (b or c)` and `(a or b) or c` give `a`, `b`, `c`.
+fn disjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Or(a, b) => {
+            let mut out = disjuncts(a);
+            out.extend(disjuncts(b));
+            out
+        }
+        other => vec![other],
+    }
 }

@@ -25,11 +25,7 @@ pub fn emit_fn_module(module: &FnModule, target: &Target) -> String {
             format!("{}({})", names::user_ident(&f.name), params.join(", "))
         };
         if f.returns_bool {
-            let body = em.cond(&f.body);
-            out.push_str(&format!(
-                "{head} := true if {{\n{}}} else := false\n",
-                indent_lines(&body)
-            ));
+            out.push_str(&em.bool_rule(&head, &f.body, |_, body| body));
         } else {
             out.push_str(&format!("{head} := {}\n", em.term(&f.body).text));
         }

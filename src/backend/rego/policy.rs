@@ -4,7 +4,7 @@ use super::expr::SubjectView;
 use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::{SchemaChecks, TypeChecks, WellFormed};
-use super::syntax::{comment, json_term, package_ref, string_literal};
+use super::syntax::{comment, field_suffix, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, ParamSource, Target};
 use crate::ir::ClauseKind;
 use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
@@ -36,8 +36,8 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
             fields: vec![
                 (&["pod"], "_pod"),
                 (&["pod", "containers"], "_pod_containers"),
-                (&["pod", "metadata"], "_pod_template.metadata"),
-                (&["pod", "spec"], "_pod_template.spec"),
+                (&["pod", "metadata"], "_pod_source.metadata"),
+                (&["pod", "spec"], "_pod_source.spec"),
             ],
         });
     }
@@ -71,14 +71,14 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
     checks.document(&policy.subject, "_document");
     out.push_str(&checks.into_rules().join("\n"));
     match &policy.pod_view {
-        Some(_) => {
+        Some(makers) => {
             // The pod as its template and its containers: the fast path builds no view.
             well_formed.value(
                 &policy.subject,
                 "_object",
-                &[(&["pod"], "_pod_template"), (&["pod", "containers"], "_pod_containers")],
+                &[(&["pod"], "_pod_source"), (&["pod", "containers"], "_pod_containers")],
             );
-            well_formed.require("not _object_foreign".to_string());
+            well_formed.require(format!("_object.kind in {}", workload_kinds(makers)));
         }
         None => well_formed.value(&policy.subject, "_document", &[]),
     }
@@ -99,11 +99,8 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
                 .with_bindings(binding)
                 .with_types(types);
             checks.named(&p.schema, &var, &p.name);
-            well_formed.value(
-                &p.schema,
-                &format!("object.get(_params, {}, null)", string_literal(&p.name)),
-                &[],
-            );
+            // `_params` has every parameter: a reference, read without a call.
+            well_formed.value(&p.schema, &format!("_params{}", field_suffix(&p.name)), &[]);
             for rule in checks.into_rules() {
                 out.push('\n');
                 out.push_str(&rule);
@@ -116,10 +113,13 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
          no problem, and the rules naming each problem run only on one that does not.",
     );
     out.push_str(&well_formed.into_rules());
+    // `_conforms` and `deny` read `_well_formed` first: on the fast path neither computes the set
+    // of problems. `_malformed` is that set, for the embedded engine and `test` blocks.
     out.push_str(
         "\n_malformed := set() if _well_formed\n\n\
          _malformed := _problem if not _well_formed\n\n\
-         _conforms if count(_malformed) == 0\n",
+         _conforms if _well_formed\n\n\
+         _conforms if {\n\tnot _well_formed\n\tcount(_problem) == 0\n}\n",
     );
 
     for (var, value) in &policy.lets {
@@ -145,7 +145,7 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
     }
 
     section(&mut out, "Decisions.");
-    out.push_str("deny contains msg if {\n\tsome msg in _malformed\n}\n");
+    out.push_str("deny contains msg if {\n\tnot _well_formed\n\tsome msg in _problem\n}\n");
     if gate == "_evaluable" {
         out.push_str("\ndeny contains msg if {\n\tsome msg in _failed\n}\n");
     }
@@ -217,24 +217,53 @@ fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
     out
 }
 
-/// The rules that make `pod`, the pod template `<pod>_template` with `containers`: every
-/// container of the pod in one list (`std.k8s.PodTemplate.containers`). A list that is absent or
-/// `null` adds nothing; one that is neither nor a list leaves `containers` out, so the fail-closed
-/// check of a policy that reads it reports it missing.
+/// The rules that make `pod` from `<pod>_source` (where the object keeps its pod: a Pod itself, a
+/// workload's template), with `containers`: every container of the pod in one list
+/// (`std.k8s.PodTemplate.containers`). A list that is absent or `null` adds nothing; one that is
+/// neither nor a list leaves `containers` out, so the fail-closed check of a policy that reads it
+/// reports it missing. The first body is the common case (the lists absent or lists, none
+/// `null`); the `else`, tried only when it fails, the general one.
 fn pod_containers(pod: &str) -> String {
     let lists = r#"["containers", "initContainers", "ephemeralContainers"]"#;
-    let (template, containers) = (format!("{pod}_template"), format!("{pod}_containers"));
+    let (source, template, containers) = (
+        format!("{pod}_source"),
+        format!("{pod}_template"),
+        format!("{pod}_containers"),
+    );
     format!(
-        "\n{containers} := [c | some key in {lists}; l := object.get({template}.spec, key, []); is_array(l); some c in l] if {{\n\
-         \tis_object({template}.spec)\n\
+        "\n{containers} := array.concat(array.concat(_l1, _l2), _l3) if {{\n\
+         \tis_object({source}.spec)\n\
+         \t_l1 := object.get({source}.spec, \"containers\", [])\n\
+         \tis_array(_l1)\n\
+         \t_l2 := object.get({source}.spec, \"initContainers\", [])\n\
+         \tis_array(_l2)\n\
+         \t_l3 := object.get({source}.spec, \"ephemeralContainers\", [])\n\
+         \tis_array(_l3)\n\
+         }} else := [c | some key in {lists}; l := object.get({source}.spec, key, []); is_array(l); some c in l] if {{\n\
+         \tis_object({source}.spec)\n\
          \tevery key in {lists} {{\n\
-         \t\ttype_name(object.get({template}.spec, key, [])) in {{\"array\", \"null\"}}\n\
+         \t\ttype_name(object.get({source}.spec, key, [])) in {{\"array\", \"null\"}}\n\
          \t}}\n\
          }}\n\n\
          {pod} := object.union({template}, {{\"containers\": {containers}}}) if is_object({template})\n\n\
          {pod} := {template} if {{\n\tis_object({template})\n\tnot {containers}\n}}\n\n\
          {pod} := {template} if not is_object({template})\n"
     )
+}
+
+/// A rule `name` whose value is that of the first `(value, test)` whose test holds.
+fn else_chain(name: &str, cases: &[(String, String)]) -> String {
+    let arms: Vec<String> = cases
+        .iter()
+        .map(|(value, test)| format!("{value} if {{\n\t{test}\n}}"))
+        .collect();
+    format!("\n{name} := {}\n", arms.join(" else := "))
+}
+
+/// The set of the kinds that make a pod, as a Rego term.
+fn workload_kinds(makers: &[PodMaker]) -> String {
+    let kinds: Vec<String> = makers.iter().map(|m| string_literal(&m.kind)).collect();
+    format!("{{{}}}", kinds.join(", "))
 }
 
 /// The names of the rules that build a workload's view, and how its wrong kind is reported.
@@ -253,8 +282,7 @@ impl View {
             object, pod, document, ..
         } = self;
         let mut out = format!("{object} := {source}\n");
-        let kinds: Vec<String> = makers.iter().map(|m| string_literal(&m.kind)).collect();
-        let kinds = format!("{{{}}}", kinds.join(", "));
+        let kinds = workload_kinds(makers);
         // One rule per path, for the kinds that keep their pod there.
         let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
         for m in makers {
@@ -263,13 +291,10 @@ impl View {
                 None => paths.push((&m.path, vec![&m.kind])),
             }
         }
+        // Where the pod is kept (the object itself for a Pod), and the pod template: only its
+        // metadata and spec. One rule each, an `else` per path: a kind is tested until one holds.
+        let (mut sources, mut templates) = (Vec::new(), Vec::<(String, String)>::new());
         for (path, ks) in paths {
-            let value = if path.is_empty() {
-                format!(r#"object.filter({object}, ["metadata", "spec"])"#)
-            } else {
-                let segs: Vec<String> = path.iter().map(|s| string_literal(s)).collect();
-                format!("object.get({object}, [{}], null)", segs.join(", "))
-            };
             let test = match ks.as_slice() {
                 [one] => format!("{object}.kind == {}", string_literal(one)),
                 many => format!(
@@ -277,8 +302,30 @@ impl View {
                     many.iter().map(|k| string_literal(k)).collect::<Vec<_>>().join(", ")
                 ),
             };
-            out.push_str(&format!("\n{pod}_template := {value} if {test}\n"));
+            let (source, template) = if path.is_empty() {
+                (
+                    object.to_string(),
+                    format!(r#"object.filter({pod}_source, ["metadata", "spec"])"#),
+                )
+            } else {
+                let segs: Vec<String> = path.iter().map(|s| string_literal(s)).collect();
+                (
+                    format!("object.get({object}, [{}], null)", segs.join(", ")),
+                    format!("{pod}_source"),
+                )
+            };
+            sources.push((source, test.clone()));
+            templates.push((template, test));
         }
+        out.push_str(&else_chain(&format!("{pod}_source"), &sources));
+        // The template is the source but for a Pod's (only its metadata and spec).
+        let pod_test = templates.iter().find(|(t, _)| t.starts_with("object.filter"));
+        out.push_str(&match pod_test {
+            Some((template, test)) => {
+                format!("\n{pod}_template := {template} if {{\n\t{test}\n}} else := {pod}_source\n")
+            }
+            None => format!("\n{pod}_template := {pod}_source\n"),
+        });
         out.push_str(&pod_containers(pod));
         out.push_str(&format!(
             "\ndefault {document} := null\n\n\
@@ -432,7 +479,21 @@ fn params(policy: &Policy, target: &Target) -> String {
                 .collect();
             out.push_str("default _overrides := {}\n\n");
             out.push_str("_overrides := input.parameters\n\n");
-            out.push_str(&merged_params(&json_term(&serde_json::Value::Object(defaults))));
+            // Each parameter read from the overrides with its default: the same object as the
+            // union of the two on the parameters (the unknown keys are reported, not read).
+            let read: Vec<String> = policy
+                .params
+                .iter()
+                .map(|p| {
+                    let name = string_literal(&p.name);
+                    format!("{name}: object.get(_overrides, {name}, {})", json_term(&p.default))
+                })
+                .collect();
+            out.push_str(&format!(
+                "_params := {{{}}} if {{\n\tis_object(_overrides)\n}} else := {}\n",
+                read.join(", "),
+                json_term(&serde_json::Value::Object(defaults))
+            ));
         }
     }
     out
@@ -441,10 +502,7 @@ fn params(policy: &Policy, target: &Target) -> String {
 /// `_params`: the overrides over the defaults. Overrides that are not an object are reported by
 /// [`override_checks`] and leave the defaults in force for the other checks.
 fn merged_params(defaults: &str) -> String {
-    format!(
-        "_params := object.union({defaults}, _overrides) if is_object(_overrides)\n\n\
-         _params := {defaults} if not is_object(_overrides)\n"
-    )
+    format!("_params := object.union({defaults}, _overrides) if {{\n\tis_object(_overrides)\n}} else := {defaults}\n")
 }
 
 /// Fail closed on the overrides themselves: missing defaults, overrides that are not an object,
@@ -453,10 +511,8 @@ fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
     let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
     well_formed.require("_params".to_string());
     well_formed.require("is_object(_overrides)".to_string());
-    well_formed.require(format!(
-        "every _name, _ in _overrides {{\n\t_name in {{{}}}\n}}",
-        names.join(", ")
-    ));
+    // Every key a parameter's: one built-in call, not a step per key.
+    well_formed.require(format!("count(object.remove(_overrides, [{}])) == 0", names.join(", ")));
     let listed: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
     format!(
         "\n_problem contains \"policy parameters are not available\" if not _params\n\n\
@@ -483,9 +539,11 @@ fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
 /// package never computes on a malformed one: with strict built-in errors, OPA would stop).
 fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
     if is_boolean(value) {
-        let mut body = vec!["_conforms".to_string()];
-        body.extend(em.cond(value));
-        format!("{name} := true if {{\n{}}} else := false\n", indent_lines(&body))
+        em.bool_rule(name, value, |_, body| {
+            let mut gated = vec!["_conforms".to_string()];
+            gated.extend(body);
+            gated
+        })
     } else {
         format!("{name} := {} if _conforms\n", em.term(value).text)
     }

@@ -493,10 +493,12 @@ fn render_path(path: &[Seg]) -> (String, Vec<String>) {
     (fmt, args)
 }
 
-/// The fast path of the fail-closed checks: one rule, `_well_formed`, whose body holds exactly
-/// when the rules of [`SchemaChecks`] add no message. A conforming document (the common case)
-/// then costs one pass over what the policy reads, and the rules that name each problem run
-/// only on a document that fails it. Optional values that need more than a type test, and a
+/// The fast path of the fail-closed checks: one rule, `_well_formed`, whose body holds only when
+/// the rules of [`SchemaChecks`] add no message. A conforming document (the common case) then
+/// costs one pass over what the policy reads, and the rules that name each problem run only on a
+/// document that fails it. It may refuse a conforming document (an optional field present as
+/// `null`, which Kubernetes never sends): that costs the problem rules' time, never a decision,
+/// since `_conforms` holds where they find nothing. Optional values that need more than a type test, and a
 /// named record type's checks, go to helper functions (`_wf_<Type>(x)`), emitted once per module.
 #[derive(Default)]
 pub struct WellFormed {
@@ -575,14 +577,11 @@ impl WellFormed {
             out.push(format!("{var} := {term}"));
             let nested = views.iter().any(|(p, _)| p.len() > at.len() && p.starts_with(&at));
             match &f.schema {
+                // `is_object` rejects `null` (absent).
                 Schema::Object { fields, .. } if nested && f.required => {
-                    out.push(format!("{var} != null"));
                     out.extend(self.viewed_object(fields, &var, views, &at));
                 }
-                other if f.required => {
-                    out.push(format!("{var} != null"));
-                    out.extend(self.conforms(other, &var));
-                }
+                other if f.required => out.extend(self.present(other, &var)),
                 other => out.extend(self.optional(other, &var)),
             }
         }
@@ -600,14 +599,54 @@ impl WellFormed {
     /// A field of the object `value`: present and conforming when required, absent (or `null`)
     /// or conforming otherwise.
     fn field(&mut self, f: &SchemaField, value: &str) -> Vec<String> {
-        let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
         if f.required {
-            let var = self.fresh("v");
-            let mut out = vec![format!("{var} := {got}"), format!("{var} != null")];
-            out.extend(self.conforms(&f.schema, &var));
-            out
+            // The field's reference: undefined where the field is absent, which fails the body.
+            self.present(&f.schema, &format!("{value}{}", super::syntax::field_suffix(&f.name)))
+        } else if let Some(stmts) = self.absent_as_default(&f.schema, value, &f.name) {
+            stmts
         } else {
+            let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
             self.optional(&f.schema, &got)
+        }
+    }
+
+    /// An optional field's checks inline, read with a default that passes them where it is
+    /// absent (`""` for a string, `{}` for a record without required fields, ...): no helper
+    /// call and no `null` test per value. A field that is present and `null` fails them, which
+    /// the fast path may do (see the type's doc): the rules naming each problem then find none.
+    /// `None` where no such default exists (a pattern, bounds, a required field).
+    fn absent_as_default(&mut self, schema: &Schema, object: &str, name: &str) -> Option<Vec<String>> {
+        let default = match schema {
+            Schema::Any => return Some(Vec::new()),
+            Schema::String { pattern: None } => "\"\"",
+            Schema::Bool => "false",
+            Schema::Number {
+                min: None, max: None, ..
+            } => "0",
+            Schema::List { min_items: None, .. } => "[]",
+            Schema::Map { .. } => "{}",
+            Schema::Object { fields, .. } if fields.iter().all(|f| !f.required) => "{}",
+            _ => return None,
+        };
+        let got = format!("object.get({object}, {}, {default})", string_literal(name));
+        Some(match schema {
+            // A simple test reads the value once.
+            Schema::String { .. } | Schema::Bool | Schema::Number { integer: false, .. } => self.conforms(schema, &got),
+            _ => {
+                let var = self.fresh("v");
+                let mut out = vec![format!("{var} := {got}")];
+                out.extend(self.conforms(schema, &var));
+                out
+            }
+        })
+    }
+
+    /// A required value: defined, not `null`, and conforming. Every test of [`Self::conforms`]
+    /// rejects `null`; a value of any type is only compared with it.
+    fn present(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+        match schema {
+            Schema::Any => vec![format!("{value} != null")],
+            other => self.conforms(other, value),
         }
     }
 
@@ -666,7 +705,9 @@ impl WellFormed {
                 format!("is_string({value})"),
                 format!("regex.match({}, {value})", string_literal(RFC3339)),
             ],
-            Schema::IntOrString | Schema::Object { .. } => vec![format!("{}({value})", self.helper(schema, false))],
+            // A record's checks inline: one body, no call per value.
+            Schema::Object { fields, .. } => self.object_body(fields, value),
+            Schema::IntOrString => vec![format!("{}({value})", self.helper(schema, false))],
             Schema::Enum { values, .. } => {
                 let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
                 vec![format!("{value} in {{{}}}", set.join(", "))]
@@ -741,7 +782,8 @@ impl WellFormed {
         let mut rules = String::new();
         let bodies: Vec<Vec<String>> = match schema {
             _ if or_null => {
-                rules.push_str(&format!("{name}({x}) if {x} == null\n\n"));
+                // `:= true`: regorus refuses a function head without a body or a value.
+                rules.push_str(&format!("{name}(null) := true\n\n"));
                 match schema {
                     // The record's checks themselves, not a call of its own helper.
                     Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
