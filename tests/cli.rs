@@ -130,6 +130,13 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
+/// A temporary directory holding a project `p` of one file, `p/<file>`.
+fn project(file: &str, source: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(&tmp.path().join("p").join(file), source);
+    tmp
+}
+
 /// A repository (a `.git` directory) whose governance project lives in `policies/ai`, as the
 /// README's layout has it, with one error and one warning.
 fn repository_with_a_subfolder_project() -> tempfile::TempDir {
@@ -239,9 +246,8 @@ fn check_and_fmt_read_standard_input() {
 
 /// An access policy (with `allow`) and a policy with a parameter, and documents for both.
 fn eval_project() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    write(
-        &tmp.path().join("p/access.gov"),
+    let tmp = project(
+        "access.gov",
         r#"package shop
 
 import std.ai.{AccessRequest}
@@ -303,72 +309,24 @@ fn output_into_a_closed_pipe_is_not_a_panic() {
 fn eval_judges_every_document_and_takes_parameters() {
     let tmp = eval_project();
     let t = tmp.path();
-    let access = Run::new(
-        t,
-        &["eval", "p", "--policy", "shop.model_access", "--input", "requests.yaml"],
-    )
-    .run(t);
+    let eval = |policy: &str, args: &[&str]| Run::new(t, &[&["eval", "p", "--policy", policy], args].concat());
+    let access = eval("shop.model_access", &["--input", "requests.yaml"]).run(t);
     // The second request is refused: exit 1, although no `deny` fired.
     assert_eq!(access.code, Some(1), "{}", access.transcript);
-    let order = Run::new(
-        t,
-        &["eval", "p", "--policy", "shop.order_size", "--input", "order.json"],
-    )
-    .run(t);
+    let order = eval("shop.order_size", &["--input", "order.json"]).run(t);
     assert_eq!(order.code, Some(1));
-    let data = Run::new(
-        t,
-        &[
-            "eval",
-            "p",
-            "--policy",
-            "shop.order_size",
-            "--input",
-            "order.json",
-            "--data",
-            "limits.yaml",
-        ],
-    )
-    .run(t);
+    let data = eval("shop.order_size", &["--input", "order.json", "--data", "limits.yaml"]).run(t);
     assert_eq!(data.code, Some(0), "{}", data.transcript);
-    let param = Run::new(
-        t,
-        &[
-            "eval",
-            "p",
-            "--policy",
-            "shop.order_size",
-            "--input",
-            "-",
-            "--data",
-            "limits.yaml",
-            "--param",
-            "max_items=5",
-        ],
+    let param = eval(
+        "shop.order_size",
+        &["--input", "-", "--data", "limits.yaml", "--param", "max_items=5"],
     )
     .stdin("id: o-2\nitems: 6\n")
     .run(t);
     assert_eq!(param.code, Some(1), "--param wins over --data: {}", param.transcript);
-    let unknown = Run::new(
-        t,
-        &[
-            "eval",
-            "p",
-            "--policy",
-            "shop.order_size",
-            "--input",
-            "order.json",
-            "--param",
-            "max_item=5",
-        ],
-    )
-    .run(t);
+    let unknown = eval("shop.order_size", &["--input", "order.json", "--param", "max_item=5"]).run(t);
     assert_eq!(unknown.code, Some(2));
-    let truncated = Run::new(
-        t,
-        &["eval", "p", "--policy", "shop.order_size", "--input", "truncated.json"],
-    )
-    .run(t);
+    let truncated = eval("shop.order_size", &["--input", "truncated.json"]).run(t);
     assert_eq!(truncated.code, Some(2));
     assert!(truncated.stderr.contains("is not valid JSON"), "{}", truncated.stderr);
     snapshot(
@@ -441,10 +399,8 @@ fn init_scaffolds_a_project_that_checks_tests_and_builds() {
 
 #[test]
 fn test_reports_junit_and_refuses_a_filter_that_matches_nothing() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let t = tmp.path();
-    write(
-        &t.join("p/p.gov"),
+    let tmp = project(
+        "p.gov",
         r#"package t
 
 import std.ai.{Dataset}
@@ -463,6 +419,7 @@ test "the message names the <dataset> & its \"name\"" {
 }
 "#,
     );
+    let t = tmp.path();
     let junit = Run::new(t, &["test", "p", "--format", "junit"]).run(t);
     assert_eq!(junit.code, Some(1));
     let nothing = Run::new(t, &["test", "p", "--filter", "no such test"]).run(t);
@@ -603,10 +560,8 @@ fn the_graph_is_one_connected_picture() {
 
 #[test]
 fn report_counts_in_english_and_flags_policies_only_tested_to_pass() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let t = tmp.path();
-    write(
-        &t.join("p/p.gov"),
+    let tmp = project(
+        "p.gov",
         r#"package r
 
 import std.ai.{Dataset}
@@ -631,6 +586,7 @@ enforce encrypted {
 }
 "#,
     );
+    let t = tmp.path();
     let md = Run::new(t, &["report", "p"]).run(t);
     assert_eq!(md.code, Some(0), "{}", md.transcript);
     assert!(md.stdout.contains("1 control, 1 policy, 2 findings."), "{}", md.stdout);

@@ -178,6 +178,30 @@ struct Request<'a> {
     path: &'a str,
 }
 
+impl<'a> Request<'a> {
+    /// An authenticated user's request for `(group, resource, subresource, namespace, name)`.
+    fn resource(user: &'a str, verb: &'a str, resource: (&'a str, &'a str, &'a str, &'a str, &'a str)) -> Self {
+        Request {
+            user,
+            groups: &["system:authenticated"],
+            verb,
+            resource: Some(resource),
+            path: "",
+        }
+    }
+
+    /// An authenticated user's request for a non-resource URL.
+    fn url(user: &'a str, verb: &'a str, path: &'a str) -> Self {
+        Request {
+            user,
+            groups: &["system:authenticated"],
+            verb,
+            resource: None,
+            path,
+        }
+    }
+}
+
 fn strings(v: &Value) -> Vec<&str> {
     v.as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -272,85 +296,23 @@ fn audit_rules_merged_into_a_cluster_policy_keep_its_other_auditing() {
     rules.extend(cluster["rules"].as_array().expect("rules").iter().cloned());
     merged["rules"] = Value::Array(rules);
 
-    let governed = |verb| Request {
-        user: "ana",
-        groups: &["system:authenticated"],
-        verb,
-        resource: Some(("ai.acme.com", "modeldeployments", "", "ml-prod", "churn")),
-        path: "/apis/ai.acme.com/v1/namespaces/ml-prod/modeldeployments/churn",
-    };
+    let governed = |verb| Request::resource("ana", verb, ("ai.acme.com", "modeldeployments", "", "ml-prod", "churn"));
     let others = [
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "create",
-            resource: Some(("", "pods", "", "default", "web")),
-            path: "",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "get",
-            resource: Some(("", "pods", "log", "default", "web")),
-            path: "",
-        },
-        Request {
-            user: "kcm",
-            groups: &["system:authenticated"],
-            verb: "update",
-            resource: Some(("", "configmaps", "", "kube-system", "controller-leader")),
-            path: "",
-        },
-        Request {
-            user: "system:kube-proxy",
-            groups: &["system:authenticated"],
-            verb: "watch",
-            resource: Some(("", "endpoints", "", "", "")),
-            path: "",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "get",
-            resource: None,
-            path: "/api/v1",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "create",
-            resource: Some(("", "configmaps", "", "kube-system", "cfg")),
-            path: "",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "get",
-            resource: Some(("", "secrets", "", "default", "token")),
-            path: "",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "patch",
-            resource: Some(("apps", "deployments", "", "default", "web")),
-            path: "",
-        },
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "get",
-            resource: None,
-            path: "/healthz",
-        },
+        Request::resource("ana", "create", ("", "pods", "", "default", "web")),
+        Request::resource("ana", "get", ("", "pods", "log", "default", "web")),
+        Request::resource(
+            "kcm",
+            "update",
+            ("", "configmaps", "", "kube-system", "controller-leader"),
+        ),
+        Request::resource("system:kube-proxy", "watch", ("", "endpoints", "", "", "")),
+        Request::url("ana", "get", "/api/v1"),
+        Request::resource("ana", "create", ("", "configmaps", "", "kube-system", "cfg")),
+        Request::resource("ana", "get", ("", "secrets", "", "default", "token")),
+        Request::resource("ana", "patch", ("apps", "deployments", "", "default", "web")),
+        Request::url("ana", "get", "/healthz"),
         // A governed resource under a verb govc does not audit falls through to the cluster's rules.
-        Request {
-            user: "ana",
-            groups: &["system:authenticated"],
-            verb: "proxy",
-            resource: Some(("ai.acme.com", "modeldeployments", "", "ml-prod", "x")),
-            path: "",
-        },
+        Request::resource("ana", "proxy", ("ai.acme.com", "modeldeployments", "", "ml-prod", "x")),
     ];
     let mut levels = Vec::new();
     for r in &others {

@@ -101,6 +101,25 @@ pub struct ControlEvidence {
     pub timeline: Timeline,
 }
 
+impl ControlEvidence {
+    /// Whether the report gives the control a section of its own: a control without decisions is
+    /// only in the controls table (and the findings), which links to the section of the others.
+    pub fn has_section(&self) -> bool {
+        self.counts.decisions > 0
+    }
+}
+
+/// The report's sections after its controls table, in the order every format gives them: one
+/// for each control that has one, then one for each access policy.
+fn sections(
+    r: &EvidenceReport,
+    control: impl Fn(&ControlEvidence) -> String,
+    access: impl Fn(&AccessEvidence) -> String,
+) -> String {
+    let controls = r.controls.iter().filter(|c| c.has_section()).map(control);
+    controls.chain(r.access.iter().map(access)).collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
     pub reason: String,

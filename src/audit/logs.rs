@@ -58,13 +58,15 @@ pub struct OpaEvent<'a> {
     /// The console logger's message: `Decision Log` for decisions.
     #[serde(borrow)]
     msg: Option<Cow<'a, str>>,
-    /// A Kubernetes object: a Constraint, or a `List` of them.
+    /// A Kubernetes object: a Constraint, or a `List` of them (each item read as a document of
+    /// its own, of which only these fields are set).
     #[serde(rename = "apiVersion")]
     api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Value>,
     status: Option<Value>,
-    items: Option<Vec<KubernetesObject>>,
+    #[serde(borrow)]
+    items: Option<Vec<OpaEvent<'a>>>,
 }
 
 /// `bundles.<name>` of an event.
@@ -100,18 +102,6 @@ pub struct Violation {
     pub namespace: Option<String>,
     pub name: String,
     pub message: String,
-}
-
-/// A Kubernetes object: a Constraint, or a `List` of them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct KubernetesObject {
-    #[serde(rename = "apiVersion")]
-    api_version: Option<String>,
-    kind: Option<String>,
-    metadata: Option<Value>,
-    status: Option<Value>,
-    items: Option<Vec<KubernetesObject>>,
 }
 
 /// Decompresses gzip'd content (detected by its magic number); other content is returned as is.
@@ -181,13 +171,7 @@ fn is_constraint(api_version: Option<&str>) -> bool {
 
 fn classify<'a>(mut doc: OpaEvent<'a>, f: &mut impl FnMut(LogItem<'a>) -> Result<(), String>) -> Result<(), String> {
     if is_constraint(doc.api_version.as_deref()) {
-        return f(LogItem::Audit(constraint_audit(KubernetesObject {
-            api_version: doc.api_version,
-            kind: doc.kind,
-            metadata: doc.metadata,
-            status: doc.status,
-            items: None,
-        })?));
+        return f(LogItem::Audit(constraint_audit(doc)?));
     }
     if let Some(items) = doc.items.take() {
         for (i, item) in items.into_iter().enumerate() {
@@ -220,7 +204,7 @@ fn classify<'a>(mut doc: OpaEvent<'a>, f: &mut impl FnMut(LogItem<'a>) -> Result
     })
 }
 
-fn constraint_audit(object: KubernetesObject) -> Result<ConstraintAudit, String> {
+fn constraint_audit(object: OpaEvent<'_>) -> Result<ConstraintAudit, String> {
     #[derive(Default, Deserialize)]
     #[serde(default, rename_all = "camelCase")]
     struct Status {

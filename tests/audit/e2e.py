@@ -34,7 +34,8 @@ from datetime import datetime, timedelta, timezone
 
 import yaml
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "opa"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+import harness  # noqa: E402  (tests/common/harness.py)
 import opa_bundle  # noqa: E402  (tests/opa/opa_bundle.py)
 from opa_bindings import OpaUndefinedError  # noqa: E402
 
@@ -58,20 +59,6 @@ REASONS = [
     None,
 ]
 START = datetime(2026, 7, 1, tzinfo=timezone.utc)
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}{': ' + detail if detail else ''}")
-        return ok
 
 
 def go_time(t):
@@ -341,7 +328,7 @@ def main():
     out, db = work / "out", work / "audit.db"
     for f in (db, work / "audit.db-journal"):
         f.unlink(missing_ok=True)
-    checks = Checks()
+    checks = harness.Verdicts()
     rng = random.Random(14)
 
     r = run([govc, "build", project, "--out", out, "--no-ledger"])
@@ -408,8 +395,7 @@ def main():
 
     chromium_checks(checks, args.chromium, work / "evidence.html", args.screenshot, work)
     tamper(checks, govc, db, work)
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    return 1 if checks.failed else 0
+    return checks.conclude()
 
 
 if __name__ == "__main__":

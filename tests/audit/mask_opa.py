@@ -14,7 +14,8 @@ import json
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "opa"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+import harness  # noqa: E402  (tests/common/harness.py)
 import opa_bundle  # noqa: E402  (tests/opa/opa_bundle.py)
 from opa_bindings import OpaUndefinedError  # noqa: E402
 
@@ -40,7 +41,7 @@ def main() -> int:
     modules.append(("other/system/log/mask.rego", OTHER_BUNDLE_MASK))
     engine = opa_bundle.load(modules, data)
     cases = json.loads(pathlib.Path(args.cases).read_text())["cases"]
-    passed = failed = 0
+    verdicts = harness.Verdicts()
     for case in cases:
         for document, extra in (("govc.log.mask", []), ("system.log.mask", ["/input/password"])):
             try:
@@ -48,14 +49,8 @@ def main() -> int:
             except OpaUndefinedError:
                 got = []
             want = sorted(case["mask"] + extra)
-            if got == want:
-                passed += 1
-                print(f"ok   {case['name']} ({document})")
-            else:
-                failed += 1
-                print(f"FAIL {case['name']} ({document}): expected {want}, got {got}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+            verdicts.check(f"{case['name']} ({document})", got == want, f"expected {want}, got {got}")
+    return verdicts.conclude()
 
 
 if __name__ == "__main__":

@@ -68,21 +68,18 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "opa"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import harness  # tests/common/harness.py
+from harness import UsageError, load_json, load_yaml
+
 try:
     import opa_bundle  # tests/opa/opa_bundle.py
-    import yaml
     from cel_expr_python import cel
     from opa_bindings import OpaUndefinedError
-except ImportError as exc:  # a missing tool is a failure, never a skip
-    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
-    sys.exit(2)
+except ImportError as exc:
+    harness.missing_tool(exc)
 
 SEPARATOR = "; "
-
-
-class UsageError(Exception):
-    pass
 
 
 # ----------------------------------------------------------------------------- Kubernetes' functions
@@ -261,14 +258,6 @@ def environment():
 # ----------------------------------------------------------------------------- the VAPs
 
 
-def load_yaml(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
-
-
 class Vap:
     """A ValidatingAdmissionPolicy compiled on the CEL runtime."""
 
@@ -381,31 +370,9 @@ def bindings_for(document, params_object, overrides, request):
 # ----------------------------------------------------------------------------- the bundle
 
 
-class Bundle:
-    def __init__(self, directory):
-        try:
-            self.modules, self.data = opa_bundle.read(directory, tests=False)
-        except opa_bundle.NotABundle as exc:
-            raise UsageError(str(exc)) from None
-        self.engines = {}
-
-    def engine(self, policy, overrides, request):
-        key = (policy, json.dumps(overrides, sort_keys=True), json.dumps(request, sort_keys=True))
-        if key not in self.engines:
-            extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
-            extra.append(("govc.request", request))
-            self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
-        return self.engines[key]
-
-    def decide(self, policy, document, overrides, request):
-        engine = self.engine(policy, overrides, request)
-        out = {}
-        for rule in ("deny", "warn"):
-            try:
-                out[rule] = set(engine.eval_document(f"{policy}.{rule}", document))
-            except OpaUndefinedError:
-                out[rule] = set()
-        return out
+def decide(bundle, policy, document, overrides, request):
+    """The bundle's deny and warn sets for the document, with the overrides and the request."""
+    return {rule: bundle.messages(policy, rule, document, overrides, request) for rule in ("deny", "warn")}
 
 
 def split(messages):
@@ -420,14 +387,13 @@ def main():
     args = parser.parse_args()
     try:
         vaps, defaults = load_vaps(args.out)
-        bundle = Bundle(os.path.join(args.out, "bundle"))
+        bundle = opa_bundle.Engines(*opa_bundle.read(os.path.join(args.out, "bundle"), tests=False))
         cases = []
         for path in args.cases:
             cases.extend(load_json(path)["cases"])
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    passed = failed = 0
+    except (UsageError, opa_bundle.NotABundle) as exc:
+        return harness.error(exc)
+    verdicts = harness.Verdicts()
     timings = []
     for case in cases:
         policy = case["policy"]
@@ -439,36 +405,22 @@ def main():
         try:
             cel_decision = {kind: vap.messages(bound) for kind, vap in vaps[policy].items()}
         except RuntimeError as exc:
-            failed += 1
-            print(f"FAIL {case['name']}: {exc}")
+            verdicts.record(case["name"], [str(exc)])
             continue
         cel_decision.setdefault("warn", set())
-        opa_decision = bundle.decide(policy, case["input"], overrides, request)
+        opa_decision = decide(bundle, policy, case["input"], overrides, request)
         opa_split = {k: split(v) for k, v in opa_decision.items()}
-        if cel_decision == opa_split:
-            passed += 1
-            print(f"ok {case['name']}")
-        else:
-            failed += 1
-            print(f"FAIL {case['name']}")
-            for kind in ("deny", "warn"):
-                if cel_decision[kind] != opa_split[kind]:
-                    print(f"    {kind} via the VAP: {sorted(cel_decision[kind])}")
-                    print(f"    {kind} via OPA:     {sorted(opa_split[kind])}")
+        problems = []
+        for kind in ("deny", "warn"):
+            if cel_decision[kind] != opa_split[kind]:
+                problems.append(f"{kind} via the VAP: {sorted(cel_decision[kind])}")
+                problems.append(f"{kind} via OPA:     {sorted(opa_split[kind])}")
+        verdicts.record(case["name"], problems)
         if args.bench:
             timings.append((policy, case["name"], *bench(vaps[policy], bound, bundle, policy, case, args.bench)))
     if args.bench:
         report(timings, args.bench)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed or passed == 0 else 0
-
-
-def load_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
+    return verdicts.conclude(at_least_one=True)
 
 
 def bench(policy_vaps, bound, bundle, policy, case, n):

@@ -31,18 +31,14 @@ Usage: python tests/cel/vap_peer_library.py --out OUT [--cases FILE] [--expected
 Exit status: 0 when every case of a policy with a VAP agreed, 1 otherwise, 2 on a usage error.
 """
 
-import argparse
 import collections
-import json
 import os
 import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-ROOT = os.path.join(HERE, "..", "..")
-sys.path.insert(0, os.path.join(HERE, "..", "k8s"))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import harness  # tests/common/harness.py
 import peer_library  # tests/k8s/peer_library.py: cases, matching, assertions, templates on OPA
 import vap_differential  # tests/cel/vap_differential.py: the VAPs on the CEL runtime
 
@@ -95,7 +91,7 @@ def policy_of_templates(out):
     policies = {}
     for name in sorted(os.listdir(directory)):
         if name.endswith(".yaml"):
-            t = vap_differential.load_yaml(os.path.join(directory, name))
+            t = harness.load_yaml(os.path.join(directory, name))
             kind = t["spec"]["crd"]["spec"]["names"]["kind"].lower()
             policies[kind] = t["metadata"]["annotations"]["govc.dev/policy"]
     return policies
@@ -107,17 +103,13 @@ def load_vap_documents(out):
     documents = {}
     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
         if name.endswith(".yaml") and not name.endswith("-warn.yaml"):
-            d = vap_differential.load_yaml(os.path.join(directory, name))
+            d = harness.load_yaml(os.path.join(directory, name))
             documents[d["metadata"]["annotations"]["govc.dev/policy"]] = d
     return documents
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
-    parser.add_argument("--cases", action="append", help="a file of cases (repeatable; default: the vendored "
-                        "suite, as tests/k8s/peer_library.py reads it)")
-    parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library-cel.txt"))
+    parser = peer_library.arguments(__doc__, "tests/peer/gatekeeper-library-cel.txt")
     parser.add_argument("--bench", type=int, default=0, help="time each case N times on each engine")
     args = parser.parse_args()
     try:
@@ -127,24 +119,21 @@ def main():
         policies = policy_of_templates(args.out)
         vaps, _ = vap_differential.load_vaps(args.out)
         documents = load_vap_documents(args.out)
-    except (OSError, ValueError, vap_differential.UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    passed = failed = 0
+    except (OSError, ValueError, harness.UsageError) as exc:
+        return harness.error(exc)
+    verdicts = harness.Verdicts()
     gatekeeper_only = collections.Counter()
     timings = []
     library = {c["policy"].lower() for c in cases}
     with_vap = {kind for kind, policy in policies.items() if policy in vaps and kind in library}
     for kind in sorted(with_vap - expected):
-        failed += 1
-        print(f"FAIL {kind}: has a ValidatingAdmissionPolicy but is not listed in {args.expected}")
+        verdicts.record(kind, [f"has a ValidatingAdmissionPolicy but is not listed in {args.expected}"])
     for case in cases:
         kind = case["policy"].lower()
         policy = policies.get(kind)
         if policy not in vaps:
             if kind in expected:
-                failed += 1
-                print(f"FAIL {case['id']}: no ValidatingAdmissionPolicy for {case['policy']}")
+                verdicts.record(case["id"], [f"no ValidatingAdmissionPolicy for {case['policy']}"])
             else:
                 gatekeeper_only[case["policy"]] += 1
             continue
@@ -159,28 +148,24 @@ def main():
             try:
                 cel = sorted(vaps[policy]["deny"].messages(bound))
             except RuntimeError as exc:
-                failed += 1
-                print(f"FAIL {case['id']}: {exc}")
+                verdicts.record(case["id"], [str(exc)])
                 continue
-        problems = peer_library.failed_assertions(case["assertions"], cel)
+        failed = peer_library.failed_assertions(case["assertions"], cel)
+        problems = [f"assertion failed via the VAP: {p}" for p in failed]
         if cel != opa or problems:
-            failed += 1
-            print(f"FAIL {case['id']}\n  via the VAP: {cel}\n  via OPA:     {opa}")
-            for p in problems:
-                print(f"  assertion failed via the VAP: {p}")
-        else:
-            passed += 1
+            problems = [f"via the VAP: {cel}", f"via OPA:     {opa}"] + problems
+        verdicts.record(case["id"], problems, quiet=True)
         if args.bench and selected:
             timings.append((case["policy"], case["id"], *bench(vaps[policy]["deny"], bound, template, review, args.bench)))
     for policy, n in sorted(gatekeeper_only.items()):
         print(f"gatekeeper only {policy}: {n} cases (no ValidatingAdmissionPolicy)")
     if args.bench:
         vap_differential.report(timings, args.bench)
-    print(
-        f"gatekeeper-library peer suite through the VAPs (CEL) and the templates (OPA): {passed} passed, "
-        f"{failed} failed, {sum(gatekeeper_only.values())} cases of {len(gatekeeper_only)} Gatekeeper-only policies"
+    return verdicts.conclude(
+        "gatekeeper-library peer suite through the VAPs (CEL) and the templates (OPA)",
+        f"{sum(gatekeeper_only.values())} cases of {len(gatekeeper_only)} Gatekeeper-only policies",
+        at_least_one=True,
     )
-    return 1 if failed or passed == 0 else 0
 
 
 def bench(vap, bound, template, review, n):

@@ -37,87 +37,27 @@ error (missing output, unreadable files, Rego that OPA rejects, no template at a
 """
 
 import argparse
-import collections
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "opa"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import harness  # tests/common/harness.py
+from harness import UsageError, load_yaml
+
 try:
     import gatekeeper_template  # tests/k8s/gatekeeper_template.py
     import opa_bundle  # tests/opa/opa_bundle.py
-    import yaml
-    from opa_bindings import OpaUndefinedError
-except ImportError as exc:  # a missing tool is a failure, never a skip
-    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
-    sys.exit(2)
+except ImportError as exc:
+    harness.missing_tool(exc)
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 OPERATIONS = ("CREATE", "UPDATE")
-
-
-class UsageError(Exception):
-    pass
-
-
-def load_yaml(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
 
 
 def yaml_files(directory):
     if not os.path.isdir(directory):
         raise UsageError(f"{directory} is not a directory")
     return [os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".yaml")]
-
-
-# ----------------------------------------------------------------------------- the bundle
-
-
-class Bundle:
-    """The OPA bundle in OPA, one engine per set of parameter overrides."""
-
-    ENGINES = 4
-
-    def __init__(self, directory):
-        try:
-            self.modules, self.data = opa_bundle.read(directory)
-        except opa_bundle.NotABundle as exc:
-            raise UsageError(str(exc)) from None
-        # A few engines, the least recently used closed first: each holds the whole compiled
-        # bundle, and a suite has an engine per distinct override and request (gigabytes if all
-        # were kept). Cases of one policy come together, so a few suffice.
-        self.engines = collections.OrderedDict()
-
-    def engine(self, policy, overrides, request=None):
-        # The bundle holds every policy: only overrides (placed at the policy's path) make an
-        # engine one policy's; one engine per policy would hold the whole bundle once per policy.
-        key = (policy if overrides is not None else None, json.dumps(overrides, sort_keys=True),
-               json.dumps(request, sort_keys=True))
-        if key in self.engines:
-            self.engines.move_to_end(key)
-        else:
-            while len(self.engines) >= Bundle.ENGINES:
-                self.engines.popitem(last=False)[1].close()
-            extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
-            if request is not None:
-                extra.append(("govc.request", request))
-            try:
-                self.engines[key] = opa_bundle.load(self.modules, self.data, extra)
-            except opa_bundle.BundleError as exc:
-                raise UsageError(str(exc)) from None
-        return self.engines[key]
-
-    def deny(self, policy, document, overrides, rule="deny", request=None):
-        try:
-            value = self.engine(policy, overrides, request).eval_document(f"{policy}.{rule}", document)
-        except OpaUndefinedError:
-            return set()
-        return set(value)
 
 
 # ----------------------------------------------------------------------------- templates
@@ -209,7 +149,7 @@ def bundle_request(review_input):
 def compare(template, bundle, document, overrides, expect_deny, request=None):
     problems = []
     # The bundle's messages that the template reports as violations: its deny, or its warn.
-    deny = bundle.deny(template.policy, document, overrides, template.reports, request)
+    deny = bundle.messages(template.policy, template.reports, document, overrides, request)
     if expect_deny is not None and set(expect_deny) != deny:
         problems.append(f"the bundle's {template.reports} is {sorted(deny)}, the case expects {sorted(expect_deny)}")
     # A malformed document may not say what it is; Gatekeeper would still know its kind.
@@ -223,7 +163,7 @@ def compare(template, bundle, document, overrides, expect_deny, request=None):
             got = template.violations(review)
             if template.reads_request:
                 # The same request in the bundle: what it decides on this review.
-                deny = bundle.deny(template.policy, document, overrides, template.reports, bundle_request(review))
+                deny = bundle.messages(template.policy, template.reports, document, overrides, bundle_request(review))
             if got != deny:
                 problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's {template.reports} {sorted(deny)}")
     deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults))
@@ -239,7 +179,7 @@ def main(argv=None):
     parser.add_argument("--documents", action="append", default=[], help="a directory of YAML documents (repeatable)")
     args = parser.parse_args(argv)
     try:
-        bundle = Bundle(os.path.join(args.out, "bundle"))
+        bundle = opa_bundle.Engines(*opa_bundle.read(os.path.join(args.out, "bundle")))
         templates = load_templates(os.path.join(args.out, "k8s"))
         by_policy = {}
         for t in templates:
@@ -267,25 +207,17 @@ def main(argv=None):
                 for template in templates:
                     if gvk and (gvk[0], gvk[2]) in template.matches:
                         comparisons.append((f"{path} under {template.policy}", template, document, None, None, None))
-    except (UsageError, OSError, ValueError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except (UsageError, opa_bundle.NotABundle, OSError, ValueError, KeyError) as exc:
+        return harness.error(exc)
     if not comparisons:
-        print("error: nothing to compare: no case or document matches a template", file=sys.stderr)
-        return EXIT_USAGE
-    passed = failed = 0
-    for name, template, document, overrides, expect, request in comparisons:
-        problems = compare(template, bundle, document, overrides, expect, request)
-        if problems:
-            failed += 1
-            print(f"FAIL {name}")
-            for p in problems:
-                print(f"  {p}")
-        else:
-            passed += 1
-            print(f"ok {name}")
-    print(f"{passed} passed, {failed} failed")
-    return EXIT_FAILED if failed else 0
+        return harness.error("nothing to compare: no case or document matches a template")
+    verdicts = harness.Verdicts()
+    try:
+        for name, template, document, overrides, expect, request in comparisons:
+            verdicts.record(name, compare(template, bundle, document, overrides, expect, request))
+    except opa_bundle.BundleError as exc:
+        return harness.error(exc)
+    return verdicts.conclude()
 
 
 if __name__ == "__main__":

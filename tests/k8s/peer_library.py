@@ -27,14 +27,15 @@ import os
 import re
 import sys
 
+HERE = os.path.dirname(os.path.realpath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+import harness  # tests/common/harness.py
+
 try:
     import gatekeeper_template  # tests/k8s/gatekeeper_template.py
-    import yaml
-except ImportError as exc:  # a missing tool is a failure, never a skip
-    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
-    sys.exit(2)
-
-ROOT = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..")
+except ImportError as exc:
+    harness.missing_tool(exc)
 
 
 class Template(gatekeeper_template.Compiled):
@@ -55,8 +56,7 @@ def load_templates(out):
     for name in sorted(os.listdir(directory)):
         if not name.endswith(".yaml"):
             continue
-        with open(os.path.join(directory, name), encoding="utf-8") as f:
-            t = yaml.safe_load(f)
+        t = harness.load_yaml(os.path.join(directory, name))
         # The template of a policy's warnings is not the policy's verdict.
         if t["metadata"].get("annotations", {}).get("govc.dev/reports") == "warn":
             continue
@@ -135,29 +135,34 @@ def load_cases(paths=None):
     return cases
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc, expected):
+    """The command line of both peer harnesses (this one and tests/cel/vap_peer_library.py), with
+    the list of the policies expected to pass (`expected`, from the root) by default."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="govc build output of examples/k8s-baseline")
     parser.add_argument("--cases", action="append", help="a file of cases (repeatable; default: cases.json "
                         "and cases-more.json of tests/vendor/gatekeeper-library)")
-    parser.add_argument("--expected", default=os.path.join(ROOT, "tests/peer/gatekeeper-library.txt"))
-    args = parser.parse_args()
+    parser.add_argument("--expected", default=os.path.join(ROOT, expected))
+    return parser
+
+
+def main():
+    args = arguments(__doc__, "tests/peer/gatekeeper-library.txt").parse_args()
     try:
         cases = load_cases(args.cases)
         expected = expected_policies(args.expected)
         templates = load_templates(args.out)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    passed, failed, unselected = 0, 0, 0
+    except (OSError, ValueError, harness.UsageError) as exc:
+        return harness.error(exc)
+    verdicts = harness.Verdicts()
+    unselected = 0
     missing = collections.Counter()
     for case in cases:
         policy = case["policy"]
         template = templates.get(policy.lower())
         if template is None:
             if policy.lower() in expected:
-                failed += 1
-                print(f"FAIL {case['id']}: no ConstraintTemplate of kind {policy}")
+                verdicts.record(case["id"], [f"no ConstraintTemplate of kind {policy}"])
             else:
                 missing[policy] += 1
             continue
@@ -166,20 +171,17 @@ def main():
         else:
             unselected += 1
             messages = []
-        problems = failed_assertions(case["assertions"], messages)
-        if problems:
-            failed += 1
-            print(f"FAIL {case['id']}\n  violations: {messages}\n  failed: " + "\n          ".join(problems))
-        else:
-            passed += 1
+        failed = failed_assertions(case["assertions"], messages)
+        problems = [f"violations: {messages}"] + [f"failed: {p}" for p in failed] if failed else []
+        verdicts.record(case["id"], problems, quiet=True)
     for policy, n in sorted(missing.items()):
         print(f"missing {policy}: {n} cases (no template yet)")
-    print(f"gatekeeper-library peer suite on OPA: {passed} passed, {failed} failed, {sum(missing.values())} missing, "
-          f"{unselected} not selected by their Constraint")
+    status = verdicts.conclude("gatekeeper-library peer suite on OPA",
+                               f"{sum(missing.values())} missing, {unselected} not selected by their Constraint",
+                               at_least_one=True)
+    # Once every policy of the suite is listed, none may be missing.
     everything_expected = {c["policy"].lower() for c in cases} <= expected
-    if failed or passed == 0 or (everything_expected and missing):
-        return 1
-    return 0
+    return harness.EXIT_FAILED if everything_expected and missing else status
 
 
 if __name__ == "__main__":

@@ -33,22 +33,19 @@ OPA rejects included), 2 on a usage error (missing bundle, unreadable cases file
 
 import argparse
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import harness  # tests/common/harness.py
+from harness import EXIT_FAILED, UsageError
 
 try:
     import opa_bundle
     from opa_bindings import OpaError, OpaUndefinedError
-except ImportError as exc:  # a missing tool is a failure, never a skip
-    print(f"error: cannot import opa_bindings ({exc}); run scripts/setup-python.sh", file=sys.stderr)
-    sys.exit(2)
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    pass
+except ImportError as exc:
+    harness.missing_tool(exc)
 
 
 class Undefined:
@@ -192,47 +189,17 @@ def load_cases(path):
     return cases
 
 
-def run_cases(bundle, case_files):
-    base = opa_bundle.load(*bundle)
-    # Cases with overrides get an engine of their own, kept while the next case has the same
-    # policy and overrides (OPA deep-merges data, so override sets cannot share an engine).
-    last_key, last_engine = None, None
-    passed = failed = 0
+def run_cases(bundle, case_files, verdicts):
+    engines = opa_bundle.Engines(*bundle)
     for path in case_files:
         for case in load_cases(path):
-            overrides = case.get("overrides") or {}
-            now = case.get("now")
-            request = case.get("request")
-            if not overrides and now is None and request is None:
-                engine = base
-            else:
-                key = json.dumps([case["policy"], overrides, now, request], sort_keys=True)
-                if key != last_key:
-                    if last_engine is not None:
-                        last_engine.close()
-                    extra = []
-                    if overrides:
-                        extra.append((f"govc.overrides.{case['policy']}", overrides))
-                    if now is not None:
-                        extra.append(("govc.now", now))
-                    if request is not None:
-                        extra.append(("govc.request", request))
-                    last_engine = opa_bundle.load(*bundle, extra=extra)
-                    last_key = key
-                engine = last_engine
+            # Empty overrides (`{}`, or another empty value) add nothing: the policy's defaults apply.
+            engine = engines.engine(case["policy"], case.get("overrides") or None, case.get("request"), case.get("now"))
             try:
                 problems = check_case(engine, case)
             except OpaError as exc:
                 problems = [f"evaluation error: {exc}"]
-            if problems:
-                failed += 1
-                print(f"FAIL {case['name']}")
-                for p in problems:
-                    print(f"    {p}")
-            else:
-                passed += 1
-                print(f"ok {case['name']}")
-    return passed, failed
+            verdicts.record(case["name"], problems)
 
 
 # ----------------------------------------------------------------------------- opa test
@@ -241,7 +208,7 @@ PACKAGE_RE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_.]*)\s*$", re.M)
 TEST_RULE_RE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.M)
 
 
-def run_opa_tests(bundle):
+def run_opa_tests(bundle, verdicts):
     modules, _ = bundle
     tests = []
     for path, source in modules:
@@ -258,21 +225,13 @@ def run_opa_tests(bundle):
     if not tests:
         raise UsageError("the bundle holds no test_* rule in a *_test.rego file")
     engine = opa_bundle.load(*bundle)
-    passed = failed = 0
     for path, rule in tests:
         try:
             got = evaluate(engine, rule, NO_INPUT)
-            problem = None if got is True else f"evaluated to {got!r}, expected true"
+            problems = [] if got is True else [f"evaluated to {got!r}, expected true ({path})"]
         except OpaError as exc:
-            problem = f"evaluation error: {exc}"
-        if problem:
-            failed += 1
-            print(f"FAIL data.{rule} ({path})")
-            print(f"    {problem}")
-        else:
-            passed += 1
-            print(f"ok data.{rule}")
-    return passed, failed
+            problems = [f"evaluation error: {exc} ({path})"]
+        verdicts.record(f"data.{rule}", problems)
 
 
 # ----------------------------------------------------------------------------- main
@@ -286,23 +245,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.cases and not args.opa_test:
         parser.error("give --cases FILE and/or --opa-test")
+    verdicts = harness.Verdicts()
     try:
         bundle = opa_bundle.read(args.bundle)
-        passed = failed = 0
         if args.cases:
-            p, f = run_cases(bundle, args.cases)
-            passed, failed = passed + p, failed + f
+            run_cases(bundle, args.cases, verdicts)
         if args.opa_test:
-            p, f = run_opa_tests(bundle)
-            passed, failed = passed + p, failed + f
+            run_opa_tests(bundle, verdicts)
     except (UsageError, opa_bundle.NotABundle) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return harness.error(exc)
     except opa_bundle.BundleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"{passed} passed, {failed} failed")
-    return EXIT_FAILED if failed else 0
+        return harness.error(exc, EXIT_FAILED)
+    return verdicts.conclude()
 
 
 if __name__ == "__main__":

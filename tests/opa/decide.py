@@ -98,27 +98,16 @@ def shared_documents(engine, queries):
 
 def run_bundle(request):
     try:
-        bundle = opa_bundle.read(request["bundle"])
-        base = opa_bundle.load(*bundle)
+        engines = opa_bundle.Engines(*opa_bundle.read(request["bundle"]), keep=None)
+        shared = shared_documents(engines.engine(), request["queries"])
     except (opa_bundle.NotABundle, opa_bundle.BundleError) as exc:
         return [{"error": str(exc)} for _ in request["queries"]]
-    shared = shared_documents(base, request["queries"])
-    engines = {}
-    answers = []
-    for index, query in enumerate(request["queries"]):
-        overrides = query.get("overrides")
-        if overrides is None:
-            engine = base
-        else:
-            key = json.dumps([query["policy"], overrides], sort_keys=True)
-            if key not in engines:
-                engine = opa_bundle.load(*bundle, extra=[(f"govc.overrides.{query['policy']}", overrides)])
-                engines[key] = engine
-            engine = engines[key]
-        answers.append(decide(engine, query, shared.get(index)))
-    for engine in engines.values():
-        engine.close()
-    base.close()
+    # A query with overrides has them at govc.overrides.<policy>, in an engine of its own.
+    answers = [
+        decide(engines.engine(query.get("policy"), query.get("overrides")), query, shared.get(index))
+        for index, query in enumerate(request["queries"])
+    ]
+    engines.close()
     return answers
 
 

@@ -5,14 +5,18 @@ benches).
 
     modules, data = opa_bundle.read("OUT/bundle")
     engine = opa_bundle.load(modules, data)
+    engines = opa_bundle.Engines(modules, data)  # with parameter overrides, a request, a clock
+    messages = engines.messages("acme.data.pii", "deny", document, overrides={"max_days": 30})
 
-Scripts outside tests/opa put this directory on `sys.path` first (see theirs).
+The harnesses outside tests/opa import it after tests/common/harness.py, which puts this
+directory on `sys.path`; the benches put it there themselves.
 """
 
+import collections
 import json
 import os
 
-from opa_bindings import OpaEngine, OpaError
+from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
 
 
 class NotABundle(Exception):
@@ -72,3 +76,46 @@ def load(modules, data, extra=(), compile=True):
         except OpaError as exc:
             raise BundleError(f"OPA cannot compile the bundle: {exc}") from None
     return engine
+
+
+class Engines:
+    """One bundle in engines that each add data documents to it: a policy's parameter overrides
+    (at ``govc.overrides.<policy>``), an admission request (``govc.request``), a clock
+    (``govc.now``). OPA deep-merges data, so each distinct set needs an engine of its own; each
+    holds the whole compiled bundle (gigabytes if one were kept per set for a whole suite), so
+    only the `keep` most recently used stay open (all with `keep=None`, for a short request). The
+    cases that share a set mostly come one after another."""
+
+    def __init__(self, modules, data, keep=4):
+        self.modules, self.data, self.keep = modules, data, keep
+        self.engines = collections.OrderedDict()
+
+    def engine(self, policy=None, overrides=None, request=None, now=None):
+        """The engine with these documents added, each where it is not None (`policy` names
+        where the overrides go); BundleError when OPA rejects the bundle."""
+        extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
+        if request is not None:
+            extra.append(("govc.request", request))
+        if now is not None:
+            extra.append(("govc.now", now))
+        key = json.dumps(extra, sort_keys=True)
+        if key in self.engines:
+            self.engines.move_to_end(key)
+        else:
+            while self.keep is not None and len(self.engines) >= self.keep:
+                self.engines.popitem(last=False)[1].close()
+            self.engines[key] = load(self.modules, self.data, extra)
+        return self.engines[key]
+
+    def close(self):
+        """Closes every engine still open."""
+        while self.engines:
+            self.engines.popitem()[1].close()
+
+    def messages(self, policy, rule, document, overrides=None, request=None):
+        """The set of `data.<policy>.<rule>` (a policy's ``deny`` or ``warn``) for `document`,
+        empty where it is undefined."""
+        try:
+            return set(self.engine(policy, overrides, request).eval_document(f"{policy}.{rule}", document))
+        except OpaUndefinedError:
+            return set()

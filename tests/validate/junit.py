@@ -12,17 +12,16 @@ checks the counts and the failure against what govc printed.
 Exits non-zero on any failure.
 """
 
-import argparse
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-try:
-    import xmlschema
-except ModuleNotFoundError:
-    sys.exit("xmlschema is not installed: pip install xmlschema==4.3.2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import harness  # noqa: E402  (tests/common/harness.py)
+
+xmlschema = harness.require("xmlschema")
 
 CRATE = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).with_name("junit-10.xsd")
@@ -60,10 +59,7 @@ def junit(govc: Path, project: Path, expected_exit: int, failures: list) -> ET.E
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--govc", required=True, help="the govc binary")
-    args = parser.parse_args()
-    govc = Path(args.govc).resolve()
+    govc = harness.govc_argument(__doc__)
     failures = []
     passing = junit(govc, CRATE / "examples" / "ai-governance", 0, failures)
     if passing is not None:
@@ -82,11 +78,7 @@ def main() -> int:
             failures.append(f"the failed test's name did not survive: {failed[0].get('name')!r}")
         elif "dataset x has <PII> & more" not in (failed[0].find("failure").text or ""):
             failures.append(f"the failure does not show the actual denial: {failed[0].find('failure').text!r}")
-    if failures:
-        print("\n".join(failures), file=sys.stderr)
-        return 1
-    print(f"2 JUnit reports valid against {SCHEMA.name}")
-    return 0
+    return harness.conclude(failures, f"2 JUnit reports valid against {SCHEMA.name}")
 
 
 if __name__ == "__main__":

@@ -43,16 +43,16 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import harness  # tests/common/harness.py
+from harness import UsageError
+
 try:
     import jsonschema
     import yaml
     from ruamel.yaml import YAML
-except ImportError as exc:  # a missing tool is a failure, never a skip
-    print(f"error: {exc}; run scripts/setup-python.sh", file=sys.stderr)
-    sys.exit(2)
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+except ImportError as exc:
+    harness.missing_tool(exc)
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
@@ -93,10 +93,6 @@ MATCH = {
         "source": {"enum": ["All", "Generated", "Original"]},
     },
 }
-
-
-class UsageError(Exception):
-    pass
 
 
 # ----------------------------------------------------------------------------- reading
@@ -305,8 +301,7 @@ def main(argv=None):
         if not groups["gatekeeper/templates"]:
             raise UsageError(f"no ConstraintTemplate under {args.k8s}")
     except (UsageError, OSError, yaml.YAMLError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return harness.error(exc)
 
     results = {}
     documents = {}
@@ -336,21 +331,12 @@ def main(argv=None):
         constrained.add(doc["kind"])
         results[path].extend(schema_problems(doc, constraint_schema(template)))
     for kind in sorted(set(templates_by_kind) - constrained):
-        print(f"FAIL the template of kind {kind} has no Constraint")
-        results[f"(kind {kind})"] = ["no Constraint"]
+        results[f"the template of kind {kind}"] = ["no Constraint"]
 
-    passed = failed = 0
+    verdicts = harness.Verdicts()
     for path, problems in results.items():
-        if problems:
-            failed += 1
-            print(f"FAIL {path}")
-            for p in problems:
-                print(f"  {p}")
-        else:
-            passed += 1
-            print(f"ok {path}")
-    print(f"{passed} passed, {failed} failed")
-    return EXIT_FAILED if failed else 0
+        verdicts.record(path, problems)
+    return verdicts.conclude()
 
 
 if __name__ == "__main__":

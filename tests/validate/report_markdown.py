@@ -13,7 +13,6 @@ the project's text, every table must keep its shape, and the text must read as w
 Exits non-zero on any failure.
 """
 
-import argparse
 import json
 import subprocess
 import sys
@@ -21,11 +20,11 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-try:
-    import cmarkgfm
-    from cmarkgfm.cmark import Options
-except ModuleNotFoundError:
-    sys.exit("cmarkgfm is not installed: pip install cmarkgfm==2025.10.22")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import harness  # noqa: E402  (tests/common/harness.py)
+
+cmarkgfm = harness.require("cmarkgfm")
+Options = harness.require("cmarkgfm.cmark").Options
 
 HOSTILE = r"""package hostile
 
@@ -118,10 +117,7 @@ def check(name: str, html: str, allowed: set, controls: int, failures: list):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--govc", required=True, help="the govc binary")
-    args = parser.parse_args()
-    govc = Path(args.govc).resolve()
+    govc = harness.govc_argument(__doc__)
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "hostile.gov").write_text(HOSTILE)
@@ -133,11 +129,9 @@ def main() -> int:
         )
         check("report --format md (cmark-gfm)", rendered, MARKDOWN_TAGS, controls, failures)
         check("report --format html", govc_report(govc, Path(tmp), "html"), HTML_TAGS, controls, failures)
-    if failures:
-        print("\n".join(failures), file=sys.stderr)
-        return 1
-    print("the Markdown (rendered by cmark-gfm) and HTML reports of a hostile project are inert and well-formed")
-    return 0
+    return harness.conclude(
+        failures, "the Markdown (rendered by cmark-gfm) and HTML reports of a hostile project are inert and well-formed"
+    )
 
 
 if __name__ == "__main__":

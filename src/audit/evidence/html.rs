@@ -1,7 +1,7 @@
 //! The evidence report as one self-contained HTML page: inline CSS and SVG charts, no script, no
 //! external resource; readable on screen and printable.
 
-use super::markdown::{chain_line, counts_text, summary, value_text};
+use super::markdown::{access_notes, chain_line, counts_text, implemented_by, summary, value_text};
 use super::{chart, AccessEvidence, ControlEvidence, EvidenceReport};
 use crate::report::html::escape;
 
@@ -45,7 +45,7 @@ pub fn render(r: &EvidenceReport) -> String {
          <th>Denied</th><th>Warned</th><th>Last decision</th></tr></thead>\n<tbody>\n",
     );
     for c in &r.controls {
-        let name = if c.counts.decisions > 0 {
+        let name = if c.has_section() {
             format!("<a href=\"#{}\">{}</a>", anchor(&c.control), escape(&c.control))
         } else {
             escape(&c.control)
@@ -61,12 +61,7 @@ pub fn render(r: &EvidenceReport) -> String {
         ));
     }
     out.push_str("</tbody>\n</table>\n");
-    for c in r.controls.iter().filter(|c| c.counts.decisions > 0) {
-        out.push_str(&control_section(c));
-    }
-    for a in &r.access {
-        out.push_str(&access_section(a));
-    }
+    out.push_str(&super::sections(r, control_section, access_section));
     if !r.revisions.is_empty() {
         out.push_str(
             "<h2>Bundle revisions</h2>\n<table>\n<thead><tr><th>Revision</th><th>Decisions</th><th>First</th><th>Last</th><th>In the build ledger</th></tr></thead>\n<tbody>\n",
@@ -136,23 +131,11 @@ fn codes(items: &[String]) -> String {
 
 fn control_section(c: &ControlEvidence) -> String {
     let mut out = format!(
-        "<section id=\"{}\">\n<h3>{}</h3>\n<p>Implemented by {}. {}",
+        "<section id=\"{}\">\n<h3>{}</h3>\n<p>{}</p>\n",
         anchor(&c.control),
         escape(&c.control),
-        c.policies
-            .iter()
-            .map(|p| format!("<code>{}</code>", escape(p)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        escape(&counts_text(&c.counts))
+        with_code(&implemented_by(c))
     );
-    if c.from_gatekeeper > 0 {
-        out.push_str(&format!(
-            " ({} from OPA decision logs, {} from Gatekeeper audits)",
-            c.from_opa, c.from_gatekeeper
-        ));
-    }
-    out.push_str(".</p>\n");
     out.push_str(&chart::svg(
         &c.timeline,
         1060,
@@ -182,26 +165,12 @@ fn access_section(a: &AccessEvidence) -> String {
         escape(&a.controls.join(", ")),
         escape(&counts_text(&a.counts))
     );
-    if !a.erased.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"muted\">Masked in the decision logs, never stored: {}.</p>\n",
-            a.erased
-                .iter()
-                .map(|p| format!("<code>{}</code>", escape(p)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    for note in access_notes(a) {
+        out.push_str(&format!("<p class=\"muted\">{}</p>\n", with_code(&note)));
     }
     if a.decisions.is_empty() {
         out.push_str("</section>\n");
         return out;
-    }
-    if (a.decisions.len() as u64) < a.counts.decisions {
-        out.push_str(&format!(
-            "<p class=\"muted\">The newest {} of {} decisions (<code>--limit</code> shows more).</p>\n",
-            a.decisions.len(),
-            a.counts.decisions
-        ));
     }
     out.push_str("<table>\n<thead><tr><th>When</th><th>Outcome</th>");
     for f in &a.fields {

@@ -36,13 +36,7 @@ pub fn render(r: &EvidenceReport) -> String {
             c.last.as_deref().unwrap_or("—")
         ));
     }
-    // Controls without decisions are in the table (and the findings): no section of their own.
-    for c in r.controls.iter().filter(|c| c.counts.decisions > 0) {
-        out.push_str(&control_section(c));
-    }
-    for a in &r.access {
-        out.push_str(&access_section(a));
-    }
+    out.push_str(&super::sections(r, control_section, access_section));
     if !r.revisions.is_empty() {
         out.push_str(
             "\n## Bundle revisions\n\n| Revision | Decisions | First | Last | In the build ledger |\n| --- | ---: | --- | --- | --- |\n",
@@ -115,23 +109,7 @@ pub(super) fn chain_line(r: &EvidenceReport) -> String {
 }
 
 fn control_section(c: &ControlEvidence) -> String {
-    let mut out = format!("\n## {}\n\n", cell(&c.control));
-    out.push_str(&format!(
-        "Implemented by {}. {}",
-        c.policies
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        counts_text(&c.counts)
-    ));
-    if c.from_gatekeeper > 0 {
-        out.push_str(&format!(
-            " ({} from OPA decision logs, {} from Gatekeeper audits)",
-            c.from_opa, c.from_gatekeeper
-        ));
-    }
-    out.push_str(".\n");
+    let mut out = format!("\n## {}\n\n{}\n", cell(&c.control), implemented_by(c));
     if let (Some(f), Some(l)) = (&c.first, &c.last) {
         out.push_str(&format!("First decision {f}, last {l}.\n"));
     }
@@ -144,6 +122,47 @@ fn control_section(c: &ControlEvidence) -> String {
     out
 }
 
+/// A control's first sentence: its policies, in `code`, and its counts by source.
+pub(super) fn implemented_by(c: &ControlEvidence) -> String {
+    let mut out = format!(
+        "Implemented by {}. {}",
+        c.policies
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        counts_text(&c.counts)
+    );
+    if c.from_gatekeeper > 0 {
+        out.push_str(&format!(
+            " ({} from OPA decision logs, {} from Gatekeeper audits)",
+            c.from_opa, c.from_gatekeeper
+        ));
+    }
+    out.push('.');
+    out
+}
+
+/// The notes above an access policy's table of decisions: the request fields masked (in `code`),
+/// and how many decisions the table leaves out.
+pub(super) fn access_notes(a: &AccessEvidence) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !a.erased.is_empty() {
+        notes.push(format!(
+            "Masked in the decision logs, never stored: {}.",
+            a.erased.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !a.decisions.is_empty() && (a.decisions.len() as u64) < a.counts.decisions {
+        notes.push(format!(
+            "The newest {} of {} decisions (`--limit` shows more).",
+            a.decisions.len(),
+            a.counts.decisions
+        ));
+    }
+    notes
+}
+
 fn access_section(a: &AccessEvidence) -> String {
     let mut out = format!("\n## Access decisions: {} (`{}`)\n\n", cell(&a.title), a.policy);
     out.push_str(&format!(
@@ -151,21 +170,11 @@ fn access_section(a: &AccessEvidence) -> String {
         cell(&a.controls.join(", ")),
         counts_text(&a.counts)
     ));
-    if !a.erased.is_empty() {
-        out.push_str(&format!(
-            "Masked in the decision logs, never stored: {}.\n",
-            a.erased.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
-        ));
+    for note in access_notes(a) {
+        out.push_str(&format!("{note}\n"));
     }
     if a.decisions.is_empty() {
         return out;
-    }
-    if (a.decisions.len() as u64) < a.counts.decisions {
-        out.push_str(&format!(
-            "The newest {} of {} decisions (`--limit` shows more).\n",
-            a.decisions.len(),
-            a.counts.decisions
-        ));
     }
     out.push_str("\n| When | Outcome |");
     for f in &a.fields {
