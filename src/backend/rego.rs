@@ -44,6 +44,10 @@ pub struct Target {
     /// Prefix of the packages that hold functions: none in the bundle, `lib` in Gatekeeper
     /// (which requires library packages to start with `lib.`).
     pub fn_prefix: Vec<String>,
+    /// Whether `request` is always sent with the document (Gatekeeper's `input.review`): then a
+    /// policy's clauses and fast path read it where it is, not through `_admission` (the request
+    /// or `{}`), which only the rules naming its problems read.
+    pub request_always_sent: bool,
     pub params: ParamSource,
     /// What each module imports after its `package` line: `rego.v1` in the bundle. Gatekeeper's
     /// Rego rewriter rejects `import rego.v1` (it admits only `data.lib` and `future.keywords`
@@ -81,6 +85,7 @@ impl Target {
             document: "input".to_string(),
             request: REQUEST_DATA.to_string(),
             fn_prefix: Vec::new(),
+            request_always_sent: false,
             params: ParamSource::BundleData,
             imports: vec!["rego.v1".to_string()],
             violation_guards: Vec::new(),

@@ -179,6 +179,7 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
         document: "input.review.object".to_string(),
         request: "input.review".to_string(),
         fn_prefix: vec!["lib".to_string()],
+        request_always_sent: true,
         params: ParamSource::Gatekeeper,
         imports: match form {
             RegoForm::V1 => Vec::new(),

@@ -88,7 +88,7 @@ pub enum FailedWhat {
 #[derive(Debug, Clone)]
 pub struct SubjectView {
     /// The object the view is built from.
-    pub object: &'static str,
+    pub object: String,
     /// Field paths of the view and the terms that hold them.
     pub fields: Vec<(&'static [&'static str], &'static str)>,
 }
@@ -106,6 +106,9 @@ pub struct Emitter<'t> {
     /// workload's): the object itself, and terms computed for some field paths (`pod` is
     /// `_pod`). A conforming document's view has the same values, without building it.
     pub subject_view: Option<SubjectView>,
+    /// The term the request is read from: `_admission`, or where it is (see
+    /// [`super::Target::request_always_sent`]).
+    pub request: String,
     /// Writing the context of a failure rule: negations go through a helper (see
     /// [`Emitter::context_cond`]).
     in_context: bool,
@@ -119,6 +122,7 @@ impl<'t> Emitter<'t> {
             helpers: Vec::new(),
             gate: None,
             subject_view: None,
+            request: "_admission".to_string(),
             in_context: false,
             counter: 0,
         }
@@ -413,7 +417,7 @@ impl<'t> Emitter<'t> {
             Expr::String(s) => Term::value(string_literal(s)),
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
-            Expr::Request => Term::reference("_admission".to_string()),
+            Expr::Request => Term::reference(self.request.clone()),
             Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
@@ -1160,7 +1164,7 @@ fn string_sum_parts(e: &Expr) -> Vec<&Expr> {
 }
 
 /// The disjuncts of `e`: `a or (b or c)` and `(a or b) or c` give `a`, `b`, `c`.
-fn disjuncts(e: &Expr) -> Vec<&Expr> {
+pub fn disjuncts(e: &Expr) -> Vec<&Expr> {
     match e {
         Expr::Or(a, b) => {
             let mut out = disjuncts(a);

@@ -1,7 +1,7 @@
 //! One policy's Rego package.
 
 use super::expr::SubjectView;
-use super::expr::{bound_vars, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
+use super::expr::{bound_vars, disjuncts, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
 use super::names;
 use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, field_suffix, json_term, package_ref, string_literal};
@@ -32,7 +32,7 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
     em.gate = Some("_conforms");
     if policy.pod_view.is_some() {
         em.subject_view = Some(SubjectView {
-            object: "_object",
+            object: target.document.clone(),
             fields: vec![
                 (&["pod"], "_pod"),
                 (&["pod", "containers"], "_pod_containers"),
@@ -40,6 +40,11 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
                 (&["pod", "spec"], "_pod_source.spec"),
             ],
         });
+    }
+    if let Some(request) = &policy.request {
+        if target.request_always_sent && !reads_old_object(request) {
+            em.request = target.request.clone();
+        }
     }
     // The fast path of the fail-closed checks, built beside them (see `WellFormed`).
     let mut well_formed = WellFormed::new();
@@ -75,15 +80,22 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
             // The pod as its template and its containers: the fast path builds no view.
             well_formed.value(
                 &policy.subject,
-                "_object",
+                &target.document,
                 &[(&["pod"], "_pod_source"), (&["pod", "containers"], "_pod_containers")],
             );
-            well_formed.require(format!("_object.kind in {}", workload_kinds(makers)));
+            well_formed.require(format!("{}.kind in {}", target.document, workload_kinds(makers)));
         }
         None => well_formed.value(&policy.subject, "_document", &[]),
     }
     if let Some(request) = &policy.request {
-        out.push_str(&admission(policy, request, target, &mut well_formed, types));
+        out.push_str(&admission(
+            policy,
+            request,
+            target,
+            &em.request,
+            &mut well_formed,
+            types,
+        ));
     }
     if !policy.params.is_empty() {
         out.push_str(&override_checks(policy, &mut well_formed));
@@ -124,7 +136,8 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
 
     for (var, value) in &policy.lets {
         section(&mut out, &format!("let {}", var.0));
-        out.push_str(&let_rule(&mut em, &names::var(var), value));
+        let only_tested = !read_as_value(policy, var);
+        out.push_str(&let_rule(&mut em, &names::var(var), value, only_tested));
     }
 
     // Where evaluating the policy can fail, the failures deny and the clauses run only on
@@ -209,6 +222,7 @@ fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
     );
     let view = View {
         object: "_object",
+        alias: true,
         pod: "_pod",
         document: "_document",
         malformed: format!("malformed {}: kind", policy.subject_type),
@@ -268,7 +282,12 @@ fn workload_kinds(makers: &[PodMaker]) -> String {
 
 /// The names of the rules that build a workload's view, and how its wrong kind is reported.
 struct View {
+    /// The rule holding the object (`_object`), a prefix of the names of the rules about it.
     object: &'static str,
+    /// Whether the rule `object` is only an alias of a reference (the document `input`,
+    /// `input.review.object`): then the other rules read the reference itself, which costs
+    /// no rule lookup.
+    alias: bool,
     pod: &'static str,
     document: &'static str,
     malformed: String,
@@ -278,10 +297,12 @@ impl View {
     /// `document`: the object at `source`, with the pod it makes as `pod`; `null` when there is
     /// none.
     fn rules(&self, makers: &[PodMaker], source: &str) -> String {
-        let View {
-            object, pod, document, ..
-        } = self;
-        let mut out = format!("{object} := {source}\n");
+        let View { pod, document, .. } = self;
+        let name = self.object;
+        let (mut out, object) = match self.alias {
+            true => (String::new(), source),
+            false => (format!("{name} := {source}\n"), name),
+        };
         let kinds = workload_kinds(makers);
         // One rule per path, for the kinds that keep their pod there.
         let mut paths: Vec<(&[String], Vec<&str>)> = Vec::new();
@@ -335,8 +356,8 @@ impl View {
         ));
         let listed: Vec<&str> = makers.iter().map(|m| m.kind.as_str()).collect();
         out.push_str(&format!(
-            "\n{object}_foreign if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n}}\n\n\
-             _problem contains {} if {object}_foreign\n",
+            "\n{name}_foreign if {{\n\tis_object({object})\n\tnot object.get({object}, \"kind\", null) in {kinds}\n}}\n\n\
+             _problem contains {} if {name}_foreign\n",
             string_literal(&format!("{}: must be one of {}", self.malformed, listed.join(", ")))
         ));
         out
@@ -345,11 +366,13 @@ impl View {
 
 /// The admission request of a policy that reads it, as `_admission`: an object (`{}` where there
 /// is none: in the bundle unless `data.govc.request` gives one), with the fields the policy
-/// reads checked, and for a workload policy its `oldObject` seen through the pod it makes.
+/// reads checked, and for a workload policy its `oldObject` seen through the pod it makes. The
+/// fast path reads the request from `read_from` (`_admission`, or where it is always sent).
 fn admission(
     policy: &Policy,
     schema: &Schema,
     target: &Target,
+    read_from: &str,
     well_formed: &mut WellFormed,
     types: &mut TypeChecks,
 ) -> String {
@@ -359,7 +382,7 @@ fn admission(
         "The admission request: `{}` where there is none. Fail closed: a request whose fields the\n\
          policy reads are malformed is denied.",
     );
-    let reads_old = matches!(schema, Schema::Object { fields, .. } if fields.iter().any(|f| f.name == "oldObject"));
+    let reads_old = reads_old_object(schema);
     match &policy.pod_view {
         Some(makers) if reads_old => {
             out.push_str(&format!(
@@ -368,6 +391,7 @@ fn admission(
             ));
             let view = View {
                 object: "_old_object",
+                alias: false,
                 pod: "_old_pod",
                 document: "_old_document",
                 malformed: "malformed request: oldObject.kind".to_string(),
@@ -388,10 +412,15 @@ fn admission(
     }
     let mut checks = SchemaChecks::new("malformed request: ", "_problem").with_types(types);
     checks.document(schema, "_admission");
-    well_formed.value(schema, "_admission", &[]);
+    well_formed.value(schema, read_from, &[]);
     out.push('\n');
     out.push_str(&checks.into_rules().join("\n"));
     out
+}
+
+/// Whether a policy's request schema reads the request's `oldObject`.
+fn reads_old_object(schema: &Schema) -> bool {
+    matches!(schema, Schema::Object { fields, .. } if fields.iter().any(|f| f.name == "oldObject"))
 }
 
 /// For access policies: the decision with who asked for what and why, so that each decision-log
@@ -537,16 +566,53 @@ fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
 
 /// A `let` as a rule, defined only on a conforming document (so that evaluating the whole
 /// package never computes on a malformed one: with strict built-in errors, OPA would stop).
-fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr) -> String {
-    if is_boolean(value) {
-        em.bool_rule(name, value, |_, body| {
-            let mut gated = vec!["_conforms".to_string()];
-            gated.extend(body);
-            gated
-        })
+/// A boolean that is `only_tested` (never read as a value) is a rule that holds or is
+/// undefined, one per disjunct: a test of it reads undefined as false, as it reads `false`.
+fn let_rule(em: &mut Emitter<'_>, name: &str, value: &Expr, only_tested: bool) -> String {
+    let gated = |_: &mut Emitter<'_>, body: Vec<String>| {
+        let mut gated = vec!["_conforms".to_string()];
+        gated.extend(body);
+        gated
+    };
+    if is_boolean(value) && only_tested {
+        let rules: Vec<String> = disjuncts(value)
+            .into_iter()
+            .map(|d| {
+                let body = em.cond(d);
+                format!("{name} if {{\n{}}}\n", indent_lines(&gated(em, body)))
+            })
+            .collect();
+        rules.join("\n")
+    } else if is_boolean(value) {
+        em.bool_rule(name, value, gated)
     } else {
         format!("{name} := {} if _conforms\n", em.term(value).text)
     }
+}
+
+/// Whether the policy reads the `let` `var` as a value anywhere (a message, an argument, a
+/// comparison, another `let`'s value), not only as a condition to test (`updating`, `not
+/// updating`, an operand of `and`, `or`, `not` in a condition).
+fn read_as_value(policy: &Policy, var: &Var) -> bool {
+    fn read(e: &Expr, var: &Var, tested: bool) -> bool {
+        match e {
+            Expr::Let(v) => v == var && !tested,
+            Expr::And(a, b) | Expr::Or(a, b) if tested => read(a, var, true) || read(b, var, true),
+            Expr::Not(a) if tested => read(a, var, true),
+            other => other.children().into_iter().any(|c| read(c, var, false)),
+        }
+    }
+    let lets = policy.lets.iter().any(|(_, value)| read(value, var, is_boolean(value)));
+    let clauses = policy.clauses.iter().any(|clause| {
+        clause.conditions.iter().any(|c| match c {
+            Condition::Expr(e) => read(e, var, true),
+            Condition::Some { collection: e, .. } | Condition::Let { value: e, .. } => read(e, var, false),
+        }) || clause.message.iter().flatten().any(|part| match part {
+            MsgPart::Value(e) | MsgPart::Number(e) => read(e, var, false),
+            MsgPart::Text(_) => false,
+        })
+    });
+    lets || clauses
 }
 
 fn is_boolean(e: &Expr) -> bool {
