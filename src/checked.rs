@@ -1238,6 +1238,12 @@ pub struct Program {
 
 impl Program {
     /// Whether `ty` is the record type `std.k8s.<name>`, one the compiler gives a meaning of its own.
+    /// Whether `ty` is `std.k8s.Object`, any Kubernetes object seen through what every object
+    /// has (which the API server validates for every kind).
+    pub fn is_k8s_object(&self, ty: &Ty) -> bool {
+        self.is_std_k8s_type(ty, "Object")
+    }
+
     fn is_std_k8s_type(&self, ty: &Ty, name: &str) -> bool {
         match ty {
             Ty::Record(id) => {

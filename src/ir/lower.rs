@@ -511,9 +511,12 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
             })
             .collect()
     });
-    // The API server validates its own kinds: only what the policy reads is checked, so that a
-    // policy on Pods does not carry a check of all of Kubernetes' pod schema.
-    let validated_upstream = workload || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
+    // The API server validates its own kinds, and every object's metadata: only what the policy
+    // reads is checked, so that a policy on Pods does not carry a check of all of Kubernetes' pod
+    // schema, nor one on any object a check of all its labels.
+    let validated_upstream = workload
+        || p.is_k8s_object(&subject_ty)
+        || matches!(&subject_ty, Ty::Resource(r) if p.resources[r.index()].external);
     let mut reads = Reads::default();
     for e in roots
         .iter()

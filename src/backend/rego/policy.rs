@@ -85,7 +85,8 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
             );
             well_formed.require(format!("{}.kind in {}", target.document, workload_kinds(makers)));
         }
-        None => well_formed.value(&policy.subject, "_document", &[]),
+        // The document where it is: `_document` (it or `null`) only for the rules naming problems.
+        None => well_formed.value(&policy.subject, &target.document, &[]),
     }
     if let Some(request) = &policy.request {
         out.push_str(&admission(
