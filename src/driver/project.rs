@@ -309,6 +309,8 @@ pub fn analyze_parsed(sources: SourceMap, modules: Vec<SourceModule>, mut diags:
 /// takes the next file not yet taken, so the threads finish together however the sizes of the
 /// files vary.
 fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModule> {
+    /// A file's syntax tree and parse diagnostics.
+    type Parsed = (SourceModule, Vec<Diagnostic>);
     let files: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -328,7 +330,7 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
             parsed.push((index, module));
         }
     };
-    let results: Vec<Vec<(usize, (SourceModule, Vec<Diagnostic>))>> = std::thread::scope(|s| {
+    let results: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 // A syntax tree is as deep as the parser allows: built and dropped on a stack
@@ -344,7 +346,7 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
             .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     });
-    let mut in_order: Vec<Option<(SourceModule, Vec<Diagnostic>)>> = files.iter().map(|_| None).collect();
+    let mut in_order: Vec<Option<Parsed>> = files.iter().map(|_| None).collect();
     for (index, parsed) in results.into_iter().flatten() {
         in_order[index] = Some(parsed);
     }
