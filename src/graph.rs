@@ -20,6 +20,9 @@ pub enum Node {
 /// Dependencies: an edge `a -> b` means `a` uses `b`, weighted with where `a` names `b`.
 pub struct DepGraph {
     pub graph: DiGraphMap<Node, Span>,
+    /// The strongly connected components, dependencies first (Tarjan's order): found once, read
+    /// by [`DepGraph::cycles`] and [`DepGraph::order`].
+    components: Vec<Vec<Node>>,
 }
 
 impl DepGraph {
@@ -88,13 +91,14 @@ impl DepGraph {
                 }
             }
         }
-        DepGraph { graph }
+        let components = petgraph::algo::tarjan_scc(&graph);
+        DepGraph { graph, components }
     }
 
     /// Errors for every cycle, each showing all members of the cycle.
     pub fn cycles(&self, p: &Program) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for scc in petgraph::algo::tarjan_scc(&self.graph) {
+        for scc in &self.components {
             let is_cycle = scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]);
             if !is_cycle {
                 continue;
@@ -192,10 +196,11 @@ impl DepGraph {
 
     /// Items in dependency order (dependencies first), ties broken by declaration order.
     pub fn order(&self) -> Vec<Node> {
-        let mut out = Vec::new();
-        for mut scc in petgraph::algo::tarjan_scc(&self.graph) {
-            scc.sort();
-            out.extend(scc);
+        let mut out = Vec::with_capacity(self.graph.node_count());
+        for scc in &self.components {
+            let start = out.len();
+            out.extend_from_slice(scc);
+            out[start..].sort();
         }
         out
     }

@@ -12,6 +12,10 @@
 // path, so boxing every `Result` would cost clarity for nothing.
 #![allow(clippy::result_large_err)]
 
+// The parser pest generates names `::alloc` when pest is built without its `std` feature
+// (see `Cargo.toml`: the parser's depth is bounded by `syntax`, not by pest's stack probe).
+extern crate alloc;
+
 pub mod audit;
 pub mod backend;
 pub mod checked;

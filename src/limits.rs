@@ -38,6 +38,13 @@ pub const MAX_TREE_DEPTH: usize = 50_000;
 /// budget, since a flat chain spends it all.
 pub const MAX_CHAIN: usize = MAX_TREE_DEPTH;
 
+/// How many levels the parser may open in one declaration, counting brackets and the words that
+/// nest (`if`, `all`, `any`, `has`; see [`crate::syntax::scan::parser_depth_past`]): as deep as a
+/// syntax tree may be. pest is built without its stack probe (it cost a sixth of the parse), so a
+/// declaration past this is refused with `E0005` before it is parsed; [`STACK`] holds the parser
+/// at this depth twice over (a debug build's parser takes at most 7 KiB a level).
+pub const MAX_PARSER_DEPTH: usize = MAX_TREE_DEPTH;
+
 /// The stack one level of a syntax tree may take in any stage, in a debug build: the formatter
 /// is the hungriest (a 10,000-term chain of `and`, `+`, `[0]` or `(1)` formats in 64 MiB and
 /// not in 32 MiB: at most 6.4 KiB a level; `check` and `build` fit in 48 MiB), so this leaves

@@ -7,8 +7,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{DeclKind, Ident, Path, SourceModule};
 use std::borrow::Borrow;
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a name in a file's scope stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,8 @@ impl From<Diagnostic> for LookupError {
 pub struct ImportedName {
     pub target: Named,
     pub span: Span,
-    pub used: Cell<bool>,
+    /// Whether a lookup found it (set by the threads that check bodies, read once they are done).
+    pub used: AtomicBool,
     /// For a failed import of a misspelt name, the declaration it most likely meant (the import's
     /// "did you mean"): uses of that name stay silent too, since the fix is in the import.
     pub meant: Option<String>,
@@ -271,7 +272,7 @@ impl Names {
                     imports.entry(name.name.clone()).or_insert(ImportedName {
                         target: Named::Poisoned,
                         span: name.span,
-                        used: Cell::new(true),
+                        used: AtomicBool::new(true),
                         meant: None,
                     });
                 }
@@ -306,7 +307,7 @@ impl Names {
                                 imports.entry(name.name.clone()).or_insert(ImportedName {
                                     target: Named::Poisoned,
                                     span: name.span,
-                                    used: Cell::new(true),
+                                    used: AtomicBool::new(true),
                                     meant: None,
                                 });
                             }
@@ -326,7 +327,7 @@ impl Names {
                                 imports.entry(name.name.clone()).or_insert(ImportedName {
                                     target: Named::Poisoned,
                                     span: name.span,
-                                    used: Cell::new(true),
+                                    used: AtomicBool::new(true),
                                     meant,
                                 });
                             }
@@ -380,7 +381,7 @@ impl Names {
             ImportedName {
                 target,
                 span: name.span,
-                used: Cell::new(false),
+                used: AtomicBool::new(false),
                 meant: None,
             },
         );
@@ -403,7 +404,7 @@ impl Names {
             }
         }
         if let Some(imported) = scope.imports.get(name) {
-            imported.used.set(true);
+            imported.used.store(true, Ordering::Relaxed);
             return Some(imported.target);
         }
         if scope.imports.values().any(|i| i.meant.as_deref() == Some(name)) {
@@ -520,7 +521,7 @@ impl Names {
         let mut out = Vec::new();
         for scope in self.files.values() {
             for (name, imported) in &scope.imports {
-                if !imported.used.get() {
+                if !imported.used.load(Ordering::Relaxed) {
                     out.push(
                         Diagnostic::warning(Code::UnusedImport, imported.span, format!("unused import `{name}`"))
                             .with_label("never used in this file")

@@ -100,6 +100,17 @@ fn parse_declaration(
     diags: &mut Vec<Diagnostic>,
 ) {
     let source = &text[range.clone()];
+    // The parser recurses once per level: a declaration deeper than the limit is refused before
+    // it can exhaust the stack (pest's own stack probe is not built in; see `Cargo.toml`).
+    if let Some(at) = scan::parser_depth_past(source, crate::limits::MAX_PARSER_DEPTH) {
+        diags.push(error::too_deep_for_parser(Span::new(
+            file,
+            range.start + at.start,
+            range.start + at.end,
+        )));
+        module.unparsed.extend(declaration_name(file, range.start, source));
+        return;
+    }
     match GovParser::parse(Rule::declaration, source) {
         Ok(mut pairs) => {
             let conv = convert::Converter::new(file, range.start);

@@ -28,18 +28,42 @@ pub use env::Env;
 
 /// Type-checks the program. `files` are the parsed files, `names` their resolution.
 pub fn check(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>) -> Program {
+    check_with(files, names, diags, BODIES_PER_THREAD)
+}
+
+/// Function and policy bodies per thread below which another thread costs more than it saves.
+const BODIES_PER_THREAD: usize = 256;
+
+/// [`check`], with another thread for each `per_thread` bodies.
+fn check_with(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>, per_thread: usize) -> Program {
     let mut checker = Checker::new(files, names);
     checker.signatures();
-    checker.bodies();
+    checker.bodies(per_thread);
     checker.case_collisions();
     diags.append(&mut checker.diags);
-    checker.program
+    checker.program.into_owned()
+}
+
+/// The checked body of a function or a policy, as a thread that checks bodies returns it.
+pub(crate) enum CheckedBody {
+    Fn {
+        id: FnId,
+        body: TExpr,
+        locals: Vec<Local>,
+    },
+    Policy {
+        id: PolicyId,
+        lets: Vec<(LocalId, TExpr)>,
+        clauses: Vec<TClause>,
+        locals: Vec<Local>,
+    },
 }
 
 pub(crate) struct Checker<'a> {
     files: &'a [SourceModule],
     names: &'a Names,
-    program: Program,
+    /// Owned while the signatures are read; borrowed by each thread that checks bodies.
+    program: std::borrow::Cow<'a, Program>,
     diags: Vec<Diagnostic>,
     /// The `std.k8s.AdmissionRequest` of each subject type, with its `oldObject` of that type.
     request_types: std::collections::HashMap<Ty, TypeId>,
@@ -126,9 +150,19 @@ impl<'a> Checker<'a> {
         Checker {
             files,
             names,
-            program,
+            program: std::borrow::Cow::Owned(program),
             diags: Vec::new(),
             request_types: Default::default(),
+        }
+    }
+
+    /// The program, to write to.
+    fn program_mut(&mut self) -> &mut Program {
+        match &mut self.program {
+            std::borrow::Cow::Owned(program) => program,
+            // INVARIANT: only the checker that owns the program writes it; the threads that check
+            // bodies return them (`CheckedBody`) and borrow the program.
+            std::borrow::Cow::Borrowed(_) => unreachable!("a body checker writes the program"),
         }
     }
 
@@ -165,15 +199,21 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Pass 3: bodies of functions and policies, enforcements and tests.
-    fn bodies(&mut self) {
-        let decls = self.names.decls.clone();
-        for &(item, _, r) in &decls {
-            match item {
-                Item::Fn(id) => self.fn_body(id, r),
-                Item::Policy(id) => self.policy_body(id, r),
-                _ => {}
+    /// Pass 3: bodies of functions and policies (on a thread for each `per_thread` of them),
+    /// enforcements and tests.
+    fn bodies(&mut self, per_thread: usize) {
+        let decls: Vec<(Item, DeclRef)> = self
+            .names
+            .decls
+            .iter()
+            .filter(|(item, _, _)| matches!(item, Item::Fn(_) | Item::Policy(_)))
+            .map(|&(item, _, r)| (item, r))
+            .collect();
+        for (body, mut diags) in self.function_and_policy_bodies(&decls, per_thread) {
+            if let Some(body) = body {
+                self.store_body(body);
             }
+            self.diags.append(&mut diags);
         }
         self.applied_policies();
         for (file_index, file) in self.files.iter().enumerate() {
@@ -190,6 +230,84 @@ impl<'a> Checker<'a> {
             }
         }
         self.duplicate_test_names();
+    }
+
+    /// The bodies of the functions and policies `decls`, each with its diagnostics, in the order
+    /// of `decls`. A body reads only the signatures, so bodies are checked on all cores for a
+    /// large program: each thread borrows the program and takes the next declaration not yet
+    /// taken. The result is the same as checking them one after the other.
+    fn function_and_policy_bodies(
+        &self,
+        decls: &[(Item, DeclRef)],
+        per_thread: usize,
+    ) -> Vec<(Option<CheckedBody>, Vec<Diagnostic>)> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let check_next = || {
+            let mut checker = Checker {
+                files: self.files,
+                names: self.names,
+                program: std::borrow::Cow::Borrowed(&*self.program),
+                diags: Vec::new(),
+                request_types: Default::default(),
+            };
+            let mut checked = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(item, r)) = decls.get(index) else {
+                    return checked;
+                };
+                let body = match item {
+                    Item::Fn(id) => checker.fn_body(id, r),
+                    Item::Policy(id) => checker.policy_body(id, r),
+                    _ => None,
+                };
+                checked.push((index, body, std::mem::take(&mut checker.diags)));
+            }
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(decls.len() / per_thread.max(1))
+            .max(1);
+        let mut checked = std::thread::scope(|s| {
+            // A body is checked recursively, as deep as its syntax tree: on a stack sized for it.
+            let helpers: Vec<_> = (1..threads)
+                .map(|_| {
+                    crate::limits::compiler_thread("govc-check")
+                        .spawn_scoped(s, check_next)
+                        // INVARIANT: only address space is reserved; failing that leaves nothing to run on.
+                        .expect("start a checker thread")
+                })
+                .collect();
+            let mut checked = check_next();
+            for helper in helpers {
+                checked.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            checked
+        });
+        checked.sort_unstable_by_key(|(index, _, _)| *index);
+        checked.into_iter().map(|(_, body, diags)| (body, diags)).collect()
+    }
+
+    /// Stores a body checked by [`Checker::fn_body`] or [`Checker::policy_body`].
+    fn store_body(&mut self, body: CheckedBody) {
+        match body {
+            CheckedBody::Fn { id, body, locals } => {
+                let def = &mut self.program_mut().fns[id.index()];
+                def.body = Some(body);
+                def.locals = locals;
+            }
+            CheckedBody::Policy {
+                id,
+                lets,
+                clauses,
+                locals,
+            } => {
+                let def = &mut self.program_mut().policies[id.index()];
+                def.lets = lets;
+                def.clauses = clauses;
+                def.locals = locals;
+            }
+        }
     }
 
     /// Resolves a written type.
@@ -280,5 +398,33 @@ pub(crate) fn given_twice(what: String, again: Span, first: Option<Span>) -> Dia
     match first {
         Some(first) => d.with_secondary(first, "first given here"),
         None => d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bodies checked on several threads give the program and the diagnostics, in their order,
+    /// that checking them one after the other gives.
+    #[test]
+    fn bodies_on_several_threads_check_as_on_one() {
+        let mut text = String::from("package p\nimport std.ai.{Dataset}\ntype T { n: int, s: string }\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "fn f{i}(t: T) -> bool = t.n + {i} == t.s or unknown{i}\n\
+                 policy q{i} {{\n  subject t: T\n  let x = t.m\n  deny \"{{t.n}} {{x}}\" when f{i}(t) and t.s == {i}\n}}\n"
+            ));
+        }
+        let (module, mut parse_diags) = crate::syntax::parse_file(FileId(0), &text);
+        assert!(parse_diags.is_empty());
+        let files = [module];
+        let names = Names::collect(&files, &[false], &mut parse_diags);
+        let (mut one, mut several) = (Vec::new(), Vec::new());
+        let on_one = check_with(&files, &names, &mut one, usize::MAX);
+        let on_several = check_with(&files, &names, &mut several, 1);
+        assert!(one.len() >= 900, "{}", one.len());
+        assert_eq!(format!("{several:?}"), format!("{one:?}"));
+        assert_eq!(format!("{on_several:?}"), format!("{on_one:?}"));
     }
 }

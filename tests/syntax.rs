@@ -353,6 +353,45 @@ fn chains_of_any_length_up_to_the_tree_limit() {
     });
 }
 
+/// Past what the parser may open in one declaration (`MAX_PARSER_DEPTH` levels of brackets and
+/// nesting words), a declaration is refused before it is parsed: one E0005 at the bracket or word
+/// that passes the limit, never a stack overflow, and the other declarations of the file parse.
+#[test]
+fn nesting_past_the_parser_depth_is_refused_before_parsing() {
+    use govc::limits::{on_stack, MAX_PARSER_DEPTH};
+    let n = MAX_PARSER_DEPTH + 1;
+    let bodies = [
+        format!("{}x{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}x", "has ".repeat(n + 1)),
+        format!("{}x", "all y in z: ".repeat(n)),
+        format!("{}x", "if a then ".repeat(n) + &" else b".repeat(n)),
+        format!("{}x{}", "\"{".repeat(n), "}\"".repeat(n)),
+        format!("f({}x{})", "[".repeat(n - 1), "]".repeat(n - 1)),
+    ];
+    on_stack(|| {
+        for body in bodies {
+            let text = format!("package deep\nfn f() -> bool = {body}\nfn g() -> bool = true\n");
+            let (module, diags) = parse_file(FileId(0), &text);
+            let found: Vec<_> = diags
+                .iter()
+                .map(|d| (d.code, d.message.as_str(), d.primary.message.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [(
+                    govc::diagnostic::Code::TooDeep,
+                    "expression nested too deeply",
+                    "the parser cannot go deeper here"
+                )],
+                "{}",
+                &body[..40]
+            );
+            assert_eq!(module.decls.len(), 1, "`g` parses");
+            assert_eq!(module.unparsed.len(), 1, "`f` is known as declared");
+        }
+    });
+}
+
 // ---------------------------------------------------------------- spans
 
 /// Every span in every corpus file lies inside the file, on character boundaries, and covers its

@@ -305,28 +305,38 @@ pub fn analyze_parsed(sources: SourceMap, modules: Vec<SourceModule>, mut diags:
     }
 }
 
-/// Parses every file, on all cores for large projects; results keep the file order.
+/// Parses every file, on all cores for large projects; results keep the file order. Each thread
+/// takes the next file not yet taken, so the threads finish together however the sizes of the
+/// files vary.
 fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModule> {
+    /// A file's syntax tree and parse diagnostics.
+    type Parsed = (SourceModule, Vec<Diagnostic>);
     let files: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
-    let chunk = files.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<(SourceModule, Vec<Diagnostic>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|ids| {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parse_next = || {
+        let mut parsed = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&id) = files.get(index) else {
+                return parsed;
+            };
+            let module = match parsed_stdlib(id, sources.get(id)) {
+                Some(parsed) => parsed.clone(),
+                None => crate::syntax::parse_file(id, &sources.get(id).text),
+            };
+            parsed.push((index, module));
+        }
+    };
+    let results: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 // A syntax tree is as deep as the parser allows: built and dropped on a stack
                 // sized for it.
                 crate::limits::compiler_thread("govc-parse")
-                    .spawn_scoped(s, move || {
-                        ids.iter()
-                            .map(|id| match parsed_stdlib(*id, sources.get(*id)) {
-                                Some(parsed) => parsed.clone(),
-                                None => crate::syntax::parse_file(*id, &sources.get(*id).text),
-                            })
-                            .collect::<Vec<_>>()
-                    })
+                    .spawn_scoped(s, parse_next)
                     // INVARIANT: only address space is reserved; failing that leaves nothing to run on.
                     .expect("start a parser thread")
             })
@@ -336,8 +346,13 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
             .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
             .collect()
     });
+    let mut in_order: Vec<Option<Parsed>> = files.iter().map(|_| None).collect();
+    for (index, parsed) in results.into_iter().flatten() {
+        in_order[index] = Some(parsed);
+    }
     let mut modules = Vec::with_capacity(files.len());
-    for (module, mut d) in results.into_iter().flatten() {
+    // INVARIANT: the threads took every index below `files.len()` once.
+    for (module, mut d) in in_order.into_iter().map(|p| p.expect("every file parsed")) {
         modules.push(module);
         diags.append(&mut d);
     }
@@ -347,21 +362,17 @@ fn parse_all(sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<SourceModu
 /// The syntax tree of `file` if it is an embedded standard library file at the id
 /// [`add_stdlib`] gives it. The standard library is parsed once per process (`std.k8s` alone is
 /// 2,700 lines): the language server, `govc test` and the test suites analyze many projects.
+/// Each file is parsed by the first thread that asks for it, so the parser threads of one
+/// project parse different files of it at once.
 fn parsed_stdlib(id: FileId, file: &crate::source::SourceFile) -> Option<&'static (SourceModule, Vec<Diagnostic>)> {
-    static PARSED: std::sync::OnceLock<Vec<(SourceModule, Vec<Diagnostic>)>> = std::sync::OnceLock::new();
+    type Parsed = std::sync::OnceLock<(SourceModule, Vec<Diagnostic>)>;
+    static PARSED: [Parsed; crate::stdlib::FILES.len()] = [const { Parsed::new() }; crate::stdlib::FILES.len()];
     let index = id.0 as usize;
     let (name, text) = crate::stdlib::FILES.get(index)?;
     if !file.is_stdlib || file.name != *name || file.text != *text {
         return None;
     }
-    let parsed = PARSED.get_or_init(|| {
-        crate::stdlib::FILES
-            .iter()
-            .enumerate()
-            .map(|(i, (_, text))| crate::syntax::parse_file(FileId(i as u32), text))
-            .collect()
-    });
-    parsed.get(index)
+    Some(PARSED[index].get_or_init(|| crate::syntax::parse_file(id, text)))
 }
 
 /// A project's name for reports: its directory's name.

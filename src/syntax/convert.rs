@@ -743,23 +743,19 @@ impl Converter {
     // ------------------------------------------------------------ expressions
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        if let Some(conditional) = pair
-            .clone()
-            .into_inner()
-            .next()
-            .filter(|p| p.as_rule() == Rule::conditional)
-        {
+        // The children are listed once, and read from the list (each `into_inner` walks them).
+        let items = pair.clone().into_inner();
+        if let Some(conditional) = items.peek().filter(|p| p.as_rule() == Rule::conditional) {
             return self.deeper(Step::Expr(0), &pair, || self.conditional(conditional));
         }
         // The infix operators of one expression make a tree as deep as there are of them
         // (`a + b + c`); prefix operators are levels of nesting, counted as they are read.
-        let operators = pair
-            .clone()
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::infix_op)
-            .count();
+        let operators = match items.len() {
+            1 => 0,
+            _ => items.clone().filter(|p| p.as_rule() == Rule::infix_op).count(),
+        };
         self.deeper(Step::Expr(operators), &pair, || {
-            self.operation(&mut pair.clone().into_inner().peekable(), 0)
+            self.operation(&mut items.peekable(), 0)
         })
     }
 
@@ -807,13 +803,13 @@ impl Converter {
     }
 
     fn postfix_expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        let links = pair.clone().into_inner().count().saturating_sub(1);
-        self.deeper(Step::Chain(links), &pair, || self.postfix_chain(pair.clone()))
+        let inner = pair.clone().into_inner();
+        let links = inner.len().saturating_sub(1);
+        self.deeper(Step::Chain(links), &pair, || self.postfix_chain(inner))
     }
 
     /// A primary and the postfix links that apply to it, in order.
-    fn postfix_chain(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        let mut inner = pair.into_inner();
+    fn postfix_chain<'i>(&self, mut inner: pest::iterators::Pairs<'i, Rule>) -> Result<Expr> {
         let mut expr = self.primary(inner.next().expect("primary"))?;
         for p in inner {
             let end = self.span(&p);

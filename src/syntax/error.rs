@@ -17,14 +17,6 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
         InputLocation::Span((s, e)) => (s, e),
     };
     let span = Span::new(file, start + offset, end + offset);
-    // pest gives up on input nested deeper than its stack allows ("stack limit reached").
-    if let ErrorVariant::CustomError { message } = &error.variant {
-        if message.contains("limit reached") {
-            return Diagnostic::error(Code::TooDeep, span, "expression nested too deeply")
-                .with_label("the parser cannot go deeper here")
-                .with_help("name a part with `let`, or move it into a helper function");
-        }
-    }
     let (mut expected, unexpected) = match &error.variant {
         ErrorVariant::ParsingError { positives, negatives } => (describe_all(positives), describe_all(negatives)),
         ErrorVariant::CustomError { message } => (vec![message.clone()], Vec::new()),
@@ -127,6 +119,15 @@ pub fn unclosed_brace(file: FileId, offset: usize, source: &str, error: &Error<R
         )
         .with_help("close every `{` with a `}`"),
     )
+}
+
+/// A declaration that opens more than [`crate::limits::MAX_PARSER_DEPTH`] levels, at the
+/// bracket or word that passes the limit (see [`super::scan::parser_depth_past`]): it is not
+/// parsed.
+pub fn too_deep_for_parser(span: Span) -> Diagnostic {
+    Diagnostic::error(Code::TooDeep, span, "expression nested too deeply")
+        .with_label("the parser cannot go deeper here")
+        .with_help("name a part with `let`, or move it into a helper function")
 }
 
 /// The offset of the innermost `{` left open at the end of `source`, ignoring braces in strings

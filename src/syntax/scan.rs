@@ -8,7 +8,8 @@
 //! doc comment) outside strings; in a string, `\` escapes the next character, `{{` and `}}` are
 //! text, and `{` opens an interpolation, which is code up to its matching `}`. A string that is
 //! not closed on its line ends there, as the grammar's does, and takes any interpolations it is
-//! in with it.
+//! in with it. A raw string `r"..."` (the word `r` right before the quote) has neither escapes
+//! nor interpolations: it ends at the next `"`.
 
 use std::ops::Range;
 
@@ -50,6 +51,10 @@ pub struct Scanner<'t> {
     text: &'t str,
     pos: usize,
     in_string: bool,
+    /// Whether the string being scanned is raw (`r"..."`).
+    raw: bool,
+    /// Where the last word `r` ends: a `"` right there opens a raw string.
+    raw_prefix_end: Option<usize>,
     /// For each interpolation open around the position, how many `{` of code it has open.
     interpolations: Vec<usize>,
 }
@@ -60,6 +65,8 @@ pub fn scan(text: &str) -> Scanner<'_> {
         text,
         pos: 0,
         in_string: false,
+        raw: false,
+        raw_prefix_end: None,
         interpolations: Vec::new(),
     }
 }
@@ -97,6 +104,7 @@ impl Scanner<'_> {
                 }
                 b'"' => {
                     self.in_string = true;
+                    self.raw = self.raw_prefix_end == Some(start);
                     self.lexeme(Kind::StringStart, start, start + 1)
                 }
                 b'{' | b'(' | b'[' => {
@@ -122,6 +130,9 @@ impl Scanner<'_> {
                 }
                 _ if is_word_byte(b) => {
                     let len = bytes[start..].iter().take_while(|c| is_word_byte(**c)).count();
+                    if len == 1 && b == b'r' {
+                        self.raw_prefix_end = Some(start + 1);
+                    }
                     self.lexeme(Kind::Word, start, start + len)
                 }
                 _ => {
@@ -143,6 +154,7 @@ impl Scanner<'_> {
         while let Some(&b) = bytes.get(i) {
             let next = bytes.get(i + 1).copied();
             match b {
+                _ if self.raw && !matches!(b, b'"' | b'\n') => i += 1,
                 b'\\' => i += 1 + self.text[i + 1..].chars().next().map_or(0, char::len_utf8),
                 b'{' | b'}' if next == Some(b) => i += 2,
                 b'"' | b'\n' | b'{' if i > start => return self.lexeme(Kind::Text, start, i),
@@ -202,6 +214,55 @@ pub fn code_end(text: &str) -> usize {
         .last()
         .map_or(0, |l| l.span.end);
     text[..end].trim_end_matches([' ', '\t', '\r', '\n', '\u{FEFF}']).len()
+}
+
+/// Where the grammar's rules would first recurse more than `limit` levels deep in parsing `text`
+/// (which starts in code): the lexeme that opens the level past it, if any.
+///
+/// Every way the grammar recurses opens a bracket (`(`, `[`, `{`, an interpolation's `{`) or
+/// starts with `if`, `all`, `any` or `has` (a conditional, a quantifier, `has`), so this counts
+/// them as levels: a closing bracket leaves what it opened; the words stay open until the
+/// bracket around them closes, since they end where their expression ends. The count is an upper
+/// bound of the parser's depth: an `if` after `else` continues a chain and is not counted, nor is
+/// a `has` that does not follow another (`has a and has b` is a chain; `has has a` nests).
+/// Strings and comments are skipped exactly as the parser skips them, so their text opens
+/// nothing.
+pub fn parser_depth_past(text: &str, limit: usize) -> Option<Range<usize>> {
+    // The depth at each open bracket, to return to when it closes.
+    let mut outer: Vec<usize> = Vec::new();
+    let mut depth = 0usize;
+    let mut previous_word = "";
+    for lexeme in scan(text) {
+        let word = match lexeme.kind {
+            Kind::Open(_) | Kind::InterpolationOpen => {
+                outer.push(depth);
+                depth += 1;
+                ""
+            }
+            Kind::Close(_) | Kind::InterpolationClose => {
+                depth = outer.pop().unwrap_or(0);
+                ""
+            }
+            Kind::Word => {
+                let word = &text[lexeme.span.clone()];
+                let opens = match word {
+                    "all" | "any" => true,
+                    "if" => previous_word != "else",
+                    "has" => previous_word == "has",
+                    _ => false,
+                };
+                depth += usize::from(opens);
+                word
+            }
+            Kind::Comment { .. } => continue,
+            _ => "",
+        };
+        if depth > limit {
+            return Some(lexeme.span);
+        }
+        previous_word = word;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -284,5 +345,43 @@ mod tests {
         assert_eq!(code_end("type T { f: \"a // b\" } // c\n\n"), 22);
         assert_eq!(code_end("deny \"open   \n"), 10);
         assert_eq!(code_end("x\n/// doc\n"), 9);
+    }
+
+    #[test]
+    fn a_raw_string_has_no_escapes_or_interpolations() {
+        use Kind::*;
+        assert_eq!(
+            kinds(r#"r"a\{" "b{c}""#),
+            vec![
+                (Word, "r"),
+                (StringStart, "\""),
+                (Text, "a\\{"),
+                (StringEnd, "\""),
+                (StringStart, "\""),
+                (Text, "b"),
+                (InterpolationOpen, "{"),
+                (Word, "c"),
+                (InterpolationClose, "}"),
+                (StringEnd, "\""),
+            ]
+        );
+        // Only the word `r` itself, right before the quote.
+        assert_eq!(kinds(r#"xr"\"""#)[1..3], [(StringStart, "\""), (Text, "\\\"")]);
+    }
+
+    #[test]
+    fn the_parser_depth_counts_brackets_and_nesting_words() {
+        let past = |text: &'static str, limit| parser_depth_past(text, limit).map(|r| &text[r]);
+        assert_eq!(past("f((x))", 1), Some("("));
+        assert_eq!(past("f((x)) + [y]", 3), None);
+        assert_eq!(past("all a in b: any c in d: e", 1), Some("any"));
+        assert_eq!(past("(all a in b: c) and (all a in b: c)", 2), None);
+        assert_eq!(past("if a then b else if c then d else e", 1), None);
+        assert_eq!(past("if a then (if c then d else e) else f", 2), Some("if"));
+        assert_eq!(past("has a and has b and has c", 0), None);
+        assert_eq!(past("has has has a", 1), Some("has"));
+        assert_eq!(past("\"{{{x}\" // (((", 1), None);
+        assert_eq!(past("\"{(x)}\"", 1), Some("("));
+        assert_eq!(past(r#"r"{((" + (x)"#, 1), None);
     }
 }

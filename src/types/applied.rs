@@ -53,7 +53,7 @@ impl Checker<'_> {
                 ),
             );
         }
-        let def = &mut self.program.policies[id.index()];
+        let def = &mut self.program_mut().policies[id.index()];
         def.module = module;
         def.name = p.name.name.clone();
         def.doc = decl.doc.as_ref().map(|d| d.text.clone());
@@ -191,7 +191,7 @@ impl Checker<'_> {
         def.doc = own.doc.clone().or(def.doc);
         def.span = own.span;
         def.applies = Some(origin);
-        self.program.policies[id.index()] = def;
+        self.program_mut().policies[id.index()] = def;
     }
 
     /// The type an applied policy is applied on, and the path to the document it judges as an

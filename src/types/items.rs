@@ -33,7 +33,7 @@ impl Checker<'_> {
             variants.push(v.name.name.clone());
             spans.push(v.name.span);
         }
-        self.program.enums[id.index()] = EnumDef {
+        self.program_mut().enums[id.index()] = EnumDef {
             module,
             name: e.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
@@ -46,7 +46,7 @@ impl Checker<'_> {
         let (file, decl) = self.decl(r);
         let DeclKind::Type(t) = &decl.kind else { return };
         let fields = self.field_defs(file.file, &t.fields);
-        self.program.types[id.index()] = TypeDef {
+        self.program_mut().types[id.index()] = TypeDef {
             module,
             name: t.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
@@ -380,7 +380,7 @@ impl Checker<'_> {
         }
         fields.extend(own);
         let columns = self.printer_columns(&mut s, &fields);
-        self.program.resources[id.index()] = ResourceDef {
+        self.program_mut().resources[id.index()] = ResourceDef {
             module,
             name: name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),

@@ -2,7 +2,7 @@
 
 use super::env::{guards_of, Env};
 use super::items::Settings;
-use super::Checker;
+use super::{CheckedBody, Checker};
 use crate::checked::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
@@ -73,7 +73,7 @@ impl Checker<'_> {
             params.push(env.bind(&p.name.name, ty, LocalKind::FnParam, p.name.span));
         }
         let ret = self.resolve_type(file.file, &f.ret);
-        self.program.fns[id.index()] = FnDef {
+        self.program_mut().fns[id.index()] = FnDef {
             module,
             name: f.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
@@ -85,9 +85,10 @@ impl Checker<'_> {
         };
     }
 
-    pub(crate) fn fn_body(&mut self, id: FnId, r: DeclRef) {
+    /// The checked body of function `id`, to store with [`Checker::store_body`].
+    pub(crate) fn fn_body(&mut self, id: FnId, r: DeclRef) -> Option<CheckedBody> {
         let (file, decl) = self.decl(r);
-        let DeclKind::Fn(f) = &decl.kind else { return };
+        let DeclKind::Fn(f) = &decl.kind else { return None };
         let mut env = Env::with_locals(file.file, self.program.fns[id.index()].locals.clone());
         let ret = self.program.fns[id.index()].ret.clone();
         let body = match &f.body {
@@ -117,9 +118,11 @@ impl Checker<'_> {
                 conjunction(conditions, *span)
             }
         };
-        let def = &mut self.program.fns[id.index()];
-        def.body = Some(body);
-        def.locals = env.locals;
+        Some(CheckedBody::Fn {
+            id,
+            body,
+            locals: env.locals,
+        })
     }
 
     pub(crate) fn policy_signature(&mut self, id: PolicyId, module: ModuleId, r: DeclRef) {
@@ -329,7 +332,7 @@ impl Checker<'_> {
                 span: param.span,
             });
         }
-        self.program.policies[id.index()] = PolicyDef {
+        self.program_mut().policies[id.index()] = PolicyDef {
             module,
             name: p.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
@@ -414,16 +417,18 @@ impl Checker<'_> {
             span: def.span,
         });
         let id = TypeId(self.program.types.len() as u32);
-        self.program.types.push(def);
+        self.program_mut().types.push(def);
         self.request_types.insert(subject, id);
         Ty::Record(id)
     }
 
-    pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) {
+    /// The checked body of policy `id` (not an applied one), to store with
+    /// [`Checker::store_body`].
+    pub(crate) fn policy_body(&mut self, id: PolicyId, r: DeclRef) -> Option<CheckedBody> {
         let (file, decl) = self.decl(r);
-        let DeclKind::Policy(p) = &decl.kind else { return };
+        let DeclKind::Policy(p) = &decl.kind else { return None };
         if p.applies.is_some() {
-            return;
+            return None;
         }
         let mut env = Env::with_locals(file.file, self.program.policies[id.index()].locals.clone());
         let mut lets = Vec::new();
@@ -469,10 +474,12 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        let def = &mut self.program.policies[id.index()];
-        def.lets = lets;
-        def.clauses = clauses;
-        def.locals = env.locals;
+        Some(CheckedBody::Policy {
+            id,
+            lets,
+            clauses,
+            locals: env.locals,
+        })
     }
 }
 

@@ -170,7 +170,7 @@ impl Checker<'_> {
                 }
             }
         }
-        self.program.enforcements.push(Enforcement {
+        self.program_mut().enforcements.push(Enforcement {
             module,
             policies: policies.into_iter().map(|(id, _)| id).collect(),
             ci,
@@ -367,7 +367,7 @@ impl Checker<'_> {
                 .with_help("add an expectation, e.g. `expect passes policy(value)`"),
             );
         }
-        self.program.tests.push(TestDef {
+        self.program_mut().tests.push(TestDef {
             module,
             name,
             expectations,
