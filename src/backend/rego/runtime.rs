@@ -178,39 +178,26 @@ fn emit_runtime_with(target: &Target, time: bool, patterns: bool) -> String {
 # A number as messages write it: integers as digits; other numbers by their shortest decimal
 # (which json.marshal writes alike on both engines), positional from 1e-7 to 1e21 and otherwise
 # with an exponent (`1.5e-7`, `1e+21`).
-format_number(x) := format_int(x, 10) if _small_integer(x)
-
-format_number(x) := concat("", ["-", _layout(_decimal(0 - x))]) if {{
-	not _small_integer(x)
+# One rule, the cases in order: an integer is tried first, and most numbers are.
+format_number(x) := format_int(x, 10) if {{
+	x == floor(x)
+	abs(x) < 1000000000000000
+}} else := concat("", ["-", _layout(_decimal(0 - x))]) if {{
 	x < 0
-}}
-
-format_number(x) := _layout(_decimal(x)) if {{
-	not _small_integer(x)
+}} else := _layout(_decimal(x)) if {{
 	x > 0
 }}
 
 # A float result rounded to {digits} significant digits, the language's float arithmetic (beyond
 # the float limit a result is an evaluation failure, reported where it is computed; closer to
 # zero than {tiny} it is zero).
-round_number(x) := 0 if abs(x) < {tiny}
-
-round_number(x) := x if abs(x) > {limit}
-
-round_number(x) := 0 - _rounded(0 - x) if {{
-	x <= -{tiny}
-	x >= -{limit}
-}}
-
-round_number(x) := _rounded(x) if {{
-	x >= {tiny}
-	x <= {limit}
-}}
-
-_small_integer(x) if {{
-	x == floor(x)
-	abs(x) < 1000000000000000
-}}
+round_number(x) := 0 if {{
+	abs(x) < {tiny}
+}} else := x if {{
+	abs(x) > {limit}
+}} else := 0 - _rounded(0 - x) if {{
+	x < 0
+}} else := _rounded(x)
 
 _rounded(a) := _number(_round(_decimal(a)))
 
