@@ -194,6 +194,14 @@ impl DepGraph {
         d.with_help(help)
     }
 
+    /// The functions `from` calls in its own body (not through them).
+    pub fn calls(&self, from: Node) -> impl Iterator<Item = FnId> + '_ {
+        self.graph.neighbors(from).filter_map(|n| match n {
+            Node::Item(Item::Fn(f)) => Some(f),
+            _ => None,
+        })
+    }
+
     /// Items in dependency order (dependencies first), ties broken by declaration order.
     pub fn order(&self) -> Vec<Node> {
         let mut out = Vec::with_capacity(self.graph.node_count());

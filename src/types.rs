@@ -199,8 +199,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Pass 3: bodies of functions and policies (on a thread for each `per_thread` of them),
-    /// enforcements and tests.
+    /// Pass 3: bodies of functions and policies, then enforcements and tests (a test reads the
+    /// clauses of the policies it names). Bodies and tests are checked on a thread for each
+    /// `per_thread` of them.
     fn bodies(&mut self, per_thread: usize) {
         let decls: Vec<(Item, DeclRef)> = self
             .names
@@ -209,13 +210,19 @@ impl<'a> Checker<'a> {
             .filter(|(item, _, _)| matches!(item, Item::Fn(_) | Item::Policy(_)))
             .map(|&(item, _, r)| (item, r))
             .collect();
-        for (body, mut diags) in self.function_and_policy_bodies(&decls, per_thread) {
+        let checked = self.on_all_cores(&decls, per_thread, |checker, &(item, r)| match item {
+            Item::Fn(id) => checker.fn_body(id, r),
+            Item::Policy(id) => checker.policy_body(id, r),
+            _ => None,
+        });
+        for (body, mut diags) in checked {
             if let Some(body) = body {
                 self.store_body(body);
             }
             self.diags.append(&mut diags);
         }
         self.applied_policies();
+        let mut tests = Vec::new();
         for (file_index, file) in self.files.iter().enumerate() {
             let Some(module) = self.names.module_of(file.file) else {
                 continue;
@@ -224,23 +231,32 @@ impl<'a> Checker<'a> {
                 let r = DeclRef { file_index, decl_index };
                 match &decl.kind {
                     DeclKind::Enforce(e) => self.enforcement(module, file.file, e, decl.span),
-                    DeclKind::Test(t) => self.test(module, r, t, decl.span),
+                    DeclKind::Test(t) => tests.push((module, r, t, decl.span)),
                     _ => {}
                 }
             }
         }
+        let checked = self.on_all_cores(&tests, per_thread, |checker, &(module, r, t, span)| {
+            checker.test(module, r, t, span)
+        });
+        for (test, mut diags) in checked {
+            self.program_mut().tests.push(test);
+            self.diags.append(&mut diags);
+        }
         self.duplicate_test_names();
     }
 
-    /// The bodies of the functions and policies `decls`, each with its diagnostics, in the order
-    /// of `decls`. A body reads only the signatures, so bodies are checked on all cores for a
-    /// large program: each thread borrows the program and takes the next declaration not yet
-    /// taken. The result is the same as checking them one after the other.
-    fn function_and_policy_bodies(
+    /// `check` of each of `items`, with its diagnostics, in the order of `items`. An item is
+    /// checked against the program as it stands (a body reads only the signatures, a test the
+    /// checked policies), so the items are checked on all cores for a large program: each thread
+    /// borrows the program and takes the next item not yet taken. The result is the same as
+    /// checking them one after the other.
+    fn on_all_cores<I: Sync, T: Send>(
         &self,
-        decls: &[(Item, DeclRef)],
+        items: &[I],
         per_thread: usize,
-    ) -> Vec<(Option<CheckedBody>, Vec<Diagnostic>)> {
+        check: impl Fn(&mut Checker<'_>, &I) -> T + Sync,
+    ) -> Vec<(T, Vec<Diagnostic>)> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let check_next = || {
             let mut checker = Checker {
@@ -253,20 +269,16 @@ impl<'a> Checker<'a> {
             let mut checked = Vec::new();
             loop {
                 let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&(item, r)) = decls.get(index) else {
+                let Some(item) = items.get(index) else {
                     return checked;
                 };
-                let body = match item {
-                    Item::Fn(id) => checker.fn_body(id, r),
-                    Item::Policy(id) => checker.policy_body(id, r),
-                    _ => None,
-                };
-                checked.push((index, body, std::mem::take(&mut checker.diags)));
+                let result = check(&mut checker, item);
+                checked.push((index, result, std::mem::take(&mut checker.diags)));
             }
         };
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(decls.len() / per_thread.max(1))
+            .min(items.len() / per_thread.max(1))
             .max(1);
         let mut checked = std::thread::scope(|s| {
             // A body is checked recursively, as deep as its syntax tree: on a stack sized for it.
@@ -285,7 +297,7 @@ impl<'a> Checker<'a> {
             checked
         });
         checked.sort_unstable_by_key(|(index, _, _)| *index);
-        checked.into_iter().map(|(_, body, diags)| (body, diags)).collect()
+        checked.into_iter().map(|(_, result, diags)| (result, diags)).collect()
     }
 
     /// Stores a body checked by [`Checker::fn_body`] or [`Checker::policy_body`].
@@ -405,15 +417,16 @@ pub(crate) fn given_twice(what: String, again: Span, first: Option<Span>) -> Dia
 mod tests {
     use super::*;
 
-    /// Bodies checked on several threads give the program and the diagnostics, in their order,
-    /// that checking them one after the other gives.
+    /// Bodies and tests checked on several threads give the program and the diagnostics, in
+    /// their order, that checking them one after the other gives.
     #[test]
     fn bodies_on_several_threads_check_as_on_one() {
         let mut text = String::from("package p\nimport std.ai.{Dataset}\ntype T { n: int, s: string }\n");
         for i in 0..300 {
             text.push_str(&format!(
                 "fn f{i}(t: T) -> bool = t.n + {i} == t.s or unknown{i}\n\
-                 policy q{i} {{\n  subject t: T\n  let x = t.m\n  deny \"{{t.n}} {{x}}\" when f{i}(t) and t.s == {i}\n}}\n"
+                 policy q{i} {{\n  subject t: T\n  let x = t.m\n  deny \"{{t.n}} {{x}}\" when f{i}(t) and t.s == {i}\n}}\n\
+                 test \"t{i}\" {{\n  let v = T {{ n: {i}, s: \"x\" }}\n  expect denied q{i}(v)\n  expect passes q{i}(T {{ n: \"{i}\" }})\n}}\n"
             ));
         }
         let (module, mut parse_diags) = crate::syntax::parse_file(FileId(0), &text);
@@ -423,7 +436,8 @@ mod tests {
         let (mut one, mut several) = (Vec::new(), Vec::new());
         let on_one = check_with(&files, &names, &mut one, usize::MAX);
         let on_several = check_with(&files, &names, &mut several, 1);
-        assert!(one.len() >= 900, "{}", one.len());
+        assert!(one.len() >= 1200, "{}", one.len());
+        assert_eq!(on_one.tests.len(), 300);
         assert_eq!(format!("{several:?}"), format!("{one:?}"));
         assert_eq!(format!("{on_several:?}"), format!("{on_one:?}"));
     }

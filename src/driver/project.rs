@@ -235,7 +235,7 @@ impl Analysis {
     fn with_lower_input<T>(&self, f: impl FnOnce(&crate::ir::LowerInput<'_>) -> T) -> T {
         f(&crate::ir::LowerInput {
             program: &self.program,
-            order: &self.graph.order(),
+            graph: &self.graph,
             imported_policies: &self.names.imported_policies(),
             sources: &self.sources,
         })

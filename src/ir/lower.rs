@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub struct LowerInput<'a> {
     /// The checked program, free of errors.
     pub program: &'a Program,
-    /// Its declarations in dependency order (the graph's order).
-    pub order: &'a [Node],
+    /// Its dependency graph: the order of the declarations, and the functions each calls.
+    pub graph: &'a graph::DepGraph,
     /// The policies some module imports: emitted even when the standard library declares them.
     pub imported_policies: &'a HashSet<c::PolicyId>,
     /// The sources: the text of an operation that can fail goes into its failure message, and a
@@ -66,12 +66,8 @@ fn select(a: &LowerInput<'_>, scope: Scope) -> Selection {
     };
 
     // Functions reachable from what is emitted; those only tests use ship with the tests.
-    // Borrowed: the expressions are only walked for the calls they make.
-    let mut roots: Vec<&TExpr> = Vec::new();
-    for id in &emitted {
-        collect_policy_exprs(&p.policies[id.index()], &mut roots);
-    }
-    let policy_fns = reachable_fns(p, &roots);
+    let policy_fns = reachable_fns(a.graph, emitted.iter().map(|&id| Node::Item(Item::Policy(id))));
+    // Tests are not in the graph: their expressions are walked for the calls they make.
     let mut test_roots: Vec<&TExpr> = Vec::new();
     for &t in &test_ids {
         let test = &p.tests[t];
@@ -87,7 +83,7 @@ fn select(a: &LowerInput<'_>, scope: Scope) -> Selection {
     for r in &test_roots {
         calls_in(r, &mut stack);
     }
-    close_calls(p, stack, &mut used_fns);
+    close_calls(a.graph, stack, &mut used_fns);
     Selection {
         emitted,
         test_ids,
@@ -102,7 +98,7 @@ pub fn outline(a: &LowerInput<'_>) -> Outline {
     let p = a.program;
     let selection = select(a, Scope::Build);
     let mut out = Outline::default();
-    for node in a.order {
+    for node in &a.graph.order() {
         match node {
             Node::Item(Item::Fn(id)) if selection.used_fns.contains(id) => {
                 let package = module_path(p, p.fns[id.index()].module);
@@ -142,7 +138,7 @@ pub fn lower(a: &LowerInput<'_>) -> Ir {
 /// Lowers the `scope` of a checked, error-free program to the IR.
 pub fn lower_scope(a: &LowerInput<'_>, scope: Scope) -> Ir {
     let p = a.program;
-    let order = a.order;
+    let order = a.graph.order();
     let Selection {
         emitted,
         test_ids,
@@ -154,7 +150,7 @@ pub fn lower_scope(a: &LowerInput<'_>, scope: Scope) -> Ir {
     let mut policies = Vec::new();
     // Functions that can fail, filled in dependency order: a function is lowered after those it calls.
     let mut failing: HashSet<c::FnId> = HashSet::new();
-    for node in order {
+    for node in &order {
         match node {
             Node::Item(Item::Fn(id)) if used_fns.contains(id) => {
                 let f = &p.fns[id.index()];
@@ -302,23 +298,22 @@ fn calls_in(e: &TExpr, out: &mut Vec<c::FnId>) {
     });
 }
 
-fn reachable_fns(p: &Program, roots: &[&TExpr]) -> HashSet<c::FnId> {
+/// The functions `roots` call, and every function those call.
+fn reachable_fns(g: &graph::DepGraph, roots: impl Iterator<Item = Node>) -> HashSet<c::FnId> {
     let mut stack = Vec::new();
     for r in roots {
-        calls_in(r, &mut stack);
+        stack.extend(g.calls(r));
     }
     let mut seen = HashSet::new();
-    close_calls(p, stack, &mut seen);
+    close_calls(g, stack, &mut seen);
     seen
 }
 
-/// Adds to `seen` the functions on `stack` and every function they call, walking each body once.
-fn close_calls(p: &Program, mut stack: Vec<c::FnId>, seen: &mut HashSet<c::FnId>) {
+/// Adds to `seen` the functions on `stack` and every function they call.
+fn close_calls(g: &graph::DepGraph, mut stack: Vec<c::FnId>, seen: &mut HashSet<c::FnId>) {
     while let Some(f) = stack.pop() {
         if seen.insert(f) {
-            if let Some(body) = &p.fns[f.index()].body {
-                calls_in(body, &mut stack);
-            }
+            stack.extend(g.calls(Node::Item(Item::Fn(f))));
         }
     }
 }
@@ -327,14 +322,12 @@ fn close_calls(p: &Program, mut stack: Vec<c::FnId>, seen: &mut HashSet<c::FnId>
 /// them: a function module is emitted whole (a Gatekeeper template ships it as one lib), so a
 /// function of it that this policy never calls may still call into another package, which must
 /// ship too.
-fn fn_module_closure(p: &Program, fns: &HashSet<c::FnId>) -> BTreeSet<PackagePath> {
+fn fn_module_closure(p: &Program, g: &graph::DepGraph, fns: &HashSet<c::FnId>) -> BTreeSet<PackagePath> {
     let mut modules: BTreeSet<c::ModuleId> = fns.iter().map(|f| p.fns[f.index()].module).collect();
     loop {
         let mut calls = Vec::new();
-        for f in p.fns.iter().filter(|f| modules.contains(&f.module)) {
-            if let Some(body) = &f.body {
-                calls_in(body, &mut calls);
-            }
+        for (i, _) in p.fns.iter().enumerate().filter(|(_, f)| modules.contains(&f.module)) {
+            calls.extend(g.calls(Node::Item(Item::Fn(c::FnId(i as u32)))));
         }
         let before = modules.len();
         modules.extend(calls.iter().map(|f| p.fns[f.index()].module));
@@ -501,7 +494,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     let subject_ty = pol.subject_ty().cloned().unwrap_or(Ty::Unknown);
     let mut roots = Vec::new();
     collect_policy_exprs(pol, &mut roots);
-    let fns = reachable_fns(p, &roots);
+    let fns = reachable_fns(a.graph, std::iter::once(Node::Item(Item::Policy(id))));
     let workload = p.is_workload(&subject_ty);
     let pod_view = workload.then(|| {
         p.pod_makers()
@@ -532,7 +525,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     };
     // The API server builds the request: only what the policy reads is checked.
     let request = pol.request_ty().map(|ty| schema_of(p, ty, &[], Some(&reads)));
-    let uses_fn_modules = fn_module_closure(p, &fns);
+    let uses_fn_modules = fn_module_closure(p, a.graph, &fns);
     Policy {
         package: policy_package(p, id),
         name: pol.name.clone(),

@@ -328,7 +328,8 @@ impl Checker<'_> {
         items.into_iter().map(|(ns, _)| ns).collect()
     }
 
-    pub(crate) fn test(&mut self, module: ModuleId, r: DeclRef, t: &TestDecl, span: Span) {
+    /// The checked test `t`, declared at `span` in `module`.
+    pub(crate) fn test(&mut self, module: ModuleId, r: DeclRef, t: &TestDecl, span: Span) -> TestDef {
         let (file, _) = self.decl(r);
         let mut env = Env::new(file.file);
         let name = t.name.as_plain().unwrap_or_default();
@@ -367,14 +368,14 @@ impl Checker<'_> {
                 .with_help("add an expectation, e.g. `expect passes policy(value)`"),
             );
         }
-        self.program_mut().tests.push(TestDef {
+        TestDef {
             module,
             name,
             expectations,
             locals: env.locals,
             lets,
             span,
-        });
+        }
     }
 
     fn expectation(&mut self, env: &mut Env, x: &Expectation) -> Option<TExpectation> {
