@@ -37,11 +37,17 @@ const BODIES_PER_THREAD: usize = 256;
 /// [`check`], with another thread for each `per_thread` bodies.
 fn check_with(files: &[SourceModule], names: &Names, diags: &mut Vec<Diagnostic>, per_thread: usize) -> Program {
     let mut checker = Checker::new(files, names);
-    checker.signatures();
+    checker.signatures(per_thread);
     checker.bodies(per_thread);
     checker.case_collisions();
     diags.append(&mut checker.diags);
     checker.program.into_owned()
+}
+
+/// The signature of a record or a function, as a thread that checks signatures returns it.
+enum Header {
+    Type(TypeId, TypeDef),
+    Fn(FnId, FnDef),
 }
 
 /// The checked body of a function or a policy, as a thread that checks bodies returns it.
@@ -176,24 +182,57 @@ impl<'a> Checker<'a> {
     }
 
     /// Pass 2: everything later passes need to know about an item without reading its body.
-    /// Enums first (types refer to them), then records, resources, functions, policy headers.
-    fn signatures(&mut self) {
+    /// Enums first (types refer to them), then records and function headers (on a thread for
+    /// each `per_thread` of them: they read only names), then resources and policy headers (which
+    /// read the records).
+    fn signatures(&mut self, per_thread: usize) {
         let decls = self.names.decls.clone();
         for &(item, module, r) in &decls {
             if let Item::Enum(id) = item {
                 self.enum_signature(id, module, r);
             }
         }
-        for &(item, module, r) in &decls {
-            if let Item::Type(id) = item {
-                self.type_signature(id, module, r);
+        self.declared_names(&decls);
+        let headers: Vec<_> = decls
+            .iter()
+            .filter(|(item, _, _)| matches!(item, Item::Type(_) | Item::Fn(_)))
+            .collect();
+        let checked = self.on_all_cores(&headers, per_thread, |checker, &&(item, module, r)| match item {
+            Item::Type(id) => checker.type_signature(module, r).map(|def| Header::Type(id, def)),
+            Item::Fn(id) => checker.fn_signature(module, r).map(|def| Header::Fn(id, def)),
+            _ => None,
+        });
+        for (header, mut diags) in checked {
+            match header {
+                Some(Header::Type(id, def)) => self.program_mut().types[id.index()] = def,
+                Some(Header::Fn(id, def)) => self.program_mut().fns[id.index()] = def,
+                None => {}
             }
+            self.diags.append(&mut diags);
         }
         for &(item, module, r) in &decls {
             match item {
                 Item::Resource(id) => self.resource_signature(id, module, r),
-                Item::Fn(id) => self.fn_signature(id, module, r),
                 Item::Policy(id) => self.policy_signature(id, module, r),
+                _ => {}
+            }
+        }
+    }
+
+    /// The names of the records and resources, before any signature is read: a message about
+    /// one signature may name a type declared further on.
+    fn declared_names(&mut self, decls: &[(Item, ModuleId, DeclRef)]) {
+        for &(item, module, r) in decls {
+            let (_, decl) = self.decl(r);
+            match (item, &decl.kind) {
+                (Item::Type(id), DeclKind::Type(t)) => {
+                    let def = &mut self.program_mut().types[id.index()];
+                    (def.module, def.name, def.span) = (module, t.name.name.clone(), t.name.span);
+                }
+                (Item::Resource(id), DeclKind::Resource(res)) => {
+                    let def = &mut self.program_mut().resources[id.index()];
+                    (def.module, def.name, def.span) = (module, res.name.name.clone(), res.name.span);
+                }
                 _ => {}
             }
         }
@@ -417,8 +456,8 @@ pub(crate) fn given_twice(what: String, again: Span, first: Option<Span>) -> Dia
 mod tests {
     use super::*;
 
-    /// Bodies and tests checked on several threads give the program and the diagnostics, in
-    /// their order, that checking them one after the other gives.
+    /// Signatures, bodies and tests checked on several threads give the program and the
+    /// diagnostics, in their order, that checking them one after the other gives.
     #[test]
     fn bodies_on_several_threads_check_as_on_one() {
         let mut text = String::from("package p\nimport std.ai.{Dataset}\ntype T { n: int, s: string }\n");
@@ -426,7 +465,9 @@ mod tests {
             text.push_str(&format!(
                 "fn f{i}(t: T) -> bool = t.n + {i} == t.s or unknown{i}\n\
                  policy q{i} {{\n  subject t: T\n  let x = t.m\n  deny \"{{t.n}} {{x}}\" when f{i}(t) and t.s == {i}\n}}\n\
-                 test \"t{i}\" {{\n  let v = T {{ n: {i}, s: \"x\" }}\n  expect denied q{i}(v)\n  expect passes q{i}(T {{ n: \"{i}\" }})\n}}\n"
+                 test \"t{i}\" {{\n  let v = T {{ n: {i}, s: \"x\" }}\n  expect denied q{i}(v)\n  expect passes q{i}(T {{ n: \"{i}\" }})\n}}\n\
+                 type U{i} {{ a: int, a: string, b: Missing{i}, c: T @min(1) }}\n\
+                 fn g{i}(x: Nope{i}, x: int) -> U{i} = 1\n"
             ));
         }
         let (module, mut parse_diags) = crate::syntax::parse_file(FileId(0), &text);
@@ -436,7 +477,7 @@ mod tests {
         let (mut one, mut several) = (Vec::new(), Vec::new());
         let on_one = check_with(&files, &names, &mut one, usize::MAX);
         let on_several = check_with(&files, &names, &mut several, 1);
-        assert!(one.len() >= 1200, "{}", one.len());
+        assert!(one.len() >= 2700, "{}", one.len());
         assert_eq!(on_one.tests.len(), 300);
         assert_eq!(format!("{several:?}"), format!("{one:?}"));
         assert_eq!(format!("{on_several:?}"), format!("{on_one:?}"));

@@ -42,17 +42,18 @@ impl Checker<'_> {
         };
     }
 
-    pub(crate) fn type_signature(&mut self, id: TypeId, module: ModuleId, r: DeclRef) {
+    /// The signature of the record declared at `r` in `module`.
+    pub(crate) fn type_signature(&mut self, module: ModuleId, r: DeclRef) -> Option<TypeDef> {
         let (file, decl) = self.decl(r);
-        let DeclKind::Type(t) = &decl.kind else { return };
+        let DeclKind::Type(t) = &decl.kind else { return None };
         let fields = self.field_defs(file.file, &t.fields);
-        self.program_mut().types[id.index()] = TypeDef {
+        Some(TypeDef {
             module,
             name: t.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
             fields,
             span: t.name.span,
-        };
+        })
     }
 
     /// The fields of a type, or of an external resource: resolved, constraints checked, each

@@ -53,9 +53,10 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn fn_signature(&mut self, id: FnId, module: ModuleId, r: DeclRef) {
+    /// The signature of the function declared at `r` in `module`.
+    pub(crate) fn fn_signature(&mut self, module: ModuleId, r: DeclRef) -> Option<FnDef> {
         let (file, decl) = self.decl(r);
-        let DeclKind::Fn(f) = &decl.kind else { return };
+        let DeclKind::Fn(f) = &decl.kind else { return None };
         let mut env = Env::new(file.file);
         let mut params = Vec::new();
         for p in &f.params {
@@ -73,7 +74,7 @@ impl Checker<'_> {
             params.push(env.bind(&p.name.name, ty, LocalKind::FnParam, p.name.span));
         }
         let ret = self.resolve_type(file.file, &f.ret);
-        self.program_mut().fns[id.index()] = FnDef {
+        Some(FnDef {
             module,
             name: f.name.name.clone(),
             doc: decl.doc.as_ref().map(|d| d.text.clone()),
@@ -82,7 +83,7 @@ impl Checker<'_> {
             body: None,
             locals: env.locals,
             span: f.name.span,
-        };
+        })
     }
 
     /// The checked body of function `id`, to store with [`Checker::store_body`].
