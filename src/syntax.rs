@@ -67,7 +67,10 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
 /// those an edit did not touch (the language server).
 pub fn declaration_ranges(text: &str) -> (std::ops::Range<usize>, Vec<std::ops::Range<usize>>) {
     let chunks = split::split_declarations(text);
-    (chunks.header, chunks.declarations.into_iter().map(|d| d.range).collect())
+    (
+        chunks.header,
+        chunks.declarations.into_iter().map(|d| d.range).collect(),
+    )
 }
 
 /// One declaration as [`parse_declaration_at`] read it.
@@ -85,7 +88,13 @@ pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usi
     let mut diags = Vec::new();
     let too_deep = scan::parser_depth_past(&text[range.clone()], crate::limits::MAX_PARSER_DEPTH)
         .map(|at| range.start + at.start..range.start + at.end);
-    parse_declaration(file, text, split::Declaration { range, too_deep }, &mut module, &mut diags);
+    parse_declaration(
+        file,
+        text,
+        split::Declaration { range, too_deep },
+        &mut module,
+        &mut diags,
+    );
     let parsed = match module.decls.pop() {
         Some(decl) => ParsedDecl::Decl(Box::new(decl)),
         None => ParsedDecl::Broken(module.unparsed.pop()),

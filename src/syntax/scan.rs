@@ -220,7 +220,9 @@ pub fn code_end(text: &str) -> usize {
 /// (which starts in code): the lexeme that opens the level past it, if any (see [`ParserDepth`]).
 pub fn parser_depth_past(text: &str, limit: usize) -> Option<Range<usize>> {
     let mut depth = ParserDepth::default();
-    scan(text).find(|lexeme| depth.step(text, lexeme) > limit).map(|l| l.span)
+    scan(text)
+        .find(|lexeme| depth.step(text, lexeme) > limit)
+        .map(|l| l.span)
 }
 
 /// How deeply the grammar's rules recurse at each lexeme of a declaration, counted lexeme by
