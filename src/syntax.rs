@@ -56,8 +56,8 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
             diags.push(d);
         }
     }
-    for range in chunks.declarations {
-        parse_declaration(file, text, range, &mut module, &mut diags);
+    for decl in chunks.declarations {
+        parse_declaration(file, text, decl, &mut module, &mut diags);
     }
     (module, diags)
 }
@@ -67,7 +67,10 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceModule, Vec<Diagnostic>) {
 /// those an edit did not touch (the language server).
 pub fn declaration_ranges(text: &str) -> (std::ops::Range<usize>, Vec<std::ops::Range<usize>>) {
     let chunks = split::split_declarations(text);
-    (chunks.header, chunks.declarations)
+    (
+        chunks.header,
+        chunks.declarations.into_iter().map(|d| d.range).collect(),
+    )
 }
 
 /// One declaration as [`parse_declaration_at`] read it.
@@ -83,7 +86,15 @@ pub enum ParsedDecl {
 pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usize>) -> (ParsedDecl, Vec<Diagnostic>) {
     let mut module = SourceModule::empty(file);
     let mut diags = Vec::new();
-    parse_declaration(file, text, range, &mut module, &mut diags);
+    let too_deep = scan::parser_depth_past(&text[range.clone()], crate::limits::MAX_PARSER_DEPTH)
+        .map(|at| range.start + at.start..range.start + at.end);
+    parse_declaration(
+        file,
+        text,
+        split::Declaration { range, too_deep },
+        &mut module,
+        &mut diags,
+    );
     let parsed = match module.decls.pop() {
         Some(decl) => ParsedDecl::Decl(Box::new(decl)),
         None => ParsedDecl::Broken(module.unparsed.pop()),
@@ -95,19 +106,16 @@ pub fn parse_declaration_at(file: FileId, text: &str, range: std::ops::Range<usi
 fn parse_declaration(
     file: FileId,
     text: &str,
-    range: std::ops::Range<usize>,
+    decl: split::Declaration,
     module: &mut SourceModule,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let range = decl.range;
     let source = &text[range.clone()];
     // The parser recurses once per level: a declaration deeper than the limit is refused before
     // it can exhaust the stack (pest's own stack probe is not built in; see `Cargo.toml`).
-    if let Some(at) = scan::parser_depth_past(source, crate::limits::MAX_PARSER_DEPTH) {
-        diags.push(error::too_deep_for_parser(Span::new(
-            file,
-            range.start + at.start,
-            range.start + at.end,
-        )));
+    if let Some(at) = decl.too_deep {
+        diags.push(error::too_deep_for_parser(Span::new(file, at.start, at.end)));
         module.unparsed.extend(declaration_name(file, range.start, source));
         return;
     }

@@ -217,7 +217,17 @@ pub fn code_end(text: &str) -> usize {
 }
 
 /// Where the grammar's rules would first recurse more than `limit` levels deep in parsing `text`
-/// (which starts in code): the lexeme that opens the level past it, if any.
+/// (which starts in code): the lexeme that opens the level past it, if any (see [`ParserDepth`]).
+pub fn parser_depth_past(text: &str, limit: usize) -> Option<Range<usize>> {
+    let mut depth = ParserDepth::default();
+    scan(text)
+        .find(|lexeme| depth.step(text, lexeme) > limit)
+        .map(|l| l.span)
+}
+
+/// How deeply the grammar's rules recurse at each lexeme of a declaration, counted lexeme by
+/// lexeme (by [`parser_depth_past`], and by the splitter, which counts it for every declaration
+/// in its one pass over a file).
 ///
 /// Every way the grammar recurses opens a bracket (`(`, `[`, `{`, an interpolation's `{`) or
 /// starts with `if`, `all`, `any` or `has` (a conditional, a quantifier, `has`), so this counts
@@ -227,42 +237,44 @@ pub fn code_end(text: &str) -> usize {
 /// a `has` that does not follow another (`has a and has b` is a chain; `has has a` nests).
 /// Strings and comments are skipped exactly as the parser skips them, so their text opens
 /// nothing.
-pub fn parser_depth_past(text: &str, limit: usize) -> Option<Range<usize>> {
-    // The depth at each open bracket, to return to when it closes.
-    let mut outer: Vec<usize> = Vec::new();
-    let mut depth = 0usize;
-    let mut previous_word = "";
-    for lexeme in scan(text) {
+#[derive(Default)]
+pub struct ParserDepth<'t> {
+    /// The depth at each open bracket, to return to when it closes.
+    outer: Vec<usize>,
+    depth: usize,
+    previous_word: &'t str,
+}
+
+impl<'t> ParserDepth<'t> {
+    /// The depth once `lexeme` (of `text`, the text being scanned) is read.
+    pub fn step(&mut self, text: &'t str, lexeme: &Lexeme) -> usize {
         let word = match lexeme.kind {
             Kind::Open(_) | Kind::InterpolationOpen => {
-                outer.push(depth);
-                depth += 1;
+                self.outer.push(self.depth);
+                self.depth += 1;
                 ""
             }
             Kind::Close(_) | Kind::InterpolationClose => {
-                depth = outer.pop().unwrap_or(0);
+                self.depth = self.outer.pop().unwrap_or(0);
                 ""
             }
             Kind::Word => {
                 let word = &text[lexeme.span.clone()];
                 let opens = match word {
                     "all" | "any" => true,
-                    "if" => previous_word != "else",
-                    "has" => previous_word == "has",
+                    "if" => self.previous_word != "else",
+                    "has" => self.previous_word == "has",
                     _ => false,
                 };
-                depth += usize::from(opens);
+                self.depth += usize::from(opens);
                 word
             }
-            Kind::Comment { .. } => continue,
+            Kind::Comment { .. } => return self.depth,
             _ => "",
         };
-        if depth > limit {
-            return Some(lexeme.span);
-        }
-        previous_word = word;
+        self.previous_word = word;
+        self.depth
     }
-    None
 }
 
 #[cfg(test)]

@@ -7,34 +7,31 @@
 //! it are unbalanced: that is how a missing `}` is contained to its own declaration.
 
 use super::lexicon::DECLARATION_KEYWORDS;
-use super::scan::{scan, Kind};
+use super::scan::{scan, Kind, ParserDepth};
+use crate::limits::MAX_PARSER_DEPTH;
 use std::ops::Range;
 
 /// Byte ranges of a file's header and of each declaration, in order, covering the whole file.
 pub struct Chunks {
     pub header: Range<usize>,
-    pub declarations: Vec<Range<usize>>,
+    pub declarations: Vec<Declaration>,
 }
 
+/// One declaration's bytes, and where in the file the parser would first recurse past
+/// [`MAX_PARSER_DEPTH`] in parsing it (see [`super::scan::parser_depth_past`]), counted in the same
+/// pass.
+pub struct Declaration {
+    pub range: Range<usize>,
+    pub too_deep: Option<Range<usize>>,
+}
+
+/// Splits `text` in one pass of the scanner, which also counts each declaration's depth.
 pub fn split_declarations(text: &str) -> Chunks {
-    let starts = declaration_starts(text);
-    let header_end = starts.first().copied().unwrap_or(text.len());
-    let mut declarations = Vec::with_capacity(starts.len());
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        declarations.push(start..end);
-    }
-    Chunks {
-        header: 0..header_end,
-        declarations,
-    }
-}
-
-fn declaration_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut starts = Vec::new();
+    let mut declarations: Vec<Declaration> = Vec::new();
     // Braces open in the current declaration, interpolations' included.
     let mut depth: usize = 0;
+    let mut parser_depth = ParserDepth::default();
     let mut lexemes = scan(text);
     // A word right after a `.` (comments between) is a field read (`p.type in types`), never a
     // keyword.
@@ -55,16 +52,33 @@ fn declaration_starts(text: &str) -> Vec<usize> {
                     && introduces_declaration(word, &text[end..])
                 {
                     depth = 0;
-                    starts.push(with_doc_comments(text, i));
+                    parser_depth = ParserDepth::default();
+                    let start = with_doc_comments(text, i);
+                    if let Some(last) = declarations.last_mut() {
+                        last.range.end = start;
+                    }
+                    declarations.push(Declaration {
+                        range: start..text.len(),
+                        too_deep: None,
+                    });
                 }
             }
             _ => {}
+        }
+        // The header is not counted: only declarations are refused for their depth.
+        if let Some(current) = declarations.last_mut().filter(|d| d.too_deep.is_none()) {
+            if parser_depth.step(text, &lexeme) > MAX_PARSER_DEPTH {
+                current.too_deep = Some(lexeme.span.clone());
+            }
         }
         if !matches!(lexeme.kind, Kind::Comment { .. }) {
             after_dot = dot;
         }
     }
-    starts
+    Chunks {
+        header: 0..declarations.first().map_or(text.len(), |d| d.range.start),
+        declarations,
+    }
 }
 
 /// Whether the keyword is followed by what a declaration needs: a name, or a string for `test`.
@@ -105,7 +119,7 @@ mod tests {
     fn pieces(text: &str) -> Vec<&str> {
         let c = split_declarations(text);
         std::iter::once(&text[c.header.clone()])
-            .chain(c.declarations.iter().map(|r| &text[r.clone()]))
+            .chain(c.declarations.iter().map(|d| &text[d.range.clone()]))
             .collect()
     }
 
