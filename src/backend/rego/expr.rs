@@ -239,6 +239,7 @@ impl<'t> Emitter<'t> {
                 if let Expr::Has(path) = inner.as_ref() {
                     return vec![format!("{} == null", self.present(path))];
                 }
+
                 if self.in_context {
                     return vec![self.negation(inner)];
                 }
@@ -329,6 +330,11 @@ impl<'t> Emitter<'t> {
 
     /// `e` does not hold, as a statement both engines read alike (see [`Emitter::context_cond`]).
     fn negation(&mut self, e: &Expr) -> String {
+        // `not x` does not hold where `x` holds (and an undefined `x` fails both): `x` itself,
+        // without the two helpers of a double negation.
+        if let Expr::Not(x) = e {
+            return self.single_cond(x);
+        }
         let free = free_vars(e);
         format!("{} == false", self.bool_helper(&free, e))
     }

@@ -112,8 +112,9 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
                 .with_bindings(binding)
                 .with_types(types);
             checks.named(&p.schema, &var, &p.name);
-            // `_params` has every parameter: a reference, read without a call.
-            well_formed.value(&p.schema, &format!("_params{}", field_suffix(&p.name)), &[]);
+            // `_params` (bound to `_p`, see `override_checks`) has every parameter: a reference,
+            // read without a call.
+            well_formed.value(&p.schema, &format!("_p{}", field_suffix(&p.name)), &[]);
             for rule in checks.into_rules() {
                 out.push('\n');
                 out.push_str(&rule);
@@ -247,17 +248,19 @@ fn pod_containers(pod: &str) -> String {
     );
     format!(
         "\n{containers} := array.concat(array.concat(_l1, _l2), _l3) if {{\n\
-         \tis_object({source}.spec)\n\
-         \t_l1 := object.get({source}.spec, \"containers\", [])\n\
+         \t_spec := {source}.spec\n\
+         \tis_object(_spec)\n\
+         \t_l1 := object.get(_spec, \"containers\", [])\n\
          \tis_array(_l1)\n\
-         \t_l2 := object.get({source}.spec, \"initContainers\", [])\n\
+         \t_l2 := object.get(_spec, \"initContainers\", [])\n\
          \tis_array(_l2)\n\
-         \t_l3 := object.get({source}.spec, \"ephemeralContainers\", [])\n\
+         \t_l3 := object.get(_spec, \"ephemeralContainers\", [])\n\
          \tis_array(_l3)\n\
-         }} else := [c | some key in {lists}; l := object.get({source}.spec, key, []); is_array(l); some c in l] if {{\n\
-         \tis_object({source}.spec)\n\
+         }} else := [c | some key in {lists}; l := object.get(_spec, key, []); is_array(l); some c in l] if {{\n\
+         \t_spec := {source}.spec\n\
+         \tis_object(_spec)\n\
          \tevery key in {lists} {{\n\
-         \t\ttype_name(object.get({source}.spec, key, [])) in {{\"array\", \"null\"}}\n\
+         \t\ttype_name(object.get(_spec, key, [])) in {{\"array\", \"null\"}}\n\
          \t}}\n\
          }}\n\n\
          {pod} := object.union({template}, {{\"containers\": {containers}}}) if is_object({template})\n\n\
@@ -516,11 +519,12 @@ fn params(policy: &Policy, target: &Target) -> String {
                 .iter()
                 .map(|p| {
                     let name = string_literal(&p.name);
-                    format!("{name}: object.get(_overrides, {name}, {})", json_term(&p.default))
+                    format!("{name}: object.get(_o, {name}, {})", json_term(&p.default))
                 })
                 .collect();
+            // `_overrides` bound once: each reference to a rule is a lookup.
             out.push_str(&format!(
-                "_params := {{{}}} if {{\n\tis_object(_overrides)\n}} else := {}\n",
+                "_params := {{{}}} if {{\n\t_o := _overrides\n\tis_object(_o)\n}} else := {}\n",
                 read.join(", "),
                 json_term(&serde_json::Value::Object(defaults))
             ));
@@ -539,10 +543,12 @@ fn merged_params(defaults: &str) -> String {
 /// and a key that names no parameter (a misspelt name would otherwise be ignored).
 fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
     let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
-    well_formed.require("_params".to_string());
-    well_formed.require("is_object(_overrides)".to_string());
+    // Each rule bound once (a reference to a rule is a lookup); the parameters' checks read `_p`.
+    well_formed.require("_p := _params".to_string());
+    well_formed.require("_o := _overrides".to_string());
+    well_formed.require("is_object(_o)".to_string());
     // Every key a parameter's: one built-in call, not a step per key.
-    well_formed.require(format!("count(object.remove(_overrides, [{}])) == 0", names.join(", ")));
+    well_formed.require(format!("count(object.remove(_o, [{}])) == 0", names.join(", ")));
     let listed: Vec<&str> = policy.params.iter().map(|p| p.name.as_str()).collect();
     format!(
         "\n_problem contains \"policy parameters are not available\" if not _params\n\n\

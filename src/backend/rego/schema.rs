@@ -496,15 +496,26 @@ fn render_path(path: &[Seg]) -> (String, Vec<String>) {
 /// The fast path of the fail-closed checks: one rule, `_well_formed`, whose body holds only when
 /// the rules of [`SchemaChecks`] add no message. A conforming document (the common case) then
 /// costs one pass over what the policy reads, and the rules that name each problem run only on a
-/// document that fails it. It may refuse a conforming document (an optional field present as
-/// `null`, which Kubernetes never sends): that costs the problem rules' time, never a decision,
-/// since `_conforms` holds where they find nothing. Optional values that need more than a type test, and a
-/// named record type's checks, go to helper functions (`_wf_<Type>(x)`), emitted once per module.
+/// document that fails it. Its first arm reads an optional field with a default that passes its
+/// checks (no helper call, no `null` test per value), so it refuses a field present as `null`,
+/// which Kubernetes never sends but a test or a hand-written document may: an `else` arm then
+/// checks the same with `null` as absent (a type test admitting `null`, a helper per optional
+/// record), so such a document still takes the fast path and not the problem rules. Optional
+/// values that need more than a type test, and a named record type's checks, go to helper
+/// functions (`_wf_<Type>(x)`), emitted once per module.
 #[derive(Default)]
 pub struct WellFormed {
+    /// The first arm's statements.
     statements: Vec<String>,
-    /// Helpers by the schema they check and whether `null` (absent) passes: name, rules.
-    helpers: Vec<(Schema, bool, String, String)>,
+    /// The `else` arm's statements: optional fields read with `null` as absent.
+    null_as_absent: Vec<String>,
+    /// Whether statements are being built for the `else` arm.
+    in_null_arm: bool,
+    /// Whether the first arm read a field with a default, so that the arms differ.
+    defaulted: bool,
+    /// Helpers by the schema they check, whether `null` (absent) passes, and whether they are
+    /// the `else` arm's: name, rules.
+    helpers: Vec<(Schema, bool, bool, String, String)>,
     counter: usize,
 }
 
@@ -515,6 +526,7 @@ impl WellFormed {
 
     /// A statement of the fast path, e.g. that the parameters are available.
     pub fn require(&mut self, statement: String) {
+        self.null_as_absent.push(statement.clone());
         self.statements.push(statement);
     }
 
@@ -524,7 +536,17 @@ impl WellFormed {
     /// and its `containers`): a term that is undefined fails the fast path, so the checks run and
     /// report it. INVARIANT: a view of a required object is checked with its nested views only.
     pub fn value(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) {
-        let stmts = match schema {
+        let first = self.arm(schema, value, views);
+        self.statements.extend(first);
+        self.in_null_arm = true;
+        let second = self.arm(schema, value, views);
+        self.null_as_absent.extend(second);
+        self.in_null_arm = false;
+    }
+
+    /// The statements of the current arm that check `value` (see [`Self::value`]).
+    fn arm(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) -> Vec<String> {
+        match schema {
             Schema::Object { fields, .. } if !views.is_empty() => self.viewed_object(fields, value, views, &[]),
             _ if value.contains('(') => {
                 // A computed value (a parameter's) is bound once, not computed per test.
@@ -534,17 +556,21 @@ impl WellFormed {
                 out
             }
             _ => self.conforms(schema, value),
-        };
-        self.statements.extend(stmts);
+        }
     }
 
-    /// The `_well_formed` rule and its helpers.
+    /// The `_well_formed` rule (with its `else` arm where the arms differ) and its helpers.
     pub fn into_rules(self) -> String {
-        let mut out = format!(
-            "_well_formed if {{\n{}}}\n",
-            super::expr::indent_lines(&self.statements)
-        );
-        for (_, _, _, rules) in self.helpers {
+        let first = super::expr::indent_lines(&self.statements);
+        let mut out = if self.defaulted {
+            format!(
+                "_well_formed := true if {{\n{first}}} else := true if {{\n{}}}\n",
+                super::expr::indent_lines(&self.null_as_absent)
+            )
+        } else {
+            format!("_well_formed if {{\n{first}}}\n")
+        };
+        for (_, _, _, _, rules) in self.helpers {
             out.push('\n');
             out.push_str(&rules);
         }
@@ -602,9 +628,13 @@ impl WellFormed {
         if f.required {
             // The field's reference: undefined where the field is absent, which fails the body.
             self.present(&f.schema, &format!("{value}{}", super::syntax::field_suffix(&f.name)))
-        } else if let Some(stmts) = self.absent_as_default(&f.schema, value, &f.name) {
-            stmts
         } else {
+            if !self.in_null_arm {
+                if let Some(stmts) = self.absent_as_default(&f.schema, value, &f.name) {
+                    self.defaulted |= f.schema != Schema::Any;
+                    return stmts;
+                }
+            }
             let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
             self.optional(&f.schema, &got)
         }
@@ -616,18 +646,10 @@ impl WellFormed {
     /// the fast path may do (see the type's doc): the rules naming each problem then find none.
     /// `None` where no such default exists (a pattern, bounds, a required field).
     fn absent_as_default(&mut self, schema: &Schema, object: &str, name: &str) -> Option<Vec<String>> {
-        let default = match schema {
-            Schema::Any => return Some(Vec::new()),
-            Schema::String { pattern: None } => "\"\"",
-            Schema::Bool => "false",
-            Schema::Number {
-                min: None, max: None, ..
-            } => "0",
-            Schema::List { min_items: None, .. } => "[]",
-            Schema::Map { .. } => "{}",
-            Schema::Object { fields, .. } if fields.iter().all(|f| !f.required) => "{}",
-            _ => return None,
-        };
+        if *schema == Schema::Any {
+            return Some(Vec::new());
+        }
+        let default = super::syntax::json_term(&default_passing(schema)?);
         let got = format!("object.get({object}, {}, {default})", string_literal(name));
         Some(match schema {
             // A simple test reads the value once.
@@ -654,6 +676,7 @@ impl WellFormed {
     fn optional(&mut self, schema: &Schema, value: &str) -> Vec<String> {
         let simple = match schema {
             Schema::Any => return Vec::new(),
+            Schema::Object { fields, .. } if fields.is_empty() => Some("object"),
             Schema::String { pattern: None } => Some("string"),
             Schema::Bool => Some("boolean"),
             Schema::Number {
@@ -746,7 +769,13 @@ impl WellFormed {
     /// The name of the helper function that checks `schema` (and passes `null` when
     /// `or_null`), emitting it on first use.
     fn helper(&mut self, schema: &Schema, or_null: bool) -> String {
-        if let Some((_, _, name, _)) = self.helpers.iter().find(|(s, n, _, _)| s == schema && *n == or_null) {
+        // The `else` arm's helper differs only where the schema has a field read with a default.
+        let null_arm = self.in_null_arm && reads_defaults(schema);
+        if let Some((_, _, _, name, _)) = self
+            .helpers
+            .iter()
+            .find(|(s, n, a, _, _)| s == schema && *n == or_null && *a == null_arm)
+        {
             return name.clone();
         }
         let base = match schema {
@@ -767,17 +796,21 @@ impl WellFormed {
             Schema::Map { .. } => "map".to_string(),
             _ => "value".to_string(),
         };
-        let base = format!("_wf_{base}{}", if or_null { "_or_null" } else { "" });
+        let base = format!(
+            "_wf_{base}{}{}",
+            if or_null { "_or_null" } else { "" },
+            if null_arm { "_lenient" } else { "" }
+        );
         let mut name = base.clone();
         let mut n = 1;
-        while self.helpers.iter().any(|(_, _, taken, _)| *taken == name) {
+        while self.helpers.iter().any(|(_, _, _, taken, _)| *taken == name) {
             n += 1;
             name = format!("{base}_{n}");
         }
         // Reserve the name before the body, whose own helpers are emitted after it.
         let index = self.helpers.len();
         self.helpers
-            .push((schema.clone(), or_null, name.clone(), String::new()));
+            .push((schema.clone(), or_null, null_arm, name.clone(), String::new()));
         let x = self.fresh("x");
         let mut rules = String::new();
         let bodies: Vec<Vec<String>> = match schema {
@@ -802,7 +835,58 @@ impl WellFormed {
             .map(|b| format!("{name}({x}) if {{\n{}}}\n", super::expr::indent_lines(b)))
             .collect();
         rules.push_str(&bodies.join("\n"));
-        self.helpers[index].3 = rules;
+        self.helpers[index].4 = rules;
         name
+    }
+}
+
+/// The value an absent optional field of `schema` is read as in the fast path's first arm: one
+/// that passes its checks (`""` for a string, `{}` for a record without required fields, a
+/// record's required fields each with such a value: `{"containers": []}`), so that an optional
+/// record is checked inline, without a helper call. `None` where the checks are a single test
+/// that admits `null` anyway (an enum) or no such value is known (a pattern, bounds).
+fn default_passing(schema: &Schema) -> Option<serde_json::Value> {
+    match schema {
+        Schema::Enum { .. } | Schema::Const(_) => None,
+        other => passing_value(other),
+    }
+}
+
+/// A value that passes the fast path's checks of `schema` (see [`default_passing`]).
+fn passing_value(schema: &Schema) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match schema {
+        Schema::String { pattern: None } => Value::String(String::new()),
+        Schema::Bool => Value::Bool(false),
+        Schema::Number {
+            min: None, max: None, ..
+        } => Value::from(0),
+        Schema::List { min_items: None, .. } => Value::Array(Vec::new()),
+        // A required value of any type is only compared with `null`.
+        Schema::Map { .. } | Schema::Any => Value::Object(serde_json::Map::new()),
+        Schema::Const(value) => Value::String(value.clone()),
+        Schema::Enum { values, .. } => Value::String(values.first()?.clone()),
+        Schema::Object { fields, .. } => {
+            let mut object = serde_json::Map::new();
+            for f in fields.iter().filter(|f| f.required) {
+                object.insert(f.name.clone(), passing_value(&f.schema)?);
+            }
+            Value::Object(object)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether the fast path's checks of `schema` read an optional field with a default (see
+/// [`default_passing`]), so that its two arms check it differently.
+fn reads_defaults(schema: &Schema) -> bool {
+    match schema {
+        Schema::Object { fields, .. } => fields.iter().any(|f| {
+            (!f.required && f.schema != Schema::Any && default_passing(&f.schema).is_some())
+                || reads_defaults(&f.schema)
+        }),
+        Schema::List { items, .. } => reads_defaults(items),
+        Schema::Map { values } => reads_defaults(values),
+        _ => false,
     }
 }
