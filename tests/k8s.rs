@@ -669,3 +669,25 @@ resource Plain {
     let plain = &m.items["crds/plains.acme.example.com.yaml"].document;
     assert!(plain["spec"]["versions"][0].get("additionalPrinterColumns").is_none());
 }
+
+#[test]
+fn a_template_leaves_to_the_constraint_schema_only_what_it_states() {
+    // Gatekeeper validates a Constraint against the template's schema: the template's Rego does
+    // not check those parameters again, but still checks what the schema cannot say (a
+    // timestamp's RFC 3339 form, a key that names no parameter).
+    let source = format!(
+        "{RESOURCE}policy dated {{\n  param max: int = 3\n  param since: timestamp = \"2024-01-01T00:00:00Z\"\n  \
+         subject t: Thing\n  deny \"no owner\" when t.spec.owner == \"\"\n}}\n\
+         enforce dated {{ admission {{ kinds = [\"acme.example.com/Thing\"] }} }}\n"
+    );
+    let m = project(&source).expect("builds");
+    let template = &m.items["gatekeeper/templates/dated.yaml"].document;
+    let rego = template["spec"]["targets"][0]["code"][0]["source"]["rego"]
+        .as_str()
+        .expect("the template's Rego");
+    assert!(rego.contains("invalid parameter since: expected timestamp"), "{rego}");
+    assert!(!rego.contains("invalid parameter max:"), "{rego}");
+    assert!(rego.contains("has no such parameter"), "{rego}");
+    let schema = &template["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"]["properties"];
+    assert_eq!(schema["max"]["type"], "integer");
+}

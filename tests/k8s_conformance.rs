@@ -134,15 +134,19 @@ struct Case<'a> {
 /// Compares a case in every way Gatekeeper may see it; returns the problems found.
 fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let decide = |request: Option<&Value>| {
+    let decision = |request: Option<&Value>| {
         let cx = Context {
             overrides: case.overrides,
             now: None,
             request,
         };
-        let d = bundle
+        bundle
             .decide_in(&template.policy, case.doc, &cx)
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+    };
+    let decide_deny = |request: Option<&Value>| decision(request).deny;
+    let decide = |request: Option<&Value>| {
+        let d = decision(request);
         if template.warns {
             d.warn
         } else {
@@ -166,6 +170,20 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
         ("with the Constraint's parameters", &with_defaults),
         ("with no Constraint parameters", &without_defaults),
     ] {
+        // Gatekeeper refuses a Constraint whose parameters break the template's schema (the API
+        // server, Gatekeeper and gator validate it): no request ever brings them, and the
+        // template does not check again what the schema states. The bundle, whose overrides
+        // nothing validates beforehand, must refuse them itself.
+        let schema = &template.gatekeeper.parameters_schema;
+        if let Some(refused) = gatekeeper::schema_refuses(schema, parameters, "parameters") {
+            let denied = decide_deny(case.request);
+            if !denied.iter().any(|m| m.starts_with("invalid parameter")) {
+                problems.push(format!(
+                    "{how}: the template's schema refuses {refused}, the bundle's deny does not: {denied:?}"
+                ));
+            }
+            continue;
+        }
         let given = case.request.and_then(|r| r.get("operation")).and_then(Value::as_str);
         let operations = match given {
             Some(op) => vec![op],

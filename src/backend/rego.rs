@@ -24,7 +24,7 @@ pub use schema::TypeChecks;
 pub use syntax::{package_ref, string_literal};
 pub use test_rules::emit_test_suite;
 
-use crate::ir::PackagePath;
+use crate::ir::{PackagePath, Schema};
 
 /// The package of the record types' checks ([`TypeChecks`]): `govc.types`, `lib.govc.types` in
 /// Gatekeeper.
@@ -66,6 +66,12 @@ pub struct Target {
     /// Whether a policy without `allow` clauses still has an `allow` rule: in the bundle (every
     /// decision has one), not in Gatekeeper, which reads only `violation`.
     pub allow_without_clauses: bool,
+    /// Which parameters' values are checked before any request reaches the Rego, so that the
+    /// Rego does not check them again on each one: none in the bundle (operators write the
+    /// overrides as data); in Gatekeeper, those whose template schema says all that the Rego's
+    /// checks say (see `backend::k8s::openapi::expresses`), since Gatekeeper validates every
+    /// Constraint against it before its parameters reach the Rego.
+    pub params_checked_upstream: fn(&Schema) -> bool,
 }
 
 /// Where parameter values come from.
@@ -92,6 +98,7 @@ impl Target {
             violations_from: "deny",
             violation_details: false,
             allow_without_clauses: true,
+            params_checked_upstream: |_| false,
         }
     }
 

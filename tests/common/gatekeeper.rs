@@ -26,6 +26,8 @@ pub struct Template {
     pub engine: regorus::Engine,
     /// The Constraint generated with it.
     pub constraint: Value,
+    /// The schema of its Constraint's parameters (`spec.crd.spec.validation.openAPIV3Schema`).
+    pub parameters_schema: Value,
 }
 
 /// Every ConstraintTemplate of the manifests built from `ir`, in `form`.
@@ -82,7 +84,9 @@ pub fn templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
             .find(|c| c["kind"] == kind.as_str())
             .expect("every template has a Constraint")
             .clone();
+        let parameters_schema = template["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
         out.push(Template {
+            parameters_schema,
             kind,
             annotations: template["metadata"]["annotations"].clone(),
             package,
@@ -116,6 +120,63 @@ pub fn violations(template: &Template, input: &Value) -> Vec<String> {
         .iter()
         .map(|v| v["msg"].as_str().expect("every violation has a msg").to_string())
         .collect()
+}
+
+/// What a structural schema says against `value`, as the API server validates a Constraint's
+/// parameters against the CRD Gatekeeper makes of its template (the keywords govc emits; the
+/// Python harness uses a full JSON Schema validator): the path of the first value it refuses.
+pub fn schema_refuses(schema: &Value, value: &Value, path: &str) -> Option<String> {
+    let refused = || Some(format!("{path}: {value} breaks {schema}"));
+    let fits = match (schema.get("x-kubernetes-int-or-string"), schema["type"].as_str()) {
+        (Some(_), _) => value.is_string() || value.as_f64().is_some_and(|n| n.fract() == 0.0),
+        (None, Some("string")) => value.is_string(),
+        (None, Some("integer")) => value.as_f64().is_some_and(|n| n.fract() == 0.0),
+        (None, Some("number")) => value.is_number(),
+        (None, Some("boolean")) => value.is_boolean(),
+        (None, Some("array")) => value.is_array(),
+        (None, Some("object")) => value.is_object(),
+        (None, _) => true,
+    };
+    if !fits {
+        return refused();
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        if !values.contains(value) {
+            return refused();
+        }
+    }
+    if let (Some(pattern), Some(s)) = (schema["pattern"].as_str(), value.as_str()) {
+        if !regex::Regex::new(pattern).expect("a valid pattern").is_match(s) {
+            return refused();
+        }
+    }
+    if let Some(n) = value.as_f64() {
+        let below = schema["minimum"].as_f64().is_some_and(|m| n < m);
+        let above = schema["maximum"].as_f64().is_some_and(|m| n > m);
+        if below || above {
+            return refused();
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if schema["minItems"].as_u64().is_some_and(|m| (items.len() as u64) < m) {
+            return refused();
+        }
+        return items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| schema_refuses(&schema["items"], item, &format!("{path}[{i}]")));
+    }
+    if let Some(fields) = value.as_object() {
+        let required = schema["required"].as_array().into_iter().flatten();
+        if let Some(missing) = required.filter_map(Value::as_str).find(|r| !fields.contains_key(*r)) {
+            return Some(format!("{path}.{missing}: required"));
+        }
+        return fields.iter().find_map(|(key, field)| {
+            let field_schema = schema["properties"].get(key).or(schema.get("additionalProperties"))?;
+            schema_refuses(field_schema, field, &format!("{path}.{key}"))
+        });
+    }
+    None
 }
 
 /// Whether a Gatekeeper namespace pattern (`name`, `prefix*`, `*suffix`) selects `namespace`.

@@ -22,6 +22,13 @@ Each document is judged
   parameters out: the template applies the defaults);
 * on DELETE, which must report nothing.
 
+Parameters that break the template's schema never reach the Rego in a cluster: the API server
+validates a Constraint against the CRD Gatekeeper makes of that schema, and Gatekeeper and gator
+validate it before adding it (the constraint framework's ``AddConstraint``), so the template does
+not check again what the schema states. For such parameters (``jsonschema``'s draft 7 validator
+on the template's ``openAPIV3Schema``), the comparison is that the schema refuses them and that
+the bundle, whose overrides nothing validates beforehand, denies with ``invalid parameter``.
+
 Documents: every case of ``--cases FILE`` (tests/conformance/*.json) whose policy has a template,
 and every ``*.yaml`` document in each ``--documents DIR`` whose group and kind a Constraint
 matches. Templates pair with their Constraint by kind, and with their policy by the annotation
@@ -37,6 +44,7 @@ error (missing output, unreadable files, Rego that OPA rejects, no template at a
 """
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -48,6 +56,7 @@ from harness import UsageError, load_yaml
 try:
     import gatekeeper_template  # tests/k8s/gatekeeper_template.py
     import opa_bundle  # tests/opa/opa_bundle.py
+    from jsonschema import Draft7Validator
 except ImportError as exc:
     harness.missing_tool(exc)
 
@@ -80,6 +89,7 @@ class Template(gatekeeper_template.Compiled):
         # A policy with `request r` reads `input.review` as its admission request.
         self.reads_request = "_admission" in rego
         self.parameters = constraint["spec"].get("parameters", {})
+        self.schema = Draft7Validator(json_schema(template["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"]))
         self.matches = [
             (group, kind)
             for m in constraint["spec"]["match"]["kinds"]
@@ -89,6 +99,24 @@ class Template(gatekeeper_template.Compiled):
 
     def violations(self, review_input):
         return set(super().violations(review_input))
+
+    def refuses(self, parameters):
+        """What the template's schema says against a Constraint with these parameters."""
+        return [e.message for e in self.schema.iter_errors(parameters)]
+
+
+def json_schema(openapi):
+    """A structural OpenAPI v3 schema as JSON Schema: the Kubernetes extensions govc emits in
+    their JSON Schema form (int-or-string), the others are annotations."""
+    schema = copy.deepcopy(openapi)
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if node.pop("x-kubernetes-int-or-string", False):
+            node["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        stack.extend(node.get("properties", {}).values())
+        stack.extend(node[k] for k in ("items", "additionalProperties") if isinstance(node.get(k), dict))
+    return schema
 
 
 def load_templates(k8s_dir):
@@ -157,6 +185,13 @@ def compare(template, bundle, document, overrides, expect_deny, request=None):
     with_defaults = dict(template.parameters, **(overrides or {}))
     without_defaults = dict(overrides or {})
     for how, parameters in (("with the Constraint's parameters", with_defaults), ("with no parameters", without_defaults)):
+        refused = template.refuses(parameters)
+        if refused:
+            # Gatekeeper refuses the Constraint; the bundle must refuse the overrides too.
+            denied = bundle.messages(template.policy, "deny", document, overrides, request)
+            if not any(m.startswith("invalid parameter") for m in denied):
+                problems.append(f"{how}: the template's schema refuses the parameters ({refused[0]}), the bundle's deny does not: {sorted(denied)}")
+            continue
         operations = [request["operation"]] if isinstance(request, dict) and "operation" in request else OPERATIONS
         for operation in operations:
             review = admission_input(document, gvk, operation, parameters, request)

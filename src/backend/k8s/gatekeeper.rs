@@ -11,7 +11,7 @@
 //! case runs through both (tests/k8s_conformance.rs, tests/k8s/gatekeeper_conformance.py).
 
 use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
-use super::openapi::structural;
+use super::openapi::{self, structural};
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{
     emit_fn_module, emit_policy, emit_runtime_for, types_package, ParamSource, Target, TypeChecks,
@@ -201,6 +201,11 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
         violation_details: true,
         // Gatekeeper reads only `violation`: a policy without `allow` clauses needs no `allow`.
         allow_without_clauses: false,
+        // The API server validates a Constraint against the CRD Gatekeeper makes of the
+        // template's schema, and Gatekeeper and gator validate it against that schema before
+        // adding it (the constraint framework's `AddConstraint`): a request never brings a
+        // parameter that breaks it.
+        params_checked_upstream: openapi::expresses,
     }
 }
 

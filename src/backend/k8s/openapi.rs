@@ -84,6 +84,24 @@ pub fn structural(schema: &Schema, doc: Option<&str>) -> Value {
     Value::Object(out)
 }
 
+/// Whether [`structural`]'s schema of `schema` refuses every value that govc's Rego checks of
+/// `schema` refuse, as the API server validates it (Go's RE2 for patterns, as OPA). Not a
+/// timestamp: `format: date-time` is not govc's RFC 3339 pattern.
+pub fn expresses(schema: &Schema) -> bool {
+    match schema {
+        Schema::String { .. }
+        | Schema::Number { .. }
+        | Schema::Bool
+        | Schema::IntOrString
+        | Schema::Enum { .. }
+        | Schema::Const(_) => true,
+        Schema::Timestamp | Schema::Any => false,
+        Schema::List { items, .. } => expresses(items),
+        Schema::Map { values } => expresses(values),
+        Schema::Object { fields, .. } => fields.iter().all(|f| expresses(&f.schema)),
+    }
+}
+
 /// A bound as JSON: integral bounds as integers (`minimum: 0`, not `0.0`).
 fn number(n: f64) -> Value {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -105,6 +123,29 @@ mod tests {
             doc: Some(format!("the {name}")),
             schema,
         }
+    }
+
+    #[test]
+    fn a_timestamp_anywhere_is_not_expressed() {
+        let string = Schema::String {
+            pattern: Some("^a$".into()),
+        };
+        assert!(expresses(&string));
+        let record = |schema: Schema| Schema::Object {
+            name: "R".into(),
+            doc: None,
+            fields: vec![field("s", true, string.clone()), field("x", false, schema)],
+        };
+        let list = |schema: Schema| Schema::List {
+            items: Box::new(schema),
+            min_items: None,
+        };
+        assert!(expresses(&list(record(Schema::IntOrString))));
+        assert!(!expresses(&list(record(Schema::Timestamp))));
+        assert!(!expresses(&Schema::Map {
+            values: Box::new(Schema::Timestamp)
+        }));
+        assert!(!expresses(&Schema::Any));
     }
 
     #[test]

@@ -100,7 +100,13 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
     }
     if !policy.params.is_empty() {
         out.push_str(&override_checks(policy, &mut well_formed));
-        for p in &policy.params {
+        // Parameters checked before any request (a Constraint's, against the template's
+        // schema) are not checked again on each.
+        for p in policy
+            .params
+            .iter()
+            .filter(|p| !(target.params_checked_upstream)(&p.schema))
+        {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
             let var = format!("_p_{}", p.var);
@@ -503,7 +509,9 @@ fn params(policy: &Policy, target: &Target) -> String {
         ParamSource::Gatekeeper => {
             section(
                 &mut out,
-                "Parameters: the Constraint's parameters over the policy's defaults.",
+                "Parameters: the Constraint's parameters over the policy's defaults. Gatekeeper validates a\n\
+                 Constraint against the template's schema before any request: the types that schema states\n\
+                 are not checked again here.",
             );
             let defaults: serde_json::Map<String, serde_json::Value> = policy
                 .params
