@@ -19,7 +19,7 @@ use super::Target;
 use crate::ir::Builtin;
 use crate::ir::Quantifier;
 use crate::ir::{BinOp, Expr, Failure, MsgPart, Operands, Partial, Var, FLOAT_LIMIT, INT_LIMIT, TIME_LIMIT};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Nanoseconds in a day, for `days_since` and `in_days`.
 const NS_PER_DAY: &str = "86400000000000";
@@ -113,6 +113,9 @@ pub struct Emitter<'t> {
     /// [`Emitter::context_cond`]).
     in_context: bool,
     counter: usize,
+    /// The `_condN` helpers made so far, by their arguments and bodies: a condition written twice
+    /// is one helper.
+    conds: BTreeMap<(String, Vec<Vec<String>>), String>,
 }
 
 impl<'t> Emitter<'t> {
@@ -125,6 +128,7 @@ impl<'t> Emitter<'t> {
             request: "_admission".to_string(),
             in_context: false,
             counter: 0,
+            conds: BTreeMap::new(),
         }
     }
 
@@ -151,6 +155,41 @@ impl<'t> Emitter<'t> {
             .map(|(_, t)| t.to_string())
     }
 
+    /// The helpers that `text` (the package's own rules) refers to, directly or through other
+    /// helpers, in the order they were made. A helper made for an expression that was not
+    /// written after all is left out.
+    pub fn take_used_helpers(&mut self, text: &str) -> Vec<String> {
+        let helpers = std::mem::take(&mut self.helpers);
+        let names: Vec<&str> = helpers
+            .iter()
+            .map(|h| {
+                &h[..h
+                    .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+                    .unwrap_or(h.len())]
+            })
+            .collect();
+        let mut used = vec![false; helpers.len()];
+        let mut pending = vec![text];
+        while let Some(t) = pending.pop() {
+            for (i, name) in names.iter().enumerate() {
+                if !used[i] && refers_to(t, name) {
+                    // Every rule of the name (a helper may have several definitions).
+                    for j in (0..names.len()).filter(|&j| names[j] == *name) {
+                        used[j] = true;
+                        pending.push(&helpers[j]);
+                    }
+                }
+            }
+        }
+        let kept: Vec<String> = helpers
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|(h, _)| h.clone())
+            .collect();
+        kept
+    }
+
     /// A fresh name; generated names start with `_`, which user names never do in Rego.
     fn fresh(&mut self, kind: &str) -> String {
         self.counter += 1;
@@ -172,13 +211,18 @@ impl<'t> Emitter<'t> {
 
     /// A helper that holds (true, or undefined) when any of `bodies` holds.
     fn cond_helper(&mut self, free: &BTreeSet<Var>, bodies: Vec<Vec<String>>) -> String {
+        let bodies: Vec<Vec<String>> = bodies.into_iter().map(|b| self.gated(free, b)).collect();
+        let key = (call("", free), bodies);
+        if let Some(head) = self.conds.get(&key) {
+            return head.clone();
+        }
         let name = self.fresh("cond");
         let head = call(&name, free);
-        for body in bodies {
-            let body = self.gated(free, body);
-            self.helpers.push(format!("{head} if {{\n{}}}\n", indent_lines(&body)));
+        for body in &key.1 {
+            self.helpers.push(format!("{head} if {{\n{}}}\n", indent_lines(body)));
         }
-        call(&name, free)
+        self.conds.insert(key, head.clone());
+        head
     }
 
     /// A helper whose value is `true` when `e` (a boolean) holds and `false` otherwise.
@@ -1076,6 +1120,13 @@ fn is_simple_statement(s: &str) -> bool {
         && !s.starts_with("every ")
         && !s.starts_with("not ")
         && !s.contains(":=")
+}
+
+/// Whether `text` has `name` as a whole identifier (not inside a longer one).
+fn refers_to(text: &str, name: &str) -> bool {
+    let ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
+    text.match_indices(name)
+        .any(|(at, _)| !text[..at].ends_with(ident) && !text[at + name.len()..].starts_with(ident))
 }
 
 fn call(name: &str, free: &BTreeSet<Var>) -> String {

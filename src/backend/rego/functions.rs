@@ -34,9 +34,10 @@ pub fn emit_fn_module(module: &FnModule, target: &Target) -> String {
             out.push_str(&failures_companion(&mut em, module, f, &params));
         }
     }
-    if !em.helpers.is_empty() {
+    let helpers = em.take_used_helpers(&out);
+    if !helpers.is_empty() {
         out.push_str("\n# Helpers.\n\n");
-        out.push_str(&em.helpers.join("\n"));
+        out.push_str(&helpers.join("\n"));
     }
     out
 }

@@ -210,9 +210,9 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
         "\nviolation contains {record} if {{\n{}}}\n",
         indent_lines(&violation_body),
     ));
-    if !em.helpers.is_empty() {
+    let helpers = em.take_used_helpers(&out);
+    if !helpers.is_empty() {
         section(&mut out, "Helpers.");
-        let helpers = std::mem::take(&mut em.helpers);
         out.push_str(&helpers.join("\n"));
     }
     out

@@ -24,9 +24,10 @@ pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
         }
         out.push_str(&format!("{} if {{\n{}}}\n", test.rule, indent_lines(&body)));
     }
-    if !em.helpers.is_empty() {
+    let helpers = em.take_used_helpers(&out);
+    if !helpers.is_empty() {
         out.push_str("\n# Helpers.\n\n");
-        out.push_str(&em.helpers.join("\n"));
+        out.push_str(&helpers.join("\n"));
     }
     out
 }
