@@ -706,6 +706,8 @@ fn violations(
         &mut out,
         &format!("Decisions: each rule reports its `{reported}` messages as violations."),
     );
+    // The record is written out in each rule's head: built from a rule (`"details": _details`)
+    // it was slower on OPA (geomean of the peer bench +0.02), for 4% less Rego.
     let head = format!("violation contains {record}");
     // The guards last: they hold on nearly every request, and a rule's body fails on nearly
     // every document, so they are evaluated only where a message was made (a negation such as
