@@ -1,5 +1,6 @@
 //! Rego v1 generation (LANGUAGE.md §6): a package per policy with `deny`, `warn`, `allow` and
-//! `violation`; a package per module for its functions; a `_test` package per module of tests.
+//! `violation` (in Gatekeeper, `violation` alone); a package per module for its functions; a
+//! `_test` package per module of tests.
 //!
 //! The same emitter serves every place the policies run; a [`Target`] says where the document
 //! and the parameters come from (the OPA bundle, or a Gatekeeper ConstraintTemplate).
@@ -24,7 +25,7 @@ pub use schema::TypeChecks;
 pub use syntax::{package_ref, string_literal};
 pub use test_rules::emit_test_suite;
 
-use crate::ir::{PackagePath, Schema};
+use crate::ir::{ClauseKind, PackagePath, Schema};
 
 /// The package of the record types' checks ([`TypeChecks`]): `govc.types`, `lib.govc.types` in
 /// Gatekeeper.
@@ -57,21 +58,31 @@ pub struct Target {
     /// Statements that must hold for `violation` to report anything: none in the bundle; in
     /// Gatekeeper, that the request is not a DELETE (see `backend::k8s`).
     pub violation_guards: Vec<String>,
-    /// The rule whose messages `violation` reports: `deny`, or `warn` in the Gatekeeper template
-    /// of a policy's warnings.
-    pub violations_from: &'static str,
+    /// The rules the package decides with: the bundle's, or `violation` alone.
+    pub decisions: Decisions,
     /// Gatekeeper's convention: a violation is `{"msg", "details"}`, with the policy, severity and
     /// controls in `details`; in the bundle they are keys beside `msg`.
     pub violation_details: bool,
-    /// Whether a policy without `allow` clauses still has an `allow` rule: in the bundle (every
-    /// decision has one), not in Gatekeeper, which reads only `violation`.
-    pub allow_without_clauses: bool,
     /// Which parameters' values are checked before any request reaches the Rego, so that the
     /// Rego does not check them again on each one: none in the bundle (operators write the
     /// overrides as data); in Gatekeeper, those whose template schema says all that the Rego's
     /// checks say (see `backend::k8s::openapi::expresses`), since Gatekeeper validates every
     /// Constraint against it before its parameters reach the Rego.
     pub params_checked_upstream: fn(&Schema) -> bool,
+}
+
+/// The rules a policy's package decides with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decisions {
+    /// The bundle's interface (LANGUAGE.md §6): `deny` and `warn`, sets of messages; `allow`
+    /// (every decision has one, `false` without `allow` clauses); `violation`, a record per `deny`
+    /// message.
+    Bundle,
+    /// `violation` alone, for Gatekeeper, which reads nothing else: a rule per clause of this
+    /// kind (`Deny` or `Warn`), and for `Deny` one for the problems of a malformed document and
+    /// one for the evaluation failures, each building its record where its message is made. No
+    /// set of messages in between: OPA evaluates `violation` faster without.
+    Violations(ClauseKind),
 }
 
 /// Where parameter values come from.
@@ -95,9 +106,8 @@ impl Target {
             params: ParamSource::BundleData,
             imports: vec!["rego.v1".to_string()],
             violation_guards: Vec::new(),
-            violations_from: "deny",
+            decisions: Decisions::Bundle,
             violation_details: false,
-            allow_without_clauses: true,
             params_checked_upstream: |_| false,
         }
     }

@@ -14,7 +14,7 @@ use super::names::{api_group, constraint_name, policy_kind, MAX_LABEL};
 use super::openapi::{self, structural};
 use super::{managed_labels, GOVC_PREFIX};
 use crate::backend::rego::{
-    emit_fn_module, emit_policy, emit_runtime_for, types_package, ParamSource, Target, TypeChecks,
+    emit_fn_module, emit_policy, emit_runtime_for, types_package, Decisions, ParamSource, Target, TypeChecks,
 };
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::AdmissionAction;
@@ -192,15 +192,15 @@ fn rego_target_for(form: RegoForm, reported: Reported) -> Target {
         // `input.review.object` (when DELETE is sent to it at all, which is opt-in): judging
         // it would keep a non-compliant object from ever being removed.
         violation_guards: vec![r#"not input.review.operation == "DELETE""#.to_string()],
-        violations_from: match reported {
-            Reported::Deny => "deny",
-            Reported::Warn => "warn",
-        },
+        // Gatekeeper reads only `violation`: no `deny`, `warn` or `allow` (a template reports
+        // the messages of one kind of clause, see `Reported`).
+        decisions: Decisions::Violations(match reported {
+            Reported::Deny => ClauseKind::Deny,
+            Reported::Warn => ClauseKind::Warn,
+        }),
         // Gatekeeper's convention: what a violation says beyond its message goes in `details`,
         // which Gatekeeper keeps in audit results and admission responses.
         violation_details: true,
-        // Gatekeeper reads only `violation`: a policy without `allow` clauses needs no `allow`.
-        allow_without_clauses: false,
         // The API server validates a Constraint against the CRD Gatekeeper makes of the
         // template's schema, and Gatekeeper and gator validate it against that schema before
         // adding it (the constraint framework's `AddConstraint`): a request never brings a
