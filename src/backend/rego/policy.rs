@@ -135,13 +135,14 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
     out.push_str(&well_formed.into_rules());
     // `_conforms` and the rule reporting the problems read `_well_formed` first: on the fast path
     // neither computes the set of problems. `_malformed` is that set, for the embedded engine and
-    // `test` blocks.
-    out.push_str(
-        "\n_malformed := set() if _well_formed\n\n\
-         _malformed := _problem if not _well_formed\n\n\
-         _conforms if _well_formed\n\n\
-         _conforms if {\n\tnot _well_formed\n\tcount(_problem) == 0\n}\n",
-    );
+    // `test` blocks, which read the bundle.
+    if target.decisions == Decisions::Bundle {
+        out.push_str(
+            "\n_malformed := set() if _well_formed\n\n\
+             _malformed := _problem if not _well_formed\n",
+        );
+    }
+    out.push_str("\n_conforms if _well_formed\n\n_conforms if {\n\tnot _well_formed\n\tcount(_problem) == 0\n}\n");
 
     for (var, value) in &policy.lets {
         section(&mut out, &format!("let {}", var.0));
