@@ -134,9 +134,9 @@ struct Case<'a> {
 /// Compares a case in every way Gatekeeper may see it; returns the problems found.
 fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let decision = |request: Option<&Value>| {
+    let decision = |overrides: Option<&Value>, request: Option<&Value>| {
         let cx = Context {
-            overrides: case.overrides,
+            overrides,
             now: None,
             request,
         };
@@ -144,28 +144,40 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
             .decide_in(&template.policy, case.doc, &cx)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name))
     };
-    let decide_deny = |request: Option<&Value>| decision(request).deny;
-    let decide = |request: Option<&Value>| {
-        let d = decision(request);
-        if template.warns {
-            d.warn
-        } else {
-            d.deny
-        }
-    };
-    let reported = &decide(case.request);
+    let reports = |d: govc::runtime::engine::Decision| if template.warns { d.warn } else { d.deny };
+    let original = reports(decision(case.overrides, case.request));
     if let Some(expect) = &case.expect_deny {
-        if expect != reported {
-            problems.push(format!("the bundle reports {reported:?}, the case expects {expect:?}"));
+        if *expect != original {
+            problems.push(format!("the bundle reports {original:?}, the case expects {expect:?}"));
         }
     }
+    // The API server prunes the keys the template's schema does not name: the template never
+    // sees them, and the bundle, whose overrides nothing prunes, must refuse an unknown one.
+    let schema = &template.gatekeeper.parameters_schema;
+    let kept = case.overrides.map(|o| gatekeeper::schema_pruned(schema, o));
+    if kept.as_ref() != case.overrides {
+        let keys = |v: Option<&Value>| {
+            v.and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        };
+        let denied = decision(case.overrides, case.request).deny;
+        if keys(kept.as_ref()) != keys(case.overrides) && !denied.iter().any(|m| m.contains("has no such parameter")) {
+            problems.push(format!(
+                "the bundle's deny does not refuse the unknown parameters: {denied:?}"
+            ));
+        }
+    }
+    let overrides = kept.as_ref();
+    let decide_deny = |request: Option<&Value>| decision(overrides, request).deny;
+    let decide = |request: Option<&Value>| reports(decision(overrides, request));
+    let reported = &decide(case.request);
     // A malformed document may not say what it is; Gatekeeper would still have its kind.
     let gvk = group_version_kind(case.doc).unwrap_or_else(|| {
         let (group, kind) = first_match(template);
         (group, "v1".to_string(), kind)
     });
-    let with_defaults = merged(&template.constraint_parameters, case.overrides);
-    let without_defaults = merged(&json!({}), case.overrides);
+    let with_defaults = merged(&template.constraint_parameters, overrides);
+    let without_defaults = merged(&json!({}), overrides);
     for (how, parameters) in [
         ("with the Constraint's parameters", &with_defaults),
         ("with no Constraint parameters", &without_defaults),

@@ -91,7 +91,9 @@ pub enum ParamSource {
     /// Defaults in the bundle's `data.json` at `data.govc.defaults.<policy package>`, overridden by
     /// `data.govc.overrides.<policy package>` (not owned by the bundle, so operators can supply it).
     BundleData,
-    /// Defaults inlined into the template, overridden by the Constraint's `input.parameters`.
+    /// Defaults inlined into the template, overridden by the Constraint's `input.parameters`:
+    /// an object with no key the template's schema does not name, since the API server prunes
+    /// unknown fields of a Constraint (Gatekeeper makes its CRD structural from the schema).
     Gatekeeper,
 }
 

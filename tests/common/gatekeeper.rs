@@ -179,6 +179,25 @@ pub fn schema_refuses(schema: &Value, value: &Value, path: &str) -> Option<Strin
     None
 }
 
+/// `value` as the API server stores it under a structural schema: without the object keys the
+/// schema does not name.
+pub fn schema_pruned(schema: &Value, value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => {
+            let kept = fields.iter().filter_map(|(key, field)| {
+                let field_schema = match schema.get("properties") {
+                    Some(properties) => properties.get(key)?,
+                    None => schema.get("additionalProperties").unwrap_or(&Value::Null),
+                };
+                Some((key.clone(), schema_pruned(field_schema, field)))
+            });
+            Value::Object(kept.collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| schema_pruned(&schema["items"], i)).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Whether a Gatekeeper namespace pattern (`name`, `prefix*`, `*suffix`) selects `namespace`.
 fn namespace_matches(pattern: &str, namespace: &str) -> bool {
     if let Some(prefix) = pattern.strip_suffix('*') {

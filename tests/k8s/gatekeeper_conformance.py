@@ -22,7 +22,10 @@ Each document is judged
   parameters out: the template applies the defaults);
 * on DELETE, which must report nothing.
 
-Parameters that break the template's schema never reach the Rego in a cluster: the API server
+Keys of the case's overrides that the template's schema does not name are pruned first, as the
+API server prunes them from a Constraint (the bundle must refuse an unknown parameter, and is
+then compared with the pruned overrides). Parameters that break the template's schema never
+reach the Rego in a cluster: the API server
 validates a Constraint against the CRD Gatekeeper makes of that schema, and Gatekeeper and gator
 validate it before adding it (the constraint framework's ``AddConstraint``), so the template does
 not check again what the schema states. For such parameters (``jsonschema``'s draft 7 validator
@@ -104,6 +107,21 @@ class Template(gatekeeper_template.Compiled):
         """What the template's schema says against a Constraint with these parameters."""
         return [e.message for e in self.schema.iter_errors(parameters)]
 
+    def pruned(self, parameters):
+        """The parameters as the API server stores them: without the keys the schema does not name."""
+        return pruned(self.schema.schema, parameters)
+
+
+def pruned(schema, value):
+    """``value`` without the object keys ``schema`` does not name (structural pruning)."""
+    if isinstance(value, dict) and "properties" in schema:
+        return {k: pruned(schema["properties"][k], v) for k, v in value.items() if k in schema["properties"]}
+    if isinstance(value, dict) and isinstance(schema.get("additionalProperties"), dict):
+        return {k: pruned(schema["additionalProperties"], v) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [pruned(schema["items"], v) for v in value]
+    return value
+
 
 def json_schema(openapi):
     """A structural OpenAPI v3 schema as JSON Schema: the Kubernetes extensions govc emits in
@@ -180,6 +198,15 @@ def compare(template, bundle, document, overrides, expect_deny, request=None):
     deny = bundle.messages(template.policy, template.reports, document, overrides, request)
     if expect_deny is not None and set(expect_deny) != deny:
         problems.append(f"the bundle's {template.reports} is {sorted(deny)}, the case expects {sorted(expect_deny)}")
+    # The API server prunes the keys the template's schema does not name: the template never
+    # sees them, and the bundle, whose overrides nothing prunes, must refuse an unknown one.
+    kept = template.pruned(overrides) if isinstance(overrides, dict) else overrides
+    if kept != overrides:
+        denied = bundle.messages(template.policy, "deny", document, overrides, request)
+        if set(kept) != set(overrides) and not any("has no such parameter" in m for m in denied):
+            problems.append(f"the bundle's deny does not refuse the unknown parameters: {sorted(denied)}")
+        overrides = kept
+        deny = bundle.messages(template.policy, template.reports, document, overrides, request)
     # A malformed document may not say what it is; Gatekeeper would still know its kind.
     gvk = group_version_kind(document) or (template.matches[0][0], "v1", template.matches[0][1])
     with_defaults = dict(template.parameters, **(overrides or {}))

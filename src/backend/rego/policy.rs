@@ -99,14 +99,22 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
         ));
     }
     if !policy.params.is_empty() {
-        out.push_str(&override_checks(policy, &mut well_formed));
         // Parameters checked before any request (a Constraint's, against the template's
         // schema) are not checked again on each.
-        for p in policy
+        let checked: Vec<_> = policy
             .params
             .iter()
             .filter(|p| !(target.params_checked_upstream)(&p.schema))
-        {
+            .collect();
+        match target.params {
+            // Operators write the overrides as data: nothing checked them before.
+            ParamSource::BundleData => out.push_str(&override_checks(policy, &mut well_formed)),
+            // A Constraint's parameters are an object with no key the template's schema does not
+            // name (the API server prunes them), and `_params` is always defined.
+            ParamSource::Gatekeeper if checked.is_empty() => {}
+            ParamSource::Gatekeeper => well_formed.require("_p := _params".to_string()),
+        }
+        for p in checked {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
             let var = format!("_p_{}", p.var);
@@ -472,8 +480,8 @@ fn params(policy: &Policy, target: &Target) -> String {
             section(
                 &mut out,
                 "Parameters: the Constraint's parameters over the policy's defaults. Gatekeeper validates a\n\
-                 Constraint against the template's schema before any request: the types that schema states\n\
-                 are not checked again here.",
+                 Constraint against the template's schema before any request, and the API server prunes the\n\
+                 keys it does not name: what that schema states is not checked again here.",
             );
             let defaults: serde_json::Map<String, serde_json::Value> = policy
                 .params
@@ -513,7 +521,8 @@ fn merged_params(defaults: &str) -> String {
 /// and a key that names no parameter (a misspelt name would otherwise be ignored).
 fn override_checks(policy: &Policy, well_formed: &mut WellFormed) -> String {
     let names: Vec<String> = policy.params.iter().map(|p| string_literal(&p.name)).collect();
-    // Each rule bound once (a reference to a rule is a lookup); the parameters' checks read `_p`.
+    // Each rule bound once (a reference to a rule is a lookup); the parameters' checks read `_p`,
+    // and binding it fails where `_params` is undefined (the defaults are not loaded).
     well_formed.require("_p := _params".to_string());
     well_formed.require("_o := _overrides".to_string());
     well_formed.require("is_object(_o)".to_string());
