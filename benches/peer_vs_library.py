@@ -9,7 +9,8 @@ libs at the peer README's commit, converted from Rego v0 to v1 syntax (below). R
 between the two so that drift affects both alike.
 
 Reports, per policy: the median latency of a decision on each (over its cases' medians), the
-median of the per-case ratios generated/library, both verdicts against the case's assertions
+median of the per-case ratios generated/library, the median number of expressions OPA evaluates
+for a decision on each (``Eval`` events of its trace: a figure free of timing noise), both verdicts against the case's assertions
 (gator's semantics, as ``tests/k8s/peer_library.py``), and the size of the Rego (rego + libs) and
 of the template YAML; then the geometric mean of the per-policy ratios.
 
@@ -109,6 +110,12 @@ def generated_side(out, template):
     return Side(template.kind, template.rego, template.libs, os.path.getsize(path))
 
 
+def steps(side, review_input):
+    """How many expressions OPA evaluates for the decision (``Eval`` events of its trace)."""
+    side.engine.eval_document(f"{side.package}.violation", review_input, trace=True)
+    return sum(1 for event in side.engine.last_trace if event.get("op") == "Eval")
+
+
 def timed(side, review_input):
     start = time.perf_counter_ns()
     side.violations(review_input)
@@ -134,11 +141,11 @@ def main():
     if not by_policy:
         print("error: no generated template matches a peer policy", file=sys.stderr)
         return 2
-    rows, ratios, wrong = [], [], 0
+    rows, ratios, step_ratios, wrong = [], [], [], 0
     for policy, policy_cases in sorted(by_policy.items()):
         gen = generated_side(args.out, generated[policy.lower()])
         lib = library_side(args.library, policy_cases[0]["library_path"])
-        gen_medians, lib_medians, case_ratios = [], [], []
+        gen_medians, lib_medians, case_ratios, gen_steps, lib_steps = [], [], [], [], []
         verdicts = {"govc": 0, "library": 0}
         for case in policy_cases:
             if not peer_library.selected(case["constraint"]["spec"].get("match", {}), case["object"]):
@@ -147,6 +154,8 @@ def main():
             for name, side in (("govc", gen), ("library", lib)):
                 if not peer_library.failed_assertions(case["assertions"], side.violations(review_input)):
                     verdicts[name] += 1
+            gen_steps.append(steps(gen, review_input))
+            lib_steps.append(steps(lib, review_input))
             # Warm both up, then alternate.
             for side in (gen, lib):
                 for _ in range(5):
@@ -162,20 +171,23 @@ def main():
         wrong += (n - verdicts["govc"]) + (n - verdicts["library"])
         ratio = statistics.median(case_ratios)
         ratios.append(ratio)
+        step_ratios.append(statistics.median([g / l for g, l in zip(gen_steps, lib_steps)]))
         rows.append((policy, n, statistics.median(gen_medians) / 1000, statistics.median(lib_medians) / 1000, ratio,
                      f"{verdicts['govc']}/{n}", f"{verdicts['library']}/{n}", gen.rego_bytes, lib.rego_bytes,
-                     gen.yaml_bytes, lib.yaml_bytes))
+                     gen.yaml_bytes, lib.yaml_bytes, statistics.median(gen_steps), statistics.median(lib_steps)))
     header = ("policy", "cases", "govc µs", "library µs", "ratio", "govc ok", "library ok",
-              "govc Rego B", "library Rego B", "govc YAML B", "library YAML B")
+              "govc Rego B", "library Rego B", "govc YAML B", "library YAML B", "govc steps", "library steps")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.2f} | {r[5]} | {r[6]} | {r[7]} | {r[8]} | {r[9]} | {r[10]} |")
+        print(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.2f} | {r[5]} | {r[6]} | {r[7]} | {r[8]} | {r[9]} | {r[10]} | {r[11]:g} | {r[12]:g} |")
     geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    step_geomean = math.exp(sum(math.log(r) for r in step_ratios) / len(step_ratios))
     total = lambda i: sum(r[i] for r in rows)
     print(f"\n{len(rows)} policies, {args.runs} runs per case and side: geometric mean of the median ratios "
           f"{geomean:.2f}x (max {max(ratios):.2f}x, {max(rows, key=lambda r: r[4])[0]}); "
-          f"Rego {total(7)} B generated vs {total(8)} B library, YAML {total(9)} B vs {total(10)} B")
+          f"Rego {total(7)} B generated vs {total(8)} B library, YAML {total(9)} B vs {total(10)} B; "
+          f"expressions evaluated per decision: geometric mean of the ratios {step_geomean:.2f}x")
     if wrong:
         print(f"error: {wrong} verdicts disagree with the cases' assertions", file=sys.stderr)
         return 1
