@@ -12,6 +12,10 @@
 //!   float arithmetic, numbers in messages), the code calls the runtime library
 //!   ([`super::runtime`]) or a form both engines agree on.
 
+mod presence;
+
+pub use presence::Conjunct;
+
 use super::names;
 use super::runtime;
 use super::syntax::{field_suffix, number_literal, package_ref, starts_statement_safely, string_literal};
@@ -268,10 +272,10 @@ impl<'t> Emitter<'t> {
     pub fn cond(&mut self, e: &Expr) -> Vec<String> {
         match e {
             Expr::Bool(b) => vec![b.to_string()],
-            Expr::And(a, b) => {
-                let mut out = self.cond(a);
-                out.extend(self.cond(b));
-                out
+            Expr::And(..) => {
+                let parts = conjuncts(e);
+                let items: Vec<Conjunct<'_>> = parts.iter().map(|part| Conjunct::Holds(part)).collect();
+                self.conjunction(&items, |em, i| em.cond(parts[i]))
             }
             Expr::Or(..) => {
                 // `a or b or c`: one helper with a body per disjunct, not a helper per `or`.
@@ -1218,6 +1222,18 @@ fn string_sum_parts(e: &Expr) -> Vec<&Expr> {
     rights.push(at);
     rights.reverse();
     rights
+}
+
+/// The conjuncts of `e`: `a and (b and c)` and `(a and b) and c` give `a`, `b`, `c`.
+pub fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(a, b) => {
+            let mut out = conjuncts(a);
+            out.extend(conjuncts(b));
+            out
+        }
+        other => vec![other],
+    }
 }
 
 /// The disjuncts of `e`: `a or (b or c)` and `(a or b) or c` give `a`, `b`, `c`.

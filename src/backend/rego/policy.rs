@@ -1,7 +1,9 @@
 //! One policy's Rego package.
 
 use super::expr::SubjectView;
-use super::expr::{bound_vars, disjuncts, free_vars, indent_lines, without_redundant, Emitter, FailedWhat};
+use super::expr::{
+    bound_vars, conjuncts, disjuncts, free_vars, indent_lines, without_redundant, Conjunct, Emitter, FailedWhat,
+};
 use super::names;
 use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, field_suffix, json_term, package_ref, string_literal};
@@ -609,24 +611,46 @@ fn is_boolean(e: &Expr) -> bool {
 }
 
 fn conditions(em: &mut Emitter<'_>, conds: &[Condition], message: Option<&[MsgPart]>) -> Vec<String> {
-    let mut body = Vec::new();
+    /// How one conjunct is written: a condition's conjunct, or the condition at an index.
+    enum Step<'c> {
+        Test(&'c Expr),
+        Condition(usize),
+    }
+    // The conjuncts in order, a `has` seeing the next one (see `Emitter::conjunction`).
+    let (mut items, mut steps) = (Vec::new(), Vec::new());
     for (i, c) in conds.iter().enumerate() {
         match c {
-            Condition::Expr(e) => body.extend(em.cond(e)),
-            Condition::Some { key, var, collection } => {
-                let coll = em.term(collection).text;
-                let bound = bound_vars(key.as_ref(), var, &reads(&conds[i + 1..], message));
-                body.push(format!("some {bound} in {coll}"));
+            Condition::Expr(e) => {
+                for part in conjuncts(e) {
+                    items.push(Conjunct::Holds(part));
+                    steps.push(Step::Test(part));
+                }
             }
+            Condition::Some { collection, .. } => {
+                items.push(Conjunct::Iterates(collection));
+                steps.push(Step::Condition(i));
+            }
+            // A binding nothing reads is not written (OPA refuses an unused local).
             Condition::Let { var, value } => {
-                // A binding nothing reads is not written (OPA refuses an unused local).
                 if reads(&conds[i + 1..], message).contains(var) {
-                    body.push(format!("{} := {}", names::var(var), em.term(value).text));
+                    items.push(Conjunct::Binds(value));
+                    steps.push(Step::Condition(i));
                 }
             }
         }
     }
-    body
+    em.conjunction(&items, |em, k| match steps[k] {
+        Step::Test(e) => em.cond(e),
+        Step::Condition(i) => match &conds[i] {
+            Condition::Some { key, var, collection } => {
+                let coll = em.term(collection).text;
+                let bound = bound_vars(key.as_ref(), var, &reads(&conds[i + 1..], message));
+                vec![format!("some {bound} in {coll}")]
+            }
+            Condition::Let { var, value } => vec![format!("{} := {}", names::var(var), em.term(value).text)],
+            Condition::Expr(e) => em.cond(e),
+        },
+    })
 }
 
 /// The locals the conditions and the message read.
