@@ -113,6 +113,9 @@ pub struct Emitter<'t> {
     /// The term the request is read from: `_admission`, or where it is (see
     /// [`super::Target::request_always_sent`]).
     pub request: String,
+    /// The rules parameters are read from, by their key, where each has its own (Gatekeeper's);
+    /// a parameter not here is read from the object `_params`.
+    pub param_rules: BTreeMap<String, String>,
     /// Writing the context of a failure rule: negations go through a helper (see
     /// [`Emitter::context_cond`]).
     in_context: bool,
@@ -130,6 +133,7 @@ impl<'t> Emitter<'t> {
             gate: None,
             subject_view: None,
             request: "_admission".to_string(),
+            param_rules: BTreeMap::new(),
             in_context: false,
             counter: 0,
             conds: BTreeMap::new(),
@@ -472,7 +476,10 @@ impl<'t> Emitter<'t> {
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
             Expr::Request => Term::reference(self.request.clone()),
-            Expr::Param(name) => Term::reference(format!("_params{}", field_suffix(name))),
+            Expr::Param(name) => Term::reference(match self.param_rules.get(name) {
+                Some(rule) => rule.clone(),
+                None => format!("_params{}", field_suffix(name)),
+            }),
             Expr::Let(v) | Expr::Local(v) => Term::reference(names::var(v)),
             Expr::Field { target, name } => {
                 if let Some(t) = self.view_term(e) {

@@ -9,7 +9,7 @@ use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, field_suffix, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, Decisions, ParamSource, Target};
 use crate::ir::ClauseKind;
-use crate::ir::{Clause, Condition, Expr, MsgPart, PodMaker, Policy, Schema, Var};
+use crate::ir::{Clause, Condition, Expr, MsgPart, Param, PodMaker, Policy, Schema, Var};
 use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package; the checks of the record types it reads go to `types`
@@ -47,6 +47,14 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
         if target.request_always_sent && !reads_old_object(request) {
             em.request = target.request.clone();
         }
+    }
+    if target.params == ParamSource::Gatekeeper {
+        em.param_rules = policy
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), param_rule(i, p)))
+            .collect();
     }
     // The fast path of the fail-closed checks, built beside them (see `WellFormed`).
     let mut well_formed = WellFormed::new();
@@ -108,29 +116,35 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
             .iter()
             .filter(|p| !(target.params_checked_upstream)(&p.schema))
             .collect();
-        match target.params {
-            // Operators write the overrides as data: nothing checked them before.
-            ParamSource::BundleData => out.push_str(&override_checks(policy, &mut well_formed)),
-            // A Constraint's parameters are an object with no key the template's schema does not
-            // name (the API server prunes them), and `_params` is always defined.
-            ParamSource::Gatekeeper if checked.is_empty() => {}
-            ParamSource::Gatekeeper => well_formed.require("_p := _params".to_string()),
+        // Operators write the overrides as data: nothing checked them before. A Constraint's
+        // parameters are an object with no key the template's schema does not name (the API
+        // server prunes them).
+        if target.params == ParamSource::BundleData {
+            out.push_str(&override_checks(policy, &mut well_formed));
         }
         for p in checked {
             // A `null` override is checked like any other value ("expected int, found null"):
             // it must not switch a check off.
             let var = format!("_p_{}", p.var);
-            let binding = vec![format!(
-                "{var} := object.get(_params, {}, null)",
-                string_literal(&p.name)
-            )];
+            let (read, fast) = match em.param_rules.get(&p.name) {
+                // The parameter's rule, always defined, bound once (each reference to a rule is a
+                // lookup).
+                Some(rule) => {
+                    well_formed.require(format!("{var} := {rule}"));
+                    (rule.clone(), var.clone())
+                }
+                // `_params` (bound to `_p`, see `override_checks`) has every parameter: a
+                // reference, read without a call.
+                None => (
+                    format!("object.get(_params, {}, null)", string_literal(&p.name)),
+                    format!("_p{}", field_suffix(&p.name)),
+                ),
+            };
             let mut checks = SchemaChecks::new("invalid parameter ", "_problem")
-                .with_bindings(binding)
+                .with_bindings(vec![format!("{var} := {read}")])
                 .with_types(types);
             checks.named(&p.schema, &var, &p.name);
-            // `_params` (bound to `_p`, see `override_checks`) has every parameter: a reference,
-            // read without a call.
-            well_formed.value(&p.schema, &format!("_p{}", field_suffix(&p.name)), &[]);
+            well_formed.value(&p.schema, &fast, &[]);
             for rule in checks.into_rules() {
                 out.push('\n');
                 out.push_str(&rule);
@@ -481,36 +495,36 @@ fn params(policy: &Policy, target: &Target) -> String {
         ParamSource::Gatekeeper => {
             section(
                 &mut out,
-                "Parameters: the Constraint's parameters over the policy's defaults. Gatekeeper validates a\n\
-                 Constraint against the template's schema before any request, and the API server prunes the\n\
-                 keys it does not name: what that schema states is not checked again here.",
+                "Parameters: the Constraint's parameters over the policy's defaults, a rule each. Gatekeeper\n\
+                 validates a Constraint against the template's schema before any request, and the API server\n\
+                 prunes the keys it does not name: what that schema states is not checked again here.",
             );
-            let defaults: serde_json::Map<String, serde_json::Value> = policy
+            let rules: Vec<String> = policy
                 .params
                 .iter()
-                .map(|p| (p.name.clone(), p.default.clone()))
-                .collect();
-            out.push_str("default _overrides := {}\n\n");
-            out.push_str("_overrides := input.parameters\n\n");
-            // Each parameter read from the overrides with its default: the same object as the
-            // union of the two on the parameters (the unknown keys are reported, not read).
-            let read: Vec<String> = policy
-                .params
-                .iter()
-                .map(|p| {
-                    let name = string_literal(&p.name);
-                    format!("{name}: object.get(_o, {name}, {})", json_term(&p.default))
+                .enumerate()
+                .map(|(i, p)| {
+                    let rule = param_rule(i, p);
+                    format!(
+                        "default {rule} := {}\n\n{rule} := input.parameters{}\n",
+                        json_term(&p.default),
+                        field_suffix(&p.name)
+                    )
                 })
                 .collect();
-            // `_overrides` bound once: each reference to a rule is a lookup.
-            out.push_str(&format!(
-                "_params := {{{}}} if {{\n\t_o := _overrides\n\tis_object(_o)\n}} else := {}\n",
-                read.join(", "),
-                json_term(&serde_json::Value::Object(defaults))
-            ));
+            out.push_str(&rules.join("\n"));
         }
     }
     out
+}
+
+/// The rule holding a Gatekeeper parameter: `_param_<name>`. Generated names never end with `_`
+/// (user names that start with `_` do, see [`names`]): a name that does is numbered instead.
+fn param_rule(index: usize, p: &Param) -> String {
+    match p.var.ends_with('_') {
+        false => format!("_param_{}", p.var),
+        true => format!("_param{index}"),
+    }
 }
 
 /// `_params`: the overrides over the defaults. Overrides that are not an object are reported by

@@ -12,8 +12,8 @@
 //! very next conjunct.
 
 use super::{is_comparison, Emitter};
-use crate::ir::{BinOp, Builtin, Expr, Operands, Quantifier};
 use crate::backend::rego::syntax::starts_statement_safely;
+use crate::ir::{BinOp, Builtin, Expr, Operands, Quantifier};
 
 /// A conjunct of a rule's body, as the `has` before it sees it.
 pub enum Conjunct<'e> {
@@ -109,7 +109,8 @@ impl Emitter<'_> {
                 collection,
             } => {
                 // Membership in `null` is false (`object.keys`, for a map, would be an error).
-                let in_literals = matches!(collection.as_ref(), Expr::List(items) if items.iter().all(is_non_null_literal));
+                let in_literals =
+                    matches!(collection.as_ref(), Expr::List(items) if items.iter().all(is_non_null_literal));
                 (same_path(element, p) && in_literals)
                     || (same_path(collection, p) && *operands != Operands::Map)
                     || self.undefined_where_absent(element, p)
