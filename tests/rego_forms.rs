@@ -81,6 +81,21 @@ const FORMS: &[(&str, bool)] = &[
     ("count([i for i, x in d.xs if i > 0]) == 3", false),
     ("[it.n for it in d.items] == [1]", true),
     ("[8 / x for x in d.xs if x > 1] == [4.0, 2.666666667]", true),
+    // `has` before a test of the same field, absent, `null` or present (its test may be left out
+    // or merged: see `src/backend/rego/expr/presence.rs`).
+    ("has d.o and d.o == 1", false),
+    ("has d.o and d.o != 1", false),
+    ("has d.bt and d.bt", true),
+    ("has d.bn and d.bn", false),
+    ("has d.bn and not d.bn", false),
+    ("has d.sn and d.sn in [\"a\", \"b\"]", false),
+    ("has d.nl and \"a\" in d.nl", false),
+    ("has d.ls and 2 in d.ls", true),
+    ("has d.it and d.it.n == 1", false),
+    ("has d.nl and any x in d.nl: x == \"a\"", false),
+    ("has d.ls and any x in d.ls: x == 2", true),
+    ("has d.ls and count(d.ls) == 2", true),
+    ("has d.nl and all x in d.nl: x == \"a\"", false),
 ];
 
 fn document() -> Value {
@@ -95,6 +110,12 @@ fn document() -> Value {
         "ts": "2020-01-01T00:00:00Z",
         "e": "x",
         "items": [{"n": 1}],
+        "bt": true,
+        "bn": null,
+        "sn": null,
+        "nl": null,
+        "ls": [1, 2],
+        "it": null,
     })
 }
 
@@ -118,6 +139,12 @@ type F {
   e: E
   items: [Item]
   o?: int
+  bt?: bool
+  bn?: bool
+  sn?: string
+  nl?: [string]
+  ls?: [int]
+  it?: Item
 }
 
 fn inc(x: int) -> int = x + 1
@@ -287,5 +314,61 @@ fn no_statement_of_the_projects_starts_unsafely() {
     ] {
         let out = common::build_project(&common::root().join(project));
         assert_statements_start_safely(&out.bundle);
+    }
+}
+
+/// `has` as a condition of its own, before the condition, `some` or `let` after it (a `has` the
+/// next conjunct makes redundant is left out, see `src/backend/rego/expr/presence.rs`), on fields
+/// absent, `null` and present: each policy must deny as its expectation says on both engines.
+#[test]
+fn has_before_the_next_condition_means_what_it_says_on_both_engines() {
+    const BLOCKS: &[(&str, bool)] = &[
+        ("has d.it\n    d.it.n == 1", false),
+        ("has d.nl\n    some x in d.nl\n    x == \"a\"", false),
+        ("has d.ls\n    some x in d.ls\n    x == 2", true),
+        ("has d.bn\n    d.bn", false),
+        ("has d.bt\n    d.bt", true),
+        ("has d.o\n    let v = d.o\n    v == 1", false),
+        ("has d.it\n    let v = d.it.n\n    v == 1", false),
+        ("has d.sn\n    d.sn in [\"a\"]", false),
+        ("has d.o\n    d.o != 1", false),
+        ("d.t and has d.bn\n    d.bn", false),
+    ];
+    let mut source = HEADER.to_string();
+    for (n, (block, _)) in BLOCKS.iter().enumerate() {
+        source.push_str(&format!(
+            "\npolicy b{n} {{\n  subject d: F\n  deny \"m\" when {{\n    {block}\n  }}\n}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("forms.gov"), &source).expect("write forms.gov");
+    let out = common::build_project(dir.path());
+    let mut engine = PolicyEngine::load(&out.bundle, false).expect("regorus loads the bundle");
+    let bundle_dir = dir.path().join("bundle");
+    write_bundle(&out.bundle, &bundle_dir);
+    let input = document();
+    let queries = (0..BLOCKS.len())
+        .map(|n| Query {
+            policy: format!("forms.b{n}"),
+            input: input.clone(),
+            overrides: None,
+        })
+        .collect();
+    let on_opa = opa(&[(bundle_dir, queries)]);
+    for (n, ((block, denies), opa)) in BLOCKS.iter().zip(&on_opa[0]).enumerate() {
+        let expected: BTreeSet<String> = denies.then(|| "m".to_string()).into_iter().collect();
+        let doc = engine
+            .eval_with_input(&format!("data.forms.b{n}"), &input)
+            .unwrap_or_else(|e| panic!("regorus: {block}: {e}"))
+            .unwrap_or_default();
+        let on_regorus: BTreeSet<String> = doc["deny"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        assert_eq!(on_regorus, expected, "regorus: {block}");
+        match opa {
+            Verdict::Decided { deny, .. } => assert_eq!(deny, &expected, "OPA: {block}"),
+            Verdict::Failed(why) => panic!("OPA: {block}: {why}"),
+        }
     }
 }

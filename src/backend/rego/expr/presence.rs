@@ -3,13 +3,13 @@
 //! `null` exactly where the field is absent. A next conjunct that cannot hold there, and raises
 //! no error there either, makes the test redundant, and it costs an expression on every decision:
 //! - `has p and p` (a boolean) is one statement, `p == true`;
-//! - `has p and p == "UPDATE"`, `p in ["a", "b"]`, `"a" in p`, `some x in p`, `p.q`, `f(p.q)`,
-//!   `v := p.q` hold nowhere `p` is absent: the test is left out.
+//! - `has p and p == "UPDATE"`, `p in ["a", "b"]`, `"a" in p`, `p.q`, `f(p.q)`, `v := p.q`,
+//!   `some x in p.q` hold nowhere `p` is absent: the test is left out.
 //!
 //! Kept where the next conjunct can hold on `null` (`p != 1`, `p < 3`: Rego orders `null` before
-//! everything, `not ...`, `all x in p: ...`) or would raise a built-in error on it (`startswith(p,
-//! "a")`, `p + 1`, a function given `p`, which may read it as a value), and before anything but the
-//! very next conjunct.
+//! everything, `not ...`, `all x in p: ...`) or would raise an error on it (`startswith(p, "a")`,
+//! `p + 1`, a function given `p`, which may read it as a value; `some x in p`, on regorus), and
+//! before anything but the very next conjunct.
 
 use super::{is_comparison, Emitter};
 use crate::backend::rego::syntax::starts_statement_safely;
@@ -79,9 +79,7 @@ impl Emitter<'_> {
         match next {
             Some(Conjunct::Holds(e)) if same_path(e, path) => HasForm::IsTrue,
             Some(Conjunct::Holds(e)) if self.fails_where_absent(e, path) => HasForm::Implied,
-            Some(Conjunct::Iterates(c)) if same_path(c, path) || self.undefined_where_absent(c, path) => {
-                HasForm::Implied
-            }
+            Some(Conjunct::Iterates(c)) if self.undefined_where_absent(c, path) => HasForm::Implied,
             Some(Conjunct::Binds(v)) if self.undefined_where_absent(v, path) => HasForm::Implied,
             _ => HasForm::Test,
         }
@@ -116,12 +114,13 @@ impl Emitter<'_> {
                     || self.undefined_where_absent(element, p)
                     || self.undefined_where_absent(collection, p)
             }
-            // Iterating over `null` gives nothing (`every` over it would hold).
+            // Over an undefined collection, `some` finds nothing (`every` would hold). Not over
+            // `null`: regorus stops with an error there.
             Expr::Quantified {
                 quantifier: Quantifier::Any,
                 collection,
                 ..
-            } => same_path(collection, p) || self.undefined_where_absent(collection, p),
+            } => self.undefined_where_absent(collection, p),
             // A boolean value, written as a statement (see `Emitter::cond`).
             Expr::Field { .. } | Expr::Index { .. } | Expr::Call { .. } | Expr::Builtin { .. } => {
                 self.undefined_where_absent(e, p)
