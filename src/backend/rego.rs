@@ -6,6 +6,7 @@
 //! and the parameters come from (the OPA bundle, or a Gatekeeper ConstraintTemplate).
 
 mod expr;
+mod fast_path;
 mod functions;
 mod names;
 mod policy;

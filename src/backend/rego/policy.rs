@@ -93,7 +93,11 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
                 &target.document,
                 &[(&["pod"], "_pod_source"), (&["pod", "containers"], "_pod_containers")],
             );
-            well_formed.require(format!("{}.kind in {}", target.document, workload_kinds(makers)));
+            // `_pod_source` is defined only for those kinds: where the fast path reads it, it
+            // needs no test of the kind.
+            if !well_formed.reads_view("_pod_source") {
+                well_formed.require(format!("{}.kind in {}", target.document, workload_kinds(makers)));
+            }
         }
         // The document where it is: `_document` (it or `null`) only for the rules naming problems.
         None => well_formed.value(&policy.subject, &target.document, &[]),
@@ -229,8 +233,9 @@ fn pod_view(policy: &Policy, makers: &[PodMaker], target: &Target) -> String {
 /// workload's template), with `containers`: every container of the pod in one list
 /// (`std.k8s.PodTemplate.containers`). A list that is absent or `null` adds nothing; one that is
 /// neither nor a list leaves `containers` out, so the fail-closed check of a policy that reads it
-/// reports it missing. The first body is the common case (the lists absent or lists, none
-/// `null`); the `else`, tried only when it fails, the general one.
+/// reports it missing. The first body is the common case, `containers` alone (the others absent
+/// or `null`: `false` is neither, and is reported), which needs no concatenation; the second
+/// the lists absent or lists, none `null`; the last, tried only when both fail, the general one.
 fn pod_containers(pod: &str) -> String {
     let lists = r#"["containers", "initContainers", "ephemeralContainers"]"#;
     let (source, template, containers) = (
@@ -239,7 +244,13 @@ fn pod_containers(pod: &str) -> String {
         format!("{pod}_containers"),
     );
     format!(
-        "\n{containers} := array.concat(array.concat(_l1, _l2), _l3) if {{\n\
+        "\n{containers} := _c if {{\n\
+         \t_spec := {source}.spec\n\
+         \t_c := _spec.containers\n\
+         \tis_array(_c)\n\
+         \tobject.get(_spec, \"initContainers\", null) == null\n\
+         \tobject.get(_spec, \"ephemeralContainers\", null) == null\n\
+         }} else := array.concat(array.concat(_l1, _l2), _l3) if {{\n\
          \t_spec := {source}.spec\n\
          \tis_object(_spec)\n\
          \t_l1 := object.get(_spec, \"containers\", [])\n\

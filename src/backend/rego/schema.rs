@@ -3,6 +3,7 @@
 //! guards with `is_*` tests, so no undefined reference ever reaches a negation: OPA and regorus
 //! then agree on every document (they differ on `not f(undefined)`).
 
+use super::fast_path::{prune, Term, Test};
 use super::syntax::string_literal;
 use crate::ir::{Schema, SchemaField};
 
@@ -506,9 +507,9 @@ fn render_path(path: &[Seg]) -> (String, Vec<String>) {
 #[derive(Default)]
 pub struct WellFormed {
     /// The first arm's statements.
-    statements: Vec<String>,
+    statements: Vec<Test>,
     /// The `else` arm's statements: optional fields read with `null` as absent.
-    null_as_absent: Vec<String>,
+    null_as_absent: Vec<Test>,
     /// Whether statements are being built for the `else` arm.
     in_null_arm: bool,
     /// Whether the first arm read a field with a default, so that the arms differ.
@@ -516,6 +517,8 @@ pub struct WellFormed {
     /// Helpers by the schema they check, whether `null` (absent) passes, and whether they are
     /// the `else` arm's: name, rules.
     helpers: Vec<(Schema, bool, bool, String, String)>,
+    /// The view terms the statements read (see [`Self::value`]).
+    views_read: Vec<String>,
     counter: usize,
 }
 
@@ -526,8 +529,8 @@ impl WellFormed {
 
     /// A statement of the fast path, e.g. that the parameters are available.
     pub fn require(&mut self, statement: String) {
-        self.null_as_absent.push(statement.clone());
-        self.statements.push(statement);
+        self.null_as_absent.push(Test::opaque(statement.clone()));
+        self.statements.push(Test::opaque(statement));
     }
 
     /// `value` (a term that is always defined, possibly `null`) conforms to `schema`, as
@@ -536,36 +539,47 @@ impl WellFormed {
     /// and its `containers`): a term that is undefined fails the fast path, so the checks run and
     /// report it. INVARIANT: a view of a required object is checked with its nested views only.
     pub fn value(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) {
-        let first = self.arm(schema, value, views);
+        let value = Term::external(value);
+        let first = self.arm(schema, &value, views);
         self.statements.extend(first);
         self.in_null_arm = true;
-        let second = self.arm(schema, value, views);
+        let second = self.arm(schema, &value, views);
         self.null_as_absent.extend(second);
         self.in_null_arm = false;
     }
 
+    /// Whether both arms read the view term `term` (see [`Self::value`]): hold only where it is
+    /// defined.
+    pub fn reads_view(&self, term: &str) -> bool {
+        self.views_read.iter().any(|v| v == term)
+    }
+
     /// The statements of the current arm that check `value` (see [`Self::value`]).
-    fn arm(&mut self, schema: &Schema, value: &str, views: &[(&[&str], &str)]) -> Vec<String> {
+    fn arm(&mut self, schema: &Schema, value: &Term, views: &[(&[&str], &str)]) -> Vec<Test> {
         match schema {
             Schema::Object { fields, .. } if !views.is_empty() => self.viewed_object(fields, value, views, &[]),
-            _ if value.contains('(') => {
+            _ if value.is_computed() => {
                 // A computed value (a parameter's) is bound once, not computed per test.
-                let var = self.fresh("v");
-                let mut out = vec![format!("{var} := {value}")];
-                out.extend(self.conforms(schema, &var));
-                out
+                let (out, var) = self.bind(value);
+                out.into_iter().chain(self.conforms(schema, &var)).collect()
             }
             _ => self.conforms(schema, value),
         }
     }
 
+    /// `value` bound to a fresh variable: the binding, and the variable.
+    fn bind(&mut self, value: &Term) -> (Vec<Test>, Term) {
+        let (binding, var) = value.bind(&self.fresh("v"));
+        (vec![binding], var)
+    }
+
     /// The `_well_formed` rule (with its `else` arm where the arms differ) and its helpers.
     pub fn into_rules(self) -> String {
-        let first = super::expr::indent_lines(&self.statements);
+        let first = super::expr::indent_lines(&prune(self.statements));
         let mut out = if self.defaulted {
             format!(
                 "_well_formed := true if {{\n{first}}} else := true if {{\n{}}}\n",
-                super::expr::indent_lines(&self.null_as_absent)
+                super::expr::indent_lines(&prune(self.null_as_absent))
             )
         } else {
             format!("_well_formed if {{\n{first}}}\n")
@@ -587,20 +601,23 @@ impl WellFormed {
     fn viewed_object(
         &mut self,
         fields: &[SchemaField],
-        value: &str,
+        value: &Term,
         views: &[(&[&str], &str)],
         path: &[&str],
-    ) -> Vec<String> {
-        let mut out = vec![format!("is_object({value})")];
-        for f in fields {
+    ) -> Vec<Test> {
+        let mut out = vec![value.is_object()];
+        for f in required_first(fields) {
             let mut at = path.to_vec();
             at.push(&f.name);
             let Some((_, term)) = views.iter().find(|(p, _)| *p == at.as_slice()) else {
                 out.extend(self.field(f, value));
                 continue;
             };
-            let var = self.fresh("v");
-            out.push(format!("{var} := {term}"));
+            if !self.views_read.iter().any(|v| v == term) {
+                self.views_read.push(term.to_string());
+            }
+            let (binding, var) = self.bind(&Term::external(term));
+            out.extend(binding);
             let nested = views.iter().any(|(p, _)| p.len() > at.len() && p.starts_with(&at));
             match &f.schema {
                 // `is_object` rejects `null` (absent).
@@ -614,9 +631,25 @@ impl WellFormed {
         out
     }
 
-    fn object_body(&mut self, fields: &[SchemaField], value: &str) -> Vec<String> {
-        let mut body = vec![format!("is_object({value})")];
-        for f in fields {
+    /// The checks of a record: its required fields first, whose plain references imply that it
+    /// is an object before anything passes it to a built-in (see [`prune`]).
+    fn object_body(&mut self, fields: &[SchemaField], value: &Term) -> Vec<Test> {
+        // A reference read as a whole more than once (its `is_object` test where nothing implies
+        // it, `object.get` of each optional field) is bound to a variable: each use of a
+        // reference evaluates it again, of a variable does not.
+        let arm = if self.in_null_arm {
+            &self.null_as_absent
+        } else {
+            &self.statements
+        };
+        let tested = !fields.iter().any(|f| f.required) && !arm.iter().any(|t| t.dereferences(&value.text));
+        let gets = fields.iter().filter(|f| !f.required && f.schema != Schema::Any).count();
+        if !value.is_var() && usize::from(tested) + gets >= 2 {
+            let (binding, var) = self.bind(value);
+            return binding.into_iter().chain(self.object_body(fields, &var)).collect();
+        }
+        let mut body = vec![value.is_object()];
+        for f in required_first(fields) {
             body.extend(self.field(f, value));
         }
         body
@@ -624,10 +657,10 @@ impl WellFormed {
 
     /// A field of the object `value`: present and conforming when required, absent (or `null`)
     /// or conforming otherwise.
-    fn field(&mut self, f: &SchemaField, value: &str) -> Vec<String> {
+    fn field(&mut self, f: &SchemaField, value: &Term) -> Vec<Test> {
         if f.required {
             // The field's reference: undefined where the field is absent, which fails the body.
-            self.present(&f.schema, &format!("{value}{}", super::syntax::field_suffix(&f.name)))
+            self.present(&f.schema, &value.field(&f.name))
         } else {
             if !self.in_null_arm {
                 if let Some(stmts) = self.absent_as_default(&f.schema, value, &f.name) {
@@ -635,8 +668,7 @@ impl WellFormed {
                     return stmts;
                 }
             }
-            let got = format!("object.get({value}, {}, null)", string_literal(&f.name));
-            self.optional(&f.schema, &got)
+            self.optional(&f.schema, &value.get(&f.name, "null"))
         }
     }
 
@@ -645,35 +677,33 @@ impl WellFormed {
     /// call and no `null` test per value. A field that is present and `null` fails them, which
     /// the fast path may do (see the type's doc): the rules naming each problem then find none.
     /// `None` where no such default exists (a pattern, bounds, a required field).
-    fn absent_as_default(&mut self, schema: &Schema, object: &str, name: &str) -> Option<Vec<String>> {
+    fn absent_as_default(&mut self, schema: &Schema, object: &Term, name: &str) -> Option<Vec<Test>> {
         if *schema == Schema::Any {
             return Some(Vec::new());
         }
         let default = super::syntax::json_term(&default_passing(schema)?);
-        let got = format!("object.get({object}, {}, {default})", string_literal(name));
+        let got = object.get(name, &default);
         Some(match schema {
             // A simple test reads the value once.
             Schema::String { .. } | Schema::Bool | Schema::Number { integer: false, .. } => self.conforms(schema, &got),
             _ => {
-                let var = self.fresh("v");
-                let mut out = vec![format!("{var} := {got}")];
-                out.extend(self.conforms(schema, &var));
-                out
+                let (out, var) = self.bind(&got);
+                out.into_iter().chain(self.conforms(schema, &var)).collect()
             }
         })
     }
 
     /// A required value: defined, not `null`, and conforming. Every test of [`Self::conforms`]
     /// rejects `null`; a value of any type is only compared with it.
-    fn present(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+    fn present(&mut self, schema: &Schema, value: &Term) -> Vec<Test> {
         match schema {
-            Schema::Any => vec![format!("{value} != null")],
+            Schema::Any => vec![value.test(format!("{} != null", value.text))],
             other => self.conforms(other, value),
         }
     }
 
     /// `null` or a conforming value: one type test where that is all the schema asks, else a helper.
-    fn optional(&mut self, schema: &Schema, value: &str) -> Vec<String> {
+    fn optional(&mut self, schema: &Schema, value: &Term) -> Vec<Test> {
         let simple = match schema {
             Schema::Any => return Vec::new(),
             Schema::Object { fields, .. } if fields.is_empty() => Some("object"),
@@ -686,84 +716,87 @@ impl WellFormed {
             } => Some("number"),
             _ => None,
         };
-        match (simple, schema) {
-            (Some(t), _) => vec![format!("type_name({value}) in {{\"{t}\", \"null\"}}")],
+        let v = &value.text;
+        let text = match (simple, schema) {
+            (Some(t), _) => format!("type_name({v}) in {{\"{t}\", \"null\"}}"),
             // `null` joins the values: one membership test.
             (None, Schema::Enum { values, .. }) => {
                 let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
-                vec![format!("{value} in {{{}, null}}", set.join(", "))]
+                format!("{v} in {{{}, null}}", set.join(", "))
             }
-            (None, Schema::Const(expected)) => vec![format!("{value} in {{{}, null}}", string_literal(expected))],
-            (None, _) => vec![format!("{}({value})", self.helper(schema, true))],
-        }
+            (None, Schema::Const(expected)) => format!("{v} in {{{}, null}}", string_literal(expected)),
+            (None, _) => format!("{}({v})", self.helper(schema, true)),
+        };
+        vec![value.test(text)]
     }
 
     /// The statements that hold when the (defined, non-`null` unless a list item) `value`
     /// conforms to `schema`.
-    fn conforms(&mut self, schema: &Schema, value: &str) -> Vec<String> {
-        match schema {
+    fn conforms(&mut self, schema: &Schema, value: &Term) -> Vec<Test> {
+        let v = &value.text;
+        let texts = match schema {
             Schema::Any => Vec::new(),
             Schema::String { pattern } => {
-                let mut out = vec![format!("is_string({value})")];
+                let mut out = vec![format!("is_string({v})")];
                 if let Some(p) = pattern {
-                    out.push(format!("regex.match({}, {value})", string_literal(p)));
+                    out.push(format!("regex.match({}, {v})", string_literal(p)));
                 }
                 out
             }
             Schema::Number { integer, min, max } => {
-                let mut out = vec![format!("is_number({value})")];
+                let mut out = vec![format!("is_number({v})")];
                 if *integer {
-                    out.push(format!("floor({value}) == {value}"));
+                    out.push(format!("floor({v}) == {v}"));
                 }
                 if let Some(m) = min {
-                    out.push(format!("{value} >= {}", super::syntax::number_literal(*m)));
+                    out.push(format!("{v} >= {}", super::syntax::number_literal(*m)));
                 }
                 if let Some(m) = max {
-                    out.push(format!("{value} <= {}", super::syntax::number_literal(*m)));
+                    out.push(format!("{v} <= {}", super::syntax::number_literal(*m)));
                 }
                 out
             }
-            Schema::Bool => vec![format!("is_boolean({value})")],
+            Schema::Bool => vec![format!("is_boolean({v})")],
             Schema::Timestamp => vec![
-                format!("is_string({value})"),
-                format!("regex.match({}, {value})", string_literal(RFC3339)),
+                format!("is_string({v})"),
+                format!("regex.match({}, {v})", string_literal(RFC3339)),
             ],
             // A record's checks inline: one body, no call per value.
-            Schema::Object { fields, .. } => self.object_body(fields, value),
-            Schema::IntOrString => vec![format!("{}({value})", self.helper(schema, false))],
+            Schema::Object { fields, .. } => return self.object_body(fields, value),
+            Schema::IntOrString => vec![format!("{}({v})", self.helper(schema, false))],
             Schema::Enum { values, .. } => {
                 let set: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
-                vec![format!("{value} in {{{}}}", set.join(", "))]
+                vec![format!("{v} in {{{}}}", set.join(", "))]
             }
-            Schema::Const(expected) => vec![format!("{value} == {}", string_literal(expected))],
+            Schema::Const(expected) => vec![format!("{v} == {}", string_literal(expected))],
             Schema::List { items, min_items } => {
-                let mut out = vec![format!("is_array({value})")];
+                let mut out = vec![format!("is_array({v})")];
                 if let Some(n) = min_items {
-                    out.push(format!("count({value}) >= {n}"));
+                    out.push(format!("count({v}) >= {n}"));
                 }
-                let item = self.fresh("item");
-                let inner = self.conforms(items, &item);
-                if !inner.is_empty() {
-                    out.push(format!(
-                        "every {item} in {value} {{\n{}}}",
-                        super::expr::indent_lines(&inner)
-                    ));
-                }
+                out.extend(self.every("item", items, v));
                 out
             }
             Schema::Map { values } => {
-                let mut out = vec![format!("is_object({value})")];
-                let item = self.fresh("entry");
-                let inner = self.conforms(values, &item);
-                if !inner.is_empty() {
-                    out.push(format!(
-                        "every {item} in {value} {{\n{}}}",
-                        super::expr::indent_lines(&inner)
-                    ));
-                }
+                let mut out = vec![format!("is_object({v})")];
+                out.extend(self.every("entry", values, v));
                 out
             }
-        }
+        };
+        texts.into_iter().map(|text| value.test(text)).collect()
+    }
+
+    /// `every` item (`base`: `item`, `entry`) of the collection `value` conforms to `schema`;
+    /// nothing where any value does.
+    fn every(&mut self, base: &str, schema: &Schema, value: &str) -> Option<String> {
+        let item = self.fresh(base);
+        let inner = self.conforms(schema, &Term::var(&item));
+        (!inner.is_empty()).then(|| {
+            format!(
+                "every {item} in {value} {{\n{}}}",
+                super::expr::indent_lines(&prune(inner))
+            )
+        })
     }
 
     /// The name of the helper function that checks `schema` (and passes `null` when
@@ -812,32 +845,42 @@ impl WellFormed {
         self.helpers
             .push((schema.clone(), or_null, null_arm, name.clone(), String::new()));
         let x = self.fresh("x");
+        let arg = Term::var(&x);
         let mut rules = String::new();
-        let bodies: Vec<Vec<String>> = match schema {
+        let bodies: Vec<Vec<Test>> = match schema {
             _ if or_null => {
                 // `:= true`: regorus refuses a function head without a body or a value.
                 rules.push_str(&format!("{name}(null) := true\n\n"));
                 match schema {
                     // The record's checks themselves, not a call of its own helper.
-                    Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
-                    other => vec![self.conforms(other, &x)],
+                    Schema::Object { fields, .. } => vec![self.object_body(fields, &arg)],
+                    other => vec![self.conforms(other, &arg)],
                 }
             }
             Schema::IntOrString => vec![
-                vec![format!("is_string({x})")],
-                vec![format!("is_number({x})"), format!("floor({x}) == {x}")],
+                vec![arg.test(format!("is_string({x})"))],
+                vec![
+                    arg.test(format!("is_number({x})")),
+                    arg.test(format!("floor({x}) == {x}")),
+                ],
             ],
-            Schema::Object { fields, .. } => vec![self.object_body(fields, &x)],
-            other => vec![self.conforms(other, &x)],
+            Schema::Object { fields, .. } => vec![self.object_body(fields, &arg)],
+            other => vec![self.conforms(other, &arg)],
         };
         let bodies: Vec<String> = bodies
-            .iter()
-            .map(|b| format!("{name}({x}) if {{\n{}}}\n", super::expr::indent_lines(b)))
+            .into_iter()
+            .map(|b| format!("{name}({x}) if {{\n{}}}\n", super::expr::indent_lines(&prune(b))))
             .collect();
         rules.push_str(&bodies.join("\n"));
         self.helpers[index].4 = rules;
         name
     }
+}
+
+/// The fields of a record, the required ones first (each group in its order).
+fn required_first(fields: &[SchemaField]) -> impl Iterator<Item = &SchemaField> {
+    let required = fields.iter().filter(|f| f.required);
+    required.chain(fields.iter().filter(|f| !f.required))
 }
 
 /// The value an absent optional field of `schema` is read as in the fast path's first arm: one
