@@ -40,6 +40,8 @@ const FORMS: &[(&str, bool)] = &[
     ("upper(d.s) == \"HÉLLO\"", true),
     ("lower(\"ÀB\") == \"àb\"", true),
     ("\"k\" in d.m and d.m[\"k\"] == 1", true),
+    ("\"z\" in d.m", false),
+    ("all x in [\"k\"]: x in d.m", true),
     ("get(d.m, \"z\", 7) == 7", true),
     ("get(d.xs, 9, 0) == 0", true),
     ("d.xs[1] == 2", true),

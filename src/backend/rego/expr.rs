@@ -316,14 +316,23 @@ impl<'t> Emitter<'t> {
                 collection,
             } => {
                 let el = self.term(element).text;
-                let coll = self.term(collection).text;
-                let coll = if *operands == Operands::Map {
-                    format!("object.keys({coll})")
-                } else {
-                    coll
-                };
+                let coll = self.term(collection);
+                if *operands == Operands::Map {
+                    // A key of a map: a lookup, defined exactly where the key is present (whatever
+                    // its value), without building the set of keys (`object.keys`). A collection
+                    // that is not a reference is bound first: only a reference can be indexed.
+                    let (mut out, coll) = match coll.is_ref {
+                        true => (Vec::new(), coll.text),
+                        false => {
+                            let tmp = self.fresh("t");
+                            (vec![format!("{tmp} := {}", coll.text)], tmp)
+                        }
+                    };
+                    out.push(format!("_ = {coll}[{el}]"));
+                    return out;
+                }
                 let (mut out, el) = self.safe_operand(el);
-                out.push(format!("{el} in {coll}"));
+                out.push(format!("{el} in {}", coll.text));
                 out
             }
             Expr::Has(path) => {
@@ -1126,7 +1135,9 @@ fn arithmetic(op: BinOp) -> &'static str {
 
 /// A statement that can be negated directly with `not`.
 fn is_simple_statement(s: &str) -> bool {
+    // `_ = x[k]` cannot be negated: OPA rejects the wildcard in `not` as unsafe.
     !s.contains('\n')
+        && !s.starts_with("_ = ")
         && !s.starts_with("some ")
         && !s.starts_with("every ")
         && !s.starts_with("not ")
