@@ -62,6 +62,8 @@ pub fn syntax_error(file: FileId, offset: usize, rule: Rule, source: &str, error
     }
     if let Some(help) = quantifier_hint(error.line(), error.line_col.clone()) {
         d = d.with_help(help);
+    } else if let Some(help) = literal_brace_hint(error.line(), error.line_col.clone()) {
+        d = d.with_help(help);
     } else if let Some(help) = hint(&expected) {
         d = d.with_help(help);
     }
@@ -93,6 +95,20 @@ fn quantifier_hint(line: &str, pos: pest::error::LineColLocation) -> Option<Stri
          which is never interpolated: `r\"^[0-9]{2,3}$\"`"
             .to_string()
     })
+}
+
+/// `"profiles: {\"a\"}"`: a brace meant as text, read as the start of an interpolation whose
+/// expression cannot start there. Names the doubled braces that write one.
+fn literal_brace_hint(line: &str, pos: pest::error::LineColLocation) -> Option<String> {
+    let col = match pos {
+        pest::error::LineColLocation::Pos((_, c)) | pest::error::LineColLocation::Span((_, c), _) => c,
+    };
+    let before: String = line.chars().take(col.saturating_sub(1)).collect();
+    let opened = before.trim_end_matches(' ').ends_with('{');
+    // Inside a string: an odd number of quotes before the brace, not counting escaped ones.
+    let quotes = before.replace("\\\\", "").replace("\\\"", "").matches('"').count();
+    (opened && quotes % 2 == 1)
+        .then(|| "`{` in a string starts an interpolation `{expr}`; write `{{` and `}}` for literal braces".to_string())
 }
 
 /// A declaration that ends (at the next declaration or the end of the file) while a `{` is still

@@ -8,7 +8,7 @@ use crate::diagnostic::suggest::closest;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::resolve::DeclRef;
 use crate::span::{FileId, Span};
-use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, ExprKind, TestDecl, TestItem};
+use crate::syntax::ast::{EnforceDecl, ExpectKind, Expectation, Expr, ExprKind, TestDecl, TestItem};
 
 /// What is wrong with an admission namespace entry, if anything. Gatekeeper's match schema takes a
 /// namespace name (an RFC 1123 label) with at most one `*` or `*-` before it, or one `*` or `-*`
@@ -424,26 +424,7 @@ impl Checker<'_> {
         {
             // A policy on `std.k8s.Workload` judges the objects that make Pods, as at admission: a
             // test gives it a Pod, a Deployment, ... (the view is built from the object).
-            let t = self.expr(env, &x.subject, None);
-            let makes_pods = match &t.ty {
-                Ty::Resource(r) => self.program.resources[r.index()].pod_template.is_some(),
-                Ty::Unknown => true,
-                other => self.program.is_workload(other),
-            };
-            if !makes_pods {
-                let shown = self.display(&t.ty);
-                let kinds: Vec<&str> = self.program.pod_makers().map(|(r, _)| r.name.as_str()).collect();
-                self.error(
-                    Diagnostic::error(
-                        Code::BadExpectation,
-                        x.subject.span,
-                        format!("the subject of `{}` must make Pods, found `{shown}`", policy.name),
-                    )
-                    .with_label("not a kind that makes Pods")
-                    .with_help(format!("a policy on `Workload` judges {}", kinds.join(", "))),
-                );
-            }
-            t
+            self.pod_maker(env, &x.subject, &format!("the subject of `{}`", policy.name))
         } else {
             self.expect_type(
                 env,
@@ -575,7 +556,7 @@ impl Checker<'_> {
             Some(ty) => {
                 // `AdmissionRequest { ... }` written apart from the policy has no `oldObject`:
                 // it stands for the policy's request all the same.
-                let t = self.expr(env, r, Some(ty));
+                let t = self.request_literal(env, r, ty, &subject_ty);
                 if !self.program.is_admission_request(&t.ty) && !Self::assignable(&t.ty, ty) {
                     let (want, got) = (self.display(ty), self.display(&t.ty));
                     let code = if t.ty == Ty::Untyped {
@@ -601,6 +582,62 @@ impl Checker<'_> {
             request,
             span: x.span,
         })
+    }
+}
+
+impl Checker<'_> {
+    /// A test's document for a policy on `std.k8s.Workload`: an object that makes Pods (a Pod, a
+    /// Deployment, ...), as admission sends it; the view is built from it. `what` names it in
+    /// the error.
+    fn pod_maker(&mut self, env: &mut Env, e: &Expr, what: &str) -> TExpr {
+        let t = self.expr(env, e, None);
+        let makes_pods = match &t.ty {
+            Ty::Resource(r) => self.program.resources[r.index()].pod_template.is_some(),
+            Ty::Unknown => true,
+            other => self.program.is_workload(other),
+        };
+        if !makes_pods {
+            let shown = self.display(&t.ty);
+            let kinds: Vec<&str> = self.program.pod_makers().map(|(r, _)| r.name.as_str()).collect();
+            self.error(
+                Diagnostic::error(
+                    Code::BadExpectation,
+                    e.span,
+                    format!("{what} must make Pods, found `{shown}`"),
+                )
+                .with_label("not a kind that makes Pods")
+                .with_help(format!("a policy on `Workload` judges {}", kinds.join(", "))),
+            );
+        }
+        t
+    }
+
+    /// The request of `expect ... with request { ... }`, of the policy's request type `ty`. For a
+    /// policy on `std.k8s.Workload`, its `oldObject` is the object before the update as
+    /// admission sends it (a Deployment, ...), like the test's subject: the view is built from it.
+    fn request_literal(&mut self, env: &mut Env, r: &Expr, ty: &Ty, subject_ty: &Ty) -> TExpr {
+        let ExprKind::Record { ty: None, fields } = &r.kind else {
+            return self.expr(env, r, Some(ty));
+        };
+        let Some(old) = fields.iter().find(|f| f.name.name == "oldObject") else {
+            return self.expr(env, r, Some(ty));
+        };
+        if !self.program.is_workload(subject_ty) {
+            return self.expr(env, r, Some(ty));
+        }
+        let rest = Expr {
+            kind: ExprKind::Record {
+                ty: None,
+                fields: fields.iter().filter(|f| f.name.name != "oldObject").cloned().collect(),
+            },
+            span: r.span,
+        };
+        let mut t = self.expr(env, &rest, Some(ty));
+        let old_object = self.pod_maker(env, &old.value, "the request's `oldObject`");
+        if let TExprKind::Record { fields } = &mut t.kind {
+            fields.push(("oldObject".to_string(), old_object));
+        }
+        t
     }
 }
 
