@@ -139,6 +139,7 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
             overrides,
             now: None,
             request,
+            inventory: None,
         };
         bundle
             .decide_in(&template.policy, case.doc, &cx)
