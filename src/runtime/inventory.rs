@@ -42,10 +42,14 @@ pub fn document(objects: &[Value], kinds: &[InventoryKind]) -> Result<Value, Str
             at = next.as_object_mut().expect("built as objects");
         }
         if at.insert(name.clone(), object.clone()).is_some() {
+            let (api_version, kind) = (&path[path.len() - 2], &path[path.len() - 1]);
+            let id = match namespaced {
+                true => format!("{}/{name}", path[1]),
+                false => name,
+            };
             return Err(format!(
-                "inventory object {}: `{}` is given twice",
-                i + 1,
-                path[1..].join("/") + "/" + &name
+                "inventory object {}: the {kind} `{id}` ({api_version}) is given twice",
+                i + 1
             ));
         }
     }
