@@ -158,7 +158,7 @@ fn run(form: RegoForm) {
             continue;
         };
         let messages = if selected(&case["constraint"]["spec"]["match"], &case["object"]) {
-            let inventory = case.get("inventory").map(|objects| inventory_data(objects));
+            let inventory = case.get("inventory").map(inventory_data);
             violations_with(template, &review_input(case), inventory.as_ref())
         } else {
             unselected += 1;
