@@ -104,7 +104,7 @@ def review_input(case):
     }
     if case.get("old_object") is not None:
         review["oldObject"] = case["old_object"]
-    return {"review": review, "parameters": case["constraint"]["spec"].get("parameters", {})}
+    return {"review": review, "parameters": case["constraint"].get("spec", {}).get("parameters", {})}
 
 
 def inventory_data(objects):
@@ -179,7 +179,7 @@ def main():
             else:
                 missing[policy] += 1
             continue
-        if selected(case["constraint"]["spec"].get("match", {}), case["object"]):
+        if selected(case["constraint"].get("spec", {}).get("match", {}), case["object"]):
             inventory = inventory_data(case["inventory"]) if "inventory" in case else None
             messages = template.violations(review_input(case), inventory)
         else:
