@@ -148,7 +148,7 @@ def main():
         gen_medians, lib_medians, case_ratios, gen_steps, lib_steps = [], [], [], [], []
         verdicts = {"govc": 0, "library": 0}
         for case in policy_cases:
-            if not peer_library.selected(case["constraint"]["spec"].get("match", {}), case["object"]):
+            if not peer_library.selected(case["constraint"].get("spec", {}).get("match", {}), case["object"]):
                 continue
             review_input = peer_library.review_input(case)
             for name, side in (("govc", gen), ("library", lib)):

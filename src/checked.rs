@@ -332,7 +332,9 @@ impl Local {
     /// quantifier only inside what binds it, which the caller alone knows.
     pub fn in_scope_at(&self, offset: u32) -> bool {
         match self.kind {
-            LocalKind::Subject | LocalKind::Request | LocalKind::Param | LocalKind::FnParam => true,
+            LocalKind::Subject | LocalKind::Request | LocalKind::Inventory | LocalKind::Param | LocalKind::FnParam => {
+                true
+            }
             LocalKind::Let => self.span.end < offset,
             LocalKind::Bound => false,
         }
@@ -346,6 +348,8 @@ pub enum LocalKind {
     Subject,
     /// The policy's `request`: the admission request.
     Request,
+    /// A policy `inventory`: the objects of a kind that are in the cluster.
+    Inventory,
     /// A policy `param`.
     Param,
     /// A `let` of a policy or test.
@@ -522,6 +526,8 @@ pub struct PolicyDef {
     pub subject: Option<LocalId>,
     /// The local of its `request` (the admission request), if it declares one.
     pub request: Option<LocalId>,
+    /// The locals of its `inventory` members, each a list of a resource type, in order.
+    pub inventories: Vec<LocalId>,
     /// Its `let`s, in order.
     pub lets: Vec<(LocalId, TExpr)>,
     /// Its `deny`, `warn` and `allow` clauses, in order.
@@ -1211,6 +1217,8 @@ pub struct TExpectation {
     pub at: Option<TExpr>,
     /// `with request R`: the admission request the policy reads.
     pub request: Option<TExpr>,
+    /// The objects given to the policy's `inventory` members (`others = [...]`), by name.
+    pub inventory: Vec<(String, TExpr)>,
     /// Where it is written.
     pub span: Span,
 }

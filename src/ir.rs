@@ -130,6 +130,45 @@ pub struct Policy {
     /// For a policy that reads the admission request (`request r`): the shape its fields must
     /// have, with only the fields the policy reads (`oldObject` of the subject's shape).
     pub request: Option<Schema>,
+    /// The `inventory` members: the objects of a kind in the cluster, each read as a list.
+    pub inventories: Vec<Inventory>,
+}
+
+/// A policy's `inventory` member: the objects of one kind that are in the cluster, as Gatekeeper
+/// syncs them into `data.inventory`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    /// Its name in the policy (`others`).
+    pub name: String,
+    /// The kind whose objects it holds.
+    pub kind: InventoryKind,
+    /// The shape each object must have: for an external kind, only the fields the policy reads.
+    pub schema: Schema,
+}
+
+/// Where the objects of a kind are kept in `data.inventory`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InventoryKind {
+    /// The API group, `""` for the core group.
+    pub group: String,
+    /// The API version (`v1`).
+    pub version: String,
+    /// The kind (`Ingress`).
+    pub kind: String,
+    /// Namespaced (`data.inventory.namespace[ns][gv][kind][name]`) or cluster-scoped
+    /// (`data.inventory.cluster[gv][kind][name]`).
+    pub namespaced: bool,
+}
+
+impl InventoryKind {
+    /// The object's `apiVersion`, Gatekeeper's key for it: `group/version`, `version` alone for
+    /// the core group.
+    pub fn api_version(&self) -> String {
+        match self.group.as_str() {
+            "" => self.version.clone(),
+            g => format!("{g}/{}", self.version),
+        }
+    }
 }
 
 /// A kind that makes Pods, and the path of its pod template.
@@ -350,6 +389,8 @@ pub enum Expr {
     Subject,
     /// The admission request (`request r`): an object, `{}` where there is none.
     Request,
+    /// A policy's `inventory` member, by name: a list of the objects of its kind.
+    Inventory(String),
     /// A policy parameter.
     Param(String),
     /// A policy-level `let`.
@@ -485,6 +526,7 @@ impl Expr {
             | Expr::String(_)
             | Expr::Subject
             | Expr::Request
+            | Expr::Inventory(_)
             | Expr::Param(_)
             | Expr::Let(_)
             | Expr::Local(_) => Vec::new(),
@@ -695,6 +737,8 @@ pub struct Expectation {
     pub at: Option<Expr>,
     /// `with request R`: the admission request the policy reads.
     pub request: Option<Expr>,
+    /// The objects given to the policy's `inventory` members, each with its kind.
+    pub inventory: Vec<(InventoryKind, Expr)>,
     /// Line of the expectation in its file, for reports.
     pub line: usize,
 }

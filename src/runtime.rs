@@ -4,4 +4,5 @@
 
 pub mod documents;
 pub mod engine;
+pub mod inventory;
 pub mod test_runner;

@@ -146,6 +146,7 @@ impl<'a> Checker<'a> {
                 params: Vec::new(),
                 subject: None,
                 request: None,
+                inventories: Vec::new(),
                 lets: Vec::new(),
                 clauses: Vec::new(),
                 locals: Vec::new(),

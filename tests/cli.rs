@@ -607,3 +607,61 @@ enforce encrypted {
         &[&md],
     );
 }
+
+#[test]
+fn eval_reads_the_cluster_objects_of_an_inventory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    std::fs::create_dir(t.join("p")).expect("writable");
+    std::fs::write(
+        t.join("p/hosts.gov"),
+        "package shop\n\nimport std.k8s.{Ingress}\n\n\
+         policy unique_host {\n  subject i: Ingress\n  inventory others: [Ingress]\n  \
+         deny \"host {r.host} is taken\" when {\n    has i.spec.rules\n    some r in i.spec.rules\n    has r.host\n    \
+         some o in others\n    o.metadata.name != i.metadata.name\n    has o.spec.rules\n    \
+         any q in o.spec.rules: has q.host and q.host == r.host\n  }\n}\n",
+    )
+    .expect("writable");
+    let ingress = |name: &str, namespace: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n{namespace}spec:\n  rules:\n  - host: shop.example.com\n"
+        )
+    };
+    std::fs::write(t.join("new.yaml"), ingress("canary", "  namespace: shop\n")).expect("writable");
+    // YAML documents; the second has no namespace (in `default`, as the API server puts it).
+    let cluster = format!(
+        "{}---\n{}",
+        ingress("shop", "  namespace: shop\n"),
+        ingress("legacy", "")
+    );
+    std::fs::write(t.join("cluster.yaml"), cluster).expect("writable");
+    std::fs::write(t.join("twice.yaml"), format!("{0}---\n{0}", ingress("shop", ""))).expect("writable");
+    let eval = |args: &[&str]| {
+        Run::new(
+            t,
+            &[
+                &["eval", "p", "--policy", "shop.unique_host", "--input", "new.yaml"],
+                args,
+            ]
+            .concat(),
+        )
+        .run(t)
+    };
+    let alone = eval(&[]);
+    assert_eq!(alone.code, Some(0), "{}", alone.transcript);
+    let taken = eval(&["--inventory", "cluster.yaml"]);
+    assert_eq!(taken.code, Some(1), "{}", taken.transcript);
+    assert!(
+        taken.stdout.contains("host shop.example.com is taken"),
+        "{}",
+        taken.stdout
+    );
+    let twice = eval(&["--inventory", "twice.yaml"]);
+    assert_eq!(twice.code, Some(2), "{}", twice.transcript);
+    assert!(twice.stderr.contains("is given twice"), "{}", twice.stderr);
+    snapshot(
+        "eval_inventory",
+        "`govc eval --inventory FILE`: the objects of the cluster an `inventory` member reads; none without it; an object given twice is a usage error",
+        &[&alone, &taken, &twice],
+    );
+}

@@ -53,6 +53,7 @@ fn conformance_cases_hold_on_regorus() {
                         overrides: case.get("overrides"),
                         now: case.get("now"),
                         request: case.get("request"),
+                        inventory: case.get("inventory"),
                     },
                 )
                 .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -714,3 +714,55 @@ fn a_template_leaves_to_the_constraint_schema_only_what_it_states() {
     let schema = &template["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"]["properties"];
     assert_eq!(schema["max"]["type"], "integer");
 }
+
+#[test]
+fn referential_policies_say_what_gatekeeper_must_sync() {
+    let resource = RESOURCE.replacen("package acme.k\n", "package acme.k\n\nimport std.k8s.{Ingress}\n", 1);
+    let source = format!(
+        "{resource}\
+         policy unique_owner {{\n  subject t: Thing\n  inventory things: [Thing]\n  inventory ingresses: [Ingress]\n  \
+         deny \"taken\" when any o in things: o.spec.owner == t.spec.owner and o.metadata.name != t.metadata.name\n}}\n\
+         policy unique_host {{\n  subject i: Ingress\n  inventory others: [Ingress]\n  deny \"taken\" when any o in others: o.metadata.name == i.metadata.name\n}}\n\
+         enforce unique_owner {{ admission {{ kinds = [\"acme.example.com/Thing\"] }} }}\n\
+         enforce unique_host {{ admission {{ kinds = [\"networking.k8s.io/Ingress\"] }} }}\n"
+    );
+    let m = project(&source).expect("builds");
+    let annotation = |template: &str| {
+        m.items[&format!("gatekeeper/templates/{template}.yaml")].document["metadata"]["annotations"]
+            ["metadata.gatekeeper.sh/requires-sync-data"]
+            .clone()
+    };
+    // One requirement per kind read (Gatekeeper needs all of them), as the library writes them.
+    assert_eq!(
+        annotation("uniqueowner"),
+        r#""[[{"groups":["acme.example.com"],"versions":["v1"],"kinds":["Thing"]}],[{"groups":["networking.k8s.io"],"versions":["v1"],"kinds":["Ingress"]}]]""#
+    );
+    assert_eq!(
+        annotation("uniquehost"),
+        r#""[[{"groups":["networking.k8s.io"],"versions":["v1"],"kinds":["Ingress"]}]]""#
+    );
+    // One SyncSet for the build, each kind once.
+    let sync_set = &m.items["gatekeeper/syncset/govc-inventory.yaml"].document;
+    assert_eq!(sync_set["kind"], "SyncSet");
+    assert_eq!(
+        sync_set["spec"]["gvks"],
+        serde_json::json!([
+            {"group": "acme.example.com", "version": "v1", "kind": "Thing"},
+            {"group": "networking.k8s.io", "version": "v1", "kind": "Ingress"},
+        ])
+    );
+    // The Rego reads Gatekeeper's layout: cluster-scoped `Thing`s, namespaced Ingresses.
+    let rego = m.items["gatekeeper/templates/uniqueowner.yaml"].text.clone();
+    assert!(
+        rego.contains(r#"data.inventory.cluster["acme.example.com/v1"]["Thing"][_]"#),
+        "{rego}"
+    );
+    assert!(
+        rego.contains(r#"data.inventory.namespace[_]["networking.k8s.io/v1"]["Ingress"][_]"#),
+        "{rego}"
+    );
+    // A build without referential policies writes no SyncSet, and its templates no annotation.
+    let plain = example(RegoForm::V1);
+    assert!(!plain.items.keys().any(|k| k.starts_with("gatekeeper/syncset/")));
+    assert!(!plain.items.values().any(|m| m.text.contains("requires-sync-data")));
+}

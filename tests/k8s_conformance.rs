@@ -104,8 +104,8 @@ fn bundle_request(input: &Value) -> Value {
     review
 }
 
-fn violations(template: &Template, input: &Value) -> BTreeSet<String> {
-    gatekeeper::violations(&template.gatekeeper, input)
+fn violations(template: &Template, input: &Value, inventory: Option<&Value>) -> BTreeSet<String> {
+    gatekeeper::violations_with(&template.gatekeeper, input, inventory)
         .into_iter()
         .collect()
 }
@@ -128,6 +128,8 @@ struct Case<'a> {
     overrides: Option<&'a Value>,
     /// The case's admission request, if it gives one.
     request: Option<&'a Value>,
+    /// The cluster's objects (`data.inventory`), if it gives them.
+    inventory: Option<&'a Value>,
     expect_deny: Option<BTreeSet<String>>,
 }
 
@@ -139,6 +141,7 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
             overrides,
             now: None,
             request,
+            inventory: case.inventory,
         };
         bundle
             .decide_in(&template.policy, case.doc, &cx)
@@ -203,7 +206,7 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
         };
         for operation in operations {
             let input = admission_input(case.doc, &gvk, operation, parameters, case.request);
-            let got = violations(template, &input);
+            let got = violations(template, &input, case.inventory);
             // A policy that reads the request decides in the bundle on the same request.
             let same_request;
             let reported = if template.reads_request {
@@ -224,6 +227,7 @@ fn compare(template: &Template, bundle: &PolicyEngine, case: &Case<'_>) -> Vec<S
         let deleting = violations(
             template,
             &admission_input(case.doc, &gvk, "DELETE", &with_defaults, None),
+            case.inventory,
         );
         if !deleting.is_empty() {
             problems.push(format!("a DELETE is judged: {deleting:?}"));
@@ -312,6 +316,7 @@ fn run(form: RegoForm) {
                         doc: &case["input"],
                         overrides: case.get("overrides"),
                         request: case.get("request"),
+                        inventory: case.get("inventory"),
                         expect_deny,
                     },
                 );
@@ -334,6 +339,7 @@ fn run(form: RegoForm) {
                             doc: &doc,
                             overrides: None,
                             request: None,
+                            inventory: None,
                             expect_deny: None,
                         },
                     );

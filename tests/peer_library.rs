@@ -7,7 +7,8 @@
 //! For each case: the template whose kind is the case's `policy` (case-insensitive); the library's
 //! own Constraint match (`kinds` by apiGroup and kind, `namespaces`, `excludedNamespaces`, with `*`
 //! prefix and suffix wildcards) decides whether the object is judged; the template's `violation`
-//! is evaluated with the peer README's input (the review, the library's parameters verbatim); each
+//! is evaluated with the peer README's input (the review, the library's parameters verbatim, and a
+//! case's `inventory` at `data.inventory`, keyed as gator keys it); each
 //! assertion counts the messages its `message` regular expression matches (all of them when
 //! absent): more than 0 for `yes`, 0 for `no`, exactly N for a number.
 //!
@@ -18,7 +19,7 @@ mod common;
 #[path = "common/gatekeeper.rs"]
 mod gatekeeper;
 
-use gatekeeper::{selected, violations, Template};
+use gatekeeper::{selected, violations_with, Template};
 use govc::backend::k8s::RegoForm;
 use regex::Regex;
 use serde_json::{json, Value};
@@ -61,6 +62,34 @@ fn review_input(case: &Value) -> Value {
         .cloned()
         .unwrap_or(json!({}));
     json!({"review": review, "parameters": parameters})
+}
+
+/// `data.inventory` holding a case's inventory objects, as gator loads them: an object with a
+/// namespace at `namespace[ns][apiVersion][kind][name]`, one without at
+/// `cluster[apiVersion][kind][name]`.
+fn inventory_data(objects: &Value) -> Value {
+    let mut data = json!({});
+    for object in objects.as_array().expect("inventory is a list") {
+        let metadata = &object["metadata"];
+        let mut path: Vec<&str> = match metadata["namespace"].as_str() {
+            Some(ns) => vec!["namespace", ns],
+            None => vec!["cluster"],
+        };
+        path.extend([
+            object["apiVersion"].as_str().expect("apiVersion"),
+            object["kind"].as_str().expect("kind"),
+        ]);
+        let mut at = &mut data;
+        for key in path {
+            at = at
+                .as_object_mut()
+                .expect("an object")
+                .entry(key)
+                .or_insert_with(|| json!({}));
+        }
+        at[metadata["name"].as_str().expect("name")] = object.clone();
+    }
+    data
 }
 
 /// The assertions of a case that do not hold for these messages (gator's semantics).
@@ -129,7 +158,8 @@ fn run(form: RegoForm) {
             continue;
         };
         let messages = if selected(&case["constraint"]["spec"]["match"], &case["object"]) {
-            violations(template, &review_input(case))
+            let inventory = case.get("inventory").map(inventory_data);
+            violations_with(template, &review_input(case), inventory.as_ref())
         } else {
             unselected += 1;
             Vec::new()

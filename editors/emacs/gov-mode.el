@@ -40,7 +40,7 @@
   '("type" "enum" "resource" "fn" "policy" "enforce" "test"))
 
 (defconst gov-mode--keywords
-  '("package" "import" "param" "let" "subject" "deny" "warn" "allow" "when" "some" "expect"
+  '("package" "import" "param" "let" "subject" "request" "inventory" "deny" "warn" "allow" "when" "some" "expect"
     "with" "and" "or" "not" "in" "has" "all" "any" "if" "then" "else" "for"))
 
 (defconst gov-mode--builtins

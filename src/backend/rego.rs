@@ -137,6 +137,55 @@ impl Target {
 /// `with request` in a test, `govc eval --request` and an OPA query's `with` give.
 pub const REQUEST_DATA: &str = "data.govc.request";
 
+/// Where Gatekeeper keeps the objects it syncs from the cluster, and where the bundle reads them
+/// (outside the bundle's roots, given by whoever runs it): `namespace[ns][apiVersion][kind][name]`
+/// for namespaced kinds, `cluster[apiVersion][kind][name]` for cluster-scoped ones.
+pub const INVENTORY_DATA: &str = "data.inventory";
+
+/// The rule holding the objects of a policy's `inventory` member `name`, as a list.
+pub fn inventory_rule(name: &str) -> String {
+    format!("_inventory_{name}")
+}
+
+/// The reference to each object of `kind` in [`INVENTORY_DATA`], with the variables `ns` (its
+/// namespace, for a namespaced kind) and `name` (`_` for either to leave it unnamed).
+pub fn inventory_ref(kind: &crate::ir::InventoryKind, ns: &str, name: &str) -> String {
+    let tail = format!(
+        "[{}][{}][{name}]",
+        string_literal(&kind.api_version()),
+        string_literal(&kind.kind)
+    );
+    match kind.namespaced {
+        true => format!("{INVENTORY_DATA}.namespace[{ns}]{tail}"),
+        false => format!("{INVENTORY_DATA}.cluster{tail}"),
+    }
+}
+
+/// `data.inventory` as Gatekeeper lays it out, built from the objects given to `inventory`
+/// members in a test (`others = [...]`): each list is a term, its objects keyed by
+/// `metadata.namespace` (`default` where absent, as the API server does) and `metadata.name`.
+pub fn inventory_document(given: &[(crate::ir::InventoryKind, String)]) -> String {
+    let parts: Vec<String> = given
+        .iter()
+        .map(|(kind, list)| {
+            let (gv, k) = (string_literal(&kind.api_version()), string_literal(&kind.kind));
+            let name = r#"_inv_n := object.get(_inv_o, ["metadata", "name"], "")"#;
+            match kind.namespaced {
+                true => format!(
+                    "{{\"namespace\": {{_inv_ns: {{{gv}: {{{k}: {{_inv_n: _inv_o | some _inv_o in {list}; \
+                     object.get(_inv_o, [\"metadata\", \"namespace\"], \"default\") == _inv_ns; {name}}}}}}} | \
+                     some _inv_x in {list}; _inv_ns := object.get(_inv_x, [\"metadata\", \"namespace\"], \"default\")}}}}"
+                ),
+                false => format!("{{\"cluster\": {{{gv}: {{{k}: {{_inv_n: _inv_o | some _inv_o in {list}; {name}}}}}}}}}"),
+            }
+        })
+        .collect();
+    parts
+        .into_iter()
+        .reduce(|acc, p| format!("object.union({acc}, {p})"))
+        .unwrap_or_else(|| "{}".to_string())
+}
+
 /// The `data` path where a policy's parameter defaults live in the bundle.
 pub fn defaults_path(policy: &PackagePath) -> PackagePath {
     ["govc", "defaults"]

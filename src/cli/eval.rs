@@ -42,6 +42,11 @@ pub struct EvalArgs {
     /// Gatekeeper's `input.review`). Without it, there is no request (`has r.operation` is false).
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
+    /// The objects of the cluster a policy's `inventory` members read: a JSON or YAML file of
+    /// Kubernetes objects (YAML documents, or a JSON list), placed in `data.inventory` as
+    /// Gatekeeper syncs them. Without it, every inventory is empty.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
 }
 
 pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
@@ -83,6 +88,17 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
         },
         None => None,
     };
+    let inventory_objects = match &args.inventory {
+        Some(path) => match documents::read_documents(path) {
+            // A JSON list of objects, or one object per document.
+            Ok(docs) => Some(match docs.as_slice() {
+                [Value::Array(items)] => items.clone(),
+                _ => docs,
+            }),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
     let output = match super::build_checked(&args.project.dir, super::Warnings::Hide, ctx) {
         Ok(o) => o,
         Err(code) => return code,
@@ -107,6 +123,21 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let inventory = match inventory_objects {
+        Some(objects) => {
+            let kinds: Vec<_> = output
+                .ir
+                .policies
+                .iter()
+                .flat_map(|p| p.inventories.iter().map(|i| i.kind.clone()))
+                .collect();
+            match crate::runtime::inventory::document(&objects, &kinds) {
+                Ok(doc) => Some(doc),
+                Err(e) => return usage(e),
+            }
+        }
+        None => None,
+    };
     let overrides = (!overrides.is_empty()).then_some(Value::Object(overrides));
     ctx.detail(format!(
         "judging {} with `{}`",
@@ -119,6 +150,7 @@ pub fn run(args: EvalArgs, ctx: &super::Ctx) -> ExitCode {
             overrides: overrides.as_ref(),
             now: now.as_ref(),
             request: request.as_ref(),
+            inventory: inventory.as_ref(),
         };
         let decision = match engine.decide_in(&policy.package, input, &context) {
             Ok(d) => d,

@@ -123,6 +123,8 @@ codes! {
         "The time built-ins (`hour`, `minute`, `weekday`, `date`, `format_time`) take the zone as a constant IANA name such as `\"Europe/Paris\"`, checked at compile time: an unknown zone would stop the engines at run time.";
     InvalidQuantity = "E0226", "a Kubernetes quantity is malformed",
         "A quantity is a number with an optional suffix, as Kubernetes writes them: `500m`, `0.5`, `128974848`, `1e3`, `2Ki`, `1.5Gi`, `1G`. The binary suffixes are `Ki Mi Gi Ti Pi Ei`, the decimal ones `n u m k M G T P E` (`m` is milli, `M` mega; `K` is not a suffix), and an exponent is `e` or `E` with an integer.";
+    InvalidInventory = "E0227", "invalid `inventory` member",
+        "`inventory NAME: [R]` reads the objects of the `resource` R that are in the cluster (Gatekeeper's synced `data.inventory`): its type is a list of a resource type, own or external (`[std.k8s.Ingress]`). A ValidatingAdmissionPolicy cannot read other objects, so a policy with an inventory is enforced at admission with `engine = gatekeeper`.";
     InvalidApplication = "E0250", "a policy is applied to a document it cannot judge, or with unknown parameters",
         "`policy p = q on T.path { ... }` applies policy `q` to the document at `path` of a `T`: the fields on the path must be required ones and lead to a value of `q`'s subject type; `param name = value` names a parameter of `q`; an applied policy takes its subject, parameters and clauses from `q`, so it declares none of its own.";
     RedundantHas = "W0201", "`has` on a field that is always present",

@@ -656,6 +656,9 @@ impl<'a> Printer<'a> {
                 }
                 PolicyItem::Subject(s) => concat([text(format!("subject {}: ", s.name.name)), self.type_expr(&s.ty)]),
                 PolicyItem::Request(r) => concat([text(format!("request {}: ", r.name.name)), self.type_expr(&r.ty)]),
+                PolicyItem::Inventory(i) => {
+                    concat([text(format!("inventory {}: ", i.name.name)), self.type_expr(&i.ty)])
+                }
                 PolicyItem::Let(l) => self.let_binding(l),
                 PolicyItem::Clause(c) => self.clause(c),
                 PolicyItem::ParamValue(v) => self.binding(text(format!("param {} =", v.name.name)), &v.value, 1),
@@ -1095,7 +1098,7 @@ fn policy_item_span(item: &PolicyItem) -> crate::span::Span {
     match item {
         PolicyItem::Setting(s) => s.span,
         PolicyItem::Param(p) => p.span,
-        PolicyItem::Subject(s) | PolicyItem::Request(s) => s.span,
+        PolicyItem::Subject(s) | PolicyItem::Request(s) | PolicyItem::Inventory(s) => s.span,
         PolicyItem::Let(l) => l.span,
         PolicyItem::Clause(c) => c.span,
         PolicyItem::ParamValue(v) => v.span,

@@ -525,6 +525,26 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
     };
     // The API server builds the request: only what the policy reads is checked.
     let request = pol.request_ty().map(|ty| schema_of(p, ty, &[], Some(&reads)));
+    let inventories = pol
+        .inventories
+        .iter()
+        .filter_map(|l| {
+            let local = &pol.locals[l.index()];
+            let kind = inventory_kind(&local.ty)?;
+            let item = Ty::Resource(kind);
+            // As for the subject: the API server validates its own kinds.
+            let schema = if p.resources[kind.index()].external {
+                schema_of(p, &item, &[], Some(&reads))
+            } else {
+                schema(p, &item, &[])
+            };
+            Some(Inventory {
+                name: local.name.clone(),
+                kind: inventory_source(&p.resources[kind.index()]),
+                schema,
+            })
+        })
+        .collect();
     let uses_fn_modules = fn_module_closure(p, a.graph, &fns);
     Policy {
         package: policy_package(p, id),
@@ -539,6 +559,7 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         subject,
         pod_view,
         request,
+        inventories,
         params: pol
             .params
             .iter()
@@ -553,6 +574,27 @@ fn lower_policy(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, id: c::PolicyId)
         lets,
         clauses,
         uses_fn_modules: uses_fn_modules.into_iter().collect(),
+    }
+}
+
+/// The resource of an inventory's type `[R]`.
+fn inventory_kind(ty: &Ty) -> Option<c::ResourceId> {
+    match ty {
+        Ty::List(item) => match **item {
+            Ty::Resource(r) => Some(r),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Where Gatekeeper keeps the objects of a resource in `data.inventory`.
+fn inventory_source(r: &c::ResourceDef) -> InventoryKind {
+    InventoryKind {
+        group: r.group.clone(),
+        version: r.version.clone(),
+        kind: r.name.clone(),
+        namespaced: r.scope == c::Scope::Namespaced,
     }
 }
 
@@ -592,6 +634,19 @@ fn lower_test(a: &LowerInput<'_>, failing: &HashSet<c::FnId>, test: &c::TestDef,
             message: x.message.clone(),
             at: x.at.as_ref().map(|t| lower_expr(&cx, &mut namer, t)),
             request: x.request.as_ref().map(|r| lower_expr(&cx, &mut namer, r)),
+            inventory: x
+                .inventory
+                .iter()
+                .filter_map(|(n, e)| {
+                    let pol = &p.policies[x.policy.index()];
+                    let local = pol.inventories.iter().find(|l| pol.locals[l.index()].name == *n)?;
+                    let kind = inventory_kind(&pol.locals[local.index()].ty)?;
+                    Some((
+                        inventory_source(&p.resources[kind.index()]),
+                        lower_expr(&cx, &mut namer, e),
+                    ))
+                })
+                .collect(),
             line: a.sources.line_col(x.span.file, x.span.start as usize).line,
         })
         .collect();
@@ -893,6 +948,7 @@ fn lower_expr(cx: &Cx<'_>, namer: &mut Namer<'_>, e: &TExpr) -> Expr {
         TExprKind::Local(id) => match namer.locals[id.index()].kind {
             LocalKind::Subject => Expr::Subject,
             LocalKind::Request => Expr::Request,
+            LocalKind::Inventory => Expr::Inventory(namer.locals[id.index()].name.clone()),
             LocalKind::Param => Expr::Param(
                 cx.params
                     .iter()

@@ -49,6 +49,7 @@ fn template(word: &str) -> &'static str {
         "param" => "param ${1:name}: ${2:int} = $0",
         "subject" => "subject ${1:x}: $0",
         "request" => "request ${1:r}: ${0:AdmissionRequest}",
+        "inventory" => "inventory ${1:others}: [${0}]",
         "let" => "let ${1:name} = $0",
         "deny" => "deny \"$1\" when $0",
         "warn" => "warn \"$1\" when $0",

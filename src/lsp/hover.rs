@@ -137,6 +137,7 @@ pub fn describe(snapshot: &Snapshot, symbol: &Symbol) -> Option<String> {
             let (code, doc) = match local.kind {
                 LocalKind::Subject => (format!("subject {}: {ty}", local.name), None),
                 LocalKind::Request => (format!("request {}: {ty}", local.name), None),
+                LocalKind::Inventory => (format!("inventory {}: {ty}", local.name), None),
                 LocalKind::Param => {
                     let param = match body {
                         Body::Policy(pid) => p.policies[pid.index()].params.iter().find(|q| q.local == *id),

@@ -177,6 +177,14 @@ fn decl_symbol(snapshot: &Snapshot, decl: &Decl) -> DocumentSymbol {
                         req.name.span,
                         vec![],
                     )),
+                    PolicyItem::Inventory(inv) => children.push(s(
+                        inv.name.name.clone(),
+                        Some(format!("inventory: {}", type_text(snapshot, inv.ty.span))),
+                        SymbolKind::VARIABLE,
+                        inv.span,
+                        inv.name.span,
+                        vec![],
+                    )),
                     PolicyItem::Let(l) => children.push(s(
                         l.name.name.clone(),
                         Some("let".into()),

@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub now: Option<&'a Value>,
     /// The admission request.
     pub request: Option<&'a Value>,
+    /// The objects of the cluster, as Gatekeeper syncs them (`data.inventory`).
+    pub inventory: Option<&'a Value>,
 }
 
 /// A regorus engine holding a bundle's policies and data.
@@ -105,6 +107,7 @@ impl PolicyEngine {
                 overrides,
                 now,
                 request: None,
+                inventory: None,
             },
         )
     }
@@ -120,6 +123,10 @@ impl PolicyEngine {
         if let Some(request) = cx.request {
             e.add_data(from_json(&serde_json::json!({ "govc": { "request": request } }))?)
                 .map_err(|err| format!("request: {err}"))?;
+        }
+        if let Some(inventory) = cx.inventory {
+            e.add_data(from_json(&serde_json::json!({ "inventory": inventory }))?)
+                .map_err(|err| format!("inventory: {err}"))?;
         }
         if let Some(o) = cx.overrides {
             let mut data = o.clone();

@@ -134,6 +134,19 @@ fn runner_module(suites: &[TestSuite]) -> (String, std::collections::HashMap<(us
                         rego::indent_lines(&body)
                     ));
                 }
+                if !x.inventory.is_empty() {
+                    let mut body = lets.clone();
+                    let given: Vec<_> = x
+                        .inventory
+                        .iter()
+                        .map(|(kind, list)| (kind.clone(), em.term(list).text))
+                        .collect();
+                    body.push(format!("_x := {}", rego::inventory_document(&given)));
+                    out.push_str(&format!(
+                        "\n{key}_inventory := _x if {{\n{}}}\n",
+                        rego::indent_lines(&body)
+                    ));
+                }
                 keys.insert((si, ti, xi), key);
             }
         }
@@ -168,6 +181,13 @@ fn judge(engine: &mut PolicyEngine, x: &Expectation, key: &str) -> Result<(), St
                 .ok_or("the request after `with request` is undefined")?,
         ),
     };
+    let inventory =
+        match x.inventory.is_empty() {
+            true => None,
+            false => Some(engine.eval(&format!("data.{RUNNER_PACKAGE}.{key}_inventory"))?.ok_or(
+                "the inventory is undefined (an object in it has no value, or two share a namespace and name)",
+            )?),
+        };
     let d = engine.decide_in(
         &x.policy,
         &subject,
@@ -175,6 +195,7 @@ fn judge(engine: &mut PolicyEngine, x: &Expectation, key: &str) -> Result<(), St
             overrides: overrides.as_ref(),
             now: now.as_ref(),
             request: request.as_ref(),
+            inventory: inventory.as_ref(),
         },
     )?;
     check(x, &d)

@@ -241,6 +241,8 @@ pub enum PolicyItem {
     Subject(SubjectDecl),
     /// `request r: AdmissionRequest`: the admission request, beside the subject.
     Request(SubjectDecl),
+    /// `inventory others: [Ingress]`: the objects of a kind that are in the cluster.
+    Inventory(SubjectDecl),
     Let(LetBinding),
     Clause(Clause),
     /// `param name = value` in an applied policy: a new default for one of its parameters.

@@ -27,6 +27,7 @@ fn is_keyword_token(rule: Rule) -> bool {
             | Rule::kw_param
             | Rule::kw_subject
             | Rule::kw_request
+            | Rule::kw_inventory
             | Rule::kw_let
             | Rule::kw_deny
             | Rule::kw_warn
@@ -597,6 +598,12 @@ impl Converter {
                 let name = self.ident(parts.next().expect("request name"));
                 let ty = self.type_expr(parts.next().expect("request type"))?;
                 PolicyItem::Request(SubjectDecl { name, ty, span })
+            }
+            Rule::inventory_item => {
+                let mut parts = children(pair);
+                let name = self.ident(parts.next().expect("inventory name"));
+                let ty = self.type_expr(parts.next().expect("inventory type"))?;
+                PolicyItem::Inventory(SubjectDecl { name, ty, span })
             }
             Rule::let_item => PolicyItem::Let(self.let_binding(pair)?),
             Rule::param_value => {

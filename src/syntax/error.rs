@@ -329,6 +329,7 @@ fn describe(rule: Rule) -> &'static str {
         kw_param => "`param`",
         kw_subject => "`subject`",
         kw_request | request_item => "`request`",
+        kw_inventory | inventory_item => "`inventory`",
         expect_request => "`with request`",
         kw_let => "`let`",
         kw_deny => "`deny`",

@@ -20,12 +20,34 @@ pub const DECLARATION_KEYWORDS: &[&str] = &["type", "enum", "resource", "fn", "p
 /// the items of policies and tests, and the words inside them. Outside those positions they are
 /// ordinary names (a field may be called `type`).
 pub const STATEMENT_KEYWORDS: &[&str] = &[
-    "package", "import", "param", "subject", "request", "let", "deny", "warn", "allow", "when", "expect", "with", "at",
+    "package",
+    "import",
+    "param",
+    "subject",
+    "request",
+    "inventory",
+    "let",
+    "deny",
+    "warn",
+    "allow",
+    "when",
+    "expect",
+    "with",
+    "at",
     "on",
 ];
 
 /// The words that start an item of a policy (besides its settings).
-pub const POLICY_ITEM_KEYWORDS: &[&str] = &["param", "subject", "request", "let", "deny", "warn", "allow"];
+pub const POLICY_ITEM_KEYWORDS: &[&str] = &[
+    "param",
+    "subject",
+    "request",
+    "inventory",
+    "let",
+    "deny",
+    "warn",
+    "allow",
+];
 
 /// The words that start an item of a test.
 pub const TEST_ITEM_KEYWORDS: &[&str] = &["let", "expect"];
@@ -222,6 +244,7 @@ mod tests {
             ("param", Rule::kw_param),
             ("subject", Rule::kw_subject),
             ("request", Rule::kw_request),
+            ("inventory", Rule::kw_inventory),
             ("let", Rule::kw_let),
             ("deny", Rule::kw_deny),
             ("warn", Rule::kw_warn),
@@ -249,6 +272,7 @@ mod tests {
             ("param", "param x: int = 1"),
             ("subject", "subject x: T"),
             ("request", "request r: T"),
+            ("inventory", "inventory xs: [T]"),
             ("let", "let x = 1"),
             ("deny", "deny \"m\" when true"),
             ("warn", "warn \"m\" when true"),

@@ -167,7 +167,8 @@ macro_rules! visitor {
                         v.visit_span(span);
                     }
                     PolicyItem::Subject(SubjectDecl { name, ty, span })
-                    | PolicyItem::Request(SubjectDecl { name, ty, span }) => {
+                    | PolicyItem::Request(SubjectDecl { name, ty, span })
+                    | PolicyItem::Inventory(SubjectDecl { name, ty, span }) => {
                         v.visit_binding(name);
                         v.visit_type_expr(ty);
                         v.visit_span(span);

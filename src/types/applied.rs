@@ -37,6 +37,7 @@ impl Checker<'_> {
                 PolicyItem::Param(x) => (x.span, "parameters"),
                 PolicyItem::Subject(x) => (x.span, "a subject"),
                 PolicyItem::Request(x) => (x.span, "the admission request"),
+                PolicyItem::Inventory(x) => (x.span, "an inventory"),
                 PolicyItem::Let(x) => (x.span, "`let` bindings"),
                 PolicyItem::Clause(x) => (x.span, "clauses"),
             };

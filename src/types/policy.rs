@@ -246,6 +246,7 @@ impl Checker<'_> {
                 req.span,
             ));
         }
+        let inventories = self.inventories(p, file.file, &mut env);
         if subject.is_none() {
             self.error(
                 Diagnostic::error(
@@ -343,6 +344,7 @@ impl Checker<'_> {
             owner,
             params,
             subject: subject.map(|(l, _)| l),
+            inventories,
             request: request.map(|(l, _)| l),
             lets: Vec::new(),
             clauses: Vec::new(),
@@ -389,6 +391,53 @@ impl Checker<'_> {
             );
         }
         key
+    }
+
+    /// The policy's `inventory` members, bound in `env`: each a list of a resource type.
+    fn inventories(&mut self, p: &PolicyDecl, file: crate::span::FileId, env: &mut Env) -> Vec<LocalId> {
+        let mut inventories = Vec::new();
+        for item in &p.items {
+            let PolicyItem::Inventory(inv) = item else { continue };
+            let ty = self.resolve_type(file, &inv.ty);
+            if let Some(previous) = env.lookup(&inv.name.name) {
+                let first = env.local(previous).span;
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateItem,
+                        inv.name.span,
+                        format!("`{}` is declared twice in this policy", inv.name.name),
+                    )
+                    .with_label("declared again here")
+                    .with_secondary(first, "first declared here"),
+                );
+                continue;
+            }
+            let ty = match ty {
+                Ty::Unknown => Ty::Unknown,
+                Ty::List(item) if matches!(*item, Ty::Resource(_) | Ty::Unknown) => Ty::List(item),
+                other => {
+                    let shown = self.display(&other);
+                    let help = match &other {
+                        Ty::Resource(_) => format!("an inventory is every object of its kind: write `[{shown}]`"),
+                        _ => "declare the kind as a `resource` (an external one for a kind govc does not own, e.g. \
+                              `std.k8s.Ingress`) and write a list of it, e.g. `inventory others: [Ingress]`"
+                            .to_string(),
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidInventory,
+                            inv.ty.span,
+                            format!("an inventory must be a list of a resource type, not `{shown}`"),
+                        )
+                        .with_label("not a list of a resource")
+                        .with_help(help),
+                    );
+                    Ty::Unknown
+                }
+            };
+            inventories.push(env.bind(&inv.name.name, ty, LocalKind::Inventory, inv.name.span));
+        }
+        inventories
     }
 
     /// `std.k8s.AdmissionRequest` with an `oldObject` of the subject's type: one record type per

@@ -126,6 +126,27 @@ impl Checker<'_> {
                     self.admitted_kinds_match_subjects(&policies, &kinds, &kind_spans);
                     for &(id, pspan) in &policies {
                         let policy = &self.program.policies[id.index()];
+                        if engine.cel() && !policy.inventories.is_empty() {
+                            let (name, at) = (
+                                policy.name.clone(),
+                                s.get("engine").map_or(target.span, |x| x.value_span),
+                            );
+                            let inventory = policy.locals[policy.inventories[0].index()].span;
+                            self.error(
+                                Diagnostic::error(
+                                    Code::InvalidInventory,
+                                    at,
+                                    format!(
+                                        "`{name}` reads an inventory: a ValidatingAdmissionPolicy cannot enforce it"
+                                    ),
+                                )
+                                .with_label("a ValidatingAdmissionPolicy reads only the object and its request")
+                                .with_secondary(inventory, "the inventory, read from Gatekeeper's synced data")
+                                .with_help("enforce it with `engine = gatekeeper`"),
+                            );
+                            continue;
+                        }
+                        let policy = &self.program.policies[id.index()];
                         let subject = policy.subject_ty().cloned();
                         let workload = subject
                             .as_ref()
@@ -399,6 +420,14 @@ impl Checker<'_> {
                         ty: q.ty.clone(),
                     })
                     .collect(),
+                inventories: p
+                    .inventories
+                    .iter()
+                    .map(|l| ExpectedParam {
+                        name: p.locals[l.index()].name.clone(),
+                        ty: p.locals[l.index()].ty.clone(),
+                    })
+                    .collect(),
                 clause_kinds: p.clauses.iter().map(|c| c.kind).collect(),
                 broken: p.subject.is_none(),
                 span: p.span,
@@ -435,7 +464,22 @@ impl Checker<'_> {
             )
         };
         let mut args = Vec::new();
+        let mut inventory: Vec<(String, TExpr)> = Vec::new();
         for a in &x.args {
+            if let Some(inv) = policy.inventories.iter().find(|p| p.name == a.name.name) {
+                let v = self.expect_type(
+                    env,
+                    &a.value,
+                    &inv.ty,
+                    Code::BadExpectation,
+                    &format!("inventory `{}`", inv.name),
+                );
+                if inventory.iter().any(|(n, _)| n == &a.name.name) {
+                    self.error(given_twice(format!("`{}`", a.name.name), a.name.span, None));
+                }
+                inventory.push((a.name.name.clone(), v));
+                continue;
+            }
             match policy.params.iter().find(|p| p.name == a.name.name) {
                 Some(p) => {
                     let v = self.expect_type(
@@ -580,6 +624,7 @@ impl Checker<'_> {
             message,
             at,
             request,
+            inventory,
             span: x.span,
         })
     }
@@ -645,6 +690,8 @@ impl Checker<'_> {
 struct ExpectedPolicy {
     name: String,
     params: Vec<ExpectedParam>,
+    /// Its `inventory` members, given in a test like parameters.
+    inventories: Vec<ExpectedParam>,
     clause_kinds: Vec<crate::syntax::ast::ClauseKind>,
     /// It has no subject, an error already reported (or an applied policy that could not be
     /// applied): nothing more is known of its clauses and parameters.

@@ -73,7 +73,7 @@ def bindings(case, params_kind):
             "apiVersion": f"{PARAMS_GROUP}/v1",
             "kind": params_kind,
             "metadata": {"name": "from-constraint"},
-            "spec": case["constraint"]["spec"].get("parameters", {}),
+            "spec": case["constraint"].get("spec", {}).get("parameters", {}),
         }
     namespace = obj.get("metadata", {}).get("namespace")
     return {
@@ -138,7 +138,7 @@ def main():
                 gatekeeper_only[case["policy"]] += 1
             continue
         template = templates[kind]
-        selected = peer_library.selected(case["constraint"]["spec"].get("match", {}), case["object"])
+        selected = peer_library.selected(case["constraint"].get("spec", {}).get("match", {}), case["object"])
         review = peer_library.review_input(case)
         opa = sorted(set(vap_differential.split(template.violations(review)))) if selected else []
         params_kind = documents[policy]["spec"].get("paramKind", {}).get("kind")

@@ -99,8 +99,20 @@ pub fn templates(ir: &Ir, form: RegoForm) -> Vec<Template> {
 }
 
 /// The messages of the template's `violation` for `input`, in the engine's order.
+#[allow(dead_code)] // not every test binary that includes this module calls both
 pub fn violations(template: &Template, input: &Value) -> Vec<String> {
+    violations_with(template, input, None)
+}
+
+/// [`violations`] with `inventory` (Gatekeeper's synced objects) at `data.inventory` when given.
+pub fn violations_with(template: &Template, input: &Value, inventory: Option<&Value>) -> Vec<String> {
     let mut engine = template.engine.clone();
+    if let Some(inventory) = inventory {
+        let data = serde_json::json!({ "inventory": inventory }).to_string();
+        engine
+            .add_data(regorus::Value::from_json_str(&data).expect("JSON converts"))
+            .expect("regorus takes the inventory");
+    }
     engine.set_input(regorus::Value::from_json_str(&input.to_string()).expect("JSON converts"));
     let query = format!("data.{}.violation", template.package);
     let results = engine

@@ -13,7 +13,8 @@ same parameters (in the bundle: data at ``govc.overrides.<policy package>``).
 
 A case's ``request`` (the admission request a policy with ``request r`` reads) is the review's,
 over the defaults above; the bundle is given the same review without its object at
-``govc.request``, so both decide on the same request.
+``govc.request``, so both decide on the same request. A case's ``inventory`` (the cluster's
+objects, in Gatekeeper's ``data.inventory`` layout) is at ``data.inventory`` in both.
 
 Each document is judged
 
@@ -100,8 +101,8 @@ class Template(gatekeeper_template.Compiled):
             for kind in m["kinds"]
         ]
 
-    def violations(self, review_input):
-        return set(super().violations(review_input))
+    def violations(self, review_input, inventory=None):
+        return set(super().violations(review_input, inventory))
 
     def refuses(self, parameters):
         """What the template's schema says against a Constraint with these parameters."""
@@ -192,21 +193,21 @@ def bundle_request(review_input):
     return {k: v for k, v in review_input["review"].items() if k != "object"}
 
 
-def compare(template, bundle, document, overrides, expect_deny, request=None):
+def compare(template, bundle, document, overrides, expect_deny, request=None, inventory=None):
     problems = []
     # The bundle's messages that the template reports as violations: its deny, or its warn.
-    deny = bundle.messages(template.policy, template.reports, document, overrides, request)
+    deny = bundle.messages(template.policy, template.reports, document, overrides, request, inventory)
     if expect_deny is not None and set(expect_deny) != deny:
         problems.append(f"the bundle's {template.reports} is {sorted(deny)}, the case expects {sorted(expect_deny)}")
     # The API server prunes the keys the template's schema does not name: the template never
     # sees them, and the bundle, whose overrides nothing prunes, must refuse an unknown one.
     kept = template.pruned(overrides) if isinstance(overrides, dict) else overrides
     if kept != overrides:
-        denied = bundle.messages(template.policy, "deny", document, overrides, request)
+        denied = bundle.messages(template.policy, "deny", document, overrides, request, inventory)
         if set(kept) != set(overrides) and not any("has no such parameter" in m for m in denied):
             problems.append(f"the bundle's deny does not refuse the unknown parameters: {sorted(denied)}")
         overrides = kept
-        deny = bundle.messages(template.policy, template.reports, document, overrides, request)
+        deny = bundle.messages(template.policy, template.reports, document, overrides, request, inventory)
     # A malformed document may not say what it is; Gatekeeper would still know its kind.
     gvk = group_version_kind(document) or (template.matches[0][0], "v1", template.matches[0][1])
     with_defaults = dict(template.parameters, **(overrides or {}))
@@ -215,22 +216,22 @@ def compare(template, bundle, document, overrides, expect_deny, request=None):
         refused = template.refuses(parameters)
         if refused:
             # Gatekeeper refuses the Constraint; the bundle must refuse the overrides too.
-            denied = bundle.messages(template.policy, "deny", document, overrides, request)
+            denied = bundle.messages(template.policy, "deny", document, overrides, request, inventory)
             if not any(m.startswith("invalid parameter") for m in denied):
                 problems.append(f"{how}: the template's schema refuses the parameters ({refused[0]}), the bundle's deny does not: {sorted(denied)}")
             continue
         operations = [request["operation"]] if isinstance(request, dict) and "operation" in request else OPERATIONS
         for operation in operations:
             review = admission_input(document, gvk, operation, parameters, request)
-            got = template.violations(review)
+            got = template.violations(review, inventory)
             if template.reads_request:
                 # The same request in the bundle: what it decides on this review.
-                deny = bundle.messages(template.policy, template.reports, document, overrides, bundle_request(review))
+                deny = bundle.messages(template.policy, template.reports, document, overrides, bundle_request(review), inventory)
             if got != deny:
                 problems.append(f"{operation} {how}: violations {sorted(got)} differ from the bundle's {template.reports} {sorted(deny)}")
     # A DELETE, with parameters Gatekeeper would have admitted.
     if not template.refuses(with_defaults):
-        deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults))
+        deleting = template.violations(admission_input(document, gvk, "DELETE", with_defaults), inventory)
         if deleting:
             problems.append(f"a DELETE is judged: {sorted(deleting)}")
     return problems
@@ -263,22 +264,22 @@ def main(argv=None):
                     if (overrides is None or isinstance(overrides, dict)) and (request is None or isinstance(request, dict)):
                         expect = case.get("expect", {}).get(template.reports)
                         name = case["name"] + (f" ({template.reports})" if template.reports != "deny" else "")
-                        comparisons.append((name, template, case["input"], overrides, expect, request))
+                        comparisons.append((name, template, case["input"], overrides, expect, request, case.get("inventory")))
         for directory in args.documents:
             for path in yaml_files(directory):
                 document = load_yaml(path)
                 gvk = group_version_kind(document)
                 for template in templates:
                     if gvk and (gvk[0], gvk[2]) in template.matches:
-                        comparisons.append((f"{path} under {template.policy}", template, document, None, None, None))
+                        comparisons.append((f"{path} under {template.policy}", template, document, None, None, None, None))
     except (UsageError, opa_bundle.NotABundle, OSError, ValueError, KeyError) as exc:
         return harness.error(exc)
     if not comparisons:
         return harness.error("nothing to compare: no case or document matches a template")
     verdicts = harness.Verdicts()
     try:
-        for name, template, document, overrides, expect, request in comparisons:
-            verdicts.record(name, compare(template, bundle, document, overrides, expect, request))
+        for name, template, document, overrides, expect, request, inventory in comparisons:
+            verdicts.record(name, compare(template, bundle, document, overrides, expect, request, inventory))
     except opa_bundle.BundleError as exc:
         return harness.error(exc)
     return verdicts.conclude()

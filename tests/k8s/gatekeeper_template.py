@@ -42,10 +42,23 @@ class Compiled:
             except OpaError as exc:
                 raise TemplateError(f"OPA rejects {module} of {name}: {exc}") from None
 
-    def violations(self, review_input):
-        """The messages of `violation` for the input, in OPA's order ([] where undefined)."""
+    def violations(self, review_input, inventory=None):
+        """The messages of `violation` for the input, in OPA's order ([] where undefined), with
+        `inventory` (Gatekeeper's synced objects) at `data.inventory` when given: in an engine of
+        its own, as OPA deep-merges data."""
+        engine = self.engine if inventory is None else self._with_data(inventory)
         try:
-            value = self.engine.eval_document(f"{self.package}.violation", review_input)
+            value = engine.eval_document(f"{self.package}.violation", review_input)
         except OpaUndefinedError:
             return []
+        finally:
+            if engine is not self.engine:
+                engine.close()
         return [v["msg"] for v in value]
+
+    def _with_data(self, inventory):
+        engine = OpaEngine()
+        for module, text in [("template.rego", self.rego)] + [(f"lib_{i}.rego", lib) for i, lib in enumerate(self.libs)]:
+            engine.add_policy(module, text)
+        engine.add_data(inventory, path="inventory")
+        return engine

@@ -8,7 +8,8 @@ For each case: the template whose kind is the case's ``policy`` (case-insensitiv
 own Constraint match (kinds by apiGroup and kind, ``namespaces``, ``excludedNamespaces`` with ``*``
 prefix and suffix wildcards; an object without a namespace is not filtered by the namespace
 criteria) decides whether the object is judged; the template's ``violation`` is evaluated with the
-peer README's input; each assertion counts the messages its ``message`` regular expression matches
+peer README's input (and a case's ``inventory`` at ``data.inventory``, keyed as gator keys it); each
+assertion counts the messages its ``message`` regular expression matches
 (all when absent): more than 0 for ``yes``, 0 for ``no``, exactly N for a number.
 ``tests/peer_library.rs`` runs the same cases on regorus.
 
@@ -103,7 +104,19 @@ def review_input(case):
     }
     if case.get("old_object") is not None:
         review["oldObject"] = case["old_object"]
-    return {"review": review, "parameters": case["constraint"]["spec"].get("parameters", {})}
+    return {"review": review, "parameters": case["constraint"].get("spec", {}).get("parameters", {})}
+
+
+def inventory_data(objects):
+    """`data.inventory` holding a case's inventory objects, as gator loads them: an object with a
+    namespace at namespace[ns][apiVersion][kind][name], one without at cluster[apiVersion][kind][name]."""
+    data = {}
+    for obj in objects:
+        metadata = obj.get("metadata", {})
+        namespace = metadata.get("namespace")
+        at = data.setdefault("namespace", {}).setdefault(namespace, {}) if namespace else data.setdefault("cluster", {})
+        at.setdefault(obj["apiVersion"], {}).setdefault(obj["kind"], {})[metadata["name"]] = obj
+    return data
 
 
 def failed_assertions(assertions, messages):
@@ -166,8 +179,9 @@ def main():
             else:
                 missing[policy] += 1
             continue
-        if selected(case["constraint"]["spec"].get("match", {}), case["object"]):
-            messages = template.violations(review_input(case))
+        if selected(case["constraint"].get("spec", {}).get("match", {}), case["object"]):
+            inventory = inventory_data(case["inventory"]) if "inventory" in case else None
+            messages = template.violations(review_input(case), inventory)
         else:
             unselected += 1
             messages = []

@@ -16,7 +16,7 @@ Usage:
     python tests/opa/conformance.py --bundle OUT/bundle --opa-test
 
 A cases file is JSON: ``{"project": DIR, "cases": [CASE, ...]}`` where a CASE is
-``{"name", "policy": "<rego package>", "input", "overrides"?: {param: value}, "now"?: TIMESTAMP, "request"?: OBJECT,
+``{"name", "policy": "<rego package>", "input", "overrides"?: {param: value}, "now"?: TIMESTAMP, "request"?: OBJECT, "inventory"?: OBJECT,
 "expect": {"deny": [...], "warn": [...], "allow"?: bool}}``. ``deny`` and ``warn`` are compared as
 sets, exactly (an undefined set counts as empty; a missing key in ``expect`` means "empty").
 ``allow`` is compared only when given, and must then be a defined boolean. The messages of
@@ -24,7 +24,8 @@ sets, exactly (an undefined set counts as empty; a missing key in ``expect`` mea
 ``severity``. Overrides are added as data at ``govc.overrides.<policy>``, in an engine of their
 own (OPA deep-merges data, so two override sets never share an engine). ``now`` fixes the current
 time (what ``now()`` reads) at ``govc.now``, the same way; ``request`` gives the admission request
-(what ``request r`` reads) at ``govc.request``.
+(what ``request r`` reads) at ``govc.request``; ``inventory`` the cluster's objects (what an
+``inventory`` member reads) at ``inventory``, in Gatekeeper's layout.
 
 Prints one line per case or test (``ok NAME`` / ``FAIL NAME`` with the difference), then
 ``N passed, N failed``. Exit status: 0 when everything passed, 1 on any failure (a bundle that
@@ -194,7 +195,8 @@ def run_cases(bundle, case_files, verdicts):
     for path in case_files:
         for case in load_cases(path):
             # Empty overrides (`{}`, or another empty value) add nothing: the policy's defaults apply.
-            engine = engines.engine(case["policy"], case.get("overrides") or None, case.get("request"), case.get("now"))
+            engine = engines.engine(case["policy"], case.get("overrides") or None, case.get("request"), case.get("now"),
+                                    case.get("inventory"))
             try:
                 problems = check_case(engine, case)
             except OpaError as exc:

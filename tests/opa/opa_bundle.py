@@ -81,7 +81,7 @@ def load(modules, data, extra=(), compile=True):
 class Engines:
     """One bundle in engines that each add data documents to it: a policy's parameter overrides
     (at ``govc.overrides.<policy>``), an admission request (``govc.request``), a clock
-    (``govc.now``). OPA deep-merges data, so each distinct set needs an engine of its own; each
+    (``govc.now``), the cluster's objects (``inventory``, as Gatekeeper syncs them). OPA deep-merges data, so each distinct set needs an engine of its own; each
     holds the whole compiled bundle (gigabytes if one were kept per set for a whole suite), so
     only the `keep` most recently used stay open (all with `keep=None`, for a short request). The
     cases that share a set mostly come one after another."""
@@ -90,7 +90,7 @@ class Engines:
         self.modules, self.data, self.keep = modules, data, keep
         self.engines = collections.OrderedDict()
 
-    def engine(self, policy=None, overrides=None, request=None, now=None):
+    def engine(self, policy=None, overrides=None, request=None, now=None, inventory=None):
         """The engine with these documents added, each where it is not None (`policy` names
         where the overrides go); BundleError when OPA rejects the bundle."""
         extra = [] if overrides is None else [(f"govc.overrides.{policy}", overrides)]
@@ -98,6 +98,8 @@ class Engines:
             extra.append(("govc.request", request))
         if now is not None:
             extra.append(("govc.now", now))
+        if inventory is not None:
+            extra.append(("inventory", inventory))
         key = json.dumps(extra, sort_keys=True)
         if key in self.engines:
             self.engines.move_to_end(key)
@@ -112,10 +114,11 @@ class Engines:
         while self.engines:
             self.engines.popitem()[1].close()
 
-    def messages(self, policy, rule, document, overrides=None, request=None):
+    def messages(self, policy, rule, document, overrides=None, request=None, inventory=None):
         """The set of `data.<policy>.<rule>` (a policy's ``deny`` or ``warn``) for `document`,
         empty where it is undefined."""
         try:
-            return set(self.engine(policy, overrides, request).eval_document(f"{policy}.{rule}", document))
+            engine = self.engine(policy, overrides, request, inventory=inventory)
+            return set(engine.eval_document(f"{policy}.{rule}", document))
         except OpaUndefinedError:
             return set()

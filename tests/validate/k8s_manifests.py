@@ -27,9 +27,17 @@ the Kubernetes API schemas separately):
     schema under ``spec.parameters``, Gatekeeper's ``match`` and ``enforcementAction``;
   * every Constraint has its template and every template a Constraint.
 
+``gatekeeper/syncset/*.yaml`` (SyncSets, written when a policy reads an ``inventory``):
+  * validate strictly against the ``v1alpha1`` schema of Gatekeeper's own SyncSet CRD
+    (``--syncset-crd``, vendored in ``tests/vendor/gatekeeper/``); ``metadata.name`` is a DNS
+    subdomain;
+  * every kind a template's ``metadata.gatekeeper.sh/requires-sync-data`` annotation requires
+    (JSON once the surrounding quotes Gatekeeper trims are removed) is synced by a SyncSet.
+
 Usage:
     python tests/validate/k8s_manifests.py --k8s OUT/k8s \\
-        --gatekeeper-crd tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml
+        --gatekeeper-crd tests/vendor/shared/schemas/gatekeeper/constrainttemplate-customresourcedefinition.yaml \
+        [--syncset-crd tests/vendor/gatekeeper/syncset-customresourcedefinition.yaml]
 
 Prints ``ok FILE`` or ``FAIL FILE`` with the problems, then ``N passed, N failed``. Exit status:
 0 when every file is valid, 1 otherwise, 2 on a usage error (a missing directory or schema file,
@@ -39,6 +47,7 @@ a missing Python package).
 import argparse
 import copy
 import io
+import json
 import os
 import re
 import sys
@@ -199,15 +208,15 @@ def schema_problems(document, schema):
     ]
 
 
-def constraint_template_schema(crd_path):
+def constraint_template_schema(crd_path, version_name="v1", what="ConstraintTemplate"):
     if not os.path.isfile(crd_path):
-        raise UsageError(f"Gatekeeper's ConstraintTemplate CRD is missing: {crd_path}")
+        raise UsageError(f"Gatekeeper's {what} CRD is missing: {crd_path}")
     with open(crd_path, encoding="utf-8") as f:
         crd = yaml.safe_load(f)
     for version in crd["spec"]["versions"]:
-        if version["name"] == "v1":
+        if version["name"] == version_name:
             return strict(version["schema"]["openAPIV3Schema"])
-    raise UsageError(f"{crd_path} has no v1 version")
+    raise UsageError(f"{crd_path} has no {version_name} version")
 
 
 # ----------------------------------------------------------------------------- checks
@@ -245,6 +254,32 @@ def check_template(doc, schema):
         for code in rego_codes:
             out.extend(f"targets[{i}].code.source: {p}" for p in schema_problems(code["source"], REGO_SOURCE))
     return out
+
+
+def check_sync_set(doc, schema):
+    out = schema_problems(doc, schema)
+    if doc.get("apiVersion") != "syncset.gatekeeper.sh/v1alpha1" or doc.get("kind") != "SyncSet":
+        out.append("not a syncset.gatekeeper.sh/v1alpha1 SyncSet")
+    name = doc.get("metadata", {}).get("name", "")
+    if not re.match(DNS_SUBDOMAIN, name):
+        out.append(f"metadata.name {name!r} is not a DNS subdomain")
+    return out
+
+
+def required_sync(template):
+    """The (group, version, kind)s a template's requires-sync-data annotation names, or a problem."""
+    text = template["metadata"].get("annotations", {}).get("metadata.gatekeeper.sh/requires-sync-data")
+    if text is None:
+        return set(), []
+    try:
+        requirements = json.loads(text.strip("\n\""))
+    except ValueError as exc:
+        return set(), [f"requires-sync-data is not JSON once trimmed: {exc}"]
+    gvks = set()
+    for requirement in requirements:
+        for entry in requirement:
+            gvks.update((g, v, k) for g in entry["groups"] for v in entry["versions"] for k in entry["kinds"])
+    return gvks, []
 
 
 def constraint_schema(template):
@@ -285,13 +320,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k8s", required=True, help="the k8s directory of a govc build (OUT/k8s)")
     parser.add_argument("--gatekeeper-crd", required=True, help="Gatekeeper's ConstraintTemplate CRD (YAML)")
+    parser.add_argument("--syncset-crd", default=os.path.join(os.path.dirname(os.path.realpath(__file__)), "..",
+                        "vendor", "gatekeeper", "syncset-customresourcedefinition.yaml"),
+                        help="Gatekeeper's SyncSet CRD (YAML; default: the vendored one)")
     args = parser.parse_args(argv)
     try:
         template_schema = constraint_template_schema(args.gatekeeper_crd)
+        sync_set_schema = constraint_template_schema(args.syncset_crd, "v1alpha1", "SyncSet")
         groups = {}
-        for group in ("crds", "gatekeeper/templates", "gatekeeper/constraints"):
+        for group in ("crds", "gatekeeper/templates", "gatekeeper/constraints", "gatekeeper/syncset"):
             directory = os.path.join(args.k8s, group)
-            if group == "crds" and not os.path.isdir(directory):
+            if group in ("crds", "gatekeeper/syncset") and not os.path.isdir(directory):
                 # A project whose policies judge only external resources (core kinds) owns no CRD.
                 groups[group] = []
                 continue
@@ -332,6 +371,16 @@ def main(argv=None):
         results[path].extend(schema_problems(doc, constraint_schema(template)))
     for kind in sorted(set(templates_by_kind) - constrained):
         results[f"the template of kind {kind}"] = ["no Constraint"]
+    synced = set()
+    for path in groups["gatekeeper/syncset"]:
+        doc = documents[path]
+        results[path].extend(check_sync_set(doc, sync_set_schema))
+        synced.update((e.get("group"), e.get("version"), e.get("kind")) for e in doc.get("spec", {}).get("gvks", []))
+    for kind, template in sorted(templates_by_kind.items()):
+        required, problems = required_sync(template)
+        problems += [f"requires {g}/{v} {k}, which no SyncSet syncs" for g, v, k in sorted(required - synced)]
+        if problems:
+            results[f"the template of kind {kind}"] = results.get(f"the template of kind {kind}", []) + problems
 
     verdicts = harness.Verdicts()
     for path, problems in results.items():

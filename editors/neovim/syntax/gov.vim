@@ -6,7 +6,7 @@ endif
 
 syntax keyword govDeclaration type enum resource fn policy enforce test
 syntax keyword govInclude package import
-syntax keyword govStatement param let subject request
+syntax keyword govStatement param let subject request inventory
 syntax keyword govClause deny warn allow
 syntax keyword govKeyword when some expect with
 syntax keyword govExpectation denied warned passes allowed rejected

@@ -267,6 +267,15 @@ impl<'a> Translator<'a> {
             Expr::Instant(_) => None,
             Expr::Subject => Some(self.policy.subject.clone()),
             Expr::Request => self.policy.request.clone(),
+            Expr::Inventory(name) => self
+                .policy
+                .inventories
+                .iter()
+                .find(|i| &i.name == name)
+                .map(|i| Schema::List {
+                    items: Box::new(i.schema.clone()),
+                    min_items: None,
+                }),
             Expr::Param(name) => self
                 .policy
                 .params
@@ -375,6 +384,14 @@ impl<'a> Translator<'a> {
             Expr::Subject => "object".into(),
             // The API server's `request` (its `oldObject` is a variable of its own, see `held`).
             Expr::Request => "request".into(),
+            // The type checker refuses an inventory with `engine = cel` (E0227): this is a
+            // second line of defence.
+            Expr::Inventory(_) => {
+                return Err(untranslatable(
+                    "an inventory",
+                    "a ValidatingAdmissionPolicy cannot read other objects of the cluster; enforce the policy with `engine = gatekeeper`",
+                ))
+            }
             // Named after the parameter as declared: its key (`@key`) need not be a CEL name.
             Expr::Param(name) => {
                 let var = self

@@ -19,7 +19,7 @@ use crate::backend::rego::{
 use crate::backend::{Origin, ProblemKind, TargetProblem};
 use crate::ir::AdmissionAction;
 use crate::ir::ClauseKind;
-use crate::ir::{Admission, Ir, Policy};
+use crate::ir::{Admission, InventoryKind, Ir, Policy};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -405,8 +405,55 @@ fn annotations(policy: &Policy, reported: Reported) -> Value {
     if let Some(origin) = &policy.applies {
         a[format!("{GOVC_PREFIX}applies")] = json!(origin);
     }
+    if !policy.inventories.is_empty() {
+        a["metadata.gatekeeper.sh/requires-sync-data"] = json!(requires_sync_data(policy));
+    }
     a
 }
+
+/// Gatekeeper's `metadata.gatekeeper.sh/requires-sync-data` for a policy with inventories: the
+/// kinds it reads, each a requirement of its own (all of them must be synced), written as the
+/// library's referential templates write it (a JSON list in quotes, which Gatekeeper trims).
+fn requires_sync_data(policy: &Policy) -> String {
+    let mut kinds: Vec<&InventoryKind> = policy.inventories.iter().map(|i| &i.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let requirements: Vec<Value> = kinds
+        .into_iter()
+        .map(|k| json!([{"groups": [k.group], "versions": [k.version], "kinds": [k.kind]}]))
+        .collect();
+    format!("\"{}\"", Value::Array(requirements))
+}
+
+/// The kinds the admitted policies read from the cluster, in order, each once: what Gatekeeper
+/// must sync into `data.inventory` (see [`emit_sync_set`]).
+pub fn synced_kinds<'a>(admitted: &[Admitted<'a>]) -> Vec<&'a InventoryKind> {
+    let mut kinds: Vec<&InventoryKind> = admitted
+        .iter()
+        .flat_map(|a| a.policy.inventories.iter().map(|i| &i.kind))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// A `syncset.gatekeeper.sh/v1alpha1` SyncSet (Gatekeeper 3.15 and later) that makes Gatekeeper
+/// sync `kinds` into `data.inventory`, which the templates of referential policies read.
+pub fn emit_sync_set(kinds: &[&InventoryKind]) -> Value {
+    let gvks: Vec<Value> = kinds
+        .iter()
+        .map(|k| json!({"group": k.group, "version": k.version, "kind": k.kind}))
+        .collect();
+    json!({
+        "apiVersion": "syncset.gatekeeper.sh/v1alpha1",
+        "kind": "SyncSet",
+        "metadata": {"name": SYNC_SET_NAME, "labels": managed_labels()},
+        "spec": {"gvks": gvks},
+    })
+}
+
+/// The name of the SyncSet of a build (see [`emit_sync_set`]).
+pub const SYNC_SET_NAME: &str = "govc-inventory";
 
 /// Rego that YAML can hold as a literal block, so the template reads as code: tabs become four
 /// spaces and no line ends in a space (libyaml writes any string with either double-quoted, on

@@ -485,6 +485,7 @@ impl<'t> Emitter<'t> {
             Expr::Format(parts) => Term::value(self.format(parts)),
             Expr::Subject => Term::reference(self.target.document.clone()),
             Expr::Request => Term::reference(self.request.clone()),
+            Expr::Inventory(name) => Term::reference(super::inventory_rule(name)),
             Expr::Param(name) => Term::reference(match self.param_rules.get(name) {
                 Some(rule) => rule.clone(),
                 None => format!("_params{}", field_suffix(name)),

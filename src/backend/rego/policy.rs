@@ -9,7 +9,7 @@ use super::schema::{SchemaChecks, TypeChecks, WellFormed};
 use super::syntax::{comment, field_suffix, json_term, package_ref, string_literal};
 use super::{defaults_path, overrides_path, Decisions, ParamSource, Target};
 use crate::ir::ClauseKind;
-use crate::ir::{Clause, Condition, Expr, MsgPart, Param, PodMaker, Policy, Schema, Var};
+use crate::ir::{Clause, Condition, Expr, Inventory, MsgPart, Param, PodMaker, Policy, Schema, Var};
 use std::collections::BTreeSet;
 
 /// The Rego source of a policy's package; the checks of the record types it reads go to `types`
@@ -111,6 +111,9 @@ pub fn emit_policy(policy: &Policy, target: &Target, types: &mut TypeChecks) -> 
             &mut well_formed,
             types,
         ));
+    }
+    for inventory in &policy.inventories {
+        out.push_str(&inventory_rules(inventory, &mut well_formed, types));
     }
     if !policy.params.is_empty() {
         // Parameters checked before any request (a Constraint's, against the template's
@@ -422,6 +425,66 @@ fn admission(
     well_formed.value(schema, read_from, &[]);
     out.push('\n');
     out.push_str(&checks.into_rules().join("\n"));
+    out
+}
+
+/// An `inventory` member: the rule listing the objects of its kind that Gatekeeper synced into
+/// `data.inventory` (`[]` where there are none), and fail closed, the checks of the fields the
+/// policy reads, each problem naming the object (`malformed inventory others: ns/name: ...`).
+fn inventory_rules(inventory: &Inventory, well_formed: &mut WellFormed, types: &mut TypeChecks) -> String {
+    let mut out = String::new();
+    let kind = &inventory.kind;
+    section(
+        &mut out,
+        &format!(
+            "inventory {}: the `{}` `{}` objects in the cluster, as Gatekeeper syncs them into\n\
+             `{}`. Fail closed: an object whose fields the policy reads are malformed is denied.",
+            inventory.name,
+            kind.api_version(),
+            kind.kind,
+            super::INVENTORY_DATA
+        ),
+    );
+    let rule = super::inventory_rule(&inventory.name);
+    out.push_str(&format!(
+        "{rule} := [_o | _o := {}]\n",
+        super::inventory_ref(kind, "_", "_")
+    ));
+    let (mut bindings, at) = match kind.namespaced {
+        true => (
+            vec!["some _ns, _name".to_string()],
+            format!(
+                "_at := sprintf(\"malformed inventory {}: %s/%s: \", [_ns, _name])",
+                inventory.name
+            ),
+        ),
+        false => (
+            vec!["some _name".to_string()],
+            format!(
+                "_at := sprintf(\"malformed inventory {}: %s: \", [_name])",
+                inventory.name
+            ),
+        ),
+    };
+    bindings.push(format!("_o := {}", super::inventory_ref(kind, "_ns", "_name")));
+    bindings.push(at);
+    let mut checks = SchemaChecks::new("", "_problem")
+        .with_prefix_var("_at")
+        .with_bindings(bindings)
+        .with_types(types);
+    checks.document(&inventory.schema, "_o");
+    well_formed.value(
+        &Schema::List {
+            items: Box::new(inventory.schema.clone()),
+            min_items: None,
+        },
+        &rule,
+        &[],
+    );
+    for r in checks.into_rules() {
+        out.push('\n');
+        out.push_str(&r);
+    }
     out
 }
 

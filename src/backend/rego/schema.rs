@@ -55,6 +55,13 @@ impl<'t> SchemaChecks<'t> {
         }
     }
 
+    /// Checks whose messages start with the value of the variable `var` (bound by `bindings`):
+    /// a prefix known only when the rule runs, e.g. naming the inventory object checked.
+    pub fn with_prefix_var(mut self, var: &str) -> Self {
+        self.prefix = Prefix::Var(var.to_string());
+        self
+    }
+
     /// Calls a named record type's function of `types` rather than writing its checks here.
     pub fn with_types(mut self, types: &'t mut TypeChecks) -> Self {
         self.types = Some(types);

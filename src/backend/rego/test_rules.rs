@@ -19,8 +19,12 @@ pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
         for (var, value) in &test.lets {
             body.push(format!("{} := {}", names::var(var), em.term(value).text));
         }
-        for x in &test.expectations {
-            body.push(expectation_statement(&mut em, x));
+        for (i, x) in test.expectations.iter().enumerate() {
+            if !x.inventory.is_empty() {
+                // Bound first: the objects keyed as Gatekeeper keeps them.
+                body.push(format!("_inventory_{i} := {}", inventory_term(&mut em, x)));
+            }
+            body.push(expectation_statement(&mut em, x, &format!("_inventory_{i}")));
         }
         out.push_str(&format!("{} if {{\n{}}}\n", test.rule, indent_lines(&body)));
     }
@@ -32,8 +36,19 @@ pub fn emit_test_suite(suite: &TestSuite, target: &Target) -> String {
     out
 }
 
-/// One expectation as a statement evaluated `with` the subject as input.
-pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation) -> String {
+/// The `data.inventory` an expectation gives the policy (see [`super::inventory_document`]).
+pub fn inventory_term(em: &mut Emitter<'_>, x: &Expectation) -> String {
+    let given: Vec<_> = x
+        .inventory
+        .iter()
+        .map(|(kind, list)| (kind.clone(), em.term(list).text))
+        .collect();
+    super::inventory_document(&given)
+}
+
+/// One expectation as a statement evaluated `with` the subject as input, and the inventory bound
+/// to `inventory` when it gives one.
+pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation, inventory: &str) -> String {
     let policy = package_ref(&x.policy);
     let check = expectation_check(x, &policy);
     let mut stmt = format!("{check} with input as {}", em.term(&x.subject).text);
@@ -54,6 +69,9 @@ pub fn expectation_statement(em: &mut Emitter<'_>, x: &Expectation) -> String {
     }
     if let Some(request) = &x.request {
         stmt.push_str(&format!(" with {} as {}", super::REQUEST_DATA, em.term(request).text));
+    }
+    if !x.inventory.is_empty() {
+        stmt.push_str(&format!(" with {} as {inventory}", super::INVENTORY_DATA));
     }
     stmt
 }

@@ -2,8 +2,9 @@
 """Vendor gatekeeper-library suite cases into the peer-suite format (``cases-more.json``).
 
 Reads a checkout of open-policy-agent/gatekeeper-library (the ``library/`` folder of the commit
-named in README.md) and writes, for each policy folder given, every case of its ``suite.yaml``
-that needs no cluster inventory, in the format of ``cases.json`` (see README.md). UPDATE cases
+named in README.md) and writes, for each policy folder given, every case of its ``suite.yaml``,
+in the format of ``cases.json`` (see README.md); a case with a cluster inventory (a referential
+policy's) gets ``inventory``, the objects its suite lists, in order (cases-more.md). UPDATE cases
 come from the suites' AdmissionReview samples (``request.operation``, ``request.object``,
 ``request.oldObject``).
 
@@ -45,14 +46,12 @@ def cases_of(root, folder):
     for test in suite["tests"]:
         constraint = load(os.path.join(base, test["constraint"]))
         for case in test.get("cases", []):
-            if case.get("inventory"):
-                continue  # referential data: not vendored (README, "Skipped")
             obj = load(os.path.join(base, case["object"]))
             operation, old = "CREATE", None
             if obj.get("kind") == "AdmissionReview":
                 request = obj["request"]
                 operation, old, obj = request["operation"], request.get("oldObject"), request["object"]
-            out.append({
+            entry = {
                 "id": f"{folder}/{test['name']}/{case['name']}",
                 "policy": kind,
                 "library_path": f"library/{folder}",
@@ -64,7 +63,10 @@ def cases_of(root, folder):
                 "operation": operation,
                 "old_object": old,
                 "assertions": case.get("assertions", []),
-            })
+            }
+            if case.get("inventory"):
+                entry["inventory"] = [load(os.path.join(base, path)) for path in case["inventory"]]
+            out.append(entry)
     return out
 
 
